@@ -1,0 +1,196 @@
+package dev.jlb;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * A server that jlb sends requests to: an immutable value holding the backend's base URI
+ * ({@code scheme://host:port}) and its configured weight.
+ *
+ * <p>Identity (scheme, host, port) decides {@link #equals(Object)} and {@link #hashCode()}; the
+ * weight does not, so a pool can hold each backend once and re-weight it in place. Host names are
+ * compared case-insensitively and are not resolved ({@code localhost} and {@code 127.0.0.1} are two
+ * backends).
+ *
+ * <p>Weight {@code 0} means "receives no new requests" (a drained backend: requests already in
+ * flight finish). Weights are relative: {@code 2} receives twice the share of {@code 1} under the
+ * weighted strategies.
+ *
+ * <p>Instances are immutable and thread-safe.
+ */
+public final class Backend {
+
+    /** The weight of a backend created without one. */
+    public static final int DEFAULT_WEIGHT = 1;
+
+    /** The largest weight accepted. */
+    public static final int MAX_WEIGHT = 10_000;
+
+    private final String scheme;
+    private final String host;
+    private final int port;
+    private final int weight;
+    private final URI uri;
+    private final String id;
+
+    private Backend(String scheme, String host, int port, int weight) {
+        this.scheme = scheme;
+        this.host = host;
+        this.port = port;
+        this.weight = weight;
+        this.uri = URI.create(scheme + "://" + host + ":" + port);
+        this.id = host + ":" + port;
+    }
+
+    /**
+     * Parses a backend from an absolute {@code http} or {@code https} URI without path, query or
+     * fragment, such as {@code http://127.0.0.1:8081}, with weight {@value #DEFAULT_WEIGHT}. A
+     * missing port defaults to 80 for http and 443 for https.
+     *
+     * @throws IllegalArgumentException naming the value and what was expected, when the URI is not
+     *     of that form
+     */
+    public static Backend of(String uri) {
+        return of(uri, DEFAULT_WEIGHT);
+    }
+
+    /**
+     * Parses a backend as {@link #of(String)} does, with the given weight.
+     *
+     * @throws IllegalArgumentException when the URI is malformed or the weight is outside
+     *     {@code [0, MAX_WEIGHT]}
+     */
+    public static Backend of(String uri, int weight) {
+        Objects.requireNonNull(uri, "uri");
+        URI parsed;
+        try {
+            parsed = new URI(uri.trim());
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(
+                    "uri: " + uri + " (expected: an absolute http or https URI such as http://127.0.0.1:8081)");
+        }
+        return of(parsed, weight, uri);
+    }
+
+    /** Creates a backend from a URI, as {@link #of(String, int)} does. */
+    public static Backend of(URI uri, int weight) {
+        Objects.requireNonNull(uri, "uri");
+        return of(uri, weight, uri.toString());
+    }
+
+    private static Backend of(URI uri, int weight, String original) {
+        String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (scheme == null || !uri.isAbsolute() || uri.isOpaque()) {
+            throw new IllegalArgumentException(
+                    "uri: " + original + " (expected: an absolute http or https URI such as http://127.0.0.1:8081)");
+        }
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new IllegalArgumentException("uri: " + original + " (expected: scheme http or https)");
+        }
+        String host = uri.getHost();
+        if (host == null || host.isEmpty()) {
+            // URI leaves host null for authorities it cannot parse as server-based (bad port, '_').
+            throw new IllegalArgumentException("uri: " + original + " (expected: a host and an optional port in 1..65535)");
+        }
+        if (uri.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("uri: " + original + " (expected: no user info)");
+        }
+        String path = uri.getRawPath();
+        if ((path != null && !path.isEmpty() && !path.equals("/"))
+                || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new IllegalArgumentException("uri: " + original + " (expected: no path, query or fragment)");
+        }
+        int port = uri.getPort();
+        if (port == -1) {
+            port = scheme.equals("https") ? 443 : 80;
+        } else if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("uri: " + original + " (expected: a port in 1..65535)");
+        }
+        checkWeight(weight);
+        return new Backend(scheme, host.toLowerCase(Locale.ROOT), port, weight);
+    }
+
+    private static void checkWeight(int weight) {
+        if (weight < 0) {
+            throw new IllegalArgumentException("weight: " + weight + " (expected: >= 0)");
+        }
+        if (weight > MAX_WEIGHT) {
+            throw new IllegalArgumentException("weight: " + weight + " (expected: <= " + MAX_WEIGHT + ")");
+        }
+    }
+
+    /** The base URI, normalized to {@code scheme://host:port} with an explicit port. */
+    public URI uri() {
+        return uri;
+    }
+
+    /**
+     * A short identifier, {@code host:port}, used in logs, metrics tags and the admin API. Two
+     * backends of one pool never share an id.
+     */
+    public String id() {
+        return id;
+    }
+
+    /** {@code http} or {@code https}. */
+    public String scheme() {
+        return scheme;
+    }
+
+    /** The host name or address literal as given, lower-cased (IPv6 literals keep their brackets). */
+    public String host() {
+        return host;
+    }
+
+    /** The port, explicit or defaulted from the scheme. */
+    public int port() {
+        return port;
+    }
+
+    /** The configured weight, in {@code [0, MAX_WEIGHT]}; {@code 0} means drained. */
+    public int weight() {
+        return weight;
+    }
+
+    /**
+     * Returns this backend with another weight; returns {@code this} when the weight is unchanged.
+     *
+     * @throws IllegalArgumentException when the weight is outside {@code [0, MAX_WEIGHT]}
+     */
+    public Backend withWeight(int weight) {
+        if (weight == this.weight) {
+            return this;
+        }
+        checkWeight(weight);
+        return new Backend(scheme, host, port, weight);
+    }
+
+    /** True when {@code other} has the same scheme, host and port, whatever the weights. */
+    public boolean sameAs(Backend other) {
+        return equals(other);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof Backend)) {
+            return false;
+        }
+        Backend that = (Backend) o;
+        return port == that.port && host.equals(that.host) && scheme.equals(that.scheme);
+    }
+
+    @Override
+    public int hashCode() {
+        return (scheme.hashCode() * 31 + host.hashCode()) * 31 + port;
+    }
+
+    @Override
+    public String toString() {
+        return "Backend{" + uri + ", weight=" + weight + '}';
+    }
+}

@@ -1,0 +1,11 @@
+package dev.jlb;
+
+/**
+ * Observes changes of a {@link Pool}. Called on the thread that made the change (an admin call, a
+ * health-check thread), after the new membership snapshot is published, one event at a time and in
+ * order. Must not block; an exception it throws is logged and otherwise ignored.
+ */
+@FunctionalInterface
+public interface PoolListener {
+    void onEvent(PoolEvent event);
+}

@@ -1,0 +1,49 @@
+package dev.jlb;
+
+import java.util.List;
+
+/**
+ * Picks one backend per request from an immutable snapshot of eligible backends.
+ *
+ * <p>A strategy has one job. Membership, health, draining and ejection are decided before it runs:
+ * it only ever sees eligible endpoints, each with an effective weight {@code >= 1}.
+ *
+ * <p>Expensive per-membership work (a weighted schedule, a hash ring) belongs in
+ * {@link #newPicker(List, RandomSource)}, which jlb calls once each time it publishes a new
+ * snapshot (under its writer lock, never on the request path). The returned {@link Picker} is then
+ * used by all request threads at once.
+ *
+ * <p>Strategies are thread-safe and may be shared between load balancers. Obtain the bundled ones
+ * from {@code dev.jlb.strategy.Strategies} (module {@code lb-strategies}) or by name through
+ * {@link StrategyRegistry}.
+ */
+public interface Strategy {
+
+    /** The registered name, such as {@code round-robin}; used in logs and configuration files. */
+    String name();
+
+    /**
+     * Prepares a picker for one snapshot.
+     *
+     * @param endpoints the eligible endpoints, never empty, immutable; {@code endpoints.get(i).index() == i}
+     * @param random the randomness to use for start positions, tie breaks and random picks
+     */
+    Picker newPicker(List<? extends Endpoint> endpoints, RandomSource random);
+
+    /**
+     * Picks from one snapshot. Thread-safe, lock-free, and allocation-free: it runs on every request.
+     */
+    @FunctionalInterface
+    interface Picker {
+
+        /**
+         * Picks one of the snapshot's endpoints <em>and acquires it</em>: before returning, the
+         * picker increments the chosen endpoint's in-flight count exactly once, with
+         * {@link Endpoint#acquire()} or a successful {@link Endpoint#tryAcquire(int)}. jlb releases
+         * it exactly once when the request's {@link Selection} completes.
+         *
+         * @return one of the endpoints given to {@link Strategy#newPicker}, never {@code null}
+         */
+        Endpoint pick(RequestContext context);
+    }
+}

@@ -1,0 +1,41 @@
+package dev.jlb;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Registers a {@link Strategy} under a name, so configuration files can say
+ * {@code strategy: least-connections}. Implementations are found with {@link java.util.ServiceLoader}
+ * (list them in {@code META-INF/services/dev.jlb.StrategyProvider}); {@code lb-strategies} registers
+ * the bundled strategies this way.
+ */
+public interface StrategyProvider {
+
+    /** The canonical name, lower-case with dashes, such as {@code least-connections}. */
+    String name();
+
+    /** Older or alternative spellings accepted for the same strategy (default none). */
+    default List<String> aliases() {
+        return List.of();
+    }
+
+    /**
+     * The option names {@link #create(Map)} accepts (default none). A configuration file may only
+     * use these.
+     */
+    default List<String> options() {
+        return List.of();
+    }
+
+    /**
+     * Creates the strategy with the given options (keys from {@link #options()}, values as text).
+     *
+     * @throws IllegalArgumentException naming the option, the value and what was expected
+     */
+    Strategy create(Map<String, String> options);
+
+    /** Creates the strategy with its defaults. */
+    default Strategy create() {
+        return create(Map.of());
+    }
+}

@@ -1,0 +1,108 @@
+package dev.jlb.internal;
+
+import dev.jlb.Backend;
+import dev.jlb.BackendState;
+import dev.jlb.BackendStats;
+
+/** An immutable copy of a {@link BackendEntry}'s counters. */
+final class DefaultBackendStats implements BackendStats {
+    private final Backend backend;
+    private final BackendState state;
+    private final int effectiveWeight;
+    private final int inFlight;
+    private final long successes;
+    private final long failures;
+    private final long cancelled;
+    private final long retries;
+    private final long connectFailures;
+    private final long timeouts;
+    private final long[] responses;
+
+    DefaultBackendStats(BackendEntry entry) {
+        this.backend = entry.backend;
+        this.state = entry.state;
+        this.effectiveWeight = entry.effectiveWeight;
+        this.inFlight = entry.inFlight;
+        this.successes = entry.successes.sum();
+        this.failures = entry.failures.sum();
+        this.cancelled = entry.cancelled.sum();
+        this.retries = entry.retries.sum();
+        this.connectFailures = entry.connectFailures.sum();
+        this.timeouts = entry.timeouts.sum();
+        this.responses = new long[6];
+        for (int i = 1; i <= 5; i++) {
+            responses[i] = entry.responses[i].sum();
+        }
+    }
+
+    @Override
+    public Backend backend() {
+        return backend;
+    }
+
+    @Override
+    public BackendState state() {
+        return state;
+    }
+
+    @Override
+    public int effectiveWeight() {
+        return effectiveWeight;
+    }
+
+    @Override
+    public int inFlight() {
+        return inFlight;
+    }
+
+    @Override
+    public long requests() {
+        return successes + failures + cancelled + inFlight;
+    }
+
+    @Override
+    public long successes() {
+        return successes;
+    }
+
+    @Override
+    public long failures() {
+        return failures;
+    }
+
+    @Override
+    public long cancelled() {
+        return cancelled;
+    }
+
+    @Override
+    public long retries() {
+        return retries;
+    }
+
+    @Override
+    public long connectFailures() {
+        return connectFailures;
+    }
+
+    @Override
+    public long timeouts() {
+        return timeouts;
+    }
+
+    @Override
+    public long responses(int statusClass) {
+        if (statusClass < 1 || statusClass > 5) {
+            throw new IllegalArgumentException("statusClass: " + statusClass + " (expected: 1..5)");
+        }
+        return responses[statusClass];
+    }
+
+    @Override
+    public String toString() {
+        return "BackendStats{" + backend.id() + ", state=" + state + ", weight=" + backend.weight()
+                + ", effectiveWeight=" + effectiveWeight + ", inFlight=" + inFlight + ", requests=" + requests()
+                + ", successes=" + successes + ", failures=" + failures + ", cancelled=" + cancelled
+                + ", retries=" + retries + '}';
+    }
+}

@@ -1,0 +1,114 @@
+package dev.jlb.internal;
+
+import dev.jlb.Backend;
+import dev.jlb.LoadBalancer;
+import dev.jlb.NoBackendAvailableException;
+import dev.jlb.Pool;
+import dev.jlb.RequestContext;
+import dev.jlb.Selection;
+import dev.jlb.Strategy;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** The engine behind {@link LoadBalancer}. */
+public final class DefaultLoadBalancer implements LoadBalancer {
+
+    private final String name;
+    private final DefaultPool pool;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private DefaultLoadBalancer(Settings settings) {
+        this.name = settings.name();
+        this.pool = new DefaultPool(settings.name(), settings.strategy(), settings.ticker(), settings.random(),
+                settings.listeners());
+    }
+
+    /** Builds and starts a load balancer from validated settings. */
+    public static LoadBalancer create(Settings settings) {
+        DefaultLoadBalancer lb = new DefaultLoadBalancer(settings);
+        lb.pool.init(settings.backends());
+        return lb;
+    }
+
+    @Override
+    public Selection select(RequestContext context) {
+        Objects.requireNonNull(context, "context");
+        Snapshot snapshot = pool.snapshot();
+        Strategy.Picker picker = snapshot.picker;
+        if (picker == null) {
+            throw snapshot.noBackend;
+        }
+        SnapshotEndpoint endpoint = (SnapshotEndpoint) picker.pick(context);
+        return new DefaultSelection(endpoint.entry, endpoint.backend, false);
+    }
+
+    @Override
+    public Selection select(RequestContext context, Collection<Backend> excluded) {
+        Objects.requireNonNull(excluded, "excluded");
+        if (excluded.isEmpty()) {
+            return select(context);
+        }
+        Objects.requireNonNull(context, "context");
+        Snapshot snapshot = pool.snapshot();
+        Strategy.Picker picker = snapshot.picker;
+        if (picker == null) {
+            throw snapshot.noBackend;
+        }
+        SnapshotEndpoint endpoint = (SnapshotEndpoint) picker.pick(context);
+        if (!excluded.contains(endpoint.backend)) {
+            return new DefaultSelection(endpoint.entry, endpoint.backend, true);
+        }
+        // The strategy's first choice was tried already: give it back and pick from the rest with a
+        // picker over the remaining endpoints. Retries are rare, so this path may allocate.
+        endpoint.entry.releaseUnused();
+        List<SnapshotEndpoint> rest = new ArrayList<>(snapshot.endpoints.size());
+        for (SnapshotEndpoint candidate : snapshot.endpoints) {
+            if (!excluded.contains(candidate.backend)) {
+                rest.add(new SnapshotEndpoint(candidate.entry, candidate.backend, candidate.weight, rest.size()));
+            }
+        }
+        if (rest.isEmpty()) {
+            throw new NoBackendAvailableException(NoBackendAvailableException.Reason.ALL_EXCLUDED,
+                    "no backend available: all " + snapshot.endpoints.size()
+                            + (snapshot.endpoints.size() == 1 ? " eligible backend was" : " eligible backends were")
+                            + " tried already");
+        }
+        SnapshotEndpoint chosen = (SnapshotEndpoint) snapshot.strategy
+                .newPicker(Collections.unmodifiableList(rest), pool.random()).pick(context);
+        return new DefaultSelection(chosen.entry, chosen.backend, true);
+    }
+
+    @Override
+    public Pool pool() {
+        return pool;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Strategy strategy() {
+        return pool.strategy();
+    }
+
+    @Override
+    public void updateStrategy(Strategy strategy) {
+        pool.updateStrategy(strategy);
+    }
+
+    @Override
+    public void close() {
+        closed.set(true);
+    }
+
+    @Override
+    public String toString() {
+        return "LoadBalancer{" + name + ", strategy=" + pool.strategy().name() + ", " + pool.snapshot() + '}';
+    }
+}

@@ -1,0 +1,54 @@
+package dev.jlb.internal;
+
+import dev.jlb.NoBackendAvailableException;
+import dev.jlb.Strategy;
+import java.util.List;
+
+/**
+ * One published membership: the eligible endpoints, the strategy's picker for them, and (when none
+ * is eligible) the exception every select throws. Immutable.
+ */
+final class Snapshot {
+    final List<SnapshotEndpoint> endpoints;
+    final Strategy strategy;
+    /** Null when no endpoint is eligible. */
+    final Strategy.Picker picker;
+    /** Non-null exactly when {@link #picker} is null; shared by every failing select. */
+    final NoBackendAvailableException noBackend;
+    final boolean panic;
+
+    Snapshot(List<SnapshotEndpoint> endpoints, Strategy strategy, Strategy.Picker picker,
+            NoBackendAvailableException noBackend, boolean panic) {
+        this.endpoints = endpoints;
+        this.strategy = strategy;
+        this.picker = picker;
+        this.noBackend = noBackend;
+        this.panic = panic;
+    }
+
+    /** Whether {@code other} would pick from the same endpoints with the same weights and strategy. */
+    boolean sameAs(List<SnapshotEndpoint> otherEndpoints, Strategy otherStrategy, boolean otherPanic,
+            NoBackendAvailableException otherNoBackend) {
+        if (strategy != otherStrategy || panic != otherPanic || endpoints.size() != otherEndpoints.size()) {
+            return false;
+        }
+        if (noBackend != null || otherNoBackend != null) {
+            return noBackend != null && otherNoBackend != null && noBackend.reason() == otherNoBackend.reason()
+                    && noBackend.getMessage().equals(otherNoBackend.getMessage());
+        }
+        for (int i = 0; i < endpoints.size(); i++) {
+            SnapshotEndpoint a = endpoints.get(i);
+            SnapshotEndpoint b = otherEndpoints.get(i);
+            if (a.entry != b.entry || a.weight != b.weight || a.backend.weight() != b.backend.weight()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public String toString() {
+        return "Snapshot{eligible=" + endpoints.size() + ", strategy=" + strategy.name()
+                + (panic ? ", panic" : "") + (noBackend != null ? ", " + noBackend.getMessage() : "") + '}';
+    }
+}
