@@ -29,7 +29,7 @@ class FilterTest {
         client.start();
         a = new TestBackend("a");
         b = new TestBackend("b");
-        lb = LoadBalancer.builder().strategy(TestStrategies.roundRobin()).backends(a.uri(), b.uri()).build();
+        lb = LoadBalancer.builder().strategy(TestStrategies.rotation()).backends(a.uri(), b.uri()).build();
     }
 
     @AfterEach

@@ -9,7 +9,8 @@ import dev.jlb.RetryPolicy;
 import dev.jlb.jetty.ProxyFixture.Mode;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -75,14 +76,27 @@ class ProxyScenarioTest {
         return closeLater(new TestBackend(name));
     }
 
-    private static String refusedUri() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return "http://127.0.0.1:" + socket.getLocalPort();
+    private static int nextRefusedPort = 1;
+
+    /**
+     * A backend address that refuses connections: a low port nothing listens on (checked). Not a
+     * closed ephemeral port, which another process could take, or which a client could reach by a
+     * TCP self-connect.
+     */
+    private static String refusedUri() {
+        while (nextRefusedPort < 1024) {
+            int port = nextRefusedPort++;
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+            } catch (IOException refused) {
+                return "http://127.0.0.1:" + port;
+            }
         }
+        throw new AssertionError("no refusing port below 1024");
     }
 
     private LoadBalancer lb(String... uris) {
-        LoadBalancer lb = LoadBalancer.builder().strategy(TestStrategies.roundRobin()).backends(uris).build();
+        LoadBalancer lb = LoadBalancer.builder().strategy(TestStrategies.rotation()).backends(uris).build();
         closeLater(lb);
         return lb;
     }

@@ -20,10 +20,18 @@ final class TestStrategies {
         if (StrategyRegistry.names().contains("round-robin")) {
             return StrategyRegistry.create("round-robin");
         }
+        return rotation();
+    }
+
+    /**
+     * Rotation that always starts at the first backend, so scenario tests know which backend gets
+     * the first attempt (the real round robin starts at a random offset).
+     */
+    static Strategy rotation() {
         return new Strategy() {
             @Override
             public String name() {
-                return "test-round-robin";
+                return "test-rotation";
             }
 
             @Override
