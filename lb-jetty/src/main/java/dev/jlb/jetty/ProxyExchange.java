@@ -169,9 +169,17 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
             return;
         }
         next.request = request;
-        next.timer = core.scheduler().schedule(next, Math.min(core.attemptTimeoutNanos, remaining),
-                TimeUnit.NANOSECONDS);
-        request.send(next);
+        try {
+            next.timer = core.scheduler().schedule(next, Math.min(core.attemptTimeoutNanos, remaining),
+                    TimeUnit.NANOSECONDS);
+            request.send(next);
+        } catch (Throwable x) {
+            // HttpClient reports failures to the listener; a throw here means it is stopped or broken.
+            LOG.warn("jlb: could not send the request to {} for {}", selection.backend(), this, x);
+            next.cancelTimer();
+            selection.close();
+            finishError(HttpStatus.BAD_GATEWAY_502, REASON_PROXY);
+        }
     }
 
     /** Picks the next backend, excluding those tried; null when none is left. */
@@ -585,7 +593,7 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
             finishError(errorStatus, reason(reason));
         }
 
-        private void cancelTimer() {
+        void cancelTimer() {
             Scheduler.Task task = timer;
             if (task != null) {
                 task.cancel();
