@@ -167,6 +167,12 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
         return pathInfo == null ? path : path + pathInfo;
     }
 
+    @Override
+    public String toString() {
+        return "LoadBalancingProxyServlet{" + core.loadBalancer.name() + ", prefix="
+                + (core.options.prefix() == null ? "(servlet path)" : core.options.prefix()) + '}';
+    }
+
     private final class ServletExchange extends ProxyExchange implements AsyncListener {
         private final HttpServletRequest request;
         private final HttpServletResponse response;
