@@ -464,7 +464,7 @@ final class DefaultPool implements Pool {
                 long limit = absolute;
                 String rule = absolute == Long.MAX_VALUE ? null : "limit " + Durations.approx(absolute);
                 if (latency.relativeFactor() > 0 && sorted.length >= 2) {
-                    long median = medianExcluding(sorted, average);
+                    long median = LatencyMath.medianExcluding(sorted, average);
                     long relative = Math.max((long) Math.min(latency.relativeFactor() * median, (double) Long.MAX_VALUE),
                             floor);
                     if (relative < limit) {
@@ -501,22 +501,6 @@ final class DefaultPool implements Pool {
         if (changed) {
             events.drain();
         }
-    }
-
-    /** The median of {@code sorted} without one occurrence of {@code value} (which it holds). */
-    static long medianExcluding(long[] sorted, long value) {
-        int skip = Arrays.binarySearch(sorted, value);
-        int m = sorted.length - 1;
-        if (m % 2 == 1) {
-            return at(sorted, skip, m / 2);
-        }
-        long a = at(sorted, skip, m / 2 - 1);
-        long b = at(sorted, skip, m / 2);
-        return a + (b - a) / 2;
-    }
-
-    private static long at(long[] sorted, int skip, int k) {
-        return sorted[k < skip ? k : k + 1];
     }
 
     /** (Re)starts the periodic latency evaluation. Call under the lock. */
