@@ -262,4 +262,45 @@ class OutlierDetectionTest {
             assertThat(stats(lb, A).inFlight()).isZero();
         }
     }
+
+    @Test
+    void concurrentFailuresEjectOnceAndInFlightCountsReturnToZero() throws Exception {
+        Backend[] backends = {A, B, C, D};
+        try (LoadBalancer lb = LoadBalancer.builder().strategy(TestStrategies.rotate()).backends(List.of(backends))
+                .outlierDetection(outlier().consecutiveFailures(50).maxEjectionPercent(25).build())
+                .panic(PanicMode.ROUTE_ALL, 0).ticker(ticker).scheduler(scheduler).listener(events).build()) {
+            int threads = 4;
+            java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+            List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < 2_000; i++) {
+                        Selection s = lb.select(RequestContext.empty());
+                        if (s.backend().equals(A)) {
+                            s.onFailure(FailureKind.CONNECT, -1);
+                        } else {
+                            s.onSuccess(200, 1_000);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (java.util.concurrent.Future<?> f : futures) {
+                f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+            assertThat(stats(lb, A).state()).isEqualTo(BackendState.EJECTED);
+            assertThat(stats(lb, A).ejections()).isEqualTo(1);
+            assertThat(events.health()).containsExactly(
+                    "STATE_CHANGED 127.0.0.1:8081 HEALTHY -> EJECTED (50 consecutive failures, ejected for 10s)");
+            for (Backend backend : backends) {
+                assertThat(stats(lb, backend).inFlight()).isZero();
+            }
+            long total = lb.pool().stats().stream().mapToLong(BackendStats::requests).sum();
+            assertThat(total).isEqualTo(8_000);
+        }
+    }
 }
