@@ -283,8 +283,9 @@ public interface LoadBalancer extends AutoCloseable {
          * @throws IllegalArgumentException when the threshold is outside {@code [0, 1]}
          */
         public Builder panic(PanicMode mode, double threshold) {
-            this.panicMode = Objects.requireNonNull(mode, "mode");
+            Objects.requireNonNull(mode, "mode");
             this.panicThreshold = PanicMode.checkThreshold(threshold);
+            this.panicMode = mode;
             return this;
         }
 

@@ -395,6 +395,39 @@ class ActiveHealthTest {
         assertThat(threads("jlb-health-t1")).isZero();
     }
 
+    @Test
+    void builderValidatesHealthOptions() {
+        LoadBalancer.Builder b = LoadBalancer.builder();
+        assertThatThrownBy(() -> b.healthCheck(null)).isInstanceOf(NullPointerException.class).hasMessage("healthCheck");
+        assertThatThrownBy(() -> b.outlierDetection(null)).hasMessage("outlierDetection");
+        assertThatThrownBy(() -> b.latencyHealth(null)).hasMessage("latencyHealth");
+        assertThatThrownBy(() -> b.slowStart(null)).hasMessage("slowStart");
+        assertThatThrownBy(() -> b.scheduler(null)).hasMessage("scheduler");
+        assertThatThrownBy(() -> b.panic(null, 0.5)).hasMessage("mode");
+        assertThatThrownBy(() -> b.panic(PanicMode.FAIL_FAST, 2))
+                .hasMessage("panicThreshold: 2.0 (expected: >= 0.0 and <= 1.0)");
+        assertThat(b.toString()).isEqualTo("LoadBalancer.Builder{name=default, backends=0, strategy=round-robin, "
+                + "healthCheck=ActiveHealthCheck{disabled}, outlierDetection=OutlierDetection{consecutiveFailures=5, "
+                + "baseEjectionTime=30s, maxEjectionTime=300s, maxEjectionPercent=50}, "
+                + "latencyHealth=LatencyHealth{disabled}, slowStart=SlowStart{disabled}, panic=ROUTE_ALL below 0.5}");
+    }
+
+    @Test
+    void theLoadBalancerReportsItsHealthSettings() {
+        try (LoadBalancer lb = lb(check(), A)) {
+            assertThat(lb.healthCheck()).isEqualTo(check().build());
+            assertThat(lb.outlierDetection()).isEqualTo(OutlierDetection.disabled());
+            assertThat(lb.latencyHealth()).isEqualTo(dev.jlb.health.LatencyHealth.disabled());
+            assertThat(lb.slowStart()).isEqualTo(dev.jlb.health.SlowStart.disabled());
+            assertThat(lb.panicMode()).isEqualTo(PanicMode.ROUTE_ALL);
+            assertThat(lb.panicThreshold()).isZero();
+            assertThat(lb.inPanic()).isFalse();
+            assertThat(lb.pool().stats(A).orElseThrow().toString()).isEqualTo("BackendStats{127.0.0.1:8081, "
+                    + "state=HEALTHY (added), weight=1, effectiveWeight=1, inFlight=0, requests=0, successes=0, "
+                    + "failures=0, cancelled=0, retries=0, consecutiveFailures=0, ejections=0}");
+        }
+    }
+
     static long threads(String name) {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name) && t.isAlive()).count();
     }
