@@ -77,7 +77,8 @@ public interface LoadBalancer extends AutoCloseable {
 
     /**
      * Replaces the active health check; {@link ActiveHealthCheck#disabled()} stops checking. An equal
-     * check changes nothing. Otherwise the old probe is closed, checks in flight are forgotten, and the
+     * check changes nothing. Otherwise the old probe is closed (unless the new check uses the same
+     * probe instance), checks in flight are forgotten, and the
      * new check starts a round at once. Each backend keeps its state and its streaks of passed and
      * failed checks, judged against the new rise/fall. Disabling makes every {@code UNHEALTHY} backend
      * healthy again (nothing judges it any more).

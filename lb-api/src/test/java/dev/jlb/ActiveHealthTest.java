@@ -321,6 +321,18 @@ class ActiveHealthTest {
     }
 
     @Test
+    void aProbeKeptByTheNewCheckIsNotClosed() {
+        try (LoadBalancer lb = lb(check(), A)) {
+            scheduler.runDue();
+            lb.updateHealthCheck(check().interval(Duration.ofSeconds(5)).build());
+            assertThat(probe.closes()).isZero();
+            scheduler.runDue();
+            assertThat(probe.calls(A)).as("a new round at once").isEqualTo(2);
+        }
+        assertThat(probe.closes()).isEqualTo(1);
+    }
+
+    @Test
     void updatingTheCheckKeepsStatesAndStreaks() {
         probe.set(B, HealthCheckResult.unhealthy("status 500"));
         try (LoadBalancer lb = lb(check(), A, B)) {

@@ -43,7 +43,8 @@ public interface HealthCheck extends AutoCloseable {
     /**
      * Releases what the probe holds (threads, connections). Called by the load balancer when it
      * stops using the probe: on {@link dev.jlb.LoadBalancer#close()}, or when
-     * {@link dev.jlb.LoadBalancer#updateHealthCheck(ActiveHealthCheck)} replaces it. The bundled
+     * {@link dev.jlb.LoadBalancer#updateHealthCheck(ActiveHealthCheck)} replaces it with a check that
+     * does not use the same probe instance. The bundled
      * probes acquire their resources again on the next {@code check}, so one probe may be shared by
      * several load balancers. Default: nothing to release. Must not throw.
      */

@@ -59,12 +59,15 @@ final class ActiveChecker {
         }
     }
 
-    /** Stops every chain and closes the probe. */
-    void stopAll() {
+    /** Stops every chain, and closes the probe unless {@code next} (the replacement, or null) uses the same one. */
+    void stopAll(ActiveHealthCheck next) {
         for (Task task : tasks.values()) {
             task.cancel();
         }
         tasks.clear();
+        if (next != null && next.probe().orElse(null) == probe) {
+            return;
+        }
         try {
             probe.close();
         } catch (RuntimeException e) {

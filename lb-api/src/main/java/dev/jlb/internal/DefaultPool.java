@@ -584,7 +584,7 @@ final class DefaultPool implements Pool {
 
     private void startChecker(ActiveHealthCheck check) {
         if (checker != null) {
-            checker.stopAll();
+            checker.stopAll(check);
             checker = null;
         }
         if (!check.isEnabled()) {
@@ -675,7 +675,7 @@ final class DefaultPool implements Pool {
             }
             closed = true;
             if (checker != null) {
-                checker.stopAll();
+                checker.stopAll(null);
                 checker = null;
             }
             if (wakeup != null) {
