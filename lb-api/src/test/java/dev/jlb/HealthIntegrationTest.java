@@ -193,6 +193,8 @@ class HealthIntegrationTest {
                 .isLessThanOrEqualTo(rejoinBound + SLACK_NANOS);
         assertThat(lb.pool().stats(b.backend()).orElseThrow().stateReason())
                 .isEqualTo("health check passed 2 times: status 200");
+        System.out.printf("left after %.0f ms (bound %.0f ms), rejoined after %.0f ms (bound %.0f ms)%n",
+                leaveNanos / 1e6, leaveBound / 1e6, rejoinNanos / 1e6, rejoinBound / 1e6);
         List<Backend> served = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             served.add(send());

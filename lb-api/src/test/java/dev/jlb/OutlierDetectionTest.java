@@ -144,7 +144,7 @@ class OutlierDetectionTest {
 
     @Test
     void theMaximumShareIsCountedAfterTheEjection() {
-        // 50% of 3 backends allows 1 ejection (Envoy before 1.27 would allow 2).
+        // 50% of 3 backends allows 1 ejection (counting before the ejection, as Envoy long did, would allow 2).
         try (LoadBalancer lb = LoadBalancer.builder().strategy(TestStrategies.rotate()).backends(List.of(A, B, C))
                 .outlierDetection(outlier().maxEjectionPercent(50).build()).panic(PanicMode.ROUTE_ALL, 0)
                 .ticker(ticker).scheduler(scheduler).build()) {

@@ -30,9 +30,10 @@ import java.util.Objects;
  * The share is counted after the ejection, and no backend is exempt: with 50% (the default), a pool
  * of 1 never ejects its backend, 2 or 3 backends allow 1 ejection, 4 or 5 allow 2, 10 allow 5. A
  * backend that reaches the threshold while the share is used up stays in the pool and is tried
- * again after each further {@code consecutiveFailures} failures. Envoy counts the share
- * <em>before</em> the ejection and always allows one (so 50% of 3 hosts let it eject 2, see
- * envoyproxy/envoy#27066); jlb never exceeds the percentage. Backends ejected for latency
+ * again after each further {@code consecutiveFailures} failures. This is the rule users of Envoy
+ * asked for: Envoy long counted the share <em>before</em> the ejection and always allowed one, so
+ * 50% of 3 hosts let it eject 2 (envoyproxy/envoy#27066, changed in 2023), and gRPC still allows
+ * one ejection past the maximum. jlb never exceeds the percentage. Backends ejected for latency
  * ({@link LatencyHealth.Action#EJECT}) count towards the same share. Backends that fail their
  * active health check are {@code UNHEALTHY}, not ejected, and do not count.
  *
