@@ -172,11 +172,6 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         pool.close();
     }
 
-    /** Whether this load balancer started a scheduler thread of its own (for tests of the lazy start). */
-    boolean ownsSchedulerThread() {
-        return pool.timers().ownsThread();
-    }
-
     @Override
     public String toString() {
         return "LoadBalancer{" + name + ", strategy=" + pool.strategy().name() + ", " + pool.snapshot() + '}';

@@ -107,10 +107,6 @@ final class DefaultPool implements Pool {
         return config;
     }
 
-    Timers timers() {
-        return timers;
-    }
-
     void updateStrategy(Strategy newStrategy) {
         Objects.requireNonNull(newStrategy, "strategy");
         synchronized (lock) {

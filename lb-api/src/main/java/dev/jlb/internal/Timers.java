@@ -64,11 +64,6 @@ final class Timers {
         }
     }
 
-    /** Whether this load balancer started a thread of its own (for tests). */
-    synchronized boolean ownsThread() {
-        return owned != null;
-    }
-
     /** Stops the owned thread; a supplied executor is left running. */
     void close() {
         ScheduledExecutorService toStop;
