@@ -29,7 +29,9 @@ import java.util.Locale;
  * ({@link Endpoint#tryAcquire(int)}); the total is read without a lock, so under concurrency the
  * bound holds up to the requests that start at the same moment.
  *
- * <p><b>Cost.</b> Finding the key's point is a binary search of the ring. A backend with nothing in
+ * <p><b>Cost.</b> Finding the key's point is a lookup in a bucket index over the ring's top bits
+ * (about one ring point per bucket) and a search within the bucket: O(1) expected, however large
+ * the ring. A backend with nothing in
  * flight is always within its bound, so at low load that is the whole pick. Otherwise the pick sums
  * the in-flight counts until the sum shows the backend is within bound, which is O(n) in the worst
  * case (a busy, evenly loaded pool).
@@ -79,7 +81,36 @@ final class ConsistentHashStrategy implements Strategy {
             return new SinglePicker(array[0]);
         }
         int[] weights = Endpoints.weights(array);
-        return new RingPicker(array, weights, ring(array, weights), key, factor, random);
+        long[] ring = ring(array, weights);
+        return new RingPicker(array, weights, ring, bucketIndex(ring), key, factor, random);
+    }
+
+    /**
+     * {@code index[b]} is the first ring position whose bucket (top bits, in signed order) is at
+     * least {@code b}; {@code index[buckets]} is the ring length. About one point per bucket.
+     */
+    static int[] bucketIndex(long[] ring) {
+        int bits = bucketBits(ring.length);
+        int buckets = 1 << bits;
+        int[] index = new int[buckets + 1];
+        int position = 0;
+        for (int b = 0; b < buckets; b++) {
+            index[b] = position;
+            while (position < ring.length && bucket(ring[position], bits) == b) {
+                position++;
+            }
+        }
+        index[buckets] = ring.length;
+        return index;
+    }
+
+    static int bucketBits(int ringLength) {
+        return Math.max(1, 31 - Integer.numberOfLeadingZeros(ringLength));
+    }
+
+    /** The top {@code bits} bits of {@code point}, ordered as the signed ring order. */
+    static int bucket(long point, int bits) {
+        return (int) ((point ^ Long.MIN_VALUE) >>> (64 - bits));
     }
 
     /**
@@ -134,16 +165,21 @@ final class ConsistentHashStrategy implements Strategy {
         private final int[] weights;
         private final long totalWeight;
         private final long[] ring;
+        private final int[] index;
+        private final int bits;
         private final long mask;
         private final HashKey key;
         private final double factor;
         private final RandomSource random;
 
-        RingPicker(Endpoint[] endpoints, int[] weights, long[] ring, HashKey key, double factor, RandomSource random) {
+        RingPicker(Endpoint[] endpoints, int[] weights, long[] ring, int[] index, HashKey key, double factor,
+                RandomSource random) {
             this.endpoints = endpoints;
             this.weights = weights;
             this.totalWeight = Endpoints.sum(weights);
             this.ring = ring;
+            this.index = index;
+            this.bits = bucketBits(ring.length);
             this.mask = ownerMask(endpoints.length);
             this.key = key;
             this.factor = factor;
@@ -154,12 +190,14 @@ final class ConsistentHashStrategy implements Strategy {
         public Endpoint pick(RequestContext context) {
             long[] ring = this.ring;
             int length = ring.length;
-            int start = Arrays.binarySearch(ring, key.hash(context, random) & ~mask);
+            long point = key.hash(context, random) & ~mask;
+            int b = bucket(point, bits);
+            int start = Arrays.binarySearch(ring, index[b], index[b + 1], point);
             if (start < 0) {
                 start = -start - 1;
-                if (start == length) {
-                    start = 0;
-                }
+            }
+            if (start == length) {
+                start = 0;
             }
             // The exact total in flight once a pick had to sum all counts; -1 until then.
             long total = -1;
