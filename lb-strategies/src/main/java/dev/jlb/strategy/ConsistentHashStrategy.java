@@ -42,7 +42,6 @@ import java.util.Locale;
 final class ConsistentHashStrategy implements Strategy {
 
     static final String NAME = "consistent-hash";
-    static final double DEFAULT_FACTOR = 1.25;
 
     /** Ring points per unit of weight (before any scaling). */
     static final int POINTS_PER_WEIGHT = 100;
@@ -82,7 +81,7 @@ final class ConsistentHashStrategy implements Strategy {
         }
         int[] weights = Endpoints.weights(array);
         long[] ring = ring(array, weights);
-        return new RingPicker(array, weights, ring, bucketIndex(ring), key, factor, random);
+        return new RingPicker(array, Endpoints.sum(weights), ring, bucketIndex(ring), key, factor, random);
     }
 
     /**
@@ -162,7 +161,6 @@ final class ConsistentHashStrategy implements Strategy {
 
     private static final class RingPicker implements Picker {
         private final Endpoint[] endpoints;
-        private final int[] weights;
         private final long totalWeight;
         private final long[] ring;
         private final int[] index;
@@ -172,11 +170,10 @@ final class ConsistentHashStrategy implements Strategy {
         private final double factor;
         private final RandomSource random;
 
-        RingPicker(Endpoint[] endpoints, int[] weights, long[] ring, int[] index, HashKey key, double factor,
+        RingPicker(Endpoint[] endpoints, long totalWeight, long[] ring, int[] index, HashKey key, double factor,
                 RandomSource random) {
             this.endpoints = endpoints;
-            this.weights = weights;
-            this.totalWeight = Endpoints.sum(weights);
+            this.totalWeight = totalWeight;
             this.ring = ring;
             this.index = index;
             this.bits = bucketBits(ring.length);
@@ -212,7 +209,7 @@ final class ConsistentHashStrategy implements Strategy {
                     int inFlight = endpoint.inFlight();
                     if (inFlight > 0) {
                         // Within bound iff factor * (total + 1) * weight > inFlight * totalWeight.
-                        double capacityPerRequest = factor * weights[owner];
+                        double capacityPerRequest = factor * endpoint.weight();
                         double needed = (double) inFlight * totalWeight;
                         if (total < 0) {
                             long sum = sumUntil(capacityPerRequest, needed);

@@ -45,7 +45,7 @@ final class PowerOfTwoChoicesStrategy implements Strategy {
         }
         int[] weights = Endpoints.weights(array);
         return Endpoints.allEqual(weights) ? new UniformPicker(array, random)
-                : new WeightedPicker(array, weights, new AliasTable(weights), random);
+                : new WeightedPicker(array, new AliasTable(weights), random);
     }
 
     @Override
@@ -88,13 +88,11 @@ final class PowerOfTwoChoicesStrategy implements Strategy {
 
     private static final class WeightedPicker implements Picker {
         private final Endpoint[] endpoints;
-        private final int[] weights;
         private final AliasTable table;
         private final RandomSource random;
 
-        WeightedPicker(Endpoint[] endpoints, int[] weights, AliasTable table, RandomSource random) {
+        WeightedPicker(Endpoint[] endpoints, AliasTable table, RandomSource random) {
             this.endpoints = endpoints;
-            this.weights = weights;
             this.table = table;
             this.random = random;
         }
@@ -114,8 +112,9 @@ final class PowerOfTwoChoicesStrategy implements Strategy {
             }
             Endpoint first = endpoints[a];
             Endpoint second = endpoints[b];
-            // second.inFlight / weights[b] < first.inFlight / weights[a], without dividing.
-            Endpoint chosen = (long) second.inFlight() * weights[a] < (long) first.inFlight() * weights[b]
+            // second.inFlight / second.weight < first.inFlight / first.weight, without dividing. The
+            // weights come from the endpoints, whose cache lines the counts need anyway.
+            Endpoint chosen = (long) second.inFlight() * first.weight() < (long) first.inFlight() * second.weight()
                     ? second : first;
             chosen.acquire();
             return chosen;

@@ -26,6 +26,9 @@ import java.util.Objects;
  */
 public final class Strategies {
 
+    /** The default balance factor of {@code consistent-hash}: no backend above 125% of its share. */
+    public static final double DEFAULT_HASH_FACTOR = 1.25;
+
     private Strategies() {
     }
 
@@ -82,9 +85,6 @@ public final class Strategies {
     public static Strategy consistentHash(HashKey key) {
         return consistentHash(key, DEFAULT_HASH_FACTOR);
     }
-
-    /** The balance factor of {@link #consistentHash(HashKey)}: no backend above 125% of its share. */
-    public static final double DEFAULT_HASH_FACTOR = 1.25;
 
     /**
      * Consistent hashing with bounded loads: requests with the same key go to the same backend, on

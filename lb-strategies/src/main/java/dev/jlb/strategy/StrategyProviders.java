@@ -5,6 +5,7 @@ import dev.jlb.StrategyProvider;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeSet;
 
 /**
  * The {@link StrategyProvider}s that register the bundled strategies by name (listed in
@@ -40,9 +41,9 @@ public final class StrategyProviders {
         @Override
         public final Strategy create(Map<String, String> options) {
             Objects.requireNonNull(options, "options");
-            for (String option : options.keySet()) {
-                throw new IllegalArgumentException(
-                        "option: " + option + " (expected: none, " + strategy.name() + " has no options)");
+            if (!options.isEmpty()) {
+                throw new IllegalArgumentException("option: " + new TreeSet<>(options.keySet()).first()
+                        + " (expected: none, " + strategy.name() + " has no options)");
             }
             return strategy;
         }
@@ -117,7 +118,7 @@ public final class StrategyProviders {
         @Override
         public Strategy create(Map<String, String> options) {
             Objects.requireNonNull(options, "options");
-            for (String option : options.keySet()) {
+            for (String option : new TreeSet<>(options.keySet())) {
                 if (!OPTIONS.contains(option)) {
                     throw new IllegalArgumentException("option: " + option + " (expected: one of " + OPTIONS + ")");
                 }
