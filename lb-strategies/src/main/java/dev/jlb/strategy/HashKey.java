@@ -24,12 +24,18 @@ public final class HashKey {
     enum Kind { HEADER, COOKIE, CLIENT, PATH }
 
     private final Kind kind;
-    /** The header or cookie name; null for CLIENT and PATH. */
+    /** The header or cookie name as given; null for CLIENT and PATH. */
     private final String name;
+    /**
+     * The name to look up: lower case for a header, so that contexts which lower-case names to
+     * compare them (as {@link RequestContext#builder()}'s does) find it without allocating.
+     */
+    private final String lookupName;
 
     private HashKey(Kind kind, String name) {
         this.kind = kind;
         this.name = name;
+        this.lookupName = kind == Kind.HEADER ? name.toLowerCase(Locale.ROOT) : name;
     }
 
     /**
@@ -118,10 +124,10 @@ public final class HashKey {
         String value;
         switch (kind) {
             case HEADER:
-                value = context.header(name);
+                value = context.header(lookupName);
                 break;
             case COOKIE:
-                value = context.header("Cookie");
+                value = context.header("cookie");
                 if (value != null) {
                     return cookieHash(value, random);
                 }
@@ -201,17 +207,12 @@ public final class HashKey {
             return false;
         }
         HashKey that = (HashKey) o;
-        return kind == that.kind && Objects.equals(normalizedName(), that.normalizedName());
+        return kind == that.kind && Objects.equals(lookupName, that.lookupName);
     }
 
     @Override
     public int hashCode() {
-        return kind.ordinal() * 31 + Objects.hashCode(normalizedName());
-    }
-
-    /** Header names are case-insensitive, cookie names are not. */
-    private String normalizedName() {
-        return kind == Kind.HEADER ? name.toLowerCase(Locale.ROOT) : name;
+        return kind.ordinal() * 31 + Objects.hashCode(lookupName);
     }
 
     @Override
