@@ -306,10 +306,12 @@ class ConsistentHashStrategyTest {
     }
 
     /**
-     * 8 threads released together, 100,000 select/complete pairs each, over 1,000 keys, with one hot
-     * key held in a window of 4 per thread. Counts return to 0, and the bound holds up to the
-     * concurrent picks: no backend ever measured above ceil(1.25 * 33 / 5) + 8 = 17 (at most 32
-     * windowed + 1 in flight; 8 picks may check the bound at the same moment).
+     * 8 threads released together, 100,000 select/complete pairs each: half over 1,000 keys,
+     * completed at once, half for one hot key held in a window of 4 per thread. Counts return to 0,
+     * and the bound holds up to the concurrent picks. Each thread has at most 5 requests in flight,
+     * so at most 40 in all, and a pick allows ceil(1.25 * 40 / 5) = 10 per backend; up to 8 picks may
+     * pass the check on the same counts before any increments, so the stated bound is 10 + 8 = 18.
+     * Measured here: 9 at most.
      */
     @Test
     void eightThreadsAndInFlightReturnsToZero() throws Exception {
@@ -341,7 +343,7 @@ class ConsistentHashStrategyTest {
             });
             assertAllInFlightZero(lb);
             assertThat(Arrays.stream(requests(lb)).sum()).isEqualTo(800_000);
-            assertThat(worst[0]).isLessThanOrEqualTo(17);
+            assertThat(worst[0]).isLessThanOrEqualTo(18);
         }
     }
 
