@@ -139,6 +139,26 @@ class ConsistentHashStrategyTest {
     }
 
     @Test
+    void aRetryGoesWhereTheKeyWouldGoWithoutTheBackendsTried() {
+        List<Backend> backends = backends(10);
+        try (LoadBalancer lb = lb(BY_USER, backends, 1)) {
+            for (int i = 0; i < 500; i++) {
+                RequestContext context = user("user-" + i);
+                Backend home = route(lb, context);
+                Selection retry = lb.select(context, List.of(home));
+                assertThat(retry.isRetry()).isTrue();
+                List<Backend> rest = new ArrayList<>(backends);
+                rest.remove(home);
+                try (LoadBalancer without = lb(BY_USER, rest, 7)) {
+                    assertThat(retry.backend()).as(context.toString()).isEqualTo(route(without, context));
+                }
+                retry.onSuccess();
+            }
+            assertAllInFlightZero(lb);
+        }
+    }
+
+    @Test
     void keySharesFollowWeights() {
         try (LoadBalancer lb = lb(BY_USER, List.of(backend(0, 1), backend(1, 2), backend(2, 3)), 1)) {
             long[] counts = new long[3];
