@@ -183,6 +183,11 @@ final class ConsistentHashStrategy implements Strategy {
             this.random = random;
         }
 
+        /**
+         * More than 325 bytes of bytecode, so C2 keeps it out of line and the compiled
+         * {@code LoadBalancer.select} stays small enough for its callers to inline (see
+         * {@code LeastConnectionsStrategy}): keep it so when changing it.
+         */
         @Override
         public Endpoint pick(RequestContext context) {
             long[] ring = this.ring;

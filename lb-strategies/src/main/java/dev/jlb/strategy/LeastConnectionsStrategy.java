@@ -58,18 +58,31 @@ final class LeastConnectionsStrategy implements Strategy {
     private static final class LeastConnectionsPicker implements Picker {
         private final Endpoint[] endpoints;
         private final int[] weights;
+        private final boolean uniform;
         private final RandomSource random;
 
         LeastConnectionsPicker(Endpoint[] endpoints, int[] weights, RandomSource random) {
             this.endpoints = endpoints;
             this.weights = weights;
+            this.uniform = Endpoints.allEqual(weights);
             this.random = random;
         }
 
         @Override
         public Endpoint pick(RequestContext context) {
-            Endpoint[] endpoints = this.endpoints;
-            int[] weights = this.weights;
+            return pick(endpoints, weights, uniform, random);
+        }
+
+        /**
+         * The whole pick, kept out of line on purpose. C2 never inlines a hot method of more than
+         * {@code FreqInlineSize} (325) bytes of bytecode, and this one is larger. Inlined, its loops
+         * made the compiled {@code LoadBalancer.select} big enough (over {@code InlineSmallCode},
+         * 2500 bytes) that callers stopped inlining {@code select}, and then the {@code Selection}
+         * it returns could no longer be scalar-replaced: 24 B per request in JMH {@code -prof gc},
+         * depending on compilation order. Out of line, a call costs about a nanosecond next to an
+         * O(n) scan. Keep it above 325 bytes (javap -c) when changing it.
+         */
+        private static Endpoint pick(Endpoint[] endpoints, int[] weights, boolean uniform, RandomSource random) {
             int n = endpoints.length;
             for (int attempt = 1; ; attempt++) {
                 // Pass 1: the lowest load bestInFlight / bestWeight, and the total weight of the ties.
@@ -78,20 +91,35 @@ final class LeastConnectionsStrategy implements Strategy {
                 long bestWeight = weights[0];
                 int tieWeight = weights[0];
                 int ties = 1;
-                for (int i = 1; i < n; i++) {
-                    long inFlight = endpoints[i].inFlight();
-                    long weight = weights[i];
-                    long lhs = inFlight * bestWeight;
-                    long rhs = bestInFlight * weight;
-                    if (lhs < rhs) {
-                        best = i;
-                        bestInFlight = inFlight;
-                        bestWeight = weight;
-                        tieWeight = weights[i];
-                        ties = 1;
-                    } else if (lhs == rhs) {
-                        tieWeight += weights[i];
-                        ties++;
+                if (uniform) {
+                    // Equal weights: compare the counts themselves; ties weigh one each.
+                    for (int i = 1; i < n; i++) {
+                        int inFlight = endpoints[i].inFlight();
+                        if (inFlight < bestInFlight) {
+                            best = i;
+                            bestInFlight = inFlight;
+                            ties = 1;
+                        } else if (inFlight == bestInFlight) {
+                            ties++;
+                        }
+                    }
+                    tieWeight = ties;
+                } else {
+                    for (int i = 1; i < n; i++) {
+                        long inFlight = endpoints[i].inFlight();
+                        long weight = weights[i];
+                        long lhs = inFlight * bestWeight;
+                        long rhs = bestInFlight * weight;
+                        if (lhs < rhs) {
+                            best = i;
+                            bestInFlight = inFlight;
+                            bestWeight = weight;
+                            tieWeight = weights[i];
+                            ties = 1;
+                        } else if (lhs == rhs) {
+                            tieWeight += weights[i];
+                            ties++;
+                        }
                     }
                 }
                 int chosen = best;
@@ -104,7 +132,7 @@ final class LeastConnectionsStrategy implements Strategy {
                     for (int i = best; i < n; i++) {
                         int inFlight = endpoints[i].inFlight();
                         if ((long) inFlight * bestWeight == bestInFlight * weights[i]) {
-                            point -= weights[i];
+                            point -= uniform ? 1 : weights[i];
                             if (point < 0) {
                                 chosen = i;
                                 expected = inFlight;
