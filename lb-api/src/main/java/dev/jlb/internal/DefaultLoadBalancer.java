@@ -35,11 +35,14 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     }
 
     /*
-     * The two select methods stay under 35 bytes of bytecode (C2's MaxInlineSize), so they are
-     * inlined into the caller even at a call site C2 does not consider hot. The new DefaultSelection
-     * is then allocated in the caller, where escape analysis removes it when the caller completes it
-     * (0 B per request). At 60 bytes, select was sometimes left out of line when the picker was slow
-     * (least connections over 100 backends: 24 B per select+complete in JMH -prof gc).
+     * The new DefaultSelection is allocated here, so it is removed by escape analysis only when
+     * select is inlined into a caller that completes the selection. Two rules of C2 decide that:
+     * (1) at a call site it does not consider hot, it inlines only methods of at most 35 bytes of
+     * bytecode (MaxInlineSize), which both select methods are (23 and 29 bytes; at 60 bytes select
+     * was seen refused as "callee is too large" in -XX:+PrintInlining); (2) it never inlines a
+     * method whose standalone compiled code exceeds InlineSmallCode (2500 bytes), so a strategy's
+     * picker must not make the compiled select big: bundled pickers with long loops keep them out
+     * of line (see LeastConnectionsStrategy in lb-strategies).
      */
     @Override
     public Selection select(RequestContext context) {
