@@ -6,6 +6,7 @@ import dev.jlb.Backend;
 import dev.jlb.BackendStats;
 import dev.jlb.Endpoint;
 import dev.jlb.LoadBalancer;
+import dev.jlb.health.OutlierDetection;
 import dev.jlb.RandomSource;
 import dev.jlb.RequestContext;
 import dev.jlb.Selection;
@@ -40,7 +41,10 @@ final class Fixtures {
         for (int i = 0; i < weights.length; i++) {
             backends.add(backend(i, weights[i]));
         }
-        return LoadBalancer.builder().strategy(strategy).random(random).backends(backends).build();
+        // Passive health is off: these tests are about the strategy, and their scripted failures
+        // (e.g. every third request a 503) must not eject a backend and skew the split.
+        return LoadBalancer.builder().strategy(strategy).random(random).backends(backends)
+                .outlierDetection(OutlierDetection.disabled()).build();
     }
 
     /** Selects and completes {@code count} times; the backends' names in order. */

@@ -164,8 +164,10 @@ class LeastConnectionsStrategyTest {
      * measures the spread max - min of the 5 in-flight counts (read one by one, so a measurement
      * preempted halfway mixes old and new counts).
      *
-     * <p>Stated bound: at least 95% of the 800,000 measurements show a spread of at most 2, and none
-     * more than 6. Measured here: about 99% at 1 or less, a worst case of 5. For contrast, a picker
+     * <p>Stated bound: at least 95% of the 800,000 measurements show a spread of at most 2, and at
+     * most 0.01% (80) more than 6. Measured here: about 99% at 1 or less, a worst case of 5 on a quiet
+     * machine; on a loaded one a measuring thread preempted between its five reads occasionally sees
+     * 7 or 8, which is the measurement, not the picker, hence the small allowance instead of zero. For contrast, a picker
      * that reads the counts and increments separately (the original Go balancer) measured a median
      * spread of 8 under the same load, with only 2% of the measurements at 2 or less.
      */
@@ -202,7 +204,7 @@ class LeastConnectionsStrategyTest {
             assertThat(Arrays.stream(Fixtures.requests(lb)).sum()).isEqualTo(800_000);
             String spreads = "measurements by spread 0, 1, 2, ...: " + Arrays.toString(Arrays.copyOf(histogram, 12));
             assertThat(histogram[0] + histogram[1] + histogram[2]).as(spreads).isGreaterThanOrEqualTo(760_000);
-            assertThat(Arrays.stream(histogram, 7, 64).sum()).as(spreads).isZero();
+            assertThat(Arrays.stream(histogram, 7, 64).sum()).as(spreads).isLessThanOrEqualTo(80);
         }
     }
 
