@@ -2,6 +2,7 @@ package dev.jlb.internal;
 
 import dev.jlb.Backend;
 import dev.jlb.LoadBalancer;
+import dev.jlb.LoadBalancerStats;
 import dev.jlb.NoBackendAvailableException;
 import dev.jlb.Pool;
 import dev.jlb.RequestContext;
@@ -57,7 +58,12 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     private SnapshotEndpoint pick(RequestContext context) {
         Objects.requireNonNull(context, "context");
-        return pick(context, pool.snapshot());
+        Snapshot snapshot = pool.snapshot();
+        Strategy.Picker picker = snapshot.picker;
+        if (picker == null) {
+            throw pool.rejected(snapshot.noBackend);
+        }
+        return (SnapshotEndpoint) picker.pick(context);
     }
 
     private static SnapshotEndpoint pick(RequestContext context, Snapshot snapshot) {
@@ -182,6 +188,16 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     @Override
     public boolean inPanic() {
         return pool.inPanic();
+    }
+
+    @Override
+    public LoadBalancerStats stats() {
+        return pool.loadBalancerStats(name);
+    }
+
+    @Override
+    public void recordRetriesExhausted() {
+        pool.retriesExhausted.increment();
     }
 
     @Override
