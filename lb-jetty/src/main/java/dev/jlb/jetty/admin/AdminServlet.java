@@ -110,6 +110,14 @@ public class AdminServlet extends HttpServlet {
         return () -> copy;
     }
 
+    /** Starts the recent-figures window of each current route, so that the first page has rates. */
+    @Override
+    public void init() {
+        for (LoadBalancer lb : routes().values()) {
+            window(lb);
+        }
+    }
+
     /** The options. */
     public AdminOptions getOptions() {
         return options;

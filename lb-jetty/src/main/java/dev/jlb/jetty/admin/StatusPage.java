@@ -36,14 +36,15 @@ final class StatusPage {
             ".summary{display:flex;gap:22px;flex-wrap:wrap;margin:0 0 10px;color:#59636e;font-size:13px}",
             ".summary b{color:#1f2328;font-weight:600;font-variant-numeric:tabular-nums;margin-left:4px}",
             "table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}",
-            "th,td{padding:7px 10px;text-align:right;border-top:1px solid #eef1f4;white-space:nowrap}",
+            "th,td{padding:7px 10px;text-align:right;border-top:1px solid #eef1f4;white-space:nowrap;vertical-align:middle}",
             "th{font-weight:600;color:#59636e;font-size:12px;border-top:0}",
             "th.l,td.l{text-align:left}",
             "td.id{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}",
             "tr td:first-child{border-left:4px solid transparent}",
             ".st{display:inline-block;min-width:74px;text-align:center;padding:1px 8px;border-radius:10px;"
                     + "font-size:12px;font-weight:600}",
-            ".reason{color:#59636e;font-size:12px;margin-left:6px;white-space:normal}",
+            ".reason{color:#59636e;font-size:12px;margin-left:8px;display:inline-block;max-width:250px;overflow:hidden;"
+                    + "text-overflow:ellipsis;vertical-align:middle}",
             "tr.healthy td:first-child{border-left-color:#1a7f37}.healthy .st{background:#dafbe1;color:#116329}",
             "tr.degraded td:first-child{border-left-color:#bf8700}.degraded .st{background:#fff8c5;color:#7d4e00}",
             "tr.degraded td{background:#fffdf0}",
@@ -123,12 +124,14 @@ final class StatusPage {
                 .append("\"><td class=\"l id\">").append(escape(b.backend().id())).append("</td>");
         html.append("<td class=\"l\"><span class=\"st\">").append(b.state().name()).append("</span>");
         if (!b.stateReason().isEmpty() && b.state() != BackendState.HEALTHY) {
-            html.append("<span class=\"reason\">").append(escape(b.stateReason())).append("</span>");
+            html.append("<span class=\"reason\" title=\"").append(escape(b.stateReason())).append("\">")
+                    .append(escape(b.stateReason())).append("</span>");
         }
         html.append("</td><td>").append(b.backend().weight());
-        if (b.effectiveWeight() != b.backend().weight() && b.effectiveWeight() > 0) {
-            html.append("<span class=\"eff\" title=\"effective weight\">eff ").append(b.effectiveWeight())
-                    .append("</span>");
+        if (b.weightFactor() > 0 && b.weightFactor() < 1) {
+            // Ramping up (slow start) or degraded: the share of its weight it gets now.
+            html.append("<span class=\"eff\" title=\"gets this share of its weight now\">")
+                    .append(Math.max(1, Math.round(b.weightFactor() * 100))).append("%</span>");
         }
         html.append("</td><td>").append(b.inFlight()).append("</td>");
         html.append("<td>").append(rate(recent.requestsPerSecond(b))).append("</td>");
