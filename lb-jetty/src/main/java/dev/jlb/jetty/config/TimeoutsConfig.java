@@ -1,0 +1,26 @@
+package dev.jlb.jetty.config;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Timeouts of a route (the {@code timeouts:} section). Immutable.
+ *
+ * @param connect how long opening a connection to a backend may take (default 2s)
+ * @param attempt how long one attempt may wait for the backend's response to complete (default 30s)
+ * @param total how long a request may take over all its attempts (default 60s)
+ */
+public record TimeoutsConfig(Duration connect, Duration attempt, Duration total) {
+
+    public static final Duration DEFAULT_CONNECT = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_ATTEMPT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_TOTAL = Duration.ofSeconds(60);
+
+    public static final TimeoutsConfig DEFAULT = new TimeoutsConfig(DEFAULT_CONNECT, DEFAULT_ATTEMPT, DEFAULT_TOTAL);
+
+    public TimeoutsConfig {
+        Objects.requireNonNull(connect, "connect");
+        Objects.requireNonNull(attempt, "attempt");
+        Objects.requireNonNull(total, "total");
+    }
+}
