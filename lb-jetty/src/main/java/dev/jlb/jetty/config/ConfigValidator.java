@@ -36,7 +36,7 @@ final class ConfigValidator {
     private static final Pattern STATUS_RANGE = Pattern.compile("(\\d{3})\\s*-\\s*(\\d{3})");
     private static final Pattern STATUS_CLASS = Pattern.compile("([1-5])xx", Pattern.CASE_INSENSITIVE);
     private static final Pattern METHOD = Pattern.compile("[A-Z]+");
-    private static final long MAX_BUFFER_LIMIT = 1L << 30;
+    private static final long MAX_BUFFER_LIMIT = 64L << 20;
     private static final int MAX_ATTEMPTS = 100;
     private static final int MAX_THRESHOLD = 1000;
 
@@ -417,9 +417,12 @@ final class ConfigValidator {
                         culprit = e;
                     }
                 }
+                int expected = m.indexOf("(expected: ");
                 if (culprit != null) {
-                    problems.add(culprit.value().line(), path + "." + culprit.key(),
-                            m.substring(culprit.key().length() + 2));
+                    // Show the value as the file has it, with the strategy's own constraint.
+                    problems.add(culprit.value().line(), path + "." + culprit.key(), expected >= 0
+                            ? culprit.value().display() + " " + m.substring(expected)
+                            : m.substring(culprit.key().length() + 2));
                 } else {
                     problems.add(n.line(), path, m);
                 }
@@ -585,16 +588,23 @@ final class ConfigValidator {
         boolean enabled = l.bool("enabled", true);
         Duration limit = l.duration("absolute_limit", Duration.ZERO, true);
         double factor = l.decimal("relative_factor", d.relativeFactor(), 0, 1000);
-        if (l.valid("relative_factor") && factor != 0 && factor < 1) {
-            l.invalid("relative_factor", l.node("relative_factor"), "0 (off) or >= 1");
+        if (l.valid("relative_factor") && factor != 0 && factor <= 1) {
+            l.invalid("relative_factor", l.node("relative_factor"), "0 (off) or > 1");
         }
+        Duration floor = l.duration("relative_floor", d.relativeFloor(), false);
+        int samples = l.integer("minimum_samples", d.minimumSamples(), 1, 1_000_000);
+        Duration interval = l.duration("interval", d.interval(), true);
         String action = l.choice("action", "degrade", "degrade", "eject");
+        int degradedWeight = l.percent("degraded_weight", d.degradedWeightPercent());
+        if (l.valid("degraded_weight") && (degradedWeight < 1 || degradedWeight > 99)) {
+            l.invalid("degraded_weight", l.node("degraded_weight"), degradedWeight < 1 ? ">= 1%" : "<= 99%");
+        }
         if (enabled && limit.isZero() && factor == 0 && l.valid("relative_factor")) {
-            problems.add(l.line(), l.path(), "no limit (expected: absolute_limit or relative_factor > 0 when enabled)");
+            problems.add(l.line(), l.path(), "no limit (expected: absolute_limit, or relative_factor > 1)");
         }
         l.finish();
-        return new LatencyHealthConfig(enabled, limit, factor,
-                LatencyHealthConfig.Action.valueOf(action.toUpperCase(Locale.ROOT)));
+        return new LatencyHealthConfig(enabled, limit, factor, floor, samples, interval,
+                LatencyHealthConfig.Action.valueOf(action.toUpperCase(Locale.ROOT)), degradedWeight);
     }
 
     private SlowStartConfig slowStart(MapReader r) {
@@ -607,6 +617,9 @@ final class ConfigValidator {
         }
         Duration window = s.duration("window", Duration.ZERO, true);
         int floor = s.percent("floor", SlowStartConfig.DEFAULT_FLOOR_PERCENT);
+        if (s.valid("floor") && (floor < 1 || floor > 99)) {
+            s.invalid("floor", s.node("floor"), floor < 1 ? ">= 1%" : "<= 99%");
+        }
         s.finish();
         return new SlowStartConfig(window, floor);
     }
@@ -637,7 +650,7 @@ final class ConfigValidator {
         if (list != null) {
             TreeSet<Integer> set = new TreeSet<>();
             for (int i = 0; i < list.items().size(); i++) {
-                Long v = t.integerValue("statuses[" + i + "]", list.items().get(i), 100, 599);
+                Long v = t.integerValue("statuses[" + i + "]", list.items().get(i), 500, 599);
                 if (v != null) {
                     set.add(v.intValue());
                 }

@@ -7,9 +7,9 @@ import java.util.List;
  * gives {@code attempts = N + 1}). Immutable.
  *
  * @param attempts the most attempts per request, the first included (default {@value #DEFAULT_ATTEMPTS}; 1 = no retry)
- * @param statuses backend statuses that are retried on another backend (default 502, 503, 504)
+ * @param statuses backend statuses (500..599) that are retried on another backend (default 502, 503, 504)
  * @param nonIdempotent whether POST and PATCH are retried after the backend may have seen them (default false)
- * @param bufferLimitBytes request bodies up to this size are buffered so that a retry can re-send them (default 64KiB)
+ * @param bufferLimitBytes request bodies up to this size are buffered so that a retry can re-send them (default 64KiB, at most 64MiB)
  */
 public record RetryConfig(int attempts, List<Integer> statuses, boolean nonIdempotent, int bufferLimitBytes) {
 

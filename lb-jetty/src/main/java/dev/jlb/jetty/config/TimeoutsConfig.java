@@ -6,13 +6,13 @@ import java.util.Objects;
 /**
  * Timeouts of a route (the {@code timeouts:} section). Immutable.
  *
- * @param connect how long opening a connection to a backend may take (default 2s)
+ * @param connect how long opening a connection to a backend may take (default 5s)
  * @param attempt how long one attempt may wait for the backend's response to complete (default 30s)
  * @param total how long a request may take over all its attempts (default 60s)
  */
 public record TimeoutsConfig(Duration connect, Duration attempt, Duration total) {
 
-    public static final Duration DEFAULT_CONNECT = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_CONNECT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_ATTEMPT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_TOTAL = Duration.ofSeconds(60);
 

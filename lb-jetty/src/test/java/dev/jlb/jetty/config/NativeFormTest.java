@@ -52,7 +52,7 @@ class NativeFormTest {
                   expected_status: [200, "300-399", 4xx]
                   expected_body: ok
                 outlier_detection: {enabled: false, consecutive_failures: 7, base_ejection_time: 10s, max_ejection_time: 2m, max_ejection_percent: 30}
-                latency_health: {absolute_limit: 250ms, relative_factor: 4, action: eject}
+                latency_health: {absolute_limit: 250ms, relative_factor: 4, relative_floor: 5ms, minimum_samples: 20, interval: 2s, action: eject, degraded_weight: 25%}
                 slow_start: {window: 30s, floor: 25%}
                 panic: {mode: fail-fast, threshold: 40}
                 retry: {attempts: 2, statuses: [503, 502], non_idempotent: true, buffer_limit: 1MiB}
@@ -83,7 +83,7 @@ class NativeFormTest {
         assertThat(api.outlierDetection()).isEqualTo(new OutlierDetectionConfig(false, 7, Duration.ofSeconds(10),
                 Duration.ofMinutes(2), 30));
         assertThat(api.latencyHealth()).isEqualTo(new LatencyHealthConfig(true, Duration.ofMillis(250), 4.0,
-                LatencyHealthConfig.Action.EJECT));
+                Duration.ofMillis(5), 20, Duration.ofSeconds(2), LatencyHealthConfig.Action.EJECT, 25));
         assertThat(api.slowStart()).isEqualTo(new SlowStartConfig(Duration.ofSeconds(30), 25));
         assertThat(api.panic()).isEqualTo(new PanicConfig(PanicConfig.Mode.FAIL_FAST, 40));
         assertThat(api.retry()).isEqualTo(new RetryConfig(2, List.of(502, 503), true, 1 << 20));
@@ -319,16 +319,17 @@ class NativeFormTest {
                       max_ejection_time: 30s
                       max_ejection_percent: 150
                     latency_health: {relative_factor: 0.5, action: kill}
-                    slow_start: {floor: 5%}
+                    slow_start: {floor: 0%}
                     panic: {mode: panic, threshold: 0.5}
                 """)).containsExactly(
                 "config.yaml:5: routes[0].outlier_detection.consecutive_failures: 0 (expected: >= 1)",
                 "config.yaml:7: routes[0].outlier_detection.max_ejection_time: 30s (expected: >= base_ejection_time"
                         + " (1m))",
                 "config.yaml:8: routes[0].outlier_detection.max_ejection_percent: 150 (expected: <= 100)",
-                "config.yaml:9: routes[0].latency_health.relative_factor: 0.5 (expected: 0 (off) or >= 1)",
+                "config.yaml:9: routes[0].latency_health.relative_factor: 0.5 (expected: 0 (off) or > 1)",
                 "config.yaml:9: routes[0].latency_health.action: kill (expected: one of degrade, eject)",
                 "config.yaml:10: routes[0].slow_start.window: missing (expected: a duration such as 500ms, 2s or 1m)",
+                "config.yaml:10: routes[0].slow_start.floor: 0% (expected: >= 1%)",
                 "config.yaml:11: routes[0].panic.mode: panic (expected: one of route-all, fail-fast)",
                 "config.yaml:11: routes[0].panic.threshold: 0.5 (expected: a percentage such as 50 or 50%)");
         assertThat(yamlProblems("""
@@ -337,8 +338,7 @@ class NativeFormTest {
                     backends: [http://a:1]
                     latency_health: {relative_factor: 0}
                 """)).containsExactly(
-                "config.yaml:4: routes[0].latency_health: no limit (expected: absolute_limit or relative_factor > 0"
-                        + " when enabled)");
+                "config.yaml:4: routes[0].latency_health: no limit (expected: absolute_limit, or relative_factor > 1)");
     }
 
     @Test
@@ -349,7 +349,7 @@ class NativeFormTest {
                     backends: [http://a:1]
                     retry:
                       attempts: 0
-                      statuses: [502, 700, "503"]
+                      statuses: [502, 404, 700, "503"]
                       non_idempotent: 1
                       buffer_limit: 64 bananas
                     timeouts:
@@ -358,8 +358,9 @@ class NativeFormTest {
                       total: 1m
                 """)).containsExactly(
                 "config.yaml:5: routes[0].retry.attempts: 0 (expected: >= 1)",
-                "config.yaml:6: routes[0].retry.statuses[1]: 700 (expected: <= 599)",
-                "config.yaml:6: routes[0].retry.statuses[2]: \"503\" (expected: an integer)",
+                "config.yaml:6: routes[0].retry.statuses[1]: 404 (expected: >= 500)",
+                "config.yaml:6: routes[0].retry.statuses[2]: 700 (expected: <= 599)",
+                "config.yaml:6: routes[0].retry.statuses[3]: \"503\" (expected: an integer)",
                 "config.yaml:7: routes[0].retry.non_idempotent: 1 (expected: true or false)",
                 "config.yaml:8: routes[0].retry.buffer_limit: \"64 bananas\" (expected: a size such as 65536, 64KiB or"
                         + " 1MiB)",
@@ -368,10 +369,10 @@ class NativeFormTest {
                 routes:
                   - path: /
                     backends: [http://a:1]
-                    retry: {buffer_limit: 2GiB}
+                    retry: {buffer_limit: 65MiB}
                     timeouts: {connect: 5s, attempt: 2s}
                 """)).containsExactly(
-                "config.yaml:4: routes[0].retry.buffer_limit: 2GiB (expected: <= 1GiB)",
+                "config.yaml:4: routes[0].retry.buffer_limit: 65MiB (expected: <= 64MiB)",
                 "config.yaml:5: routes[0].timeouts.connect: 5s (expected: <= attempt (2s))");
     }
 
