@@ -17,12 +17,14 @@ final class Values {
 
     /**
      * A string as the user wrote it; quoted when it would otherwise be unclear (empty, blank
-     * around, containing white space or quotes, or looking like a number or boolean), and
+     * around, containing white space, quotes or a colon that would read as the message's own,
+     * or looking like a number or boolean), and
      * shortened when long.
      */
     static String displayString(String text) {
         String shown = text.length() > MAX_SHOWN ? text.substring(0, MAX_SHOWN) + "..." : text;
-        boolean quote = shown.isEmpty() || LOOKS_TYPED.matcher(shown).matches();
+        boolean quote = shown.isEmpty() || LOOKS_TYPED.matcher(shown).matches()
+                || shown.endsWith(":") || shown.contains(": ");
         for (int i = 0; i < shown.length() && !quote; i++) {
             char c = shown.charAt(i);
             quote = Character.isWhitespace(c) || c == '"' || Character.isISOControl(c);
