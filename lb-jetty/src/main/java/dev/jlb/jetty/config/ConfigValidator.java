@@ -36,6 +36,8 @@ final class ConfigValidator {
     private static final Pattern STATUS_RANGE = Pattern.compile("(\\d{3})\\s*-\\s*(\\d{3})");
     private static final Pattern STATUS_CLASS = Pattern.compile("([1-5])xx", Pattern.CASE_INSENSITIVE);
     private static final Pattern METHOD = Pattern.compile("[A-Z]+");
+    /** An HTTP token (RFC 9110 tchar). */
+    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final long MAX_BUFFER_LIMIT = 64L << 20;
     private static final int MAX_ATTEMPTS = 100;
     private static final int MAX_THRESHOLD = 1000;
@@ -88,8 +90,7 @@ final class ConfigValidator {
         int port = top.integer("lb_port", d.port(), 0, 65535);
         MapReader s = top.map("server");
         if (s == null) {
-            return new ServerConfig(d.address(), port, d.threads(), d.selectors(), d.acceptQueue(), d.idleTimeout(),
-                    d.maxConnectionsPerBackend(), d.shutdownGracePeriod(), d.accessLog());
+            return d.withListen(d.address(), port);
         }
         String address = s.string("address", d.address(), "an IP address or a host name");
         if (address.isBlank()) {
@@ -109,11 +110,12 @@ final class ConfigValidator {
         int acceptQueue = s.integer("accept_queue", d.acceptQueue(), 1, 65535);
         Duration idleTimeout = s.duration("idle_timeout", d.idleTimeout(), true);
         int maxConnections = s.integer("max_connections_per_backend", d.maxConnectionsPerBackend(), 1, 100_000);
+        int maxQueued = s.integer("max_requests_queued_per_backend", d.maxRequestsQueuedPerBackend(), 1, 1_000_000);
         Duration grace = s.duration("shutdown_grace_period", d.shutdownGracePeriod(), false);
         boolean accessLog = s.bool("access_log", d.accessLog());
         s.finish();
         return new ServerConfig(address.strip(), port, threads, selectors, acceptQueue, idleTimeout, maxConnections,
-                grace, accessLog);
+                maxQueued, grace, accessLog);
     }
 
     /** An integer in {@code [min, max]}, or {@code auto} ({@link ServerConfig#AUTO}). */
@@ -183,7 +185,8 @@ final class ConfigValidator {
         }
         return new RouteConfig(RouteConfig.GO_PATH, RouteConfig.GO_PATH, backends, strategy,
                 HealthCheckConfig.tcp(interval), OutlierDetectionConfig.DEFAULT, LatencyHealthConfig.DEFAULT,
-                SlowStartConfig.DISABLED, PanicConfig.DEFAULT, retry, TimeoutsConfig.DEFAULT, false);
+                SlowStartConfig.DISABLED, PanicConfig.DEFAULT, retry, TimeoutsConfig.DEFAULT, HeadersConfig.DEFAULT,
+                false);
     }
 
     /** Parses a backend URL, reporting {@code <path>: <url> (expected: ...)} when it is not one. */
@@ -263,13 +266,14 @@ final class ConfigValidator {
         PanicConfig panic = panic(r);
         RetryConfig retry = retry(r);
         TimeoutsConfig timeouts = timeouts(r);
+        HeadersConfig headers = headers(r);
         boolean stripPrefix = r.bool("strip_prefix", false);
         r.finish();
         if (path == null) {
             return null;
         }
         return new RouteConfig(name == null || name.isBlank() ? path : name.strip(), path, backends, strategy,
-                health, outlier, latency, slowStart, panic, retry, timeouts, stripPrefix);
+                health, outlier, latency, slowStart, panic, retry, timeouts, headers, stripPrefix);
     }
 
     /** The normalized path prefix, or null when missing or bad (reported). */
@@ -669,9 +673,10 @@ final class ConfigValidator {
         if (t == null) {
             return d;
         }
-        Duration total = t.duration("total", d.total(), true);
-        Duration attempt = t.duration("attempt", min(d.attempt(), total), true);
-        Duration connect = t.duration("connect", min(d.connect(), attempt), true);
+        Duration total = timeout(t, "total", d.total());
+        Duration attempt = timeout(t, "attempt", min(d.attempt(), total));
+        Duration connect = timeout(t, "connect", min(d.connect(), attempt));
+        Duration idle = timeout(t, "idle", d.idle());
         if (t.has("attempt") && t.valid("attempt") && t.valid("total") && attempt.compareTo(total) > 0) {
             t.invalid("attempt", t.node("attempt"), "<= total (" + Durations.format(total) + ")");
         }
@@ -679,7 +684,37 @@ final class ConfigValidator {
             t.invalid("connect", t.node("connect"), "<= attempt (" + Durations.format(attempt) + ")");
         }
         t.finish();
-        return new TimeoutsConfig(connect, attempt, total);
+        return new TimeoutsConfig(connect, attempt, total, idle);
+    }
+
+    private static Duration timeout(MapReader t, String key, Duration defaultValue) {
+        Duration d = t.duration(key, defaultValue, true);
+        if (t.valid(key) && d.compareTo(TimeoutsConfig.MAX) > 0) {
+            t.invalid(key, t.node(key), "<= " + Durations.format(TimeoutsConfig.MAX));
+            return defaultValue;
+        }
+        return d;
+    }
+
+    private HeadersConfig headers(MapReader r) {
+        MapReader h = r.map("headers");
+        HeadersConfig d = HeadersConfig.DEFAULT;
+        if (h == null) {
+            return d;
+        }
+        boolean preserveHost = h.bool("preserve_host", d.preserveHost());
+        boolean xForwarded = h.bool("x_forwarded", d.xForwarded());
+        String via = h.string("via", d.via(), "a token such as jlb or a host name");
+        if (h.valid("via") && !TOKEN.matcher(via).matches()) {
+            h.invalid("via", h.node("via"), "a token such as jlb or a host name");
+        }
+        String requestId = h.string("request_id", d.requestId(), "a header name such as X-Request-Id");
+        if (h.valid("request_id") && !TOKEN.matcher(requestId).matches()) {
+            h.invalid("request_id", h.node("request_id"), "a header name such as X-Request-Id");
+        }
+        boolean generate = h.bool("generate_request_id", d.generateRequestId());
+        h.finish();
+        return new HeadersConfig(preserveHost, xForwarded, via, requestId, generate);
     }
 
     private static Duration min(Duration a, Duration b) {

@@ -22,12 +22,13 @@ import java.util.Objects;
  * @param panic what happens when too few backends are eligible
  * @param retry retries
  * @param timeouts timeouts
+ * @param headers proxy headers
  * @param stripPrefix whether the path prefix is removed before the request goes to a backend (default false)
  */
 public record RouteConfig(String name, String path, List<Backend> backends, StrategyConfig strategy,
         HealthCheckConfig healthCheck, OutlierDetectionConfig outlierDetection, LatencyHealthConfig latencyHealth,
         SlowStartConfig slowStart, PanicConfig panic, RetryConfig retry, TimeoutsConfig timeouts,
-        boolean stripPrefix) {
+        HeadersConfig headers, boolean stripPrefix) {
 
     /** The path of the Go original's single route. */
     public static final String GO_PATH = "/lb";
@@ -44,6 +45,7 @@ public record RouteConfig(String name, String path, List<Backend> backends, Stra
         Objects.requireNonNull(panic, "panic");
         Objects.requireNonNull(retry, "retry");
         Objects.requireNonNull(timeouts, "timeouts");
+        Objects.requireNonNull(headers, "headers");
     }
 
     /**
@@ -63,13 +65,13 @@ public record RouteConfig(String name, String path, List<Backend> backends, Stra
                 && strategy.equals(r.strategy) && healthCheck.equals(r.healthCheck)
                 && outlierDetection.equals(r.outlierDetection) && latencyHealth.equals(r.latencyHealth)
                 && slowStart.equals(r.slowStart) && panic.equals(r.panic) && retry.equals(r.retry)
-                && timeouts.equals(r.timeouts);
+                && timeouts.equals(r.timeouts) && headers.equals(r.headers);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(name, path, backends, weights(), strategy, healthCheck, outlierDetection, latencyHealth,
-                slowStart, panic, retry, timeouts, stripPrefix);
+                slowStart, panic, retry, timeouts, headers, stripPrefix);
     }
 
     private List<Integer> weights() {

@@ -16,11 +16,14 @@ import java.util.Objects;
  * @param idleTimeout how long an idle client connection stays open (default 30s)
  * @param maxConnectionsPerBackend the size of the connection pool to each backend (default
  *     {@value #DEFAULT_MAX_CONNECTIONS_PER_BACKEND})
+ * @param maxRequestsQueuedPerBackend requests that may wait for a connection to one backend
+ *     (default {@value #DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND}); beyond that an attempt fails at once
  * @param shutdownGracePeriod how long a stopping jlb lets requests in flight finish (default 30s)
  * @param accessLog whether one line per request is logged (default false)
  */
 public record ServerConfig(String address, int port, int threads, int selectors, int acceptQueue,
-        Duration idleTimeout, int maxConnectionsPerBackend, Duration shutdownGracePeriod, boolean accessLog) {
+        Duration idleTimeout, int maxConnectionsPerBackend, int maxRequestsQueuedPerBackend,
+        Duration shutdownGracePeriod, boolean accessLog) {
 
     /** Every interface. */
     public static final String DEFAULT_ADDRESS = "0.0.0.0";
@@ -31,12 +34,13 @@ public record ServerConfig(String address, int port, int threads, int selectors,
     public static final int DEFAULT_ACCEPT_QUEUE = 1024;
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
     public static final int DEFAULT_MAX_CONNECTIONS_PER_BACKEND = 256;
+    public static final int DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND = 1024;
     public static final Duration DEFAULT_SHUTDOWN_GRACE_PERIOD = Duration.ofSeconds(30);
 
     /** Every setting at its default. */
     public static final ServerConfig DEFAULTS = new ServerConfig(DEFAULT_ADDRESS, DEFAULT_PORT, AUTO, AUTO,
             DEFAULT_ACCEPT_QUEUE, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS_PER_BACKEND,
-            DEFAULT_SHUTDOWN_GRACE_PERIOD, false);
+            DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND, DEFAULT_SHUTDOWN_GRACE_PERIOD, false);
 
     public ServerConfig {
         Objects.requireNonNull(address, "address");
@@ -50,6 +54,6 @@ public record ServerConfig(String address, int port, int threads, int selectors,
     /** This configuration listening on another address and port (command-line overrides). */
     public ServerConfig withListen(String address, int port) {
         return new ServerConfig(address, port, threads, selectors, acceptQueue, idleTimeout,
-                maxConnectionsPerBackend, shutdownGracePeriod, accessLog);
+                maxConnectionsPerBackend, maxRequestsQueuedPerBackend, shutdownGracePeriod, accessLog);
     }
 }

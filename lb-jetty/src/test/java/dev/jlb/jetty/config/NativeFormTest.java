@@ -25,6 +25,7 @@ class NativeFormTest {
               accept_queue: 512
               idle_timeout: 1m
               max_connections_per_backend: 128
+              max_requests_queued_per_backend: 64
               shutdown_grace_period: 10s
               access_log: true
             routes:
@@ -56,7 +57,8 @@ class NativeFormTest {
                 slow_start: {window: 30s, floor: 25%}
                 panic: {mode: fail-fast, threshold: 40}
                 retry: {attempts: 2, statuses: [503, 502], non_idempotent: true, buffer_limit: 1MiB}
-                timeouts: {connect: 1s, attempt: 5s, total: 12s}
+                timeouts: {connect: 1s, attempt: 5s, total: 12s, idle: 2m}
+                headers: {preserve_host: false, x_forwarded: false, via: edge-1, request_id: X-Trace, generate_request_id: false}
               - path: /
                 backends: ["http://127.0.0.1:9100"]
             """;
@@ -66,7 +68,7 @@ class NativeFormTest {
         JlbConfig config = yaml(FULL);
 
         assertThat(config.server()).isEqualTo(new ServerConfig("127.0.0.1", 9090, 16, 2, 512, Duration.ofMinutes(1),
-                128, Duration.ofSeconds(10), true));
+                128, 64, Duration.ofSeconds(10), true));
         assertThat(config.routes()).hasSize(2);
         RouteConfig api = config.routes().get(0);
         assertThat(api.name()).isEqualTo("api");
@@ -88,7 +90,8 @@ class NativeFormTest {
         assertThat(api.panic()).isEqualTo(new PanicConfig(PanicConfig.Mode.FAIL_FAST, 40));
         assertThat(api.retry()).isEqualTo(new RetryConfig(2, List.of(502, 503), true, 1 << 20));
         assertThat(api.timeouts()).isEqualTo(new TimeoutsConfig(Duration.ofSeconds(1), Duration.ofSeconds(5),
-                Duration.ofSeconds(12)));
+                Duration.ofSeconds(12), Duration.ofMinutes(2)));
+        assertThat(api.headers()).isEqualTo(new HeadersConfig(false, false, "edge-1", "X-Trace", false));
 
         RouteConfig root = config.routes().get(1);
         assertThat(root.name()).isEqualTo("/");
@@ -100,6 +103,7 @@ class NativeFormTest {
         assertThat(root.retry()).isEqualTo(RetryConfig.DEFAULT);
         assertThat(root.timeouts()).isEqualTo(TimeoutsConfig.DEFAULT);
         assertThat(root.strategy()).isEqualTo(StrategyConfig.DEFAULT);
+        assertThat(root.headers()).isEqualTo(HeadersConfig.DEFAULT);
     }
 
     @Test
@@ -370,10 +374,15 @@ class NativeFormTest {
                   - path: /
                     backends: [http://a:1]
                     retry: {buffer_limit: 65MiB}
-                    timeouts: {connect: 5s, attempt: 2s}
+                    timeouts: {connect: 5s, attempt: 2s, idle: 25h}
+                    headers: {via: "my proxy", request_id: "X-Id:", x_forwarded: yes}
                 """)).containsExactly(
                 "config.yaml:4: routes[0].retry.buffer_limit: 65MiB (expected: <= 64MiB)",
-                "config.yaml:5: routes[0].timeouts.connect: 5s (expected: <= attempt (2s))");
+                "config.yaml:5: routes[0].timeouts.idle: 25h (expected: <= 24h)",
+                "config.yaml:5: routes[0].timeouts.connect: 5s (expected: <= attempt (2s))",
+                "config.yaml:6: routes[0].headers.x_forwarded: \"yes\" (expected: true or false)",
+                "config.yaml:6: routes[0].headers.via: \"my proxy\" (expected: a token such as jlb or a host name)",
+                "config.yaml:6: routes[0].headers.request_id: \"X-Id:\" (expected: a header name such as X-Request-Id)");
     }
 
     @Test
@@ -381,7 +390,7 @@ class NativeFormTest {
         TimeoutsConfig timeouts = yaml("routes: [{path: /, backends: [\"http://a:1\"], timeouts: {total: 1s}}]")
                 .routes().get(0).timeouts();
         assertThat(timeouts).isEqualTo(new TimeoutsConfig(Duration.ofSeconds(1), Duration.ofSeconds(1),
-                Duration.ofSeconds(1)));
+                Duration.ofSeconds(1), TimeoutsConfig.DEFAULT_IDLE));
     }
 
     @Test
