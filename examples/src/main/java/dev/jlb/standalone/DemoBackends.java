@@ -9,6 +9,8 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -49,10 +51,13 @@ final class DemoBackends implements AutoCloseable {
         QueuedThreadPool pool = new QueuedThreadPool(8 + 2 * ports.size(), 2);
         pool.setName("demo-backend");
         server = new Server(pool);
+        server.setStopAtShutdown(false);
         List<Handler> handlers = new ArrayList<>();
         for (int i = 0; i < ports.size(); i++) {
             String name = "b" + (i + 1);
-            ServerConnector connector = new ServerConnector(server, 1, 1);
+            HttpConfiguration http = new HttpConfiguration();
+            http.setSendServerVersion(false);
+            ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
             connector.setName(name);
             connector.setHost(host);
             connector.setPort(ports.get(i));
@@ -60,6 +65,7 @@ final class DemoBackends implements AutoCloseable {
             connectors.add(connector);
             handlers.add(new Backend(name));
         }
+        handlers.forEach(h -> h.setServer(server));
         server.setHandler(new ByConnector(handlers.toArray(new Handler[0])));
         try {
             server.start();
