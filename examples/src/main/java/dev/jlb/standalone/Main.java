@@ -206,6 +206,4 @@ public final class Main {
             }
         }
     }
-
-    }
 }
