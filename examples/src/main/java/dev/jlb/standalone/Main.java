@@ -44,7 +44,10 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(new Main(System.out, System.err).run(Arrays.asList(args), true));
+        int code = new Main(System.out, System.err).run(Arrays.asList(args), true);
+        System.out.flush();
+        System.err.flush();
+        System.exit(code);
     }
 
     /**

@@ -16,9 +16,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.http.HttpField;
@@ -27,6 +29,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.component.Graceful;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -316,15 +319,38 @@ final class Standalone implements AutoCloseable {
      */
     void shutdown(Duration grace) {
         long started = System.nanoTime();
-        server.setStopTimeout(Math.max(0, grace.toMillis()));
+        // 1. Stop accepting and let the routes' requests in flight finish, for at most the grace period.
+        try {
+            CompletableFuture<Void> drained = Graceful.shutdown(server);
+            if (grace.isZero()) {
+                drained.cancel(false);
+            } else {
+                drained.get(grace.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (TimeoutException e) {
+            long left = inFlight();
+            if (left > 0) {
+                LOG.warn("{} requests still in flight after {}ms; stopping them", left, grace.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            LOG.debug("graceful shutdown failed", e.getCause());
+        }
+        // 2. The routes' clients run on the server's threads: stop them before the server.
+        stopRoutes();
+        server.setStopTimeout(0);
         try {
             server.stop();
         } catch (Exception e) {
             LOG.warn("stopping the server failed", e);
         }
-        stopRoutes();
         maintenance.shutdown();
         LOG.info("stopped in {}ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+
+    private synchronized long inFlight() {
+        return routes.values().stream().mapToLong(rt -> rt.route().handler().getCurrentRequestCount()).sum();
     }
 
     private synchronized void stopRoutes() {
