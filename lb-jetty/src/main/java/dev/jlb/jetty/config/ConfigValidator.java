@@ -1,6 +1,7 @@
 package dev.jlb.jetty.config;
 
 import dev.jlb.Backend;
+import dev.jlb.RetryPolicy;
 import dev.jlb.StrategyProvider;
 import dev.jlb.StrategyRegistry;
 import dev.jlb.jetty.config.HealthCheckConfig.StatusRange;
@@ -38,8 +39,8 @@ final class ConfigValidator {
     private static final Pattern METHOD = Pattern.compile("[A-Z]+");
     /** An HTTP token (RFC 9110 tchar). */
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-    private static final long MAX_BUFFER_LIMIT = 64L << 20;
-    private static final int MAX_ATTEMPTS = 100;
+    private static final long MAX_BUFFER_LIMIT = RetryPolicy.MAX_BUFFER_LIMIT_BYTES;
+    private static final int MAX_ATTEMPTS = RetryPolicy.MAX_ATTEMPTS_LIMIT;
     private static final int MAX_THRESHOLD = 1000;
 
     private final Problems problems;
@@ -491,6 +492,9 @@ final class ConfigValidator {
             statuses = statusRanges(h, "expected_status", statusNode);
         }
         String body = h.text("expected_body", "");
+        if (!body.isEmpty() && method.equals("HEAD")) {
+            h.invalid("expected_body", h.node("expected_body"), "none with method HEAD, whose responses have no body");
+        }
         if (!type.equals("http")) {
             for (String key : List.of("method", "path", "expected_status", "expected_body")) {
                 if (h.node(key) != null) {

@@ -1,5 +1,6 @@
 package dev.jlb.jetty.config;
 
+import dev.jlb.jetty.ProxyOptions;
 import java.util.Objects;
 
 /**
@@ -15,10 +16,11 @@ import java.util.Objects;
 public record HeadersConfig(boolean preserveHost, boolean xForwarded, String via, String requestId,
         boolean generateRequestId) {
 
-    public static final String DEFAULT_VIA = "jlb";
-    public static final String DEFAULT_REQUEST_ID = "X-Request-Id";
+    public static final String DEFAULT_VIA = ProxyOptions.DEFAULT_VIA;
+    public static final String DEFAULT_REQUEST_ID = ProxyOptions.DEFAULT_REQUEST_ID_HEADER;
 
-    public static final HeadersConfig DEFAULT = new HeadersConfig(true, true, DEFAULT_VIA, DEFAULT_REQUEST_ID, true);
+    public static final HeadersConfig DEFAULT = new HeadersConfig(ProxyOptions.DEFAULT_PRESERVE_HOST,
+            ProxyOptions.DEFAULT_X_FORWARDED_HEADERS, DEFAULT_VIA, DEFAULT_REQUEST_ID, ProxyOptions.DEFAULT_GENERATE_REQUEST_ID);
 
     public HeadersConfig {
         Objects.requireNonNull(via, "via");

@@ -1,5 +1,6 @@
 package dev.jlb.jetty.config;
 
+import dev.jlb.health.ActiveHealthCheck;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -47,13 +48,13 @@ public record HealthCheckConfig(Type type, String method, String path, Duration 
         }
     }
 
-    public static final String DEFAULT_METHOD = "GET";
+    public static final String DEFAULT_METHOD = ActiveHealthCheck.HttpBuilder.DEFAULT_METHOD;
     public static final String DEFAULT_PATH = "/";
-    public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(2);
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
-    public static final int DEFAULT_JITTER_PERCENT = 10;
-    public static final int DEFAULT_RISE = 2;
-    public static final int DEFAULT_FALL = 3;
+    public static final Duration DEFAULT_INTERVAL = ActiveHealthCheck.DEFAULT_INTERVAL;
+    public static final Duration DEFAULT_TIMEOUT = ActiveHealthCheck.DEFAULT_TIMEOUT;
+    public static final int DEFAULT_JITTER_PERCENT = (int) Math.round(ActiveHealthCheck.DEFAULT_JITTER * 100);
+    public static final int DEFAULT_RISE = ActiveHealthCheck.DEFAULT_RISE;
+    public static final int DEFAULT_FALL = ActiveHealthCheck.DEFAULT_FALL;
     public static final List<StatusRange> DEFAULT_EXPECTED_STATUSES = List.of(new StatusRange(200, 299));
 
     /** No active health check. */

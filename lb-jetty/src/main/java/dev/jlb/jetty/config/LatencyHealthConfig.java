@@ -1,5 +1,6 @@
 package dev.jlb.jetty.config;
 
+import dev.jlb.health.LatencyHealth;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -28,11 +29,12 @@ public record LatencyHealthConfig(boolean enabled, Duration absoluteLimit, doubl
         EJECT
     }
 
-    public static final double DEFAULT_RELATIVE_FACTOR = 3.0;
-    public static final Duration DEFAULT_RELATIVE_FLOOR = Duration.ofMillis(20);
-    public static final int DEFAULT_MINIMUM_SAMPLES = 10;
-    public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(1);
-    public static final int DEFAULT_DEGRADED_WEIGHT_PERCENT = 10;
+    public static final double DEFAULT_RELATIVE_FACTOR = LatencyHealth.DEFAULT_RELATIVE_FACTOR;
+    public static final Duration DEFAULT_RELATIVE_FLOOR = LatencyHealth.DEFAULT_RELATIVE_FLOOR;
+    public static final int DEFAULT_MINIMUM_SAMPLES = LatencyHealth.DEFAULT_MINIMUM_SAMPLES;
+    public static final Duration DEFAULT_INTERVAL = LatencyHealth.DEFAULT_INTERVAL;
+    public static final int DEFAULT_DEGRADED_WEIGHT_PERCENT =
+            (int) Math.round(LatencyHealth.DEFAULT_DEGRADED_WEIGHT_FACTOR * 100);
 
     /** Off. */
     public static final LatencyHealthConfig DEFAULT = new LatencyHealthConfig(false, Duration.ZERO,

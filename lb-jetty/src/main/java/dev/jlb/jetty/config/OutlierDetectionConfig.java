@@ -1,5 +1,6 @@
 package dev.jlb.jetty.config;
 
+import dev.jlb.health.OutlierDetection;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -16,10 +17,10 @@ import java.util.Objects;
 public record OutlierDetectionConfig(boolean enabled, int consecutiveFailures, Duration baseEjectionTime,
         Duration maxEjectionTime, int maxEjectionPercent) {
 
-    public static final int DEFAULT_CONSECUTIVE_FAILURES = 5;
-    public static final Duration DEFAULT_BASE_EJECTION_TIME = Duration.ofSeconds(30);
-    public static final Duration DEFAULT_MAX_EJECTION_TIME = Duration.ofSeconds(300);
-    public static final int DEFAULT_MAX_EJECTION_PERCENT = 50;
+    public static final int DEFAULT_CONSECUTIVE_FAILURES = OutlierDetection.DEFAULT_CONSECUTIVE_FAILURES;
+    public static final Duration DEFAULT_BASE_EJECTION_TIME = OutlierDetection.DEFAULT_BASE_EJECTION_TIME;
+    public static final Duration DEFAULT_MAX_EJECTION_TIME = OutlierDetection.DEFAULT_MAX_EJECTION_TIME;
+    public static final int DEFAULT_MAX_EJECTION_PERCENT = OutlierDetection.DEFAULT_MAX_EJECTION_PERCENT;
 
     /** The defaults (enabled). */
     public static final OutlierDetectionConfig DEFAULT = new OutlierDetectionConfig(true, DEFAULT_CONSECUTIVE_FAILURES,

@@ -1,5 +1,6 @@
 package dev.jlb.jetty.config;
 
+import dev.jlb.health.PanicMode;
 import java.util.Objects;
 
 /**
@@ -19,7 +20,7 @@ public record PanicConfig(Mode mode, int thresholdPercent) {
         FAIL_FAST
     }
 
-    public static final int DEFAULT_THRESHOLD_PERCENT = 50;
+    public static final int DEFAULT_THRESHOLD_PERCENT = (int) Math.round(PanicMode.DEFAULT_THRESHOLD * 100);
 
     public static final PanicConfig DEFAULT = new PanicConfig(Mode.ROUTE_ALL, DEFAULT_THRESHOLD_PERCENT);
 

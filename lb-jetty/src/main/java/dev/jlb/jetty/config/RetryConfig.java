@@ -1,5 +1,6 @@
 package dev.jlb.jetty.config;
 
+import dev.jlb.RetryPolicy;
 import java.util.List;
 
 /**
@@ -13,9 +14,9 @@ import java.util.List;
  */
 public record RetryConfig(int attempts, List<Integer> statuses, boolean nonIdempotent, int bufferLimitBytes) {
 
-    public static final int DEFAULT_ATTEMPTS = 3;
-    public static final List<Integer> DEFAULT_STATUSES = List.of(502, 503, 504);
-    public static final int DEFAULT_BUFFER_LIMIT_BYTES = 64 * 1024;
+    public static final int DEFAULT_ATTEMPTS = RetryPolicy.DEFAULT_MAX_ATTEMPTS;
+    public static final List<Integer> DEFAULT_STATUSES = List.copyOf(RetryPolicy.DEFAULT_RETRYABLE_STATUSES);
+    public static final int DEFAULT_BUFFER_LIMIT_BYTES = RetryPolicy.DEFAULT_BUFFER_LIMIT_BYTES;
 
     public static final RetryConfig DEFAULT = new RetryConfig(DEFAULT_ATTEMPTS, DEFAULT_STATUSES, false,
             DEFAULT_BUFFER_LIMIT_BYTES);

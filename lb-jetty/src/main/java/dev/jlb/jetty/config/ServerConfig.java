@@ -1,5 +1,6 @@
 package dev.jlb.jetty.config;
 
+import dev.jlb.jetty.ProxyOptions;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -33,8 +34,9 @@ public record ServerConfig(String address, int port, int threads, int selectors,
     public static final int AUTO = 0;
     public static final int DEFAULT_ACCEPT_QUEUE = 1024;
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
-    public static final int DEFAULT_MAX_CONNECTIONS_PER_BACKEND = 256;
-    public static final int DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND = 1024;
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_BACKEND = ProxyOptions.DEFAULT_MAX_CONNECTIONS_PER_BACKEND;
+    public static final int DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND =
+            ProxyOptions.DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND;
     public static final Duration DEFAULT_SHUTDOWN_GRACE_PERIOD = Duration.ofSeconds(30);
 
     /** Every setting at its default. */

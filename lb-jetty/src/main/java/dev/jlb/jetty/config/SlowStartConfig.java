@@ -1,5 +1,6 @@
 package dev.jlb.jetty.config;
 
+import dev.jlb.health.SlowStart;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -12,7 +13,7 @@ import java.util.Objects;
  */
 public record SlowStartConfig(Duration window, int floorPercent) {
 
-    public static final int DEFAULT_FLOOR_PERCENT = 10;
+    public static final int DEFAULT_FLOOR_PERCENT = (int) Math.round(SlowStart.DEFAULT_FLOOR * 100);
 
     /** Off. */
     public static final SlowStartConfig DISABLED = new SlowStartConfig(Duration.ZERO, DEFAULT_FLOOR_PERCENT);

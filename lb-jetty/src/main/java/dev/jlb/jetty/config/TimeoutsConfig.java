@@ -1,5 +1,6 @@
 package dev.jlb.jetty.config;
 
+import dev.jlb.jetty.ProxyOptions;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -14,10 +15,10 @@ import java.util.Objects;
  */
 public record TimeoutsConfig(Duration connect, Duration attempt, Duration total, Duration idle) {
 
-    public static final Duration DEFAULT_CONNECT = Duration.ofSeconds(5);
-    public static final Duration DEFAULT_ATTEMPT = Duration.ofSeconds(30);
-    public static final Duration DEFAULT_TOTAL = Duration.ofSeconds(60);
-    public static final Duration DEFAULT_IDLE = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_CONNECT = ProxyOptions.DEFAULT_CONNECT_TIMEOUT;
+    public static final Duration DEFAULT_ATTEMPT = ProxyOptions.DEFAULT_ATTEMPT_TIMEOUT;
+    public static final Duration DEFAULT_TOTAL = ProxyOptions.DEFAULT_TOTAL_TIMEOUT;
+    public static final Duration DEFAULT_IDLE = ProxyOptions.DEFAULT_IDLE_TIMEOUT;
     /** The longest timeout accepted. */
     public static final Duration MAX = Duration.ofHours(24);
 

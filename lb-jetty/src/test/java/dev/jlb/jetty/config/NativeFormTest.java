@@ -43,7 +43,7 @@ class NativeFormTest {
                   factor: 1.5
                 health_check:
                   type: http
-                  method: HEAD
+                  method: OPTIONS
                   path: /health?deep=1
                   interval: 5s
                   timeout: 500ms
@@ -79,7 +79,7 @@ class NativeFormTest {
         assertThat(api.backends()).extracting(Backend::weight).containsExactly(1, 3, 0);
         assertThat(api.strategy()).isEqualTo(new StrategyConfig("consistent-hash",
                 Map.of("key", "header:X-User", "factor", "1.5")));
-        assertThat(api.healthCheck()).isEqualTo(new HealthCheckConfig(HealthCheckConfig.Type.HTTP, "HEAD",
+        assertThat(api.healthCheck()).isEqualTo(new HealthCheckConfig(HealthCheckConfig.Type.HTTP, "OPTIONS",
                 "/health?deep=1", Duration.ofSeconds(5), Duration.ofMillis(500), 20, 3, 2,
                 List.of(new StatusRange(200, 200), new StatusRange(300, 399), new StatusRange(400, 499)), "ok"));
         assertThat(api.outlierDetection()).isEqualTo(new OutlierDetectionConfig(false, 7, Duration.ofSeconds(10),
@@ -309,6 +309,14 @@ class NativeFormTest {
                     health_check: {type: none, interval: 1s}
                 """)).containsExactly(
                 "config.yaml:4: routes[0].health_check.interval: 1s (expected: no settings with type none)");
+        assertThat(yamlProblems("""
+                routes:
+                  - path: /
+                    backends: [http://a:1]
+                    health_check: {method: HEAD, expected_body: ok}
+                """)).containsExactly(
+                "config.yaml:4: routes[0].health_check.expected_body: ok (expected: none with method HEAD, whose"
+                        + " responses have no body)");
     }
 
     @Test
