@@ -15,8 +15,37 @@ public interface BackendStats {
     /** The backend's state. */
     BackendState state();
 
-    /** The effective weight new requests see (0 when not eligible). */
+    /** Why the backend is in its state, as given in the last state-change event; may be empty. */
+    String stateReason();
+
+    /**
+     * The weight the strategy sees in the current snapshot (0 when not eligible). Only ratios
+     * between backends mean anything: normally it is the configured weight; while any backend ramps
+     * up ({@link dev.jlb.health.SlowStart}) or is degraded ({@link dev.jlb.health.LatencyHealth}), every
+     * eligible backend's weight is expressed in hundredths ({@code configured x 100 x }
+     * {@link #weightFactor()}, at least 1), so that fractions of a weight can be given. In panic
+     * mode ({@link dev.jlb.health.PanicMode#ROUTE_ALL}) every non-draining backend gets its configured
+     * weight.
+     */
     int effectiveWeight();
+
+    /**
+     * The share of its configured weight the backend receives now, in {@code [0, 1]}: 1.0 normally,
+     * less while slow start ramps it up or latency health degrades it, 0 when it is not eligible.
+     */
+    double weightFactor();
+
+    /** How many times passive health ejected this backend (consecutive failures or latency). */
+    long ejections();
+
+    /** The current streak of failed attempts counted by outlier detection. */
+    int consecutiveFailures();
+
+    /**
+     * The moving average of the backend's response times in nanoseconds (requests and passed active
+     * checks, see {@link dev.jlb.health.LatencyHealth}); -1 when nothing was measured yet.
+     */
+    long latencyEwmaNanos();
 
     /** Requests in flight now. */
     int inFlight();

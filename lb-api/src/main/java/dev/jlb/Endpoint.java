@@ -18,7 +18,11 @@ public interface Endpoint {
 
     /**
      * The effective weight in this snapshot, always {@code >= 1}: the configured weight, reduced
-     * while the backend ramps up after slow start or is degraded by response-time health.
+     * while the backend ramps up after slow start or is degraded by response-time health. Only
+     * ratios between the endpoints of one snapshot mean anything: while any endpoint has a reduced
+     * weight, jlb expresses every weight of the snapshot in hundredths ({@code configured x 100 x
+     * factor}), so a weight is at most {@code Backend.MAX_WEIGHT x 100} (1,000,000); sum weights in a
+     * {@code long}.
      */
     int weight();
 

@@ -1,5 +1,10 @@
 package dev.jlb;
 
+import dev.jlb.health.ActiveHealthCheck;
+import dev.jlb.health.LatencyHealth;
+import dev.jlb.health.OutlierDetection;
+import dev.jlb.health.PanicMode;
+import dev.jlb.health.SlowStart;
 import dev.jlb.internal.DefaultLoadBalancer;
 import dev.jlb.internal.Settings;
 import java.util.ArrayList;
@@ -8,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Decides which backend each request goes to, and keeps the books: in-flight counts, statistics and
@@ -66,7 +72,69 @@ public interface LoadBalancer extends AutoCloseable {
      */
     void updateStrategy(Strategy strategy);
 
-    /** Stops the threads this load balancer started. Idempotent. Selections still complete normally. */
+    /** The active health check ({@link ActiveHealthCheck#disabled()} when none). */
+    ActiveHealthCheck healthCheck();
+
+    /**
+     * Replaces the active health check; {@link ActiveHealthCheck#disabled()} stops checking. An equal
+     * check changes nothing. Otherwise the old probe is closed (unless the new check uses the same
+     * probe instance), checks in flight are forgotten, and the
+     * new check starts a round at once. Each backend keeps its state and its streaks of passed and
+     * failed checks, judged against the new rise/fall. Disabling makes every {@code UNHEALTHY} backend
+     * healthy again (nothing judges it any more).
+     */
+    void updateHealthCheck(ActiveHealthCheck healthCheck);
+
+    /** The passive outlier detection ({@link OutlierDetection#disabled()} when off). */
+    OutlierDetection outlierDetection();
+
+    /**
+     * Replaces the outlier detection. Streaks, ejection counts and current ejections are kept (an
+     * ejection ends at the time it was given); disabling ends every ejection for failures at once.
+     */
+    void updateOutlierDetection(OutlierDetection outlierDetection);
+
+    /** The response-time health ({@link LatencyHealth#disabled()} when off). */
+    LatencyHealth latencyHealth();
+
+    /**
+     * Replaces the response-time health. Latency averages are kept and the backends are judged again
+     * at once with the new rules; disabling restores every degraded backend and ends every ejection for
+     * latency.
+     */
+    void updateLatencyHealth(LatencyHealth latencyHealth);
+
+    /** The slow start ({@link SlowStart#disabled()} when off). */
+    SlowStart slowStart();
+
+    /**
+     * Replaces the slow start. Backends that are ramping continue from where they are in time with the
+     * new window; disabling gives them their full weight at once.
+     */
+    void updateSlowStart(SlowStart slowStart);
+
+    /** What happens when too few backends are eligible. */
+    PanicMode panicMode();
+
+    /** The eligible share under which the pool is in panic; 0 when panic is off. */
+    double panicThreshold();
+
+    /**
+     * Replaces the panic mode and threshold; takes effect at once.
+     *
+     * @throws IllegalArgumentException when the threshold is outside {@code [0, 1]}
+     */
+    void updatePanic(PanicMode mode, double threshold);
+
+    /** Whether the pool is in panic now (see {@link PanicMode}). */
+    boolean inPanic();
+
+    /**
+     * Stops the threads this load balancer started (health checks, timers) and closes the probe.
+     * Idempotent. Selections still complete normally and {@code select} keeps working on the last
+     * membership; health state is frozen: no more checks and no new ejections (an ejection whose time
+     * is over ends at the next membership change).
+     */
     @Override
     void close();
 
@@ -89,6 +157,13 @@ public interface LoadBalancer extends AutoCloseable {
         private Ticker ticker = Ticker.systemTicker();
         private RandomSource random = RandomSource.threadLocal();
         private final List<PoolListener> listeners = new ArrayList<>();
+        private ActiveHealthCheck healthCheck = ActiveHealthCheck.disabled();
+        private OutlierDetection outlierDetection = OutlierDetection.defaults();
+        private LatencyHealth latencyHealth = LatencyHealth.disabled();
+        private SlowStart slowStart = SlowStart.disabled();
+        private PanicMode panicMode = PanicMode.ROUTE_ALL;
+        private double panicThreshold = PanicMode.DEFAULT_THRESHOLD;
+        private ScheduledExecutorService scheduler;
 
         Builder() {
         }
@@ -171,7 +246,67 @@ public interface LoadBalancer extends AutoCloseable {
         }
 
         /**
-         * Builds the load balancer and starts its health checks, if any.
+         * The active health check (default {@link ActiveHealthCheck#disabled()}: none), such as
+         * {@code ActiveHealthCheck.http("/health").build()}.
+         */
+        public Builder healthCheck(ActiveHealthCheck healthCheck) {
+            this.healthCheck = Objects.requireNonNull(healthCheck, "healthCheck");
+            return this;
+        }
+
+        /**
+         * Passive outlier ejection (default {@link OutlierDetection#defaults()}: on, 5 consecutive
+         * failures, 30s base ejection time, 300s cap, at most 50% ejected);
+         * {@link OutlierDetection#disabled()} turns it off.
+         */
+        public Builder outlierDetection(OutlierDetection outlierDetection) {
+            this.outlierDetection = Objects.requireNonNull(outlierDetection, "outlierDetection");
+            return this;
+        }
+
+        /** Response-time health (default {@link LatencyHealth#disabled()}: off). */
+        public Builder latencyHealth(LatencyHealth latencyHealth) {
+            this.latencyHealth = Objects.requireNonNull(latencyHealth, "latencyHealth");
+            return this;
+        }
+
+        /** Slow start for backends that join or come back (default {@link SlowStart#disabled()}: off). */
+        public Builder slowStart(SlowStart slowStart) {
+            this.slowStart = Objects.requireNonNull(slowStart, "slowStart");
+            return this;
+        }
+
+        /**
+         * What happens when the eligible share of the non-draining backends falls below
+         * {@code threshold} (default {@link PanicMode#ROUTE_ALL} below
+         * {@value PanicMode#DEFAULT_THRESHOLD}); threshold 0 turns panic off. See {@link PanicMode}.
+         *
+         * @throws IllegalArgumentException when the threshold is outside {@code [0, 1]}
+         */
+        public Builder panic(PanicMode mode, double threshold) {
+            Objects.requireNonNull(mode, "mode");
+            this.panicThreshold = PanicMode.checkThreshold(threshold);
+            this.panicMode = mode;
+            return this;
+        }
+
+        /**
+         * The executor that runs health checks and health timers (ejection ends, slow-start steps,
+         * latency evaluations). Default: one daemon thread that the load balancer creates when it first
+         * needs it and stops in {@link LoadBalancer#close()}. A supplied executor is shared, not owned:
+         * {@code close()} cancels the load balancer's tasks on it but does not shut it down. Tasks are
+         * short and never block (probes are asynchronous), so one thread serves many load balancers.
+         * Delays are computed from the {@link #ticker(Ticker) ticker}; a test that injects a fake
+         * ticker injects an executor driven by the same fake clock.
+         */
+        public Builder scheduler(ScheduledExecutorService scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /**
+         * Builds the load balancer and starts its health checks, if any: the first round runs at once,
+         * and every backend is eligible until its first result.
          *
          * @throws IllegalArgumentException when a backend is listed twice
          */
@@ -184,13 +319,17 @@ public interface LoadBalancer extends AutoCloseable {
             }
             Strategy resolved = strategy != null ? strategy : StrategyRegistry.create(DEFAULT_STRATEGY);
             return DefaultLoadBalancer.create(new Settings(name, List.copyOf(backends), resolved, ticker, random,
-                    List.copyOf(listeners)));
+                    List.copyOf(listeners), healthCheck, outlierDetection, latencyHealth, slowStart, panicMode,
+                    panicThreshold, scheduler));
         }
 
         @Override
         public String toString() {
             return "LoadBalancer.Builder{name=" + name + ", backends=" + backends.size() + ", strategy="
-                    + (strategy == null ? DEFAULT_STRATEGY : strategyName != null ? strategyName : strategy.name()) + '}';
+                    + (strategy == null ? DEFAULT_STRATEGY : strategyName != null ? strategyName : strategy.name())
+                    + ", healthCheck=" + healthCheck + ", outlierDetection=" + outlierDetection + ", latencyHealth="
+                    + latencyHealth + ", slowStart=" + slowStart + ", panic=" + panicMode + " below " + panicThreshold
+                    + '}';
         }
     }
 }

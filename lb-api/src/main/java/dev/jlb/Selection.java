@@ -18,7 +18,10 @@ package dev.jlb;
  * }</pre>
  *
  * <p>Latencies are in nanoseconds, measured by the caller (jlb does not read the clock on the
- * request path); pass a negative value when unknown. Thread-safe.
+ * request path); pass a negative value when unknown. They feed the backend's latency average
+ * ({@link dev.jlb.health.LatencyHealth}). Passive health ({@link dev.jlb.health.OutlierDetection})
+ * counts connect failures, timeouts, resets and statuses 500..599 as failures, even a 5xx reported
+ * through {@code onSuccess}. Thread-safe.
  */
 public interface Selection extends AutoCloseable {
 

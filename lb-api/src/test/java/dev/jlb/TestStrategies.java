@@ -49,6 +49,37 @@ final class TestStrategies {
         };
     }
 
+    /** Weighted random over the effective weights: the simplest strategy that honours them. */
+    static Strategy weightedRandom() {
+        return new Strategy() {
+            @Override
+            public String name() {
+                return "test-weighted-random";
+            }
+
+            @Override
+            public Picker newPicker(List<? extends Endpoint> endpoints, RandomSource random) {
+                int[] cumulative = new int[endpoints.size()];
+                int total = 0;
+                for (int i = 0; i < cumulative.length; i++) {
+                    total += endpoints.get(i).weight();
+                    cumulative[i] = total;
+                }
+                int sum = total;
+                return ctx -> {
+                    int r = random.nextInt(sum);
+                    int i = 0;
+                    while (cumulative[i] <= r) {
+                        i++;
+                    }
+                    Endpoint e = endpoints.get(i);
+                    e.acquire();
+                    return e;
+                };
+            }
+        };
+    }
+
     /** Registered through META-INF/services in the test class path, as lb-strategies registers its own. */
     public static final class RotateProvider implements StrategyProvider {
         @Override

@@ -8,7 +8,12 @@ import dev.jlb.BackendStats;
 final class DefaultBackendStats implements BackendStats {
     private final Backend backend;
     private final BackendState state;
+    private final String stateReason;
     private final int effectiveWeight;
+    private final double weightFactor;
+    private final long ejections;
+    private final int consecutiveFailures;
+    private final long latencyEwmaNanos;
     private final int inFlight;
     private final long successes;
     private final long failures;
@@ -21,7 +26,12 @@ final class DefaultBackendStats implements BackendStats {
     DefaultBackendStats(BackendEntry entry) {
         this.backend = entry.backend;
         this.state = entry.state;
+        this.stateReason = entry.stateReason;
         this.effectiveWeight = entry.effectiveWeight;
+        this.weightFactor = entry.weightFactor;
+        this.ejections = entry.ejections;
+        this.consecutiveFailures = entry.consecutiveFailures;
+        this.latencyEwmaNanos = entry.latencyEwmaNanos();
         this.inFlight = entry.inFlight;
         this.successes = entry.successes.sum();
         this.failures = entry.failures.sum();
@@ -46,8 +56,33 @@ final class DefaultBackendStats implements BackendStats {
     }
 
     @Override
+    public String stateReason() {
+        return stateReason;
+    }
+
+    @Override
     public int effectiveWeight() {
         return effectiveWeight;
+    }
+
+    @Override
+    public double weightFactor() {
+        return weightFactor;
+    }
+
+    @Override
+    public long ejections() {
+        return ejections;
+    }
+
+    @Override
+    public int consecutiveFailures() {
+        return consecutiveFailures;
+    }
+
+    @Override
+    public long latencyEwmaNanos() {
+        return latencyEwmaNanos;
     }
 
     @Override
@@ -100,9 +135,11 @@ final class DefaultBackendStats implements BackendStats {
 
     @Override
     public String toString() {
-        return "BackendStats{" + backend.id() + ", state=" + state + ", weight=" + backend.weight()
+        return "BackendStats{" + backend.id() + ", state=" + state
+                + (stateReason.isEmpty() ? "" : " (" + stateReason + ")") + ", weight=" + backend.weight()
                 + ", effectiveWeight=" + effectiveWeight + ", inFlight=" + inFlight + ", requests=" + requests()
                 + ", successes=" + successes + ", failures=" + failures + ", cancelled=" + cancelled
-                + ", retries=" + retries + '}';
+                + ", retries=" + retries + ", consecutiveFailures=" + consecutiveFailures + ", ejections=" + ejections
+                + (latencyEwmaNanos < 0 ? "" : ", latency=" + Durations.approx(latencyEwmaNanos)) + '}';
     }
 }

@@ -7,24 +7,29 @@ import dev.jlb.Pool;
 import dev.jlb.RequestContext;
 import dev.jlb.Selection;
 import dev.jlb.Strategy;
+import dev.jlb.health.ActiveHealthCheck;
+import dev.jlb.health.LatencyHealth;
+import dev.jlb.health.OutlierDetection;
+import dev.jlb.health.PanicMode;
+import dev.jlb.health.SlowStart;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /** The engine behind {@link LoadBalancer}. */
 public final class DefaultLoadBalancer implements LoadBalancer {
 
     private final String name;
     private final DefaultPool pool;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     private DefaultLoadBalancer(Settings settings) {
         this.name = settings.name();
+        HealthConfig health = new HealthConfig(settings.healthCheck(), settings.outlierDetection(),
+                settings.latencyHealth(), settings.slowStart(), settings.panicMode(), settings.panicThreshold());
         this.pool = new DefaultPool(settings.name(), settings.strategy(), settings.ticker(), settings.random(),
-                settings.listeners());
+                settings.listeners(), health, new Timers(settings.name(), settings.scheduler()));
     }
 
     /** Builds and starts a load balancer from validated settings. */
@@ -103,8 +108,68 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     }
 
     @Override
+    public ActiveHealthCheck healthCheck() {
+        return pool.config().active();
+    }
+
+    @Override
+    public void updateHealthCheck(ActiveHealthCheck healthCheck) {
+        pool.updateHealthCheck(healthCheck);
+    }
+
+    @Override
+    public OutlierDetection outlierDetection() {
+        return pool.config().outlier();
+    }
+
+    @Override
+    public void updateOutlierDetection(OutlierDetection outlierDetection) {
+        pool.updateOutlierDetection(outlierDetection);
+    }
+
+    @Override
+    public LatencyHealth latencyHealth() {
+        return pool.config().latency();
+    }
+
+    @Override
+    public void updateLatencyHealth(LatencyHealth latencyHealth) {
+        pool.updateLatencyHealth(latencyHealth);
+    }
+
+    @Override
+    public SlowStart slowStart() {
+        return pool.config().slowStart();
+    }
+
+    @Override
+    public void updateSlowStart(SlowStart slowStart) {
+        pool.updateSlowStart(slowStart);
+    }
+
+    @Override
+    public PanicMode panicMode() {
+        return pool.config().panicMode();
+    }
+
+    @Override
+    public double panicThreshold() {
+        return pool.config().panicThreshold();
+    }
+
+    @Override
+    public void updatePanic(PanicMode mode, double threshold) {
+        pool.updatePanic(mode, threshold);
+    }
+
+    @Override
+    public boolean inPanic() {
+        return pool.inPanic();
+    }
+
+    @Override
     public void close() {
-        closed.set(true);
+        pool.close();
     }
 
     @Override

@@ -1,0 +1,272 @@
+package dev.jlb.jetty;
+
+import dev.jlb.LoadBalancer;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * A jetty-core {@link Handler} that balances requests over the backends of a {@link LoadBalancer}:
+ * the fast path (no servlet layer), with the same behaviour as {@link LoadBalancingProxyServlet}:
+ * one selection per attempt completed exactly once, retries with body replay, proxy headers and
+ * timeouts, all from {@link ProxyOptions}.
+ *
+ * <pre>{@code
+ * LoadBalancer lb = LoadBalancer.builder().backends("http://127.0.0.1:8081", "http://127.0.0.1:8082").build();
+ * Server server = new Server(8080);
+ * server.setHandler(new LoadBalancingHandler(lb, ProxyOptions.builder().prefix("/api").build()));
+ * server.start();
+ * }</pre>
+ *
+ * <h2>Mounting</h2>
+ * The handler takes the requests whose path (in its context, if it sits in a {@code ContextHandler})
+ * falls under {@link ProxyOptions#prefix()} ({@code /}, everything, by default) and returns
+ * {@code false} for the others, so that several handlers, one per route, can share a
+ * {@code Handler.Sequence} (put longer prefixes first). With {@link ProxyOptions#stripPrefix()} the
+ * context path and the prefix are removed from the path sent to backends.
+ *
+ * <h2>HTTP client</h2>
+ * Without {@link #setHttpClient(HttpClient)}, the handler creates a client with
+ * {@link ProxyHttpClients#newHttpClient(ProxyOptions, java.util.concurrent.Executor)} when it starts,
+ * on the server's thread pool unless {@link ProxyOptions#useServerThreadPool()} is off, and stops it
+ * with itself. A client given with {@code setHttpClient} may be shared between handlers; it is
+ * started with the handler if it is not running yet, and is otherwise left alone.
+ *
+ * <p>This class does not extend jetty-core's {@code ProxyHandler}: that handler sends exactly one
+ * backend request per client request from a final pipeline, and its per-request hooks would be
+ * silently bypassed by retries. The behaviour is the same (hop-by-hop headers, {@code Via}, a proxy
+ * {@code HttpClient} on the server's pool); only {@code X-Forwarded-*} replaces {@code Forwarded}.
+ *
+ * <p>Thread-safe; {@link #handle} never blocks.
+ */
+public class LoadBalancingHandler extends Handler.Abstract {
+
+    private final ProxyCore core;
+    private HttpClient httpClient;
+
+    /** A handler with {@link ProxyOptions#defaults()}. */
+    public LoadBalancingHandler(LoadBalancer loadBalancer) {
+        this(loadBalancer, ProxyOptions.defaults());
+    }
+
+    public LoadBalancingHandler(LoadBalancer loadBalancer, ProxyOptions options) {
+        this.core = new ProxyCore(loadBalancer, options);
+    }
+
+    /** The load balancer that picks backends. */
+    public LoadBalancer getLoadBalancer() {
+        return core.loadBalancer;
+    }
+
+    /** The options. */
+    public ProxyOptions getOptions() {
+        return core.options;
+    }
+
+    /** The client used to reach backends (null before start unless set). */
+    public HttpClient getHttpClient() {
+        return httpClient;
+    }
+
+    /**
+     * Uses {@code httpClient} (for example one from {@link ProxyHttpClients}, shared between
+     * handlers) instead of creating one. Call before the handler starts.
+     */
+    public void setHttpClient(HttpClient httpClient) {
+        if (isStarted()) {
+            throw new IllegalStateException("httpClient: cannot be set on a started handler (expected: before start)");
+        }
+        this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        if (httpClient == null) {
+            Server server = getServer();
+            boolean serverPool = core.options.useServerThreadPool() && server != null;
+            httpClient = ProxyHttpClients.newHttpClient(core.options, serverPool ? server.getThreadPool() : null);
+            addBean(httpClient, true);
+        } else {
+            addBean(httpClient); // managed only if not running yet
+        }
+        super.doStart();
+        core.start(httpClient);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        String pathInContext = Request.getPathInContext(request);
+        String prefix = core.options.prefix();
+        if (prefix != null && !ProxyHeaders.matches(pathInContext, prefix)) {
+            return false;
+        }
+        new CoreExchange(core, request, response, callback, prefix).start();
+        return true;
+    }
+
+    /**
+     * Filters one backend response header before it goes to the client: return it, another field,
+     * or null to drop it. Hop-by-hop headers are already removed. The default returns it unchanged.
+     */
+    protected HttpField filterResponseHeader(HttpField field) {
+        return field;
+    }
+
+    @Override
+    public String toString() {
+        return "LoadBalancingHandler{" + core.loadBalancer.name() + ", prefix="
+                + (core.options.prefix() == null ? "/" : core.options.prefix()) + ", " + getState() + '}';
+    }
+
+    private final class CoreExchange extends ProxyExchange {
+        private final Request request;
+        private final Response response;
+        private final Callback callback;
+        private final String prefix;
+        private String target;
+
+        CoreExchange(ProxyCore core, Request request, Response response, Callback callback, String prefix) {
+            super(core, System.nanoTime());
+            this.request = request;
+            this.response = response;
+            this.callback = callback;
+            this.prefix = prefix;
+        }
+
+        void start() {
+            long length = request.getLength();
+            HttpFields headers = request.getHeaders();
+            boolean hasBody = length > 0
+                    || (length < 0 && (headers.contains(HttpHeader.TRANSFER_ENCODING)
+                            || request.getConnectionMetaData().getHttpVersion().getVersion()
+                                    >= HttpVersion.HTTP_2.getVersion()));
+            start(hasBody ? request : null, length, headers.get(HttpHeader.CONTENT_TYPE));
+        }
+
+        @Override
+        public String method() {
+            return request.getMethod();
+        }
+
+        @Override
+        public String path() {
+            return request.getHttpURI().getPath();
+        }
+
+        @Override
+        public String header(String name) {
+            return request.getHeaders().get(name);
+        }
+
+        @Override
+        public String clientAddress() {
+            return Request.getRemoteAddr(request);
+        }
+
+        @Override
+        String protocol() {
+            return request.getConnectionMetaData().getProtocol();
+        }
+
+        @Override
+        String scheme() {
+            String scheme = request.getHttpURI().getScheme();
+            return scheme != null ? scheme : request.isSecure() ? "https" : "http";
+        }
+
+        @Override
+        String host() {
+            String host = request.getHeaders().get(HttpHeader.HOST);
+            return host != null ? host : request.getHttpURI().getAuthority();
+        }
+
+        @Override
+        String targetPath() {
+            if (target == null) {
+                HttpURI uri = request.getHttpURI();
+                String context = Request.getContextPath(request);
+                if (context == null) {
+                    context = "";
+                }
+                String mount = prefix == null || "/".equals(prefix) ? context : context + prefix;
+                target = ProxyHeaders.targetPath(uri.getPath(), uri.getDecodedPath(), mount,
+                        core.options.stripPrefix(), uri.getQuery());
+            }
+            return target;
+        }
+
+        @Override
+        org.eclipse.jetty.client.Request newBackendRequest(String target) {
+            return core.client().newRequest(target).method(request.getMethod());
+        }
+
+        @Override
+        void copyRequestHeaders(HttpFields.Mutable out) {
+            HttpFields headers = request.getHeaders();
+            for (HttpField field : headers) {
+                if (field.getHeader() == HttpHeader.CONNECTION) {
+                    connectionTokens(field.getValue());
+                }
+            }
+            for (HttpField field : headers) {
+                copyHeader(field, out);
+            }
+        }
+
+        @Override
+        void responseStatus(int status) {
+            response.setStatus(status);
+        }
+
+        @Override
+        void addResponseHeader(HttpField field, org.eclipse.jetty.client.Response backendResponse) {
+            HttpField filtered = filterResponseHeader(field);
+            if (filtered != null) {
+                response.getHeaders().add(filtered);
+            }
+        }
+
+        @Override
+        void write(ByteBuffer content, Callback callback) {
+            response.write(false, content, callback);
+        }
+
+        @Override
+        boolean isCommitted() {
+            return response.isCommitted();
+        }
+
+        @Override
+        void complete() {
+            response.write(true, BufferUtil.EMPTY_BUFFER, callback);
+        }
+
+        @Override
+        void sendError(int status, String reason) {
+            response.reset();
+            response.setStatus(status);
+            byte[] bytes = (reason + "\n").getBytes(StandardCharsets.UTF_8);
+            HttpFields.Mutable headers = response.getHeaders();
+            headers.put(HttpHeader.CONTENT_TYPE, "text/plain;charset=utf-8");
+            headers.put(HttpHeader.CONTENT_LENGTH, bytes.length);
+            response.write(true, ByteBuffer.wrap(bytes), callback);
+        }
+
+        @Override
+        void abort(Throwable cause) {
+            callback.failed(cause);
+        }
+    }
+}

@@ -1,0 +1,355 @@
+package dev.jlb.jetty;
+
+import dev.jlb.LoadBalancer;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Enumeration;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.ee10.proxy.ProxyServlet;
+import org.eclipse.jetty.ee10.servlet.HttpOutput;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.content.InputStreamContentSource;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * A Jetty 12 (ee10) {@link ProxyServlet} that balances requests over the backends of a
+ * {@link LoadBalancer}, with retries on other backends, proxy headers and timeouts from
+ * {@link ProxyOptions}.
+ *
+ * <pre>{@code
+ * LoadBalancer lb = LoadBalancer.builder().backends("http://127.0.0.1:8081", "http://127.0.0.1:8082").build();
+ * ServletContextHandler context = new ServletContextHandler("/");
+ * context.addServlet(new ServletHolder(new LoadBalancingProxyServlet(lb)), "/api/*");
+ * }</pre>
+ *
+ * <p>Each request selects a backend with {@link LoadBalancer#select}, is sent with Jetty's
+ * {@code HttpClient} and streamed back; the selection is completed exactly once whatever happens
+ * (success, backend failure, timeout, client abort, an exception in a listener). No eligible backend
+ * answers 503 with the reason; failures answer 502 or 504 with a short reason, never 500.
+ *
+ * <h2>Paths</h2>
+ * The mount point is the context path plus {@link ProxyOptions#prefix()}, or plus the servlet path of
+ * the mapping ({@code /api} for {@code /api/*}) when no prefix is set. The whole request URI goes to
+ * the backend unless {@link ProxyOptions#stripPrefix()} removes the mount point; the query string
+ * always passes unchanged.
+ *
+ * <h2>HTTP client</h2>
+ * Unless one is given with {@link #setHttpClient(HttpClient)} (which this servlet never stops), the
+ * servlet creates one in {@link #init()} with {@link ProxyHttpClients}, on the server's thread pool
+ * unless {@link ProxyOptions#useServerThreadPool()} is off, and stops it in {@link #destroy()}.
+ * Response content is written to the client with blocking writes, as {@link ProxyServlet} does.
+ *
+ * <p>The servlet must be registered with {@code asyncSupported=true} (as must every filter in front
+ * of it). Hooks honoured per attempt: {@link #newProxyRequest(HttpServletRequest, String)} and
+ * {@link #filterServerResponseHeader(HttpServletRequest, Response, HttpField)}; header copying and
+ * {@code X-Forwarded-*}/{@code Via} follow the options, not {@code ProxyServlet}'s init parameters.
+ */
+public class LoadBalancingProxyServlet extends ProxyServlet {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient ProxyCore core;
+    private transient HttpClient sharedClient;
+
+    /** A servlet with {@link ProxyOptions#defaults()}. */
+    public LoadBalancingProxyServlet(LoadBalancer loadBalancer) {
+        this(loadBalancer, ProxyOptions.defaults());
+    }
+
+    public LoadBalancingProxyServlet(LoadBalancer loadBalancer, ProxyOptions options) {
+        this.core = new ProxyCore(loadBalancer, options);
+    }
+
+    /** The load balancer that picks backends. */
+    public LoadBalancer getLoadBalancer() {
+        return core.loadBalancer;
+    }
+
+    /** The options. */
+    public ProxyOptions getOptions() {
+        return core.options;
+    }
+
+    /**
+     * Uses {@code httpClient} (started on {@code init} if needed, never stopped by this servlet)
+     * instead of creating one. Call before {@link #init()}.
+     */
+    public void setHttpClient(HttpClient httpClient) {
+        this.sharedClient = Objects.requireNonNull(httpClient, "httpClient");
+    }
+
+    @Override
+    public void init() throws ServletException {
+        super.init();
+        core.start(getHttpClient());
+    }
+
+    @Override
+    protected HttpClient createHttpClient() throws ServletException {
+        try {
+            if (sharedClient != null) {
+                if (!sharedClient.isStarted()) {
+                    sharedClient.start();
+                }
+                return sharedClient;
+            }
+            Executor executor = null;
+            if (core.options.useServerThreadPool()) {
+                executor = (Executor) getServletContext().getAttribute("org.eclipse.jetty.server.Executor");
+            }
+            HttpClient client = ProxyHttpClients.newHttpClient(core.options, executor);
+            client.start();
+            return client;
+        } catch (Exception e) {
+            throw new ServletException("jlb: could not start the HTTP client", e);
+        }
+    }
+
+    @Override
+    public void destroy() {
+        if (sharedClient == null) {
+            super.destroy();
+        }
+    }
+
+    /**
+     * Not used: the target of each attempt is the selected backend plus the request's path, see
+     * {@link ProxyOptions}. Returns null.
+     */
+    @Override
+    protected String rewriteTarget(HttpServletRequest clientRequest) {
+        return null;
+    }
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        String mount = mount(request);
+        String prefix = core.options.prefix();
+        if (prefix != null && !ProxyHeaders.matches(decodedPath(request), mount)) {
+            response.sendError(HttpServletResponse.SC_NOT_FOUND);
+            return;
+        }
+        if (!request.isAsyncSupported()) {
+            throw new ServletException("jlb: request to " + request.getRequestURI()
+                    + " is not async-supported (expected: the servlet and every filter before it registered"
+                    + " with asyncSupported=true)");
+        }
+        new ServletExchange(core, request, response, mount).start();
+    }
+
+    private String mount(HttpServletRequest request) {
+        String prefix = core.options.prefix();
+        String context = request.getContextPath();
+        if (prefix != null) {
+            return "/".equals(prefix) ? (context.isEmpty() ? "/" : context) : context + prefix;
+        }
+        return context + request.getServletPath();
+    }
+
+    private static String decodedPath(HttpServletRequest request) {
+        String pathInfo = request.getPathInfo();
+        String path = request.getContextPath() + request.getServletPath();
+        return pathInfo == null ? path : path + pathInfo;
+    }
+
+    @Override
+    public String toString() {
+        return "LoadBalancingProxyServlet{" + core.loadBalancer.name() + ", prefix="
+                + (core.options.prefix() == null ? "(servlet path)" : core.options.prefix()) + '}';
+    }
+
+    private final class ServletExchange extends ProxyExchange implements AsyncListener {
+        private final HttpServletRequest request;
+        private final HttpServletResponse response;
+        private final String mount;
+        private AsyncContext async;
+        private String target;
+
+        ServletExchange(ProxyCore core, HttpServletRequest request, HttpServletResponse response, String mount) {
+            super(core, System.nanoTime());
+            this.request = request;
+            this.response = response;
+            this.mount = mount;
+        }
+
+        void start() throws IOException {
+            async = request.startAsync();
+            async.setTimeout(0); // the attempt and total timeouts govern, not the container's
+            async.addListener(this);
+            if (hasContent(request)) {
+                start(new InputStreamContentSource(request.getInputStream()), request.getContentLengthLong(),
+                        request.getContentType());
+            } else {
+                start(null, 0, null);
+            }
+        }
+
+        @Override
+        public String method() {
+            return request.getMethod();
+        }
+
+        @Override
+        public String path() {
+            return request.getRequestURI();
+        }
+
+        @Override
+        public String header(String name) {
+            return request.getHeader(name);
+        }
+
+        @Override
+        public String clientAddress() {
+            return request.getRemoteAddr();
+        }
+
+        @Override
+        String protocol() {
+            return request.getProtocol();
+        }
+
+        @Override
+        String scheme() {
+            return request.getScheme();
+        }
+
+        @Override
+        String host() {
+            String host = request.getHeader("Host");
+            return host != null ? host : request.getServerName() + ':' + request.getServerPort();
+        }
+
+        @Override
+        String targetPath() {
+            if (target == null) {
+                target = ProxyHeaders.targetPath(request.getRequestURI(), decodedPath(request), mount,
+                        core.options.stripPrefix(), request.getQueryString());
+            }
+            return target;
+        }
+
+        @Override
+        Request newBackendRequest(String target) {
+            return newProxyRequest(request, target);
+        }
+
+        @Override
+        void copyRequestHeaders(HttpFields.Mutable out) {
+            for (Enumeration<String> values = request.getHeaders("Connection"); values.hasMoreElements(); ) {
+                connectionTokens(values.nextElement());
+            }
+            for (Enumeration<String> names = request.getHeaderNames(); names.hasMoreElements(); ) {
+                String name = names.nextElement();
+                for (Enumeration<String> values = request.getHeaders(name); values.hasMoreElements(); ) {
+                    String value = values.nextElement();
+                    if (value != null) {
+                        copyHeader(name, value, out);
+                    }
+                }
+            }
+        }
+
+        @Override
+        void responseStatus(int status) {
+            response.setStatus(status);
+        }
+
+        @Override
+        void addResponseHeader(HttpField field, Response backendResponse) {
+            HttpField filtered = filterServerResponseHeader(request, backendResponse, field);
+            if (filtered != null) {
+                response.addHeader(filtered.getName(), filtered.getValue());
+            }
+        }
+
+        @Override
+        void write(ByteBuffer content, Callback callback) {
+            try {
+                ServletOutputStream out = response.getOutputStream();
+                if (out instanceof HttpOutput) {
+                    ((HttpOutput) out).write(content);
+                } else if (content.hasArray()) {
+                    out.write(content.array(), content.arrayOffset() + content.position(), content.remaining());
+                } else {
+                    byte[] copy = new byte[content.remaining()];
+                    content.get(copy);
+                    out.write(copy);
+                }
+            } catch (Throwable x) {
+                callback.failed(x);
+                return;
+            }
+            callback.succeeded();
+        }
+
+        @Override
+        boolean isCommitted() {
+            return response.isCommitted();
+        }
+
+        @Override
+        void complete() {
+            async.complete();
+        }
+
+        @Override
+        void sendError(int status, String reason) {
+            try {
+                response.reset();
+                response.setStatus(status);
+                response.setContentType("text/plain;charset=utf-8");
+                byte[] bytes = (reason + "\n").getBytes(StandardCharsets.UTF_8);
+                response.setContentLength(bytes.length);
+                response.getOutputStream().write(bytes);
+            } catch (Throwable x) {
+                abort(x);
+                return;
+            }
+            async.complete();
+        }
+
+        @Override
+        void abort(Throwable cause) {
+            try {
+                response.sendError(-1); // Jetty: abort the connection
+            } catch (Throwable ignored) {
+                // already broken
+            } finally {
+                async.complete();
+            }
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            clientFailed(event.getThrowable());
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+        }
+    }
+}

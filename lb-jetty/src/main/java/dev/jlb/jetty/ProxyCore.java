@@ -1,0 +1,73 @@
+package dev.jlb.jetty;
+
+import dev.jlb.LoadBalancer;
+import dev.jlb.RetryPolicy;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * What every exchange of one adapter shares: the load balancer, the options in the units the
+ * request path needs, and the {@link HttpClient} once started. Immutable after {@link #start}.
+ */
+final class ProxyCore {
+
+    final LoadBalancer loadBalancer;
+    final ProxyOptions options;
+    final RetryPolicy retry;
+    final long attemptTimeoutNanos;
+    final long totalTimeoutNanos;
+    final long idleTimeoutMillis;
+    /** Bytes of request body kept for replay: 0 when this policy never retries. */
+    final int bufferLimit;
+    final String via11;
+    final String via20;
+
+    private volatile HttpClient client;
+    private volatile Scheduler scheduler;
+
+    ProxyCore(LoadBalancer loadBalancer, ProxyOptions options) {
+        this.loadBalancer = Objects.requireNonNull(loadBalancer, "loadBalancer");
+        this.options = Objects.requireNonNull(options, "options");
+        this.retry = options.retry();
+        this.attemptTimeoutNanos = options.attemptTimeout().toNanos();
+        this.totalTimeoutNanos = options.totalTimeout().toNanos();
+        this.idleTimeoutMillis = options.idleTimeout().toMillis();
+        this.bufferLimit = retry.retries() ? retry.bufferLimitBytes() : 0;
+        this.via11 = ProxyHeaders.viaEntry("HTTP/1.1", options.via());
+        this.via20 = ProxyHeaders.viaEntry("HTTP/2.0", options.via());
+    }
+
+    void start(HttpClient client) {
+        this.client = Objects.requireNonNull(client, "client");
+        this.scheduler = client.getScheduler();
+    }
+
+    HttpClient client() {
+        return client;
+    }
+
+    Scheduler scheduler() {
+        return scheduler;
+    }
+
+    String via(String protocol) {
+        if ("HTTP/1.1".equals(protocol)) {
+            return via11;
+        }
+        if ("HTTP/2.0".equals(protocol)) {
+            return via20;
+        }
+        return ProxyHeaders.viaEntry(protocol, options.via());
+    }
+
+    static long millis(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
+    }
+
+    @Override
+    public String toString() {
+        return "ProxyCore{" + loadBalancer.name() + ", " + options + '}';
+    }
+}

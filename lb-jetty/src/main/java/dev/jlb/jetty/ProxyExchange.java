@@ -1,0 +1,643 @@
+package dev.jlb.jetty;
+
+import dev.jlb.Backend;
+import dev.jlb.FailureKind;
+import dev.jlb.NoBackendAvailableException;
+import dev.jlb.RequestContext;
+import dev.jlb.Selection;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.function.Consumer;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client request on its way through jlb: the logic shared by the servlet and the jetty-core
+ * adapters, which only translate between their request/response API and this class.
+ *
+ * <p>It selects a backend, sends the request with Jetty's {@code HttpClient}, streams the response
+ * back, and on a connect failure, a reset, a timeout or a retryable status, completes that attempt's
+ * {@link Selection} as a failure and sends the request to another backend (excluding those tried)
+ * while the {@link dev.jlb.RetryPolicy} allows and nothing went to the client yet. Every selection
+ * is completed exactly once on every path, including exceptions thrown by adapter code in a
+ * listener; the client always gets a response or, once the response was committed, a broken
+ * connection.
+ *
+ * <p>The exchange is its own {@link RequestContext} (a view of the live request: nothing is copied)
+ * and its own header copier, so the common path allocates only the exchange, one {@link Attempt}
+ * and what Jetty's client needs. Time is read twice per attempt (start and response headers).
+ *
+ * <p>Threading: attempts run one after another; callbacks of one attempt are serialized by Jetty's
+ * client, except its timer, which only ever aborts the attempt.
+ */
+abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Mutable> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyExchange.class);
+
+    static final String REASON_CONNECT = "bad gateway: could not connect to a backend";
+    static final String REASON_RESET = "bad gateway: the backend closed the connection before a response";
+    static final String REASON_TIMEOUT = "gateway timeout: no response from a backend in time";
+    static final String REASON_OTHER = "bad gateway: invalid response from a backend";
+    static final String REASON_PROXY = "bad gateway: the proxy failed to handle the backend response";
+
+    private static final AtomicIntegerFieldUpdater<ProxyExchange> FINISHED =
+            AtomicIntegerFieldUpdater.newUpdater(ProxyExchange.class, "finished");
+
+    final ProxyCore core;
+    private final long startNanos;
+    private ReplayableBody body;
+    private int attempts;
+    private List<Backend> tried;
+    private volatile Attempt attempt;
+    private String requestId;
+    private volatile int finished;
+
+    // Scratch state of one header copy (see accept).
+    private String connectionTokens;
+    private String forwardedFor;
+    private String forwardedProto;
+    private String forwardedHost;
+    private String via;
+    private String incomingRequestId;
+
+    ProxyExchange(ProxyCore core, long startNanos) {
+        this.core = core;
+        this.startNanos = startNanos;
+    }
+
+    // ---- What an adapter provides --------------------------------------------------------------
+
+    /** The client's protocol, such as {@code HTTP/1.1}. */
+    abstract String protocol();
+
+    /** The scheme the client used: {@code http} or {@code https}. */
+    abstract String scheme();
+
+    /** The host the client asked for ({@code Host} header or authority), or null. */
+    abstract String host();
+
+    /** The path and query to send to backends. */
+    abstract String targetPath();
+
+    /** A new backend request for an absolute target URI, with the client's method. */
+    abstract Request newBackendRequest(String target);
+
+    /**
+     * Copies the client's headers with {@link #copyHeader(HttpField, HttpFields.Mutable)} or
+     * {@link #copyHeader(String, String, HttpFields.Mutable)}, after
+     * {@link #connectionTokens(String)} for each {@code Connection} header.
+     */
+    abstract void copyRequestHeaders(HttpFields.Mutable out);
+
+    /** Sets the response status; headers follow with {@link #addResponseHeader}. */
+    abstract void responseStatus(int status);
+
+    /** Adds one backend response header to the client response (adapters may filter it). */
+    abstract void addResponseHeader(HttpField field, Response backendResponse);
+
+    /** Writes response content; completes {@code callback} when written (or failed). */
+    abstract void write(ByteBuffer content, Callback callback);
+
+    /** Whether bytes of the response went to the client. */
+    abstract boolean isCommitted();
+
+    /** Finishes the response successfully (after the last write). */
+    abstract void complete();
+
+    /** Answers with an error status and a short text body; the response is not committed. */
+    abstract void sendError(int status, String reason);
+
+    /** Breaks the response (the client sees a truncated response or a reset). */
+    abstract void abort(Throwable cause);
+
+    // ---- Starting -------------------------------------------------------------------------------
+
+    /**
+     * Starts proxying. {@code content} is the client's body, or null when the request has none.
+     */
+    final void start(Content.Source content, long contentLength, String contentType) {
+        if (content != null) {
+            body = new ReplayableBody(content, contentLength, contentType, core.bufferLimit);
+        }
+        Selection selection;
+        try {
+            selection = core.loadBalancer.select(this);
+        } catch (NoBackendAvailableException e) {
+            finishError(HttpStatus.SERVICE_UNAVAILABLE_503, e.getMessage());
+            return;
+        } catch (Throwable e) {
+            LOG.warn("jlb: selecting a backend failed for {}", this, e);
+            finishError(HttpStatus.SERVICE_UNAVAILABLE_503, "service unavailable: no backend could be selected");
+            return;
+        }
+        send(selection, startNanos);
+    }
+
+    private void send(Selection selection, long now) {
+        long remaining = startNanos + core.totalTimeoutNanos - now;
+        Attempt next = new Attempt(selection, now);
+        attempts++;
+        attempt = next;
+        Request request;
+        try {
+            request = newBackendRequest(selection.backend().uri().toString() + targetPath());
+            request.headers(this);
+            request.idleTimeout(core.idleTimeoutMillis, TimeUnit.MILLISECONDS);
+            request.onRequestBegin(next);
+            if (body != null) {
+                request.body(body.newContent());
+            }
+        } catch (Throwable x) {
+            LOG.warn("jlb: could not build the request to {} for {}", selection.backend(), this, x);
+            selection.close();
+            finishError(HttpStatus.BAD_GATEWAY_502, REASON_PROXY);
+            return;
+        }
+        next.request = request;
+        try {
+            next.timer = core.scheduler().schedule(next, Math.min(core.attemptTimeoutNanos, remaining),
+                    TimeUnit.NANOSECONDS);
+            request.send(next);
+        } catch (Throwable x) {
+            // HttpClient reports failures to the listener; a throw here means it is stopped or broken.
+            LOG.warn("jlb: could not send the request to {} for {}", selection.backend(), this, x);
+            next.cancelTimer();
+            selection.close();
+            finishError(HttpStatus.BAD_GATEWAY_502, REASON_PROXY);
+        }
+    }
+
+    /** Picks the next backend, excluding those tried; null when none is left. */
+    private Selection selectNext(Backend failed) {
+        if (tried == null) {
+            tried = new ArrayList<>(core.retry.maxAttempts());
+        }
+        tried.add(failed);
+        try {
+            return core.loadBalancer.select(this, tried);
+        } catch (NoBackendAvailableException e) {
+            return null;
+        } catch (Throwable e) {
+            LOG.warn("jlb: selecting a backend for a retry failed for {}", this, e);
+            return null;
+        }
+    }
+
+    private boolean replayable() {
+        return body == null || body.replayable();
+    }
+
+    private boolean timeLeft(long now) {
+        return now - startNanos < core.totalTimeoutNanos;
+    }
+
+    // ---- Request headers ------------------------------------------------------------------------
+
+    /** Copies the client's headers into a backend request: hop-by-hop removed, proxy headers added. */
+    @Override
+    public final void accept(HttpFields.Mutable out) {
+        connectionTokens = null;
+        forwardedFor = null;
+        forwardedProto = null;
+        forwardedHost = null;
+        via = null;
+        incomingRequestId = null;
+        copyRequestHeaders(out);
+        ProxyOptions options = core.options;
+        if (options.xForwardedHeaders()) {
+            String client = clientAddress();
+            if (client != null) {
+                out.add(HttpHeader.X_FORWARDED_FOR, ProxyHeaders.append(forwardedFor, client));
+            }
+            out.add(HttpHeader.X_FORWARDED_PROTO, ProxyHeaders.append(forwardedProto, scheme()));
+            String host = host();
+            if (host != null) {
+                out.add(HttpHeader.X_FORWARDED_HOST, ProxyHeaders.append(forwardedHost, host));
+            }
+        } else {
+            addIfPresent(out, HttpHeader.X_FORWARDED_FOR, forwardedFor);
+            addIfPresent(out, HttpHeader.X_FORWARDED_PROTO, forwardedProto);
+            addIfPresent(out, HttpHeader.X_FORWARDED_HOST, forwardedHost);
+        }
+        out.add(HttpHeader.VIA, ProxyHeaders.append(via, core.via(protocol())));
+        String id = requestId();
+        if (id != null) {
+            out.add(options.requestIdHeader(), id);
+        }
+    }
+
+    private static void addIfPresent(HttpFields.Mutable out, HttpHeader header, String value) {
+        if (value != null) {
+            out.add(header, value);
+        }
+    }
+
+    /** The request id sent to backends: the client's when valid, else a generated one (or null). */
+    final String requestId() {
+        if (requestId == null) {
+            if (ProxyHeaders.isValidRequestId(incomingRequestId)) {
+                requestId = incomingRequestId;
+            } else if (core.options.generateRequestId()) {
+                requestId = ProxyHeaders.newRequestId();
+            }
+        }
+        return requestId;
+    }
+
+    /** Records the names listed by one {@code Connection} header (call before copying headers). */
+    final void connectionTokens(String connectionValue) {
+        connectionTokens = ProxyHeaders.connectionTokens(connectionValue, connectionTokens);
+    }
+
+    /** Copies one client header field (jetty-core). */
+    final void copyHeader(HttpField field, HttpFields.Mutable out) {
+        String value = classify(field.getHeader(), field.getName(), field.getValue());
+        if (value != null) {
+            out.add(field);
+        }
+    }
+
+    /** Copies one client header value (servlet). */
+    final void copyHeader(String name, String value, HttpFields.Mutable out) {
+        if (classify(HttpHeader.CACHE.get(name), name, value) != null) {
+            out.add(name, value);
+        }
+    }
+
+    /** Returns the value when the header is to be copied as is, null when it is dropped or merged. */
+    private String classify(HttpHeader header, String name, String value) {
+        switch (ProxyHeaders.requestAction(header)) {
+            case ProxyHeaders.DROP:
+                return null;
+            case ProxyHeaders.HOST:
+                return core.options.preserveHost() ? value : null;
+            case ProxyHeaders.X_FORWARDED_FOR:
+                forwardedFor = forwardedFor == null ? value : forwardedFor + ", " + value;
+                return null;
+            case ProxyHeaders.X_FORWARDED_PROTO:
+                forwardedProto = forwardedProto == null ? value : forwardedProto + ", " + value;
+                return null;
+            case ProxyHeaders.X_FORWARDED_HOST:
+                forwardedHost = forwardedHost == null ? value : forwardedHost + ", " + value;
+                return null;
+            case ProxyHeaders.VIA:
+                via = via == null ? value : via + ", " + value;
+                return null;
+            default:
+                if (name.equalsIgnoreCase(core.options.requestIdHeader())) {
+                    if (incomingRequestId == null) {
+                        incomingRequestId = value;
+                    }
+                    return null;
+                }
+                if (connectionTokens != null && ProxyHeaders.isListed(connectionTokens, lowerCase(header, name))) {
+                    return null;
+                }
+                return value;
+        }
+    }
+
+    private static String lowerCase(HttpHeader header, String name) {
+        return header != null ? header.lowerCaseName() : name.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    // ---- Finishing ------------------------------------------------------------------------------
+
+    private boolean finish() {
+        return FINISHED.compareAndSet(this, 0, 1);
+    }
+
+    private void finishComplete() {
+        if (finish()) {
+            try {
+                complete();
+            } catch (Throwable x) {
+                LOG.debug("jlb: completing the response failed for {}", this, x);
+                abortQuietly(x);
+            }
+        }
+    }
+
+    final void finishError(int status, String reason) {
+        if (finish()) {
+            try {
+                if (isCommitted()) {
+                    abort(new IOException(reason));
+                } else {
+                    sendError(status, reason);
+                }
+            } catch (Throwable x) {
+                LOG.debug("jlb: sending {} failed for {}", status, this, x);
+                abortQuietly(x);
+            }
+        }
+    }
+
+    private void finishAbort(Throwable cause) {
+        if (finish()) {
+            abortQuietly(cause);
+        }
+    }
+
+    private void abortQuietly(Throwable cause) {
+        try {
+            abort(cause);
+        } catch (Throwable x) {
+            LOG.debug("jlb: aborting the response failed for {}", this, x);
+        }
+    }
+
+    private String reason(String reason) {
+        return attempts > 1 ? reason + " (" + attempts + " attempts)" : reason;
+    }
+
+    /**
+     * The client went away or failed while an attempt was in flight (called by adapters that learn
+     * of it before a write fails): aborts the attempt; its selection completes as cancelled.
+     */
+    final void clientFailed(Throwable cause) {
+        Attempt current = attempt;
+        if (current != null && current.request != null) {
+            current.request.abort(new ClientGoneException(cause));
+        }
+    }
+
+    // ---- One attempt ----------------------------------------------------------------------------
+
+    private static final int WAITING = 0;
+    private static final int FORWARDING = 1;
+    private static final int DISCARDING = 2;
+    private static final int TIMED_OUT = 3;
+
+    private static final AtomicIntegerFieldUpdater<Attempt> STATE =
+            AtomicIntegerFieldUpdater.newUpdater(Attempt.class, "state");
+
+    /**
+     * One attempt on one backend: the response listener, the timeout task, the request-begin
+     * listener and the write callback of the response content (one write is in flight at a time).
+     */
+    final class Attempt implements Response.Listener, Request.BeginListener, Runnable, Callback {
+        final Selection selection;
+        final long startNanos;
+        Request request;
+        Scheduler.Task timer;
+        volatile int state;
+        private volatile boolean begun;
+        private long headersNanos;
+        private int status;
+        private Selection next;
+        private Content.Chunk chunk;
+        private Runnable demander;
+
+        Attempt(Selection selection, long startNanos) {
+            this.selection = selection;
+            this.startNanos = startNanos;
+        }
+
+        /** The request went on a connection: from now on the backend may see it. */
+        @Override
+        public void onBegin(Request request) {
+            begun = true;
+        }
+
+        /** The attempt (or total) timeout: abort unless the response headers arrived. */
+        @Override
+        public void run() {
+            if (STATE.compareAndSet(this, WAITING, TIMED_OUT)) {
+                request.abort(new TimeoutException("no response headers from " + selection.backend().id()
+                        + " in time"));
+            }
+        }
+
+        @Override
+        public void onHeaders(Response response) {
+            try {
+                if (state != WAITING) {
+                    return; // timed out: the abort is on its way
+                }
+                cancelTimer();
+                headersNanos = System.nanoTime();
+                status = response.getStatus();
+                if (core.retry.shouldRetryStatus(status, method(), attempts, replayable()) && timeLeft(headersNanos)) {
+                    Selection candidate = selectNext(selection.backend());
+                    if (candidate != null) {
+                        if (STATE.compareAndSet(this, WAITING, DISCARDING)) {
+                            next = candidate;
+                            selection.onFailure(status, headersNanos - startNanos);
+                        } else {
+                            candidate.close();
+                        }
+                        return;
+                    }
+                }
+                if (!STATE.compareAndSet(this, WAITING, FORWARDING)) {
+                    return;
+                }
+                responseStatus(status);
+                HttpFields headers = response.getHeaders();
+                String tokens = ProxyHeaders.connectionTokens(headers);
+                for (HttpField field : headers) {
+                    if (ProxyHeaders.isHopByHopResponse(field.getHeader())
+                            || (tokens != null && ProxyHeaders.isListed(tokens, field.getLowerCaseName()))) {
+                        continue;
+                    }
+                    addResponseHeader(field, response);
+                }
+            } catch (Throwable x) {
+                failInternally(x);
+            }
+        }
+
+        @Override
+        public void onContent(Response response, Content.Chunk content, Runnable demander) {
+            if (state != FORWARDING) {
+                demander.run(); // a retried response, or an aborted one: drop it
+                return;
+            }
+            try {
+                content.retain();
+                this.chunk = content;
+                this.demander = demander;
+                write(content.getByteBuffer(), this);
+            } catch (Throwable x) {
+                failed(new ClientGoneException(x));
+            }
+        }
+
+        /** A response write completed: release the chunk and ask for more. */
+        @Override
+        public void succeeded() {
+            Content.Chunk written = chunk;
+            Runnable more = demander;
+            chunk = null;
+            demander = null;
+            written.release();
+            more.run();
+        }
+
+        /** A response write failed: the client went away. */
+        @Override
+        public void failed(Throwable x) {
+            Content.Chunk written = chunk;
+            chunk = null;
+            demander = null;
+            if (written != null) {
+                written.release();
+            }
+            request.abort(x instanceof ClientGoneException ? x : new ClientGoneException(x));
+        }
+
+        @Override
+        public InvocationType getInvocationType() {
+            return InvocationType.NON_BLOCKING;
+        }
+
+        @Override
+        public void onComplete(Result result) {
+            try {
+                complete(result);
+            } catch (Throwable x) {
+                LOG.warn("jlb: completing an attempt failed for {}", ProxyExchange.this, x);
+                selection.close();
+                finishError(HttpStatus.BAD_GATEWAY_502, REASON_PROXY);
+            }
+        }
+
+        private void complete(Result result) {
+            cancelTimer();
+            int s = state;
+            Throwable failure = result.getFailure();
+            if (s == DISCARDING) {
+                // The retryable response was read to its end (or failed): now the retry can go.
+                Selection candidate = next;
+                next = null;
+                if (failure instanceof ClientGoneException) {
+                    candidate.close();
+                    finishAbort(failure);
+                } else if (replayable()) {
+                    send(candidate, System.nanoTime());
+                } else {
+                    candidate.close();
+                    finishError(status, reason("bad gateway: the backend answered " + status));
+                }
+                return;
+            }
+            if (failure == null) {
+                long latency = headersNanos - startNanos;
+                if (status >= 500) {
+                    selection.onFailure(status, latency);
+                } else {
+                    selection.onSuccess(status, latency);
+                }
+                finishComplete();
+                return;
+            }
+            if (failure instanceof ClientGoneException || (body != null && body.clientFailure() != null)) {
+                selection.close();
+                finishAbort(failure);
+                return;
+            }
+            if (failure instanceof InternalProxyException) {
+                selection.close();
+                finishError(HttpStatus.BAD_GATEWAY_502, REASON_PROXY);
+                return;
+            }
+            long now = System.nanoTime();
+            boolean timedOut = s == TIMED_OUT;
+            FailureKind kind;
+            if (timedOut) {
+                kind = FailureKind.TIMEOUT;
+            } else if (!begun) {
+                kind = FailureKind.CONNECT; // never sent: refused, unreachable, connect timeout, queue full
+            } else {
+                kind = FailureKind.of(failure);
+            }
+            selection.onFailure(kind, now - startNanos);
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("jlb: attempt {} to {} failed ({}) for {}", attempts, selection.backend().id(), kind,
+                        ProxyExchange.this, failure);
+            }
+            String reason = timedOut || kind == FailureKind.TIMEOUT ? REASON_TIMEOUT
+                    : kind == FailureKind.CONNECT ? REASON_CONNECT
+                    : kind == FailureKind.RESET ? REASON_RESET : REASON_OTHER;
+            int errorStatus = reason == REASON_TIMEOUT ? HttpStatus.GATEWAY_TIMEOUT_504 : HttpStatus.BAD_GATEWAY_502;
+            if (s == FORWARDING) {
+                // Headers went out: no retry; the client gets a broken response (or a 502 if nothing
+                // was written yet).
+                finishError(errorStatus, reason(reason));
+                return;
+            }
+            FailureKind retryKind = begun ? kind : FailureKind.CONNECT;
+            if (core.retry.shouldRetryFailure(retryKind, method(), attempts, replayable()) && timeLeft(now)) {
+                Selection candidate = selectNext(selection.backend());
+                if (candidate != null) {
+                    send(candidate, now);
+                    return;
+                }
+            }
+            finishError(errorStatus, reason(reason));
+        }
+
+        void cancelTimer() {
+            Scheduler.Task task = timer;
+            if (task != null) {
+                task.cancel();
+            }
+        }
+
+        private void failInternally(Throwable x) {
+            LOG.warn("jlb: handling the response of {} failed for {}", selection.backend().id(), ProxyExchange.this,
+                    x);
+            request.abort(new InternalProxyException(x));
+        }
+
+        @Override
+        public String toString() {
+            return "Attempt{" + selection.backend().id() + ", state=" + state + '}';
+        }
+    }
+
+    @Override
+    public String affinityKey() {
+        return null;
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + '{' + method() + ' ' + path() + ", attempts=" + attempts
+                + (requestId == null ? "" : ", id=" + requestId) + '}';
+    }
+
+    /** The client went away (a response write failed, or the adapter saw the connection fail). */
+    static final class ClientGoneException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ClientGoneException(Throwable cause) {
+            super("client went away", cause);
+        }
+    }
+
+    /** Adapter code threw inside a listener: not the backend's fault. */
+    static final class InternalProxyException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        InternalProxyException(Throwable cause) {
+            super("proxy failure", cause);
+        }
+    }
+}

@@ -1,0 +1,228 @@
+package dev.jlb.jetty;
+
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.util.URIUtil;
+
+/**
+ * The header and path rules shared by the servlet and the jetty-core adapters: which headers are
+ * hop-by-hop, how {@code X-Forwarded-*} and {@code Via} are appended, how the backend path is made
+ * from the client's, and request ids.
+ */
+final class ProxyHeaders {
+
+    /** What to do with one client request header. */
+    static final int COPY = 0;
+    static final int DROP = 1;
+    static final int HOST = 2;
+    static final int X_FORWARDED_FOR = 3;
+    static final int X_FORWARDED_PROTO = 4;
+    static final int X_FORWARDED_HOST = 5;
+    static final int VIA = 6;
+
+    /** Longest request id accepted from a client; a longer or malformed one is replaced. */
+    static final int MAX_REQUEST_ID_LENGTH = 128;
+
+    private ProxyHeaders() {
+    }
+
+    /**
+     * Classifies a request header known to Jetty ({@code header} may be null for unknown names).
+     * Hop-by-hop headers (RFC 9110 section 7.6.1, plus the legacy {@code Proxy-Connection} and
+     * {@code Keep-Alive}) are dropped, and so is {@code Expect}: jlb answers {@code 100 Continue} to
+     * the client itself when it starts reading the body, and does not wait for backends to.
+     */
+    static int requestAction(HttpHeader header) {
+        if (header == null) {
+            return COPY;
+        }
+        switch (header) {
+            case CONNECTION:
+            case KEEP_ALIVE:
+            case PROXY_CONNECTION:
+            case PROXY_AUTHORIZATION:
+            case PROXY_AUTHENTICATE:
+            case TRANSFER_ENCODING:
+            case TE:
+            case TRAILER:
+            case UPGRADE:
+            case EXPECT:
+                return DROP;
+            case HOST:
+                return HOST;
+            case X_FORWARDED_FOR:
+                return X_FORWARDED_FOR;
+            case X_FORWARDED_PROTO:
+                return X_FORWARDED_PROTO;
+            case X_FORWARDED_HOST:
+                return X_FORWARDED_HOST;
+            case VIA:
+                return VIA;
+            default:
+                return COPY;
+        }
+    }
+
+    /** Whether a response header is hop-by-hop and must not reach the client. */
+    static boolean isHopByHopResponse(HttpHeader header) {
+        if (header == null) {
+            return false;
+        }
+        switch (header) {
+            case CONNECTION:
+            case KEEP_ALIVE:
+            case PROXY_CONNECTION:
+            case PROXY_AUTHENTICATE:
+            case PROXY_AUTHORIZATION:
+            case TRANSFER_ENCODING:
+            case TE:
+            case TRAILER:
+            case UPGRADE:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /**
+     * The extra header names listed in {@code Connection} values (which are hop-by-hop too), lower
+     * case and comma-wrapped as {@code ",x-foo,x-bar,"}, or {@code null} when there are none (the
+     * common case: absent, {@code keep-alive} or {@code close}).
+     */
+    static String connectionTokens(String connectionValue, String previous) {
+        if (connectionValue == null || connectionValue.isEmpty()) {
+            return previous;
+        }
+        StringBuilder tokens = null;
+        int start = 0;
+        int length = connectionValue.length();
+        while (start <= length) {
+            int comma = connectionValue.indexOf(',', start);
+            int end = comma < 0 ? length : comma;
+            String token = connectionValue.substring(start, end).trim().toLowerCase(Locale.ROOT);
+            if (!token.isEmpty() && !token.equals("close") && !token.equals("keep-alive")) {
+                if (tokens == null) {
+                    tokens = new StringBuilder(previous == null ? "," : previous);
+                }
+                tokens.append(token).append(',');
+            }
+            start = end + 1;
+        }
+        return tokens == null ? previous : tokens.toString();
+    }
+
+    /** Whether {@code lowerCaseName} is listed in {@code tokens} from {@link #connectionTokens}. */
+    static boolean isListed(String tokens, String lowerCaseName) {
+        if (tokens == null) {
+            return false;
+        }
+        int at = tokens.indexOf(lowerCaseName);
+        while (at > 0) {
+            if (tokens.charAt(at - 1) == ',' && tokens.charAt(at + lowerCaseName.length()) == ',') {
+                return true;
+            }
+            at = tokens.indexOf(lowerCaseName, at + 1);
+        }
+        return false;
+    }
+
+    /** The connection tokens of a set of response headers, or null. */
+    static String connectionTokens(HttpFields headers) {
+        String tokens = null;
+        for (HttpField field : headers) {
+            if (field.getHeader() == HttpHeader.CONNECTION) {
+                tokens = connectionTokens(field.getValue(), tokens);
+            }
+        }
+        return tokens;
+    }
+
+    /** {@code existing + ", " + value}, or {@code value} when nothing existed. */
+    static String append(String existing, String value) {
+        return existing == null || existing.isBlank() ? value : existing + ", " + value;
+    }
+
+    /**
+     * The {@code Via} entry for the client's protocol, as in {@code 1.1 jlb}: the version alone for
+     * HTTP (RFC 9110 section 7.6.3), the whole protocol otherwise.
+     */
+    static String viaEntry(String protocol, String via) {
+        if (protocol == null) {
+            return via;
+        }
+        switch (protocol) {
+            case "HTTP/1.1":
+                return "1.1 " + via;
+            case "HTTP/2.0":
+            case "HTTP/2":
+                return "2.0 " + via;
+            case "HTTP/1.0":
+                return "1.0 " + via;
+            default:
+                return (protocol.regionMatches(true, 0, "HTTP/", 0, 5) ? protocol.substring(5) : protocol) + ' ' + via;
+        }
+    }
+
+    /** Whether a client's request id may be passed on: 1 to 128 visible ASCII characters. */
+    static boolean isValidRequestId(String id) {
+        if (id == null || id.isEmpty() || id.length() > MAX_REQUEST_ID_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (c <= 0x20 || c >= 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A new random request id in UUID form, from {@link ThreadLocalRandom} (no lock, unlike {@code randomUUID}). */
+    static String newRequestId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long msb = (random.nextLong() & ~0xF000L) | 0x4000L; // version 4
+        long lsb = (random.nextLong() & ~(0xC000L << 48)) | (0x8000L << 48); // IETF variant
+        return new UUID(msb, lsb).toString();
+    }
+
+    /**
+     * Whether a decoded path is under a mount point: {@code /api} matches {@code /api} and
+     * {@code /api/x} but not {@code /apix}; {@code /} (or empty) matches everything.
+     */
+    static boolean matches(String path, String mount) {
+        int m = mount.length();
+        if (m == 0 || (m == 1 && mount.charAt(0) == '/')) {
+            return true;
+        }
+        return path.startsWith(mount) && (path.length() == m || path.charAt(m) == '/');
+    }
+
+    /**
+     * The path and query to send to a backend.
+     *
+     * @param rawPath the request path as the client sent it (still encoded), context path included
+     * @param decodedPath the decoded path, context path included
+     * @param mount the decoded mount point (context path + prefix), {@code /} or empty for none
+     * @param strip whether to remove the mount point
+     * @param rawQuery the query as sent, or null
+     */
+    static String targetPath(String rawPath, String decodedPath, String mount, boolean strip, String rawQuery) {
+        String path = rawPath == null || rawPath.isEmpty() ? "/" : rawPath;
+        int m = mount.length();
+        if (strip && m > 1) {
+            if (path.startsWith(mount) && (path.length() == m || path.charAt(m) == '/')) {
+                path = path.length() == m ? "/" : path.substring(m);
+            } else {
+                // The client encoded the mount point differently (such as %61pi for api): strip it
+                // from the decoded path and encode the rest again.
+                String rest = decodedPath.length() <= m ? "/" : decodedPath.substring(m);
+                path = URIUtil.encodePath(rest);
+            }
+        }
+        return rawQuery == null ? path : path + '?' + rawQuery;
+    }
+}
