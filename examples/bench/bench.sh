@@ -34,8 +34,11 @@ Usage: examples/bench/bench.sh [options]
   --connections C    wrk connections (default $connections); --wrk-threads T (default $wrk_threads)
   --java-opts "..."  JVM options of jlb (default "$java_opts")
   --jar PATH         the jar (default examples/target/jlb.jar)
-  --targets "..."    among nginx haproxy jlb (default "$targets"; missing peers are skipped)
-  --base-port P      jlb on P, nginx on P+100, haproxy on P+110, backends on P+1..P+5 (default $base_port)
+  --targets "..."    among nginx haproxy jlb servlet proxyservlet (default "$targets"; missing peers are
+                     skipped). servlet = jlb's LoadBalancingProxyServlet, proxyservlet = Jetty's plain
+                     ProxyServlet, both from ServletProxies.java on the same server setup
+  --base-port P      jlb on P, nginx on P+100, haproxy on P+110, servlet on P+120, proxyservlet on
+                     P+130, backends on P+1..P+5 (default $base_port)
   --lb-cpu N / --load-cpu N   CPU of the balancers / of wrk and the backends (default 0 / 1; same = no split)
 Prints req/s, p50, p99, errors, CPU per request and the ratio to nginx (median of the rounds).
 USAGE
@@ -153,8 +156,15 @@ if [[ " $targets " == *" jlb "* ]]; then
   # shellcheck disable=SC2086
   $pin_lb java $java_opts -jar "$jar" --config "$work/jlb.yaml" --no-watch > "$work/jlb.log" 2>&1 & pidof[jlb]=$!; pids+=($!)
 fi
+for t in servlet proxyservlet; do
+  [[ " $targets " == *" $t "* ]] || continue
+  if [ "$t" = servlet ]; then port[$t]=$((base_port + 120)); mode=lb; else port[$t]=$((base_port + 130)); mode=plain; fi
+  # shellcheck disable=SC2086
+  $pin_lb java $java_opts -cp "$jar" "$here/ServletProxies.java" "$mode" "${port[$t]}" $backend_uris \
+    > "$work/$t.log" 2>&1 & pidof[$t]=$!; pids+=($!)
+done
 active=""
-for t in nginx haproxy jlb; do
+for t in nginx haproxy jlb servlet proxyservlet; do
   [ -n "${port[$t]:-}" ] || continue
   wait_http "http://127.0.0.1:${port[$t]}/lb" "$t"; active="$active $t"
 done
@@ -174,10 +184,12 @@ run_wrk() { # target seconds -> RESULT line plus cpu_ticks
   echo "$line cpu_ticks=$((after - before))"
 }
 
-if [ -n "${port[jlb]:-}" ] && [ "$warmup" -gt 0 ]; then
-  echo "warming up jlb for ${warmup}s (JIT) ..." >&2
-  run_wrk jlb "$warmup" > /dev/null
-fi
+for t in jlb servlet proxyservlet; do
+  if [ -n "${port[$t]:-}" ] && [ "$warmup" -gt 0 ]; then
+    echo "warming up $t for ${warmup}s (JIT) ..." >&2
+    run_wrk "$t" "$warmup" > /dev/null
+  fi
+done
 
 if [ -n "$pin_lb" ]; then layout="balancers pinned to cpu $lb_cpu, wrk and backends to cpu $load_cpu"; else layout="no pinning"; fi
 echo "machine: $cpus CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)); $layout" >&2
