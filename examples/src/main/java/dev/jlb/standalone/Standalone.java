@@ -373,8 +373,8 @@ final class Standalone implements AutoCloseable {
 
     private void logStarted() {
         ServerConfig s = config().server();
-        LOG.info("jlb listening on http://{}:{} ({} threads, {} selectors{})", address(), port(),
-                threads.getMaxThreads(), selectors, s.accessLog() ? ", access log on" : "");
+        LOG.info("jlb listening on http://{}:{} ({} threads, {} selector{}{})", address(), port(),
+                threads.getMaxThreads(), selectors, selectors == 1 ? "" : "s", s.accessLog() ? ", access log on" : "");
         synchronized (this) {
             for (RouteRuntime rt : routes.values()) {
                 LOG.info("route {}: {}", rt.config().path(), describe(rt.config()));
