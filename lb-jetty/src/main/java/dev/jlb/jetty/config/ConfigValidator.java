@@ -246,6 +246,9 @@ final class ConfigValidator {
             first = names.putIfAbsent(route.name(), nameNode.line());
             if (first != null && r.node("name") != null) {
                 r.invalid("name", nameNode, "each name once; first at line " + first);
+            } else if (first != null) {
+                r.invalid("path", nameNode, "a name of its own: the route's name defaults to its path, and "
+                        + route.name() + " is the name at line " + first);
             }
             routes.add(route);
         }

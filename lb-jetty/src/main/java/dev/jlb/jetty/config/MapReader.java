@@ -52,17 +52,6 @@ final class MapReader {
         return e == null ? null : e.value();
     }
 
-    /** Marks {@code key} as known and returns its entry, or null when absent. */
-    Entry entry(String key) {
-        known.add(key);
-        return map.get(key);
-    }
-
-    /** Every entry of the mapping, in document order (does not mark any key as known). */
-    java.util.List<Entry> entries() {
-        return map.entries();
-    }
-
     boolean has(String key) {
         known.add(key);
         return map.get(key) != null;
@@ -83,10 +72,6 @@ final class MapReader {
     void problem(String key, Node value, String message) {
         invalid.add(key);
         problems.add(value.line(), path(key), message);
-    }
-
-    Problems problems() {
-        return problems;
     }
 
     // ---- typed values ------------------------------------------------------------------------

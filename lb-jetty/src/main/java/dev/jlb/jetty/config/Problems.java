@@ -17,10 +17,6 @@ final class Problems {
         this.file = file;
     }
 
-    String file() {
-        return file;
-    }
-
     /**
      * Records {@code <path>: <message>} at {@code line}, unless a problem with the same path and line
      * is already recorded (one value gets one message, the first found: a YAML alias reported as
@@ -40,10 +36,6 @@ final class Problems {
 
     boolean isEmpty() {
         return problems.isEmpty();
-    }
-
-    int size() {
-        return problems.size();
     }
 
     /** The problems sorted by line (stable: one line keeps the order of discovery). */

@@ -205,6 +205,17 @@ class NativeFormTest {
     }
 
     @Test
+    void aDefaultNameThatIsTakenIsAProblemToo() {
+        assertThat(yamlProblems("""
+                routes:
+                  - {path: /a, name: /b, backends: [http://a:1]}
+                  - {path: /b, backends: [http://b:1]}
+                """)).containsExactly(
+                "config.yaml:3: routes[1].path: /b (expected: a name of its own: the route's name defaults to its path,"
+                        + " and /b is the name at line 2)");
+    }
+
+    @Test
     void aRouteThatIsNotAMappingIsOneProblem() {
         assertThat(yamlProblems("routes:\n  - /api\n  - []\n")).containsExactly(
                 "config.yaml:2: routes[0]: /api (expected: a mapping with path and backends)",
