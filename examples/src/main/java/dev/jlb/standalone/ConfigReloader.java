@@ -33,7 +33,7 @@ final class ConfigReloader implements AutoCloseable {
         APPLIED,
         /** The file does not validate; nothing changed. */
         REFUSED,
-        /** Applying failed part way (a route could not start). */
+        /** Applying failed (a route could not start); the running routes stay. */
         FAILED
     }
 
@@ -88,7 +88,8 @@ final class ConfigReloader implements AutoCloseable {
             }
             return Outcome.APPLIED;
         } catch (Exception e) {
-            LOG.error("reload ({}) failed part way; the routes applied so far run", why, e);
+            LOG.error("reload ({}) failed; the running routes stay (with the balancing changes applied before the"
+                    + " failure)", why, e);
             return Outcome.FAILED;
         }
     }

@@ -123,7 +123,7 @@ final class Standalone implements AutoCloseable {
             synchronized (s) {
                 List<Router.Route> active = new ArrayList<>();
                 for (RouteConfig route : config.routes()) {
-                    RouteRuntime rt = s.startRoute(route, null);
+                    RouteRuntime rt = s.startRoute(route, config.server(), null);
                     s.routes.put(route.path(), rt);
                     active.add(rt.route());
                 }
@@ -157,10 +157,9 @@ final class Standalone implements AutoCloseable {
         return rt == null ? null : rt.loadBalancer();
     }
 
-    private RouteRuntime startRoute(RouteConfig route, LoadBalancer existing) throws Exception {
+    private RouteRuntime startRoute(RouteConfig route, ServerConfig s, LoadBalancer existing) throws Exception {
         LoadBalancer lb = existing != null ? existing : ConfigBinder.loadBalancer(route).build();
         try {
-            ServerConfig s = config.server();
             ProxyOptions options = ConfigBinder.proxyOptions(route, s);
             AccessLog.Recording recording = s.accessLog() ? new AccessLog.Recording(lb) : null;
             LoadBalancingHandler handler = new ProxyHandler(recording != null ? recording : lb, options);
@@ -180,7 +179,9 @@ final class Standalone implements AutoCloseable {
      * Applies a new configuration to the running balancer (see the class comment).
      *
      * @return one line per change applied, empty when nothing changed
-     * @throws Exception when a new route or handler cannot start; the routes applied so far stay
+     * @throws Exception when a new route or handler cannot start: the handlers this call started are
+     *     stopped and the running routes stay (with the backend, strategy and health changes already
+     *     applied to their load balancers)
      */
     synchronized List<String> apply(JlbConfig next) throws Exception {
         Objects.requireNonNull(next, "next");
@@ -206,7 +207,6 @@ final class Standalone implements AutoCloseable {
         if (!wanted.shutdownGracePeriod().equals(now.shutdownGracePeriod())) {
             changes.add("server.shutdown_grace_period: " + wanted.shutdownGracePeriod().toMillis() + "ms");
         }
-        config = new JlbConfig(applied, next.routes());
         if (autoThreads) {
             threads.setMaxThreads(Math.max(threads.getMaxThreads(), autoThreads(next.routes().size())));
         }
@@ -214,36 +214,50 @@ final class Standalone implements AutoCloseable {
         Map<String, RouteRuntime> kept = new LinkedHashMap<>();
         List<RouteRuntime> retired = new ArrayList<>();
         List<LoadBalancer> toClose = new ArrayList<>();
-        for (RouteConfig route : next.routes()) {
-            RouteRuntime old = routes.get(route.path());
-            if (old == null) {
-                kept.put(route.path(), startRoute(route, null));
-                changes.add("route " + route.path() + ": added, " + describe(route));
-                continue;
-            }
-            if (!old.config().name().equals(route.name())) {
-                kept.put(route.path(), startRoute(route, null));
-                retired.add(old);
-                toClose.add(old.loadBalancer());
-                changes.add("route " + route.path() + ": renamed " + old.config().name() + " -> " + route.name());
-                continue;
-            }
-            List<String> what = routeChanges(old.config(), route);
-            ConfigBinder.update(old.loadBalancer(), old.config(), route);
-            ProxyOptions options = ConfigBinder.proxyOptions(route, applied);
-            if (!options.equals(old.options()) || old.accessLog() != applied.accessLog()) {
-                kept.put(route.path(), startRoute(route, old.loadBalancer()));
-                retired.add(old);
-                if (!options.equals(old.options())) {
-                    what.add("proxy settings");
+        try {
+            for (RouteConfig route : next.routes()) {
+                RouteRuntime old = routes.get(route.path());
+                if (old == null) {
+                    kept.put(route.path(), startRoute(route, applied, null));
+                    changes.add("route " + route.path() + ": added, " + describe(route));
+                    continue;
                 }
-            } else {
-                kept.put(route.path(), new RouteRuntime(route, old.loadBalancer(), old.options(), old.accessLog(),
-                        new Router.Route(route, old.route().handler(), old.route().recording())));
+                if (!old.config().name().equals(route.name())) {
+                    kept.put(route.path(), startRoute(route, applied, null));
+                    retired.add(old);
+                    toClose.add(old.loadBalancer());
+                    changes.add("route " + route.path() + ": renamed " + old.config().name() + " -> " + route.name());
+                    continue;
+                }
+                List<String> what = routeChanges(old.config(), route);
+                ConfigBinder.update(old.loadBalancer(), old.config(), route);
+                ProxyOptions options = ConfigBinder.proxyOptions(route, applied);
+                if (!options.equals(old.options()) || old.accessLog() != applied.accessLog()) {
+                    kept.put(route.path(), startRoute(route, applied, old.loadBalancer()));
+                    retired.add(old);
+                    if (!options.equals(old.options())) {
+                        what.add("proxy settings");
+                    }
+                } else {
+                    kept.put(route.path(), new RouteRuntime(route, old.loadBalancer(), old.options(), old.accessLog(),
+                            new Router.Route(route, old.route().handler(), old.route().recording())));
+                }
+                if (!what.isEmpty()) {
+                    changes.add("route " + route.path() + ": " + String.join(", ", what));
+                }
             }
-            if (!what.isEmpty()) {
-                changes.add("route " + route.path() + ": " + String.join(", ", what));
+        } catch (Exception | Error e) {
+            // Undo this reload's new handlers (and load balancers); the running routes are untouched.
+            for (RouteRuntime rt : kept.values()) {
+                RouteRuntime old = routes.get(rt.config().path());
+                if (old == null || old.route().handler() != rt.route().handler()) {
+                    stopQuietly(rt.route().handler());
+                    if (old == null || old.loadBalancer() != rt.loadBalancer()) {
+                        rt.loadBalancer().close();
+                    }
+                }
             }
+            throw e;
         }
         for (RouteRuntime old : routes.values()) {
             if (!kept.containsKey(old.config().path())) {
@@ -252,6 +266,7 @@ final class Standalone implements AutoCloseable {
                 changes.add("route " + old.config().path() + ": removed");
             }
         }
+        config = new JlbConfig(applied, next.routes());
         router.setRoutes(kept.values().stream().map(RouteRuntime::route).toList());
         routes.clear();
         routes.putAll(kept);
@@ -261,6 +276,14 @@ final class Standalone implements AutoCloseable {
             retire(old.route().handler(), close, grace);
         }
         return changes;
+    }
+
+    private static void stopQuietly(Router.Retirable handler) {
+        try {
+            handler.stop();
+        } catch (Exception e) {
+            LOG.debug("stopping a handler failed", e);
+        }
     }
 
     private static void warnIfChanged(List<String> changes, String key, Object now, Object wanted) {
