@@ -40,7 +40,7 @@ record CommandLine(Path config, boolean check, boolean help, int port, String ad
               --help           print this text
 
             Signals: SIGHUP reloads the file; SIGTERM and SIGINT stop accepting, let requests in flight
-            finish (server.shutdown_grace_period, default 30s) and exit 0.
+            finish (server.shutdown_grace_period, default 30s) and exit 0; a second one exits at once (143).
             Exit codes: 0 done or valid; 1 invalid configuration; 2 bad command line; 3 could not start.
             Logging: SLF4J simple; e.g. -Dorg.slf4j.simpleLogger.defaultLogLevel=debug, or
             -Dorg.slf4j.simpleLogger.log.jlb.access=off.

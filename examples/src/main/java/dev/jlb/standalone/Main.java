@@ -30,6 +30,8 @@ public final class Main {
     static final int EXIT_USAGE = 2;
     /** jlb could not start (a port in use, a route that cannot start). */
     static final int EXIT_START_FAILED = 3;
+    /** A second SIGTERM or SIGINT while draining: stopped at once (128 + SIGTERM's 15, as the JVM's default). */
+    static final int EXIT_FORCED = 143;
 
     private static final Logger LOG = LoggerFactory.getLogger("jlb");
 
@@ -200,7 +202,7 @@ public final class Main {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
                     if (stopSignals.incrementAndGet() > 1) {
                         LOG.warn("SIG{} again: exiting now", name);
-                        Runtime.getRuntime().halt(EXIT_START_FAILED);
+                        Runtime.getRuntime().halt(EXIT_FORCED);
                     }
                     stop.countDown();
                 });
