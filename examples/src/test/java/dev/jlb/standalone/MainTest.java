@@ -75,6 +75,26 @@ class MainTest {
     }
 
     @Test
+    void theReadmesErrorExampleIsWhatCheckPrints() throws Exception {
+        Path file = Files.writeString(dir.resolve("config.yaml"), """
+                lb_port: 8080
+                strategy: least-conection
+                health_check_interval: "5 parsecs"
+                servers:
+                  - http://localhost:8081
+                  - http://localhost:8081
+                  - http://localhost:8083
+                server_weights: [2, -1]
+                max_retry_limt: 3
+                """);
+        String readme = Files.readString(Path.of("../README.md"));
+        String printed;
+        assertThat(run("--check", "--config", file.toString())).isEqualTo(Main.EXIT_INVALID);
+        printed = err().replace(file.toString(), "config.yaml");
+        assertThat(readme).contains("$ java -jar examples/target/jlb.jar --check --config config.yaml\n" + printed);
+    }
+
+    @Test
     void checkAppliesThePortOverride() throws Exception {
         Path file = Files.writeString(dir.resolve("c.json"), "{\"servers\": [\"http://127.0.0.1:9\"]}");
         assertThat(run("--check", "--config", file.toString(), "--port", "9090", "--address", "127.0.0.1"))
