@@ -24,6 +24,7 @@ base_port=28080
 lb_cpu=0
 load_cpu=1
 targets="nginx haproxy jlb"
+jlb_threads=auto
 
 usage() {
   cat <<USAGE
@@ -34,6 +35,7 @@ Usage: examples/bench/bench.sh [options]
   --connections C    wrk connections (default $connections); --wrk-threads T (default $wrk_threads)
   --java-opts "..."  JVM options of jlb (default "$java_opts")
   --jar PATH         the jar (default examples/target/jlb.jar)
+  --jlb-threads N    jlb's server.threads (default auto)
   --targets "..."    among nginx haproxy jlb servlet proxyservlet (default "$targets"; missing peers are
                      skipped). servlet = jlb's LoadBalancingProxyServlet, proxyservlet = Jetty's plain
                      ProxyServlet, both from ServletProxies.java on the same server setup
@@ -53,6 +55,7 @@ while [ $# -gt 0 ]; do
     --wrk-threads) wrk_threads=$2; shift 2 ;;
     --java-opts) java_opts=$2; shift 2 ;;
     --jar) jar=$2; shift 2 ;;
+    --jlb-threads) jlb_threads=$2; shift 2 ;;
     --targets) targets=$2; shift 2 ;;
     --base-port) base_port=$2; shift 2 ;;
     --lb-cpu) lb_cpu=$2; shift 2 ;;
@@ -146,7 +149,7 @@ fi
 if [[ " $targets " == *" jlb "* ]]; then
   port[jlb]=$base_port
   {
-    echo "server: {address: 127.0.0.1, port: ${port[jlb]}}"
+    echo "server: {address: 127.0.0.1, port: ${port[jlb]}, threads: $jlb_threads}"
     echo "routes:"
     echo "  - path: /"
     echo "    backends: [$(echo $backend_uris | sed 's/ /, /g')]"
