@@ -1,0 +1,109 @@
+package dev.jlb.strategy;
+
+import dev.jlb.Strategy;
+import java.util.Objects;
+
+/**
+ * The bundled strategies. Each is also registered by name for configuration files (in brackets),
+ * through {@link dev.jlb.StrategyRegistry}:
+ *
+ * <ul>
+ *   <li>{@link #roundRobin()} ({@code round-robin}, the default): each backend in turn.
+ *   <li>{@link #weightedRoundRobin()} ({@code weighted-round-robin}): smooth weighted rotation.
+ *   <li>{@link #leastConnections()} ({@code least-connections}, alias {@code least-connection}):
+ *       the lowest in-flight count per unit of weight.
+ *   <li>{@link #random()} ({@code random}): weighted random.
+ *   <li>{@link #powerOfTwoChoices()} ({@code p2c}, alias {@code power-of-two-choices}): the less
+ *       loaded of two random backends.
+ *   <li>{@link #consistentHash(HashKey, double)} ({@code consistent-hash}): key affinity by
+ *       consistent hashing with bounded loads.
+ * </ul>
+ *
+ * <p>Every strategy is immutable, thread-safe, and may be shared by several load balancers. Every
+ * picker is lock-free and allocation-free. Only the backends jlb considers eligible (healthy, not
+ * drained, not ejected) are ever picked; a weight is the backend's effective weight, always
+ * {@code >= 1} (weight 0 means drained: no new requests).
+ */
+public final class Strategies {
+
+    /** The default balance factor of {@code consistent-hash}: no backend above 125% of its share. */
+    public static final double DEFAULT_HASH_FACTOR = 1.25;
+
+    private Strategies() {
+    }
+
+    /**
+     * Round robin: each backend in turn, ignoring weights, from a random starting backend. Exactly
+     * even: any {@code n} consecutive picks from {@code n} backends visit each once, whatever the
+     * number of threads. O(1) per pick.
+     */
+    public static Strategy roundRobin() {
+        return RoundRobinStrategy.INSTANCE;
+    }
+
+    /**
+     * Weighted least connections: the backend with the lowest {@code inFlight / weight}; ties go to a
+     * random one of the tied backends, weighted by weight. The pick and the in-flight increment are
+     * one atomic step, so concurrent requests spread instead of piling onto one backend. O(n) per
+     * pick: for hundreds of backends or more, prefer {@link #powerOfTwoChoices()}.
+     */
+    public static Strategy leastConnections() {
+        return LeastConnectionsStrategy.INSTANCE;
+    }
+
+    /**
+     * Smooth weighted round robin, nginx's sequence: weights {@code {5, 1, 1}} give
+     * {@code a a b a c a a}. Deterministic shares (each backend gets exactly its weight in every
+     * period of {@code sum(weights) / gcd(weights)} picks), from a random starting position. O(1) per
+     * pick: the period is precomputed per membership, up to 65,536 slots; beyond that the weights are
+     * scaled down to fit (shares then exact to within about one slot in 65,536).
+     */
+    public static Strategy weightedRoundRobin() {
+        return WeightedRoundRobinStrategy.INSTANCE;
+    }
+
+    /** Weighted random: each pick is independent, with probability {@code weight / total}. O(1) per pick. */
+    public static Strategy random() {
+        return RandomStrategy.INSTANCE;
+    }
+
+    /**
+     * Power of two choices: of two distinct random backends (drawn by weight), the one with the lower
+     * {@code inFlight / weight}; ties go to the first draw. O(1) per pick, robust to stale counts: a
+     * good default for large pools.
+     */
+    public static Strategy powerOfTwoChoices() {
+        return PowerOfTwoChoicesStrategy.INSTANCE;
+    }
+
+    /** Consistent hashing of the client address with the default balance factor ({@value #DEFAULT_HASH_FACTOR}). */
+    public static Strategy consistentHash() {
+        return consistentHash(HashKey.clientAddress(), DEFAULT_HASH_FACTOR);
+    }
+
+    /** Consistent hashing of {@code key} with the default balance factor ({@value #DEFAULT_HASH_FACTOR}). */
+    public static Strategy consistentHash(HashKey key) {
+        return consistentHash(key, DEFAULT_HASH_FACTOR);
+    }
+
+    /**
+     * Consistent hashing with bounded loads: requests with the same key go to the same backend, on
+     * every jlb instance without shared state, as long as that backend carries no more than
+     * {@code factor} times its weighted share of the requests in flight; a hot key spills over to
+     * the next backends on the ring. Removing one of N backends moves only the keys it had (about
+     * 1/N). A non-null {@link dev.jlb.RequestContext#affinityKey()} takes precedence over {@code key};
+     * a request with no key goes to a random point of the ring (weighted random, still bounded).
+     *
+     * @param key where each request's key comes from
+     * @param factor the balance factor, {@code >= 1.0}: 1.0 keeps every backend at its exact share
+     *     (rounded up) and moves keys most often; larger values keep affinity longer under skew
+     * @throws IllegalArgumentException {@code factor: <value> (expected: a finite number >= 1.0)}
+     */
+    public static Strategy consistentHash(HashKey key, double factor) {
+        Objects.requireNonNull(key, "key");
+        if (!(factor >= 1.0) || Double.isInfinite(factor)) {
+            throw new IllegalArgumentException("factor: " + factor + " (expected: a finite number >= 1.0)");
+        }
+        return new ConsistentHashStrategy(key, factor);
+    }
+}
