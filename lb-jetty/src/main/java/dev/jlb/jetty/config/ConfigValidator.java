@@ -180,8 +180,10 @@ final class ConfigValidator {
         Duration interval = top.duration("health_check_interval", HealthCheckConfig.DEFAULT_INTERVAL, true);
         RetryConfig retry = RetryConfig.DEFAULT;
         if (top.has("max_retry_limit")) {
-            int retries = top.integer("max_retry_limit", RetryConfig.DEFAULT_ATTEMPTS - 1, 0, MAX_ATTEMPTS - 1);
-            retry = new RetryConfig(retries + 1, RetryConfig.DEFAULT_STATUSES, false,
+            // As the issue that brought it back defines it: the most attempts per request in total,
+            // the first included (the Go original parsed the key and never used it).
+            int attempts = top.integer("max_retry_limit", RetryConfig.DEFAULT_ATTEMPTS, 1, MAX_ATTEMPTS);
+            retry = new RetryConfig(attempts, RetryConfig.DEFAULT_STATUSES, false,
                     RetryConfig.DEFAULT_BUFFER_LIMIT_BYTES);
         }
         return new RouteConfig(RouteConfig.GO_PATH, RouteConfig.GO_PATH, backends, strategy,

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * Retries of a route (the {@code retry:} section; the Go original's {@code max_retry_limit: N}
- * gives {@code attempts = N + 1}). Immutable.
+ * gives {@code attempts = N}, the first attempt included). Immutable.
  *
  * @param attempts the most attempts per request, the first included (default {@value #DEFAULT_ATTEMPTS}; 1 = no retry)
  * @param statuses backend statuses (500..599) that are retried on another backend (default 502, 503, 504)

@@ -40,8 +40,8 @@ class GoFormTest {
         assertThat(route.healthCheck().type()).isEqualTo(HealthCheckConfig.Type.TCP);
         assertThat(route.healthCheck().interval()).isEqualTo(Duration.ofSeconds(5));
         assertThat(route.healthCheck().timeout()).isEqualTo(Duration.ofSeconds(1));
-        assertThat(route.retry().attempts()).as("max_retry_limit: 3 is three retries after the first attempt")
-                .isEqualTo(4);
+        assertThat(route.retry().attempts()).as("max_retry_limit: 3 is three attempts in total")
+                .isEqualTo(3);
         assertThat(route.outlierDetection()).isEqualTo(OutlierDetectionConfig.DEFAULT);
         assertThat(route.timeouts()).isEqualTo(TimeoutsConfig.DEFAULT);
         assertThat(route.stripPrefix()).isFalse();
@@ -68,11 +68,13 @@ class GoFormTest {
     }
 
     @Test
-    void maxRetryLimitCountsRetriesAfterTheFirstAttempt() throws Exception {
-        assertThat(yaml("max_retry_limit: 0\nservers: [\"http://a:1\"]\n").routes().get(0).retry().attempts())
-                .isEqualTo(1);
+    void maxRetryLimitIsTheMostAttemptsInTotal() throws Exception {
         assertThat(yaml("max_retry_limit: 1\nservers: [\"http://a:1\"]\n").routes().get(0).retry().attempts())
-                .isEqualTo(2);
+                .isEqualTo(1);
+        assertThat(yaml("max_retry_limit: 5\nservers: [\"http://a:1\"]\n").routes().get(0).retry().attempts())
+                .isEqualTo(5);
+        assertThat(yamlProblems("max_retry_limit: 0\nservers: [\"http://a:1\"]\n"))
+                .containsExactly("config.yaml:1: max_retry_limit: 0 (expected: >= 1)");
     }
 
     @Test
@@ -139,7 +141,7 @@ class GoFormTest {
                 server_weights: [1]
                 """)).containsExactly(
                 "config.yaml:1: lb_port: 70000 (expected: <= 65535)",
-                "config.yaml:2: max_retry_limit: -1 (expected: >= 0)",
+                "config.yaml:2: max_retry_limit: -1 (expected: >= 1)",
                 "config.yaml:3: servers: [] (expected: at least one backend URL)",
                 "config.yaml:4: server_weights: 1 weight (expected: 0, one per server)");
         assertThat(yamlProblems("servers: http://a:1\nserver_weights: 1\n")).containsExactly(
