@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
@@ -32,7 +31,7 @@ final class Router extends Handler.Abstract {
             Comparator.comparingInt((Route r) -> r.config().path().length()).reversed();
 
     /** One route as the router sees it. */
-    record Route(RouteConfig config, Retirable handler, AccessLog.Recording recording) {
+    record Route(RouteConfig config, Retirable handler) {
         Route {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(handler, "handler");
@@ -40,12 +39,6 @@ final class Router extends Handler.Abstract {
     }
 
     private volatile Route[] routes = new Route[0];
-    private final Consumer<String> accessSink;
-
-    /** @param accessSink where access lines go when a route logs them */
-    Router(Consumer<String> accessSink) {
-        this.accessSink = Objects.requireNonNull(accessSink, "accessSink");
-    }
 
     /** Replaces the routes at once; requests already dispatched finish where they are. */
     synchronized void setRoutes(List<Route> next) {
@@ -69,39 +62,11 @@ final class Router extends Handler.Abstract {
         String path = Request.getPathInContext(request);
         for (Route route : routes) {
             if (route.config().matches(path)) {
-                AccessLog.Recording recording = route.recording();
-                if (recording == null) {
-                    return route.handler().handle(request, response, callback);
-                }
-                return handleLogged(route, recording, request, response, callback);
+                return route.handler().handle(request, response, callback);
             }
         }
         notFound(path, response, callback);
         return true;
-    }
-
-    private boolean handleLogged(Route route, AccessLog.Recording recording, Request request,
-            Response response, Callback callback) throws Exception {
-        AccessLog.Entry entry = new AccessLog.Entry(route.config().path(), System.nanoTime());
-        Callback logging = new Callback.Nested(callback) {
-            @Override
-            public void succeeded() {
-                AccessLog.log(entry, recording, request, response, null, accessSink);
-                super.succeeded();
-            }
-
-            @Override
-            public void failed(Throwable x) {
-                AccessLog.log(entry, recording, request, response, x, accessSink);
-                super.failed(x);
-            }
-        };
-        AccessLog.CURRENT.set(entry);
-        try {
-            return route.handler().handle(request, response, logging);
-        } finally {
-            AccessLog.CURRENT.remove();
-        }
     }
 
     private static void notFound(String path, Response response, Callback callback) {

@@ -73,9 +73,13 @@ final class Standalone implements AutoCloseable {
             boolean accessLog, Router.Route route) {
     }
 
+    /** The access log, set on the routes' options while {@code server.access_log} is on. */
+    private final AccessLog accessLog;
+
     private Standalone(JlbConfig config, Consumer<String> accessSink) {
         this.config = config;
-        this.router = new Router(accessSink);
+        this.router = new Router();
+        this.accessLog = new AccessLog(accessSink);
         ServerConfig s = config.server();
         int cores = Runtime.getRuntime().availableProcessors();
         this.selectors = s.selectors() == ServerConfig.AUTO ? Math.max(1, Math.min(4, cores / 2)) : s.selectors();
@@ -157,16 +161,21 @@ final class Standalone implements AutoCloseable {
         return rt == null ? null : rt.loadBalancer();
     }
 
+    /** A route's proxy options: the file's, plus the access log when the server has it on. */
+    private ProxyOptions proxyOptions(RouteConfig route, ServerConfig s) {
+        ProxyOptions options = ConfigBinder.proxyOptions(route, s);
+        return s.accessLog() ? options.toBuilder().listener(accessLog).build() : options;
+    }
+
     private RouteRuntime startRoute(RouteConfig route, ServerConfig s, LoadBalancer existing) throws Exception {
         LoadBalancer lb = existing != null ? existing : ConfigBinder.loadBalancer(route).build();
         try {
-            ProxyOptions options = ConfigBinder.proxyOptions(route, s);
-            AccessLog.Recording recording = s.accessLog() ? new AccessLog.Recording(lb) : null;
-            LoadBalancingHandler handler = new ProxyHandler(recording != null ? recording : lb, options);
+            ProxyOptions options = proxyOptions(route, s);
+            LoadBalancingHandler handler = new ProxyHandler(lb, options);
             Router.Retirable retirable = router.new Retirable(handler);
             retirable.setServer(server);
             retirable.start();
-            return new RouteRuntime(route, lb, options, s.accessLog(), new Router.Route(route, retirable, recording));
+            return new RouteRuntime(route, lb, options, s.accessLog(), new Router.Route(route, retirable));
         } catch (Exception e) {
             if (existing == null) {
                 lb.close();
@@ -231,7 +240,7 @@ final class Standalone implements AutoCloseable {
                 }
                 List<String> what = routeChanges(old.config(), route);
                 ConfigBinder.update(old.loadBalancer(), old.config(), route);
-                ProxyOptions options = ConfigBinder.proxyOptions(route, applied);
+                ProxyOptions options = proxyOptions(route, applied);
                 if (!options.equals(old.options()) || old.accessLog() != applied.accessLog()) {
                     kept.put(route.path(), startRoute(route, applied, old.loadBalancer()));
                     retired.add(old);
@@ -240,7 +249,7 @@ final class Standalone implements AutoCloseable {
                     }
                 } else {
                     kept.put(route.path(), new RouteRuntime(route, old.loadBalancer(), old.options(), old.accessLog(),
-                            new Router.Route(route, old.route().handler(), old.route().recording())));
+                            new Router.Route(route, old.route().handler())));
                 }
                 if (!what.isEmpty()) {
                     changes.add("route " + route.path() + ": " + String.join(", ", what));

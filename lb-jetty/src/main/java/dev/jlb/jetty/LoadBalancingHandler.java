@@ -161,6 +161,11 @@ public class LoadBalancingHandler extends Handler.Abstract {
         }
 
         @Override
+        public String query() {
+            return request.getHttpURI().getQuery();
+        }
+
+        @Override
         public String path() {
             return request.getHttpURI().getPath();
         }

@@ -205,6 +205,11 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
         }
 
         @Override
+        public String query() {
+            return request.getQueryString();
+        }
+
+        @Override
         public String path() {
             return request.getRequestURI();
         }
