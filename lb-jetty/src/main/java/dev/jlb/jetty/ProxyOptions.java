@@ -90,6 +90,7 @@ public final class ProxyOptions {
     private final int maxConnectionsPerBackend;
     private final int maxRequestsQueuedPerBackend;
     private final boolean useServerThreadPool;
+    private final ProxyListener listener;
 
     private ProxyOptions(Builder b) {
         this.prefix = b.prefix;
@@ -107,6 +108,7 @@ public final class ProxyOptions {
         this.maxConnectionsPerBackend = b.maxConnectionsPerBackend;
         this.maxRequestsQueuedPerBackend = b.maxRequestsQueuedPerBackend;
         this.useServerThreadPool = b.useServerThreadPool;
+        this.listener = b.listener;
     }
 
     /** The options with every default. */
@@ -137,6 +139,7 @@ public final class ProxyOptions {
         b.maxConnectionsPerBackend = maxConnectionsPerBackend;
         b.maxRequestsQueuedPerBackend = maxRequestsQueuedPerBackend;
         b.useServerThreadPool = useServerThreadPool;
+        b.listener = listener;
         return b;
     }
 
@@ -241,6 +244,11 @@ public final class ProxyOptions {
         return useServerThreadPool;
     }
 
+    /** The listener told of every ended request, or null (default: none). */
+    public ProxyListener listener() {
+        return listener;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -257,14 +265,15 @@ public final class ProxyOptions {
                 && useServerThreadPool == that.useServerThreadPool && Objects.equals(prefix, that.prefix)
                 && connectTimeout.equals(that.connectTimeout) && attemptTimeout.equals(that.attemptTimeout)
                 && totalTimeout.equals(that.totalTimeout) && idleTimeout.equals(that.idleTimeout)
-                && retry.equals(that.retry) && requestIdHeader.equals(that.requestIdHeader) && via.equals(that.via);
+                && retry.equals(that.retry) && requestIdHeader.equals(that.requestIdHeader) && via.equals(that.via)
+                && Objects.equals(listener, that.listener);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(prefix, stripPrefix, connectTimeout, attemptTimeout, totalTimeout, idleTimeout, retry,
                 requestIdHeader, generateRequestId, via, preserveHost, xForwardedHeaders, maxConnectionsPerBackend,
-                maxRequestsQueuedPerBackend, useServerThreadPool);
+                maxRequestsQueuedPerBackend, useServerThreadPool, listener);
     }
 
     @Override
@@ -275,7 +284,8 @@ public final class ProxyOptions {
                 + requestIdHeader + ", generateRequestId=" + generateRequestId + ", via=" + via + ", preserveHost="
                 + preserveHost + ", xForwardedHeaders=" + xForwardedHeaders + ", maxConnectionsPerBackend="
                 + maxConnectionsPerBackend + ", maxRequestsQueuedPerBackend=" + maxRequestsQueuedPerBackend
-                + ", useServerThreadPool=" + useServerThreadPool + '}';
+                + ", useServerThreadPool=" + useServerThreadPool + (listener == null ? "" : ", listener=" + listener)
+                + '}';
     }
 
     /**
@@ -298,6 +308,7 @@ public final class ProxyOptions {
         private int maxConnectionsPerBackend = DEFAULT_MAX_CONNECTIONS_PER_BACKEND;
         private int maxRequestsQueuedPerBackend = DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND;
         private boolean useServerThreadPool = DEFAULT_USE_SERVER_THREAD_POOL;
+        private ProxyListener listener;
 
         Builder() {
         }
@@ -447,6 +458,15 @@ public final class ProxyOptions {
         /** Whether the adapter's own client runs on the server's pool (default {@value #DEFAULT_USE_SERVER_THREAD_POOL}). */
         public Builder useServerThreadPool(boolean useServerThreadPool) {
             this.useServerThreadPool = useServerThreadPool;
+            return this;
+        }
+
+        /**
+         * A listener told of every request once it has ended, for access logs and route metrics
+         * (default: none); null removes it. See {@link ProxyListener} for its threading rules.
+         */
+        public Builder listener(ProxyListener listener) {
+            this.listener = listener;
             return this;
         }
 
