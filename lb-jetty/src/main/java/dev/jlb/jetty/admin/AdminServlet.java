@@ -67,6 +67,11 @@ import tools.jackson.databind.node.ObjectNode;
  * connection only in case would be read as that earlier token. The standalone balancer's admin
  * listener does this.
  *
+ * <p>A route is named by its load balancer's name. A name that starts with {@code /} (the standalone
+ * names routes by their path unless told otherwise) may be written without it:
+ * {@code /api/routes/lb/backends} reaches the route {@code /lb}, {@code /api/routes/backends} the
+ * route {@code /}.
+ *
  * <p>The routes are read from the supplier on every request, so a supplier over a live registry
  * (such as the standalone balancer's, which replaces routes on reload) is always current.
  * Thread-safe.
@@ -143,12 +148,11 @@ public class AdminServlet extends HttpServlet {
             page(response);
             return;
         }
-        if (segments.size() < 2 || !segments.get(0).equals("api") || !segments.get(1).equals("routes")
-                || segments.size() > 6 || (segments.size() >= 4 && !segments.get(3).equals("backends"))
-                || (segments.size() == 6 && !segments.get(5).equals("drain"))) {
+        if (segments.size() < 2 || !segments.get(0).equals("api") || !segments.get(1).equals("routes")) {
             throw new Failure(404, "path: " + path(request) + " (expected: " + PATHS + ")");
         }
-        if (segments.size() == 2) {
+        List<String> rest = segments.subList(2, segments.size());
+        if (rest.isEmpty()) {
             allow(method, "GET");
             ArrayNode list = AdminJson.MAPPER.createArrayNode();
             for (LoadBalancer lb : routes().values()) {
@@ -159,21 +163,36 @@ public class AdminServlet extends HttpServlet {
             send(response, 200, body);
             return;
         }
-        LoadBalancer lb = route(segments.get(2));
-        switch (segments.size()) {
-            case 3:
-                allow(method, "GET");
-                send(response, 200, AdminJson.route(lb, window(lb).recent()));
-                return;
-            case 4:
+        // A route name may hold slashes (the standalone names routes by path by default): the
+        // "backends" keyword is found from the end.
+        int keyword = -1;
+        for (int i = rest.size() - 1; i >= Math.max(0, rest.size() - 3); i--) {
+            if (rest.get(i).equals("backends")) {
+                keyword = i;
+                break;
+            }
+        }
+        if (keyword < 0) {
+            allow(method, "GET");
+            LoadBalancer lb = route(String.join("/", rest));
+            send(response, 200, AdminJson.route(lb, window(lb).recent()));
+            return;
+        }
+        List<String> tail = rest.subList(keyword + 1, rest.size());
+        if (tail.size() == 2 && !tail.get(1).equals("drain")) {
+            throw new Failure(404, "path: " + path(request) + " (expected: " + PATHS + ")");
+        }
+        LoadBalancer lb = route(String.join("/", rest.subList(0, keyword)));
+        switch (tail.size()) {
+            case 0:
                 backends(method, lb, request, response);
                 return;
-            case 5:
-                backend(method, lb, segments.get(4), request, response);
+            case 1:
+                backend(method, lb, tail.get(0), request, response);
                 return;
             default:
                 allow(method, "POST");
-                Backend drained = member(lb, segments.get(4));
+                Backend drained = member(lb, tail.get(0));
                 lb.pool().drain(drained);
                 LOG.info("jlb admin: route {}: drained {} (from {})", lb.name(), drained.id(), request.getRemoteAddr());
                 send(response, 200, backendNode(lb, drained));
@@ -451,9 +470,13 @@ public class AdminServlet extends HttpServlet {
         return byName;
     }
 
+    /** The route named {@code name}, or {@code /name} (so /lb is also lb; the route / is the empty name). */
     private LoadBalancer route(String name) {
         Map<String, LoadBalancer> all = routes();
         LoadBalancer lb = all.get(name);
+        if (lb == null && !name.startsWith("/")) {
+            lb = all.get("/" + name);
+        }
         if (lb == null) {
             throw new Failure(404, "route: " + abbreviate(name) + " (expected: one of " + all.keySet() + ")");
         }

@@ -126,6 +126,26 @@ class AdminServletTest {
         assertThat(post.header("Allow")).isEqualTo("GET, PATCH, DELETE");
     }
 
+    @Test
+    void routesNamedByTheirPathAreReachedWithoutTheLeadingSlash() throws Exception {
+        LoadBalancer lb = LoadBalancer.builder().name("/lb").backends("http://127.0.0.1:9501").build();
+        LoadBalancer nested = LoadBalancer.builder().name("/api/v1").backends("http://127.0.0.1:9502").build();
+        LoadBalancer root = LoadBalancer.builder().name("/").backends("http://127.0.0.1:9503").build();
+        try (lb; nested; root; AdminFixture paths = new AdminFixture(AdminOptions.defaults(),
+                () -> List.of(lb, nested, root))) {
+            assertThat(paths.get("/admin/api/routes/lb").json().get("name").stringValue()).isEqualTo("/lb");
+            assertThat(paths.get("/admin/api/routes/api/v1/backends/127.0.0.1:9502").json().get("id").stringValue())
+                    .isEqualTo("127.0.0.1:9502");
+            assertThat(paths.send("POST", "/admin/api/routes/api/v1/backends/127.0.0.1:9502/drain", null).status())
+                    .isEqualTo(200);
+            assertThat(nested.pool().backends().get(0).weight()).isZero();
+            assertThat(paths.get("/admin/api/routes/backends").json().get("backends").get(0).get("id").stringValue())
+                    .isEqualTo("127.0.0.1:9503");
+            assertThat(paths.get("/admin/api/routes/x/backends").error())
+                    .isEqualTo("route: x (expected: one of [/lb, /api/v1, /])");
+        }
+    }
+
     // ---- Changes --------------------------------------------------------------------------------
 
     @Test
