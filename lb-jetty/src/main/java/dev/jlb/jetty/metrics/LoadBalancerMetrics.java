@@ -268,6 +268,7 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
         }
         BackendMeters meters = new BackendMeters(backend);
         backendMeters.put(backend, meters);
+        read = false; // the cached snapshot may predate the backend
         meters.register(registry);
     }
 
@@ -305,9 +306,10 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
             }
         }
 
+        /** A counter or gauge of the backend: 0 before its first statistics (it just joined). */
         double value(ToDoubleFunction<BackendStats> f) {
             BackendStats stats = stats();
-            return stats == null ? Double.NaN : f.applyAsDouble(stats);
+            return stats == null ? 0 : f.applyAsDouble(stats);
         }
 
         double quantileSeconds(double q) {

@@ -10,7 +10,10 @@ import dev.jlb.RequestContext;
 import dev.jlb.Selection;
 import dev.jlb.Ticker;
 import dev.jlb.health.OutlierDetection;
-import dev.jlb.strategy.Strategies;
+import dev.jlb.Endpoint;
+import dev.jlb.RandomSource;
+import dev.jlb.Strategy;
+import java.util.concurrent.atomic.AtomicInteger;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -27,11 +30,29 @@ class LoadBalancerMetricsTest {
     private static final Backend B = Backend.of("http://127.0.0.1:8082");
     private static final long MS = 1_000_000;
 
+    /** A rotation from the first backend (the bundled strategies start at a random one). */
+    private static final Strategy ROTATION = new Strategy() {
+        @Override
+        public String name() {
+            return "rotation";
+        }
+
+        @Override
+        public Picker newPicker(List<? extends Endpoint> endpoints, RandomSource random) {
+            AtomicInteger next = new AtomicInteger();
+            return context -> {
+                Endpoint e = endpoints.get(Math.floorMod(next.getAndIncrement(), endpoints.size()));
+                e.acquire();
+                return e;
+            };
+        }
+    };
+
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
     private final Ticker ticker = nanos::get;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final LoadBalancer lb = LoadBalancer.builder().name("api").ticker(ticker)
-            .strategy(Strategies.weightedRoundRobin()).outlierDetection(OutlierDetection.disabled())
+            .strategy(ROTATION).outlierDetection(OutlierDetection.disabled())
             .backends(List.of(A, B)).build();
 
     @AfterEach
@@ -64,7 +85,7 @@ class LoadBalancerMetricsTest {
     void scriptedSequenceGivesExactValues() {
         LoadBalancerMetrics.builder(lb).ticker(ticker).refreshInterval(Duration.ZERO).build().bindTo(registry);
         RequestContext ctx = RequestContext.empty();
-        // Weighted round robin over A, B with equal weights: every pick alternates, retries included.
+        // The rotation over A, B: every pick alternates, retries included.
         lb.select(ctx).onSuccess(200, 10 * MS);                 // A
         lb.select(ctx).onFailure(FailureKind.CONNECT, -1);      // B refused; retried on A:
         selectOn(A).onFailure(503, 20 * MS);                    // A answers 503; no attempt left
@@ -184,6 +205,16 @@ class LoadBalancerMetricsTest {
         assertThat(scrape().value("jlb_route_requests_total", "route", "api")).as("cached").isZero();
         nanos.addAndGet(Duration.ofSeconds(1).toNanos());
         assertThat(scrape().value("jlb_route_requests_total", "route", "api")).isEqualTo(1);
+    }
+
+    @Test
+    void aBackendThatJoinsIsCountedAtOnceDespiteTheCachedSnapshot() {
+        LoadBalancerMetrics.builder(lb).ticker(ticker).refreshInterval(Duration.ofSeconds(1)).build().bindTo(registry);
+        assertThat(scrape().value("jlb_route_requests_total", "route", "api")).isZero();
+        Backend c = Backend.of("http://127.0.0.1:8083");
+        lb.pool().add(c);
+        lb.select(RequestContext.empty(), Set.of(A, B)).onSuccess(200, MS);
+        assertThat(scrape().value("jlb_backend_requests_total", tags(c, "outcome", "success"))).isEqualTo(1);
     }
 
     @Test
