@@ -51,6 +51,17 @@ class AdminListenerTest {
         return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * Waits (at most 5 s) until the route has no attempt in flight: the proxy completes an attempt's
+     * statistics just after the client has its response.
+     */
+    private void awaitIdle(String path) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (balancer.loadBalancer(path).stats().inFlight() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+    }
+
     /** Every sample of a Prometheus text exposition; fails on a line that is not a comment or a sample. */
     private static Map<String, Double> samples(String text) {
         Map<String, Double> out = new LinkedHashMap<>();
@@ -83,6 +94,7 @@ class AdminListenerTest {
                 assertThat(send(balancer.port(), "GET", "/api/x", null).statusCode()).isEqualTo(200);
             }
 
+            awaitIdle("/api");
             HttpResponse<String> metrics = send(admin, "GET", "/metrics", null);
             assertThat(metrics.statusCode()).isEqualTo(200);
             assertThat(metrics.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/plain;version=0.0.4");
@@ -101,6 +113,7 @@ class AdminListenerTest {
                 send(balancer.port(), "GET", "/api/x", null);
             }
             assertThat(b.requests.get()).isEqualTo(2);
+            awaitIdle("/api");
             String backendB = "backend=\"" + b.uri().substring("http://".length()) + "\"";
             assertThat(samples(send(admin, "GET", "/metrics", null).body()))
                     .containsEntry("jlb_backend_requests_total{" + backendB + ",outcome=\"success\",route=\"api\"}", 2.0);
