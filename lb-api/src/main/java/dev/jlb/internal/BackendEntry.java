@@ -23,8 +23,8 @@ abstract class BackendEntryHot extends BackendEntryPad0 {
     volatile int consecutiveFailures;
     /** Latency samples for the EWMA so far, saturating; opaque access. */
     int samples;
-    /** The latency histogram's buckets ({@link LatencyBuckets}). */
-    final long[] latency = new long[LatencyBuckets.COUNT];
+    /** The latency histogram's buckets ({@link LatencyBuckets}); its monitor guards the folding. */
+    final int[] latency = new int[LatencyBuckets.COUNT];
     /** Latency EWMA in nanoseconds, -1 before the first sample; opaque access. */
     long ewmaNanos = -1;
     /** Successes by status class 1xx..5xx. */
@@ -144,6 +144,8 @@ public final class BackendEntry extends BackendEntryPad1 {
     private final long[] failedResponses = new long[6];
     /** Successes without a status in 100..599. */
     private long otherSuccesses;
+    /** The latency counts folded out of {@link #latency}; null until a bucket first reaches the fold. */
+    private long[] latencyFolded;
     private long cancelled;
     private long retries;
     private long connectFailures;
@@ -191,7 +193,7 @@ public final class BackendEntry extends BackendEntryPad1 {
             OTHER_SUCCESSES.getAndAdd(this, 1L);
         }
         if (latencyNanos >= 0) {
-            LatencyBuckets.record(latency, latencyNanos);
+            recordResponseLatency(latencyNanos);
         }
         if (status >= 500) {
             // A 5xx the caller did not treat as a failure still counts for outlier detection.
@@ -220,12 +222,26 @@ public final class BackendEntry extends BackendEntryPad1 {
         if (status >= 100 && status < 600) {
             ELEMENT.getAndAdd(failedResponses, status / 100, 1L);
             if (latencyNanos >= 0) {
-                LatencyBuckets.record(latency, latencyNanos);
+                recordResponseLatency(latencyNanos);
             }
         }
         if (kind == FailureKind.CONNECT || kind == FailureKind.TIMEOUT || kind == FailureKind.RESET
                 || (kind == FailureKind.STATUS && (status >= 500 || status == 0))) {
             recordFailure();
+        }
+    }
+
+    private void recordResponseLatency(long nanos) {
+        int full = LatencyBuckets.record(latency, nanos);
+        if (full >= 0) {
+            foldLatency(full);
+        }
+    }
+
+    /** Once per 2^30 latencies of one bucket. */
+    private void foldLatency(int bucket) {
+        synchronized (latency) {
+            latencyFolded = LatencyBuckets.fold(latency, latencyFolded, bucket);
         }
     }
 
@@ -356,7 +372,9 @@ public final class BackendEntry extends BackendEntryPad1 {
     }
 
     DefaultLatencyDistribution latency() {
-        return LatencyBuckets.snapshot(latency);
+        synchronized (latency) {
+            return LatencyBuckets.snapshot(latency, latencyFolded);
+        }
     }
 
     @Override

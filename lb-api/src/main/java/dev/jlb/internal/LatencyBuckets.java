@@ -10,8 +10,12 @@ import java.lang.invoke.VarHandle;
  * minutes) and more. A bucket is at most 1/8 of its lower bound wide, so its midpoint is within 1/16
  * of any value in it.
  *
- * <p>A histogram is a plain {@code long[COUNT]} updated with {@link #record}: one atomic add on one
- * element, no lock, no allocation. Internal.
+ * <p>A histogram is an {@code int[COUNT]} updated with {@link #record}: one atomic add on one
+ * element, no lock, no allocation. {@code int} rather than {@code long} halves the memory of a
+ * backend's state (at 10,000 backends, the pages a random pick touches no longer fit the TLB with
+ * {@code long}s: measured +18% per pick for weighted random, +5% with half the size). A bucket
+ * that reaches {@link #FOLD} is folded, under the histogram's lock, into a {@code long[]} that is
+ * allocated then ({@link #fold}); a snapshot reads both under that lock. Internal.
  */
 final class LatencyBuckets {
 
@@ -26,7 +30,10 @@ final class LatencyBuckets {
     static final int COUNT = 2 + ((MAX_EXPONENT - MIN_EXPONENT) << SUB_BITS);
     static final int OVERFLOW = COUNT - 1;
 
-    private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(long[].class);
+    /** A bucket at this count is folded into the {@code long} side (well below the int's limit). */
+    static final int FOLD = 1 << 30;
+
+    private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(int[].class);
 
     private LatencyBuckets() {
     }
@@ -65,17 +72,33 @@ final class LatencyBuckets {
         return low + (lowerBound(index + 1) - low) / 2;
     }
 
-    /** Counts one latency; lock-free, allocation-free. */
-    static void record(long[] buckets, long nanos) {
-        ELEMENT.getAndAdd(buckets, index(nanos), 1L);
+    /**
+     * Counts one latency; lock-free, allocation-free.
+     *
+     * @return the bucket's index when it reached {@link #FOLD} and must be {@linkplain #fold folded}, else -1
+     */
+    static int record(int[] counts, long nanos) {
+        int i = index(nanos);
+        return (int) ELEMENT.getAndAdd(counts, i, 1) == FOLD - 1 ? i : -1;
     }
 
-    /** A sparse immutable copy of a live histogram. */
-    static DefaultLatencyDistribution snapshot(long[] buckets) {
+    /**
+     * Moves {@link #FOLD} counts of bucket {@code i} to the {@code long} side. Call while holding the
+     * lock of {@code counts}; returns {@code folded}, allocated on first use.
+     */
+    static long[] fold(int[] counts, long[] folded, int i) {
+        long[] f = folded != null ? folded : new long[counts.length];
+        f[i] += FOLD;
+        ELEMENT.getAndAdd(counts, i, -FOLD);
+        return f;
+    }
+
+    /** A sparse immutable copy. Call while holding the lock of {@code counts}. */
+    static DefaultLatencyDistribution snapshot(int[] counts, long[] folded) {
         int nonEmpty = 0;
-        long[] copy = new long[buckets.length];
-        for (int i = 0; i < buckets.length; i++) {
-            long n = (long) ELEMENT.getOpaque(buckets, i);
+        long[] copy = new long[counts.length];
+        for (int i = 0; i < counts.length; i++) {
+            long n = (int) ELEMENT.getVolatile(counts, i) + (folded == null ? 0 : folded[i]);
             copy[i] = n;
             if (n != 0) {
                 nonEmpty++;

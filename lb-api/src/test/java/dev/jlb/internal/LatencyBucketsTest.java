@@ -54,7 +54,7 @@ class LatencyBucketsTest {
 
     @Test
     void quantilesOfAScriptedSequence() {
-        long[] live = new long[LatencyBuckets.COUNT];
+        int[] live = new int[LatencyBuckets.COUNT];
         // 90 requests at 1 ms, 9 at 10 ms, 1 at 1 s
         for (int i = 0; i < 90; i++) {
             LatencyBuckets.record(live, 1_000_000);
@@ -63,7 +63,7 @@ class LatencyBucketsTest {
             LatencyBuckets.record(live, 10_000_000);
         }
         LatencyBuckets.record(live, 1_000_000_000);
-        LatencyDistribution d = LatencyBuckets.snapshot(live);
+        LatencyDistribution d = LatencyBuckets.snapshot(live, null);
         assertThat(d.count()).isEqualTo(100);
         assertThat(d.quantileNanos(0.5)).isEqualTo(LatencyBuckets.value(LatencyBuckets.index(1_000_000)));
         assertThat(d.quantileNanos(0.9)).isEqualTo(LatencyBuckets.value(LatencyBuckets.index(1_000_000)));
@@ -77,15 +77,15 @@ class LatencyBucketsTest {
 
     @Test
     void sinceSubtractsAnEarlierView() {
-        long[] live = new long[LatencyBuckets.COUNT];
+        int[] live = new int[LatencyBuckets.COUNT];
         for (int i = 0; i < 100; i++) {
             LatencyBuckets.record(live, 1_000_000);
         }
-        LatencyDistribution before = LatencyBuckets.snapshot(live);
+        LatencyDistribution before = LatencyBuckets.snapshot(live, null);
         for (int i = 0; i < 10; i++) {
             LatencyBuckets.record(live, 50_000_000);
         }
-        LatencyDistribution after = LatencyBuckets.snapshot(live);
+        LatencyDistribution after = LatencyBuckets.snapshot(live, null);
         LatencyDistribution window = after.since(before);
         assertThat(window.count()).isEqualTo(10);
         assertThat(window.quantileNanos(0.5)).isEqualTo(LatencyBuckets.value(LatencyBuckets.index(50_000_000)));
@@ -96,8 +96,28 @@ class LatencyBucketsTest {
     }
 
     @Test
+    void aBucketThatReachesTheFoldMovesToTheLongSideAndKeepsCounting() {
+        int[] live = new int[LatencyBuckets.COUNT];
+        int i = LatencyBuckets.index(1_000_000);
+        live[i] = LatencyBuckets.FOLD - 2;
+        assertThat(LatencyBuckets.record(live, 1_000_000)).isEqualTo(-1);
+        assertThat(LatencyBuckets.record(live, 1_000_000)).as("the count reaches FOLD").isEqualTo(i);
+        long[] folded = LatencyBuckets.fold(live, null, i);
+        assertThat(folded[i]).isEqualTo(LatencyBuckets.FOLD);
+        assertThat(live[i]).isZero();
+        assertThat(LatencyBuckets.record(live, 1_000_000)).isEqualTo(-1);
+        LatencyDistribution d = LatencyBuckets.snapshot(live, folded);
+        assertThat(d.count()).isEqualTo(LatencyBuckets.FOLD + 1L);
+        // The int side at FOLD - 1 again (as if a billion more came): the next one folds into the same long side.
+        live[i] = LatencyBuckets.FOLD - 1;
+        assertThat(LatencyBuckets.record(live, 1_000_000)).isEqualTo(i);
+        assertThat(LatencyBuckets.fold(live, folded, i)).isSameAs(folded);
+        assertThat(LatencyBuckets.snapshot(live, folded).count()).isEqualTo(2L * LatencyBuckets.FOLD);
+    }
+
+    @Test
     void anEmptyDistributionHasNoQuantile() {
-        LatencyDistribution d = LatencyBuckets.snapshot(new long[LatencyBuckets.COUNT]);
+        LatencyDistribution d = LatencyBuckets.snapshot(new int[LatencyBuckets.COUNT], null);
         assertThat(d.count()).isZero();
         assertThat(d.quantileNanos(0.5)).isEqualTo(-1);
         assertThat(d.toString()).isEqualTo("LatencyDistribution{count=0}");

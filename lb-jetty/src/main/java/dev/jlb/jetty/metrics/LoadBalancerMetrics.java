@@ -166,8 +166,15 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
                 }
             }
         } else if (event.type() == PoolEvent.Type.REMOVED) {
+            BackendMeters gone;
+            MeterRegistry r;
             synchronized (this) {
-                removeBackend(event.backend());
+                gone = backendMeters.remove(event.backend());
+                r = registry;
+            }
+            // Outside this object's lock: a scrape holds it while reading (and the registry its own).
+            if (gone != null && r != null) {
+                gone.meters.forEach(r::remove);
             }
         }
     }
