@@ -66,6 +66,8 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
     private volatile Attempt attempt;
     private String requestId;
     private volatile int finished;
+    /** The client's sticky cookie that named a current member, or null (sticky sessions off, none, unknown). */
+    private StickyTokens.Entry stickyHeld;
 
     // Scratch state of one header copy (see accept).
     private String connectionTokens;
@@ -125,6 +127,18 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
     /** Breaks the response (the client sees a truncated response or a reset). */
     abstract void abort(Throwable cause);
 
+    /**
+     * The entry of the client's first {@code Cookie} header value in which
+     * {@link StickyTokens#find(String)} finds one, or null. Called only with sticky sessions on.
+     */
+    abstract StickyTokens.Entry findStickyCookie(StickyTokens sticky);
+
+    /** The route's mount point as the client addresses it (context path and prefix); empty or {@code /} for everything. */
+    abstract String mountPath();
+
+    /** Adds a header of jlb's own to the client response (not subject to the adapter's header filters). */
+    abstract void addOwnResponseHeader(HttpHeader header, String value);
+
     // ---- Starting -------------------------------------------------------------------------------
 
     /**
@@ -136,7 +150,9 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
         }
         Selection selection;
         try {
-            selection = core.loadBalancer.select(this);
+            StickyTokens sticky = core.sticky;
+            selection = sticky == null ? core.loadBalancer.select(this)
+                    : core.loadBalancer.selectPreferring(this, stickyBackend(sticky));
         } catch (NoBackendAvailableException e) {
             finishError(HttpStatus.SERVICE_UNAVAILABLE_503, e.getMessage());
             return;
@@ -179,6 +195,21 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
             next.cancelTimer();
             selection.close();
             finishError(HttpStatus.BAD_GATEWAY_502, REASON_PROXY);
+        }
+    }
+
+    /** The backend named by the client's sticky cookie, or null; remembers the cookie for {@link #issueStickyCookie}. */
+    private Backend stickyBackend(StickyTokens sticky) {
+        StickyTokens.Entry held = findStickyCookie(sticky);
+        stickyHeld = held;
+        return held == null ? null : held.backend;
+    }
+
+    /** Sets the sticky cookie for the backend whose response goes to the client, unless the client holds it. */
+    private void issueStickyCookie(StickyTokens sticky, Backend answered) {
+        String value = sticky.setCookie(answered, stickyHeld, "https".equalsIgnoreCase(scheme()), mountPath());
+        if (value != null) {
+            addOwnResponseHeader(HttpHeader.SET_COOKIE, value);
         }
     }
 
@@ -266,9 +297,14 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
 
     /** Copies one client header field (jetty-core). */
     final void copyHeader(HttpField field, HttpFields.Mutable out) {
-        String value = classify(field.getHeader(), field.getName(), field.getValue());
-        if (value != null) {
-            out.add(field);
+        String original = field.getValue();
+        String value = classify(field.getHeader(), field.getName(), original);
+        if (value == original) {
+            if (value != null) {
+                out.add(field);
+            }
+        } else if (value != null) {
+            out.add(field.getName(), value); // rewritten (a Cookie header without the sticky cookie)
         }
     }
 
@@ -298,6 +334,10 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
             case ProxyHeaders.VIA:
                 via = via == null ? value : via + ", " + value;
                 return null;
+            case ProxyHeaders.COOKIE: {
+                StickyTokens sticky = core.sticky;
+                return sticky == null || sticky.options().forwardToBackends() ? value : sticky.withoutCookie(value);
+            }
             default:
                 if (name.equalsIgnoreCase(core.options.requestIdHeader())) {
                     if (incomingRequestId == null) {
@@ -457,6 +497,10 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
                         continue;
                     }
                     addResponseHeader(field, response);
+                }
+                StickyTokens sticky = core.sticky;
+                if (sticky != null) {
+                    issueStickyCookie(sticky, selection.backend());
                 }
             } catch (Throwable x) {
                 failInternally(x);

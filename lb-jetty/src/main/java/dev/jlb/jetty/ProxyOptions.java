@@ -6,8 +6,8 @@ import java.util.Objects;
 
 /**
  * How the Jetty adapters ({@link LoadBalancingProxyServlet}, {@link LoadBalancingFilter},
- * {@link LoadBalancingHandler}) proxy requests: path mapping, timeouts, retries, proxy headers and
- * the connection pool to backends.
+ * {@link LoadBalancingHandler}) proxy requests: path mapping, timeouts, retries, proxy headers,
+ * the connection pool to backends and sticky sessions.
  *
  * <pre>{@code
  * ProxyOptions options = ProxyOptions.builder()
@@ -90,6 +90,7 @@ public final class ProxyOptions {
     private final int maxConnectionsPerBackend;
     private final int maxRequestsQueuedPerBackend;
     private final boolean useServerThreadPool;
+    private final StickyCookie stickyCookie;
 
     private ProxyOptions(Builder b) {
         this.prefix = b.prefix;
@@ -107,6 +108,7 @@ public final class ProxyOptions {
         this.maxConnectionsPerBackend = b.maxConnectionsPerBackend;
         this.maxRequestsQueuedPerBackend = b.maxRequestsQueuedPerBackend;
         this.useServerThreadPool = b.useServerThreadPool;
+        this.stickyCookie = b.stickyCookie;
     }
 
     /** The options with every default. */
@@ -137,6 +139,7 @@ public final class ProxyOptions {
         b.maxConnectionsPerBackend = maxConnectionsPerBackend;
         b.maxRequestsQueuedPerBackend = maxRequestsQueuedPerBackend;
         b.useServerThreadPool = useServerThreadPool;
+        b.stickyCookie = stickyCookie;
         return b;
     }
 
@@ -241,6 +244,14 @@ public final class ProxyOptions {
         return useServerThreadPool;
     }
 
+    /**
+     * Sticky sessions by cookie (default {@link StickyCookie#disabled()}: off); see
+     * {@link StickyCookie}.
+     */
+    public StickyCookie stickyCookie() {
+        return stickyCookie;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -257,14 +268,15 @@ public final class ProxyOptions {
                 && useServerThreadPool == that.useServerThreadPool && Objects.equals(prefix, that.prefix)
                 && connectTimeout.equals(that.connectTimeout) && attemptTimeout.equals(that.attemptTimeout)
                 && totalTimeout.equals(that.totalTimeout) && idleTimeout.equals(that.idleTimeout)
-                && retry.equals(that.retry) && requestIdHeader.equals(that.requestIdHeader) && via.equals(that.via);
+                && retry.equals(that.retry) && requestIdHeader.equals(that.requestIdHeader) && via.equals(that.via)
+                && stickyCookie.equals(that.stickyCookie);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(prefix, stripPrefix, connectTimeout, attemptTimeout, totalTimeout, idleTimeout, retry,
                 requestIdHeader, generateRequestId, via, preserveHost, xForwardedHeaders, maxConnectionsPerBackend,
-                maxRequestsQueuedPerBackend, useServerThreadPool);
+                maxRequestsQueuedPerBackend, useServerThreadPool, stickyCookie);
     }
 
     @Override
@@ -275,7 +287,8 @@ public final class ProxyOptions {
                 + requestIdHeader + ", generateRequestId=" + generateRequestId + ", via=" + via + ", preserveHost="
                 + preserveHost + ", xForwardedHeaders=" + xForwardedHeaders + ", maxConnectionsPerBackend="
                 + maxConnectionsPerBackend + ", maxRequestsQueuedPerBackend=" + maxRequestsQueuedPerBackend
-                + ", useServerThreadPool=" + useServerThreadPool + '}';
+                + ", useServerThreadPool=" + useServerThreadPool
+                + ", stickyCookie=" + stickyCookie + '}';
     }
 
     /**
@@ -298,6 +311,7 @@ public final class ProxyOptions {
         private int maxConnectionsPerBackend = DEFAULT_MAX_CONNECTIONS_PER_BACKEND;
         private int maxRequestsQueuedPerBackend = DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND;
         private boolean useServerThreadPool = DEFAULT_USE_SERVER_THREAD_POOL;
+        private StickyCookie stickyCookie = StickyCookie.disabled();
 
         Builder() {
         }
@@ -447,6 +461,15 @@ public final class ProxyOptions {
         /** Whether the adapter's own client runs on the server's pool (default {@value #DEFAULT_USE_SERVER_THREAD_POOL}). */
         public Builder useServerThreadPool(boolean useServerThreadPool) {
             this.useServerThreadPool = useServerThreadPool;
+            return this;
+        }
+
+        /**
+         * Sticky sessions by cookie (default {@link StickyCookie#disabled()}), such as
+         * {@code StickyCookie.builder().secret(secret).build()}; see {@link StickyCookie}.
+         */
+        public Builder stickyCookie(StickyCookie stickyCookie) {
+            this.stickyCookie = Objects.requireNonNull(stickyCookie, "stickyCookie");
             return this;
         }
 
