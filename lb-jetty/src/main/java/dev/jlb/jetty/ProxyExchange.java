@@ -310,8 +310,9 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
 
     /** Copies one client header value (servlet). */
     final void copyHeader(String name, String value, HttpFields.Mutable out) {
-        if (classify(HttpHeader.CACHE.get(name), name, value) != null) {
-            out.add(name, value);
+        String copied = classify(HttpHeader.CACHE.get(name), name, value);
+        if (copied != null) {
+            out.add(name, copied);
         }
     }
 
