@@ -127,9 +127,18 @@ final class ActiveChecker {
             attempt.timeout = timers.schedule(() -> attempt.finish(HealthCheckResult.unhealthy(
                     "timeout after " + Durations.format(check.timeout())), true), check.timeout().toNanos());
             stage.whenComplete((result, failure) -> attempt.finish(failure != null
-                    ? HealthCheckResult.unhealthy(Failures.describe(failure))
+                    ? HealthCheckResult.unhealthy(describe(failure))
                     : result != null ? result : HealthCheckResult.unhealthy("no result"), false));
         }
+    }
+
+    /**
+     * The reason for a failed probe. A probe that enforces the same timeout itself (the HTTP probe
+     * sets it on its request) races the scheduler's timer; either way the reason reads the same.
+     */
+    private String describe(Throwable failure) {
+        String reason = Failures.describe(failure);
+        return reason.equals("timeout") ? "timeout after " + Durations.format(check.timeout()) : reason;
     }
 
     /** One check: completed once, by its result or by its timeout, whichever comes first. */

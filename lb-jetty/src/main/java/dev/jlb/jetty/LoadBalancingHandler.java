@@ -167,6 +167,11 @@ public class LoadBalancingHandler extends Handler.Abstract {
         }
 
         @Override
+        public String query() {
+            return request.getHttpURI().getQuery();
+        }
+
+        @Override
         public String path() {
             return request.getHttpURI().getPath();
         }
@@ -262,7 +267,11 @@ public class LoadBalancingHandler extends Handler.Abstract {
         void addResponseHeader(HttpField field, org.eclipse.jetty.client.Response backendResponse) {
             HttpField filtered = filterResponseHeader(field);
             if (filtered != null) {
-                response.getHeaders().add(filtered);
+                if (ProxyHeaders.isSingleServerHeader(filtered.getHeader())) {
+                    response.getHeaders().put(filtered); // replaces the one Jetty added for itself
+                } else {
+                    response.getHeaders().add(filtered);
+                }
             }
         }
 

@@ -206,6 +206,11 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
         }
 
         @Override
+        public String query() {
+            return request.getQueryString();
+        }
+
+        @Override
         public String path() {
             return request.getRequestURI();
         }
@@ -296,7 +301,11 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
         void addResponseHeader(HttpField field, Response backendResponse) {
             HttpField filtered = filterServerResponseHeader(request, backendResponse, field);
             if (filtered != null) {
-                response.addHeader(filtered.getName(), filtered.getValue());
+                if (ProxyHeaders.isSingleServerHeader(filtered.getHeader())) {
+                    response.setHeader(filtered.getName(), filtered.getValue()); // replaces Jetty's own
+                } else {
+                    response.addHeader(filtered.getName(), filtered.getValue());
+                }
             }
         }
 

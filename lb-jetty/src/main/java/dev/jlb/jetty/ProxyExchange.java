@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: attempts run one after another; callbacks of one attempt are serialized by Jetty's
  * client, except its timer, which only ever aborts the attempt.
  */
-abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Mutable> {
+abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<HttpFields.Mutable> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProxyExchange.class);
 
@@ -68,6 +68,13 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
     private volatile int finished;
     /** The client's sticky cookie that named a current member, or null (sticky sessions off, none, unknown). */
     private StickyTokens.Entry stickyHeld;
+
+    // What a ProxyListener reads (written before finished is set, read after).
+    private Backend lastBackend;
+    private int clientStatus;
+    private long responseBytes;
+    private ProxyRecord.Outcome outcome;
+    private long endNanos;
 
     // Scratch state of one header copy (see accept).
     private String connectionTokens;
@@ -92,6 +99,9 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
 
     /** The host the client asked for ({@code Host} header or authority), or null. */
     abstract String host();
+
+    /** The client's query string, or null. */
+    public abstract String query();
 
     /** The path and query to send to backends. */
     abstract String targetPath();
@@ -154,11 +164,12 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
             selection = sticky == null ? core.loadBalancer.select(this)
                     : core.loadBalancer.selectPreferring(this, stickyBackend(sticky));
         } catch (NoBackendAvailableException e) {
-            finishError(HttpStatus.SERVICE_UNAVAILABLE_503, e.getMessage());
+            finishError(HttpStatus.SERVICE_UNAVAILABLE_503, e.getMessage(), Outcome.NO_BACKEND);
             return;
         } catch (Throwable e) {
             LOG.warn("jlb: selecting a backend failed for {}", this, e);
-            finishError(HttpStatus.SERVICE_UNAVAILABLE_503, "service unavailable: no backend could be selected");
+            finishError(HttpStatus.SERVICE_UNAVAILABLE_503, "service unavailable: no backend could be selected",
+                    Outcome.PROXY_ERROR);
             return;
         }
         send(selection, startNanos);
@@ -168,6 +179,7 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
         long remaining = startNanos + core.totalTimeoutNanos - now;
         Attempt next = new Attempt(selection, now);
         attempts++;
+        lastBackend = selection.backend();
         attempt = next;
         Request request;
         try {
@@ -181,7 +193,7 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
         } catch (Throwable x) {
             LOG.warn("jlb: could not build the request to {} for {}", selection.backend(), this, x);
             selection.close();
-            finishError(HttpStatus.BAD_GATEWAY_502, REASON_PROXY);
+            finishError(HttpStatus.BAD_GATEWAY_502, REASON_PROXY, Outcome.PROXY_ERROR);
             return;
         }
         next.request = request;
@@ -194,7 +206,7 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
             LOG.warn("jlb: could not send the request to {} for {}", selection.backend(), this, x);
             next.cancelTimer();
             selection.close();
-            finishError(HttpStatus.BAD_GATEWAY_502, REASON_PROXY);
+            finishError(HttpStatus.BAD_GATEWAY_502, REASON_PROXY, Outcome.PROXY_ERROR);
         }
     }
 
@@ -365,6 +377,7 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
 
     private void finishComplete() {
         if (finish()) {
+            ended(Outcome.PROXIED);
             try {
                 complete();
             } catch (Throwable x) {
@@ -374,12 +387,20 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
         }
     }
 
-    final void finishError(int status, String reason) {
+    /**
+     * Ends the exchange with an error: {@code status} and a one-line {@code reason} when nothing was
+     * sent to the client yet, else a broken response.
+     */
+    final void finishError(int status, String reason, Outcome how) {
         if (finish()) {
             try {
                 if (isCommitted()) {
+                    ended(how == Outcome.PROXY_ERROR ? how : Outcome.BROKEN);
                     abort(new IOException(reason));
                 } else {
+                    clientStatus = status;
+                    responseBytes = reason.length() + 1L;
+                    ended(how);
                     sendError(status, reason);
                 }
             } catch (Throwable x) {
@@ -391,8 +412,68 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
 
     private void finishAbort(Throwable cause) {
         if (finish()) {
+            ended(Outcome.CLIENT_ABORTED);
             abortQuietly(cause);
         }
+    }
+
+    /**
+     * Records how the exchange ended and tells the listener, before the response is completed or
+     * aborted: a servlet request may be recycled once its async cycle completes.
+     */
+    private void ended(Outcome how) {
+        outcome = how;
+        endNanos = System.nanoTime();
+        notifyListener();
+    }
+
+    private void notifyListener() {
+        ProxyListener listener = core.options.listener();
+        if (listener != null) {
+            try {
+                listener.onComplete(this);
+            } catch (Throwable x) {
+                LOG.warn("jlb: the proxy listener {} failed for {}", listener, this, x);
+            }
+        }
+    }
+
+    // ---- ProxyRecord (read by the listener once the exchange has ended) ---------------------------
+
+    @Override
+    public String prefix() {
+        String prefix = core.options.prefix();
+        return prefix == null ? "/" : prefix;
+    }
+
+    @Override
+    public int status() {
+        return clientStatus;
+    }
+
+    @Override
+    public long responseBytes() {
+        return responseBytes;
+    }
+
+    @Override
+    public Backend backend() {
+        return lastBackend;
+    }
+
+    @Override
+    public int attempts() {
+        return attempts;
+    }
+
+    @Override
+    public long latencyNanos() {
+        return (endNanos == 0 ? System.nanoTime() : endNanos) - startNanos;
+    }
+
+    @Override
+    public Outcome outcome() {
+        return outcome;
     }
 
     private void abortQuietly(Throwable cause) {
@@ -489,6 +570,7 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
                 if (!STATE.compareAndSet(this, WAITING, FORWARDING)) {
                     return;
                 }
+                clientStatus = status;
                 responseStatus(status);
                 HttpFields headers = response.getHeaders();
                 String tokens = ProxyHeaders.connectionTokens(headers);
@@ -516,6 +598,7 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
             }
             try {
                 content.retain();
+                responseBytes += content.remaining();
                 this.chunk = content;
                 this.demander = demander;
                 write(content.getByteBuffer(), this);
@@ -559,7 +642,7 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
             } catch (Throwable x) {
                 LOG.warn("jlb: completing an attempt failed for {}", ProxyExchange.this, x);
                 selection.close();
-                finishError(HttpStatus.BAD_GATEWAY_502, REASON_PROXY);
+                finishError(HttpStatus.BAD_GATEWAY_502, REASON_PROXY, Outcome.PROXY_ERROR);
             }
         }
 
@@ -578,7 +661,7 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
                     send(candidate, System.nanoTime());
                 } else {
                     candidate.close();
-                    finishError(status, reason("bad gateway: the backend answered " + status));
+                    finishError(status, reason("bad gateway: the backend answered " + status), Outcome.FAILED);
                 }
                 return;
             }
@@ -599,7 +682,7 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
             }
             if (failure instanceof InternalProxyException) {
                 selection.close();
-                finishError(HttpStatus.BAD_GATEWAY_502, REASON_PROXY);
+                finishError(HttpStatus.BAD_GATEWAY_502, REASON_PROXY, Outcome.PROXY_ERROR);
                 return;
             }
             long now = System.nanoTime();
@@ -624,7 +707,7 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
             if (s == FORWARDING) {
                 // Headers went out: no retry; the client gets a broken response (or a 502 if nothing
                 // was written yet).
-                finishError(errorStatus, reason(reason));
+                finishError(errorStatus, reason(reason), Outcome.FAILED);
                 return;
             }
             FailureKind retryKind = begun ? kind : FailureKind.CONNECT;
@@ -635,7 +718,7 @@ abstract class ProxyExchange implements RequestContext, Consumer<HttpFields.Muta
                     return;
                 }
             }
-            finishError(errorStatus, reason(reason));
+            finishError(errorStatus, reason(reason), Outcome.FAILED);
         }
 
         void cancelTimer() {

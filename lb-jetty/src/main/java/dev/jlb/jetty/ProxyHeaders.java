@@ -229,4 +229,13 @@ final class ProxyHeaders {
         }
         return rawQuery == null ? path : path + '?' + rawQuery;
     }
+
+    /**
+     * Whether a backend response header replaces the proxy's own instead of being added next to it:
+     * Jetty puts its {@code Date} (and, when configured, {@code Server}) on every response before a
+     * handler runs, and a response may carry only one of each.
+     */
+    static boolean isSingleServerHeader(HttpHeader header) {
+        return header == HttpHeader.DATE || header == HttpHeader.SERVER;
+    }
 }

@@ -91,6 +91,7 @@ public final class ProxyOptions {
     private final int maxRequestsQueuedPerBackend;
     private final boolean useServerThreadPool;
     private final StickyCookie stickyCookie;
+    private final ProxyListener listener;
 
     private ProxyOptions(Builder b) {
         this.prefix = b.prefix;
@@ -109,6 +110,7 @@ public final class ProxyOptions {
         this.maxRequestsQueuedPerBackend = b.maxRequestsQueuedPerBackend;
         this.useServerThreadPool = b.useServerThreadPool;
         this.stickyCookie = b.stickyCookie;
+        this.listener = b.listener;
     }
 
     /** The options with every default. */
@@ -140,6 +142,7 @@ public final class ProxyOptions {
         b.maxRequestsQueuedPerBackend = maxRequestsQueuedPerBackend;
         b.useServerThreadPool = useServerThreadPool;
         b.stickyCookie = stickyCookie;
+        b.listener = listener;
         return b;
     }
 
@@ -252,6 +255,11 @@ public final class ProxyOptions {
         return stickyCookie;
     }
 
+    /** The listener told of every ended request, or null (default: none). */
+    public ProxyListener listener() {
+        return listener;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -269,14 +277,15 @@ public final class ProxyOptions {
                 && connectTimeout.equals(that.connectTimeout) && attemptTimeout.equals(that.attemptTimeout)
                 && totalTimeout.equals(that.totalTimeout) && idleTimeout.equals(that.idleTimeout)
                 && retry.equals(that.retry) && requestIdHeader.equals(that.requestIdHeader) && via.equals(that.via)
-                && stickyCookie.equals(that.stickyCookie);
+                && stickyCookie.equals(that.stickyCookie)
+                && Objects.equals(listener, that.listener);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(prefix, stripPrefix, connectTimeout, attemptTimeout, totalTimeout, idleTimeout, retry,
                 requestIdHeader, generateRequestId, via, preserveHost, xForwardedHeaders, maxConnectionsPerBackend,
-                maxRequestsQueuedPerBackend, useServerThreadPool, stickyCookie);
+                maxRequestsQueuedPerBackend, useServerThreadPool, stickyCookie, listener);
     }
 
     @Override
@@ -287,8 +296,8 @@ public final class ProxyOptions {
                 + requestIdHeader + ", generateRequestId=" + generateRequestId + ", via=" + via + ", preserveHost="
                 + preserveHost + ", xForwardedHeaders=" + xForwardedHeaders + ", maxConnectionsPerBackend="
                 + maxConnectionsPerBackend + ", maxRequestsQueuedPerBackend=" + maxRequestsQueuedPerBackend
-                + ", useServerThreadPool=" + useServerThreadPool
-                + ", stickyCookie=" + stickyCookie + '}';
+                + ", useServerThreadPool=" + useServerThreadPool + ", stickyCookie=" + stickyCookie
+                + (listener == null ? "" : ", listener=" + listener) + '}';
     }
 
     /**
@@ -312,6 +321,7 @@ public final class ProxyOptions {
         private int maxRequestsQueuedPerBackend = DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND;
         private boolean useServerThreadPool = DEFAULT_USE_SERVER_THREAD_POOL;
         private StickyCookie stickyCookie = StickyCookie.disabled();
+        private ProxyListener listener;
 
         Builder() {
         }
@@ -470,6 +480,15 @@ public final class ProxyOptions {
          */
         public Builder stickyCookie(StickyCookie stickyCookie) {
             this.stickyCookie = Objects.requireNonNull(stickyCookie, "stickyCookie");
+            return this;
+        }
+
+        /**
+         * A listener told of every request once it has ended, for access logs and route metrics
+         * (default: none); null removes it. See {@link ProxyListener} for its threading rules.
+         */
+        public Builder listener(ProxyListener listener) {
+            this.listener = listener;
             return this;
         }
 

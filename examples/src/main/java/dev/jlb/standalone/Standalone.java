@@ -1,0 +1,458 @@
+package dev.jlb.standalone;
+
+import dev.jlb.Backend;
+import dev.jlb.LoadBalancer;
+import dev.jlb.jetty.LoadBalancingHandler;
+import dev.jlb.jetty.ProxyOptions;
+import dev.jlb.jetty.config.ConfigBinder;
+import dev.jlb.jetty.config.HealthCheckConfig;
+import dev.jlb.jetty.config.JlbConfig;
+import dev.jlb.jetty.config.RouteConfig;
+import dev.jlb.jetty.config.ServerConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.component.Graceful;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running standalone balancer: one Jetty server, one {@link LoadBalancer} and
+ * {@link LoadBalancingHandler} per route, and the logic that applies a reloaded configuration.
+ *
+ * <p>{@link #apply(JlbConfig)} changes a running balancer without dropping a request: a route's
+ * backends, weights, strategy and health settings are updated in place on its load balancer
+ * (statistics and health state of the backends that stay are kept); a route whose proxy settings
+ * changed (retries, timeouts, headers, prefix stripping, pool sizes, access log) gets a new handler
+ * on the same load balancer, and the old one is stopped once its last request is done; a new
+ * route starts; a removed route stops taking requests and is stopped when drained. Listener and
+ * thread settings need a restart and are kept, with a warning.
+ *
+ * <p>Thread-safe: reloads are serialized.
+ */
+final class Standalone implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger("jlb");
+
+    private final Server server;
+    private final QueuedThreadPool threads;
+    private final ServerConnector connector;
+    private final Router router;
+    private final boolean autoThreads;
+    private final int selectors;
+    private final ExecutorService maintenance = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "jlb-maintenance");
+        t.setDaemon(true);
+        return t;
+    });
+    /** The routes by path; guarded by this. */
+    private final Map<String, RouteRuntime> routes = new LinkedHashMap<>();
+    /** Guarded by this. */
+    private JlbConfig config;
+
+    /** What runs one route. */
+    private record RouteRuntime(RouteConfig config, LoadBalancer loadBalancer, ProxyOptions options,
+            boolean accessLog, Router.Route route) {
+    }
+
+    /** The access log, set on the routes' options while {@code server.access_log} is on. */
+    private final AccessLog accessLog;
+
+    private Standalone(JlbConfig config, Consumer<String> accessSink) {
+        this.config = config;
+        this.router = new Router();
+        this.accessLog = new AccessLog(accessSink);
+        ServerConfig s = config.server();
+        int cores = Runtime.getRuntime().availableProcessors();
+        this.selectors = s.selectors() == ServerConfig.AUTO ? Math.max(1, Math.min(4, cores / 2)) : s.selectors();
+        this.autoThreads = s.threads() == ServerConfig.AUTO;
+        int max = autoThreads ? autoThreads(config.routes().size()) : s.threads();
+        threads = new QueuedThreadPool(max, Math.min(max, 4 + selectors));
+        threads.setName("jlb");
+        server = new Server(threads);
+        server.setStopAtShutdown(false);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        connector = new ServerConnector(server, 1, selectors, new HttpConnectionFactory(http));
+        connector.setHost(s.address());
+        connector.setPort(s.port());
+        connector.setAcceptQueueSize(s.acceptQueue());
+        connector.setIdleTimeout(s.idleTimeout().toMillis());
+        server.addConnector(connector);
+        server.setHandler(router);
+    }
+
+    /** The thread pool size for {@code threads: auto}: work threads for the cores plus those Jetty leases. */
+    private int autoThreads(int routeCount) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        // 1 acceptor, the selectors, and one client selector per route (twice: a replaced route's
+        // handler drains while its successor runs).
+        return Math.max(8, 4 * cores) + 1 + selectors + 2 * routeCount;
+    }
+
+    /**
+     * Starts a balancer: binds the port, builds and starts every route.
+     *
+     * @throws Exception when the port cannot be bound or a route cannot start; nothing is left running
+     */
+    static Standalone start(JlbConfig config) throws Exception {
+        return start(config, AccessLog.LOGGER_SINK);
+    }
+
+    /** Starts a balancer whose access lines (when on) go to {@code accessSink}. */
+    static Standalone start(JlbConfig config, Consumer<String> accessSink) throws Exception {
+        Objects.requireNonNull(config, "config");
+        Standalone s = new Standalone(config, accessSink);
+        try {
+            s.server.start();
+            synchronized (s) {
+                List<Router.Route> active = new ArrayList<>();
+                for (RouteConfig route : config.routes()) {
+                    RouteRuntime rt = s.startRoute(route, config.server(), null);
+                    s.routes.put(route.path(), rt);
+                    active.add(rt.route());
+                }
+                s.router.setRoutes(active);
+            }
+        } catch (Exception e) {
+            s.close();
+            throw e;
+        }
+        s.logStarted();
+        return s;
+    }
+
+    /** The port the balancer listens on (the OS's choice when configured as 0). */
+    int port() {
+        return connector.getLocalPort();
+    }
+
+    String address() {
+        String host = connector.getHost();
+        return host == null ? "0.0.0.0" : host;
+    }
+
+    synchronized JlbConfig config() {
+        return config;
+    }
+
+    /** The load balancer of a route, by path. */
+    synchronized LoadBalancer loadBalancer(String path) {
+        RouteRuntime rt = routes.get(path);
+        return rt == null ? null : rt.loadBalancer();
+    }
+
+    /** A route's proxy options: the file's, plus the access log when the server has it on. */
+    private ProxyOptions proxyOptions(RouteConfig route, ServerConfig s) {
+        ProxyOptions options = ConfigBinder.proxyOptions(route, s);
+        return s.accessLog() ? options.toBuilder().listener(accessLog).build() : options;
+    }
+
+    private RouteRuntime startRoute(RouteConfig route, ServerConfig s, LoadBalancer existing) throws Exception {
+        LoadBalancer lb = existing != null ? existing : ConfigBinder.loadBalancer(route).build();
+        try {
+            ProxyOptions options = proxyOptions(route, s);
+            LoadBalancingHandler handler = new ProxyHandler(lb, options);
+            Router.Retirable retirable = router.new Retirable(handler);
+            retirable.setServer(server);
+            retirable.start();
+            return new RouteRuntime(route, lb, options, s.accessLog(), new Router.Route(route, retirable));
+        } catch (Exception e) {
+            if (existing == null) {
+                lb.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Applies a new configuration to the running balancer (see the class comment).
+     *
+     * @return one line per change applied, empty when nothing changed
+     * @throws Exception when a new route or handler cannot start: the handlers this call started are
+     *     stopped and the running routes stay (with the backend, strategy and health changes already
+     *     applied to their load balancers)
+     */
+    synchronized List<String> apply(JlbConfig next) throws Exception {
+        Objects.requireNonNull(next, "next");
+        List<String> changes = new ArrayList<>();
+        ServerConfig now = config.server();
+        ServerConfig wanted = next.server();
+        warnIfChanged(changes, "server.address", now.address(), wanted.address());
+        warnIfChanged(changes, "server.port", now.port(), wanted.port());
+        warnIfChanged(changes, "server.threads", now.threads(), wanted.threads());
+        warnIfChanged(changes, "server.selectors", now.selectors(), wanted.selectors());
+        warnIfChanged(changes, "server.accept_queue", now.acceptQueue(), wanted.acceptQueue());
+        if (!now.idleTimeout().equals(wanted.idleTimeout())) {
+            connector.setIdleTimeout(wanted.idleTimeout().toMillis());
+            changes.add("server.idle_timeout: " + wanted.idleTimeout().toMillis() + "ms");
+        }
+        // What can change while running is taken; what cannot stays as it runs.
+        ServerConfig applied = new ServerConfig(now.address(), now.port(), now.threads(), now.selectors(),
+                now.acceptQueue(), wanted.idleTimeout(), wanted.maxConnectionsPerBackend(),
+                wanted.maxRequestsQueuedPerBackend(), wanted.shutdownGracePeriod(), wanted.accessLog());
+        if (wanted.accessLog() != now.accessLog()) {
+            changes.add("server.access_log: " + wanted.accessLog());
+        }
+        if (!wanted.shutdownGracePeriod().equals(now.shutdownGracePeriod())) {
+            changes.add("server.shutdown_grace_period: " + wanted.shutdownGracePeriod().toMillis() + "ms");
+        }
+        if (autoThreads) {
+            threads.setMaxThreads(Math.max(threads.getMaxThreads(), autoThreads(next.routes().size())));
+        }
+
+        Map<String, RouteRuntime> kept = new LinkedHashMap<>();
+        List<RouteRuntime> retired = new ArrayList<>();
+        List<LoadBalancer> toClose = new ArrayList<>();
+        try {
+            for (RouteConfig route : next.routes()) {
+                RouteRuntime old = routes.get(route.path());
+                if (old == null) {
+                    kept.put(route.path(), startRoute(route, applied, null));
+                    changes.add("route " + route.path() + ": added, " + describe(route));
+                    continue;
+                }
+                if (!old.config().name().equals(route.name())) {
+                    kept.put(route.path(), startRoute(route, applied, null));
+                    retired.add(old);
+                    toClose.add(old.loadBalancer());
+                    changes.add("route " + route.path() + ": renamed " + old.config().name() + " -> " + route.name());
+                    continue;
+                }
+                List<String> what = routeChanges(old.config(), route);
+                ConfigBinder.update(old.loadBalancer(), old.config(), route);
+                ProxyOptions options = proxyOptions(route, applied);
+                if (!options.equals(old.options()) || old.accessLog() != applied.accessLog()) {
+                    kept.put(route.path(), startRoute(route, applied, old.loadBalancer()));
+                    retired.add(old);
+                    if (!options.equals(old.options())) {
+                        what.add("proxy settings");
+                    }
+                } else {
+                    kept.put(route.path(), new RouteRuntime(route, old.loadBalancer(), old.options(), old.accessLog(),
+                            new Router.Route(route, old.route().handler())));
+                }
+                if (!what.isEmpty()) {
+                    changes.add("route " + route.path() + ": " + String.join(", ", what));
+                }
+            }
+        } catch (Exception | Error e) {
+            // Undo this reload's new handlers (and load balancers); the running routes are untouched.
+            for (RouteRuntime rt : kept.values()) {
+                RouteRuntime old = routes.get(rt.config().path());
+                if (old == null || old.route().handler() != rt.route().handler()) {
+                    stopQuietly(rt.route().handler());
+                    if (old == null || old.loadBalancer() != rt.loadBalancer()) {
+                        rt.loadBalancer().close();
+                    }
+                }
+            }
+            throw e;
+        }
+        for (RouteRuntime old : routes.values()) {
+            if (!kept.containsKey(old.config().path())) {
+                retired.add(old);
+                toClose.add(old.loadBalancer());
+                changes.add("route " + old.config().path() + ": removed");
+            }
+        }
+        config = new JlbConfig(applied, next.routes());
+        router.setRoutes(kept.values().stream().map(RouteRuntime::route).toList());
+        routes.clear();
+        routes.putAll(kept);
+        Duration grace = applied.shutdownGracePeriod();
+        for (RouteRuntime old : retired) {
+            LoadBalancer close = toClose.contains(old.loadBalancer()) ? old.loadBalancer() : null;
+            retire(old.route().handler(), close, grace);
+        }
+        return changes;
+    }
+
+    private static void stopQuietly(Router.Retirable handler) {
+        try {
+            handler.stop();
+        } catch (Exception e) {
+            LOG.debug("stopping a handler failed", e);
+        }
+    }
+
+    private static void warnIfChanged(List<String> changes, String key, Object now, Object wanted) {
+        if (!now.equals(wanted)) {
+            LOG.warn("{}: {} -> {} needs a restart; keeping {}", key, now, wanted, now);
+        }
+    }
+
+    private static List<String> routeChanges(RouteConfig a, RouteConfig b) {
+        List<String> what = new ArrayList<>();
+        if (!a.backends().equals(b.backends())
+                || !a.backends().stream().map(Backend::weight).toList().equals(
+                        b.backends().stream().map(Backend::weight).toList())) {
+            what.add("backends " + backends(b));
+        }
+        if (!a.strategy().equals(b.strategy())) {
+            what.add("strategy " + b.strategy());
+        }
+        if (!a.healthCheck().equals(b.healthCheck())) {
+            what.add("health check " + health(b.healthCheck()));
+        }
+        if (!a.outlierDetection().equals(b.outlierDetection()) || !a.latencyHealth().equals(b.latencyHealth())
+                || !a.slowStart().equals(b.slowStart()) || !a.panic().equals(b.panic())) {
+            what.add("health settings");
+        }
+        return what;
+    }
+
+    /** Stops a replaced handler once its requests are done (or the grace period is over). */
+    private void retire(Router.Retirable handler, LoadBalancer close, Duration grace) {
+        CompletableFuture<Void> drained;
+        try {
+            drained = handler.shutdown();
+        } catch (RuntimeException e) {
+            drained = CompletableFuture.failedFuture(e);
+        }
+        drained.orTimeout(Math.max(1, grace.toMillis()), TimeUnit.MILLISECONDS).whenCompleteAsync((v, x) -> {
+            if (x != null) {
+                LOG.warn("a replaced route still had {} requests in flight after {}ms; stopping it",
+                        handler.getCurrentRequestCount(), grace.toMillis());
+            }
+            try {
+                handler.stop();
+            } catch (Exception e) {
+                LOG.warn("stopping a replaced route failed", e);
+            }
+            if (close != null) {
+                close.close();
+            }
+        }, maintenance);
+    }
+
+    /**
+     * Stops gracefully: stops accepting connections, lets requests in flight finish for at most
+     * {@code grace}, then stops everything. Idempotent.
+     */
+    void shutdown(Duration grace) {
+        long started = System.nanoTime();
+        // 1. Stop accepting and let the routes' requests in flight finish, for at most the grace period.
+        try {
+            CompletableFuture<Void> drained = Graceful.shutdown(server);
+            if (grace.isZero()) {
+                drained.cancel(false);
+            } else {
+                drained.get(grace.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (TimeoutException e) {
+            long left = inFlight();
+            if (left > 0) {
+                LOG.warn("{} requests still in flight after {}ms; stopping them", left, grace.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            LOG.debug("graceful shutdown failed", e.getCause());
+        }
+        // 2. The routes' clients run on the server's threads: stop them before the server.
+        stopRoutes();
+        server.setStopTimeout(0);
+        try {
+            server.stop();
+        } catch (Exception e) {
+            LOG.warn("stopping the server failed", e);
+        }
+        maintenance.shutdown();
+        LOG.info("stopped in {}ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+
+    private synchronized long inFlight() {
+        return routes.values().stream().mapToLong(rt -> rt.route().handler().getCurrentRequestCount()).sum();
+    }
+
+    private synchronized void stopRoutes() {
+        for (RouteRuntime rt : routes.values()) {
+            try {
+                rt.route().handler().stop();
+            } catch (Exception e) {
+                LOG.debug("stopping route {} failed", rt.config().path(), e);
+            }
+            rt.loadBalancer().close();
+        }
+        routes.clear();
+    }
+
+    /** Stops at once (no grace). */
+    @Override
+    public void close() {
+        shutdown(Duration.ZERO);
+    }
+
+    private void logStarted() {
+        ServerConfig s = config().server();
+        LOG.info("jlb listening on http://{}:{} ({} threads, {} selector{}{})", address(), port(),
+                threads.getMaxThreads(), selectors, selectors == 1 ? "" : "s", s.accessLog() ? ", access log on" : "");
+        synchronized (this) {
+            for (RouteRuntime rt : routes.values()) {
+                LOG.info("route {}: {}", rt.config().path(), describe(rt.config()));
+            }
+        }
+    }
+
+    static String describe(RouteConfig r) {
+        return backends(r) + ", " + r.strategy() + ", health check " + health(r.healthCheck())
+                + (r.outlierDetection().enabled() ? ", outlier ejection after "
+                        + r.outlierDetection().consecutiveFailures() + " failures" : "")
+                + ", " + r.retry().attempts() + " attempts" + (r.stripPrefix() ? ", prefix stripped" : "")
+                + (r.name().equals(r.path()) ? "" : ", name " + r.name());
+    }
+
+    private static String backends(RouteConfig r) {
+        return r.backends().stream().map(b -> b.id() + (b.weight() == 1 ? "" : "*" + b.weight()))
+                .collect(Collectors.joining(" ", "[", "]"));
+    }
+
+    private static String health(HealthCheckConfig h) {
+        return switch (h.type()) {
+            case NONE -> "none";
+            case TCP -> "tcp every " + h.interval().toMillis() + "ms";
+            case HTTP -> "http " + h.method() + " " + h.path() + " every " + h.interval().toMillis() + "ms";
+        };
+    }
+
+    /**
+     * The route handler: as nginx does by default, the backend's {@code Date} and {@code Server}
+     * headers do not reach clients (jlb's own {@code Date} does; it sends no {@code Server}).
+     */
+    private static final class ProxyHandler extends LoadBalancingHandler {
+        ProxyHandler(LoadBalancer lb, ProxyOptions options) {
+            super(lb, options);
+        }
+
+        @Override
+        protected HttpField filterResponseHeader(HttpField field) {
+            HttpHeader header = field.getHeader();
+            return header == HttpHeader.DATE || header == HttpHeader.SERVER ? null : field;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Standalone{" + address() + ":" + port() + ", " + router + '}';
+    }
+}

@@ -1,0 +1,30 @@
+package dev.jlb.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jlb.jetty.config.ConfigLoader;
+import dev.jlb.jetty.config.HealthCheckConfig;
+import dev.jlb.jetty.config.JlbConfig;
+import dev.jlb.jetty.config.RouteConfig;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** The annotated example that ships in examples/ validates, and says what its comments say. */
+class ConfigExampleTest {
+
+    @Test
+    void theAnnotatedExampleValidates() throws Exception {
+        JlbConfig config = ConfigLoader.load(Path.of("config.example.yaml"));
+
+        assertThat(config.server().port()).isEqualTo(8080);
+        assertThat(config.routes()).extracting(RouteConfig::path).containsExactly("/api", "/");
+        RouteConfig api = config.routes().get(0);
+        assertThat(api.name()).isEqualTo("api");
+        assertThat(api.backends()).hasSize(3);
+        assertThat(api.strategy().name()).isEqualTo("least-connections");
+        assertThat(api.healthCheck().type()).isEqualTo(HealthCheckConfig.Type.HTTP);
+        assertThat(api.healthCheck().path()).isEqualTo("/health");
+        assertThat(api.latencyHealth().enabled()).isTrue();
+        assertThat(api.slowStart().enabled()).isTrue();
+    }
+}

@@ -1,0 +1,82 @@
+package dev.jlb.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jlb.BackendState;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/** The demo, on ephemeral ports: what a newcomer gets from java -jar jlb.jar. */
+class DemoTest {
+
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @Test
+    void theDemoBalancesLbOverFiveBackendsThatAnswerLikeTheGoMockServers() throws Exception {
+        try (Demo demo = Demo.start(0, Collections.nCopies(5, 0))) {
+            String base = "http://127.0.0.1:" + demo.balancer().port();
+            Set<String> seen = new TreeSet<>();
+            for (int i = 0; i < 10; i++) {
+                HttpResponse<String> r = get(base + (i % 2 == 0 ? "/lb" : "/lb/some/path?q=1"));
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.body()).isEqualTo("<--response-->");
+                seen.add(r.headers().firstValue("X-Backend").orElseThrow());
+            }
+            assertThat(seen).as("round robin over the 5 demo backends").containsExactly("b1", "b2", "b3", "b4", "b5");
+
+            HttpResponse<String> other = get(base + "/other");
+            assertThat(other.statusCode()).isEqualTo(404);
+            assertThat(other.body()).isEqualTo("not found: no route matches /other\n");
+            assertThat(get(base + "/lbx").statusCode()).as("/lbx is not under /lb").isEqualTo(404);
+
+            assertThat(demo.banner())
+                    .contains("jlb demo is running")
+                    .contains("curl -i http://localhost:" + demo.balancer().port() + "/lb")
+                    .contains("wrk -t2 -c100 -d10s http://localhost:" + demo.balancer().port() + "/lb")
+                    .contains(demo.backendUris().get(2) + "/_demo/down");
+        }
+    }
+
+    @Test
+    void aDemoBackendTakenDownIsRoutedAroundAndTakenBack() throws Exception {
+        try (Demo demo = Demo.start(0, Collections.nCopies(5, 0))) {
+            String base = "http://127.0.0.1:" + demo.balancer().port() + "/lb";
+            String b3 = demo.backendUris().get(2);
+            assertThat(post(b3 + "/_demo/down").body()).isEqualTo("b3 is down\n");
+            // Checks run every second, fall 2: b3 leaves within ~2-3 s. Until then retries hide its 503s.
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            boolean gone = false;
+            while (!gone && System.nanoTime() < deadline) {
+                gone = demo.balancer().loadBalancer("/lb").pool().stats().stream()
+                        .anyMatch(s -> s.backend().uri().toString().equals(b3) && s.state() == BackendState.UNHEALTHY);
+                if (!gone) {
+                    Thread.sleep(50);
+                }
+            }
+            assertThat(gone).as("b3 unhealthy within 10 s").isTrue();
+            for (int i = 0; i < 10; i++) {
+                HttpResponse<String> r = get(base);
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.headers().firstValue("X-Backend")).isNotEqualTo(java.util.Optional.of("b3"));
+            }
+            post(b3 + "/_demo/up");
+        }
+    }
+
+    private HttpResponse<String> get(String uri) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String uri) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create(uri)).POST(HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}

@@ -1,0 +1,162 @@
+package dev.jlb.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The packaged jar as an operator runs it: a config file, a reload on SIGHUP, and SIGTERM draining
+ * a request in flight before exiting 0. Runs after {@code package} (failsafe).
+ */
+class JarIT {
+
+    private static final Pattern LISTENING = Pattern.compile("jlb listening on http://127\\.0\\.0\\.1:(\\d+)");
+
+    @TempDir
+    Path dir;
+
+    private Process process;
+    private final List<String> output = new CopyOnWriteArrayList<>();
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private Thread reader;
+
+    @AfterEach
+    void kill() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+        }
+    }
+
+    private Process start(String... args) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx64m", "-jar", jar()));
+        command.addAll(List.of(args));
+        process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    output.add(line);
+                    lines.add(line);
+                }
+            } catch (IOException e) {
+                // process ended
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        return process;
+    }
+
+    private void signal(String name) throws Exception {
+        assertThat(new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start()
+                .waitFor(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private static String jar() {
+        String jar = System.getProperty("jlb.jar", "target/jlb.jar");
+        assertThat(Path.of(jar)).exists();
+        return jar;
+    }
+
+    private String awaitLine(Pattern pattern) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            String line = lines.poll(100, TimeUnit.MILLISECONDS);
+            if (line != null && pattern.matcher(line).find()) {
+                return line;
+            }
+        }
+        throw new AssertionError("no line matching " + pattern + " in:\n" + String.join("\n", output));
+    }
+
+    @Test
+    void sigtermLetsTheRequestInFlightFinishAndExitsZero() throws Exception {
+        try (TestBackend backend = new TestBackend("b1"); TestBackend other = new TestBackend("b2")) {
+            Path config = Files.writeString(dir.resolve("config.yaml"), """
+                    lb_port: 0
+                    strategy: round-robin
+                    health_check_interval: 1s
+                    servers: ["%s"]
+                    """.formatted(backend.uri()));
+            start("--config", config.toString(), "--address", "127.0.0.1");
+            Matcher m = LISTENING.matcher(awaitLine(LISTENING));
+            assertThat(m.find()).isTrue();
+            String base = "http://127.0.0.1:" + m.group(1);
+            HttpClient client = HttpClient.newHttpClient();
+            assertThat(client.send(HttpRequest.newBuilder(URI.create(base + "/lb")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("b1");
+
+            // A reload on SIGHUP: the second backend replaces the first.
+            Files.writeString(config, Files.readString(config).replace(backend.uri(), other.uri()));
+            signal("HUP");
+            awaitLine(Pattern.compile("reload \\((SIGHUP|file change)\\): route /lb: backends"));
+            assertThat(client.send(HttpRequest.newBuilder(URI.create(base + "/lb")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("b2");
+
+            CompletableFuture<HttpResponse<String>> slow = client.sendAsync(HttpRequest.newBuilder(
+                    URI.create(base + "/lb?delay=1000")).build(), HttpResponse.BodyHandlers.ofString());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (other.requests.get() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            // SIGTERM with kill(1): Process.destroy() would also close our end of the child's output.
+            signal("TERM");
+
+            HttpResponse<String> r = slow.get(10, TimeUnit.SECONDS);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("b2");
+            assertThat(process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+            reader.join(5_000);
+            assertThat(process.exitValue()).as(String.join("\n", output)).isZero();
+            assertThat(output).anyMatch(l -> l.contains("stopping: no new connections"))
+                    .anyMatch(l -> l.matches(".* INFO jlb - stopped in \\d+ms"));
+        }
+    }
+
+    @Test
+    void anInvalidFileExitsOneBeforeBindingAnyPort() throws Exception {
+        Path config = Files.writeString(dir.resolve("config.yaml"), "lb_port: 8080\nstrategy: fastest\nservers: []\n");
+        start("--config", config.toString());
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        reader.join(5_000);
+        assertThat(process.exitValue()).isEqualTo(1);
+        assertThat(output).contains(
+                config + ":2: strategy: fastest (expected: one of consistent-hash, least-connections, p2c, random,"
+                        + " round-robin, weighted-round-robin)",
+                config + ":3: servers: [] (expected: at least one backend URL)",
+                "jlb: " + config + " has 2 problems; nothing was started");
+    }
+
+    @Test
+    void checkValidatesTheGoOriginalsFile() throws Exception {
+        Path config = dir.resolve("config.yaml");
+        Files.copy(Path.of("../lb-jetty/src/test/resources/dev/jlb/jetty/config/go-config.yaml"), config);
+        start("--check", "--config", config.toString());
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        reader.join(5_000);
+        assertThat(process.exitValue()).as(String.join("\n", output)).isZero();
+        assertThat(output.get(0)).isEqualTo(config + ": valid, 1 route on 0.0.0.0:8080");
+    }
+}

@@ -1,0 +1,18 @@
+package dev.jlb.jetty;
+
+/**
+ * Observes every client request an adapter handled, once, when it has ended: for access logs and
+ * route-level metrics that need what only the adapter knows (the status the client got, the number
+ * of attempts, whether retries ran out).
+ *
+ * <p>Called on the thread that finishes the request, once its outcome is known, just before the
+ * response is completed or aborted (a servlet request may be recycled after that). Must not block. The {@link ProxyRecord} is a view of the live exchange: read what you need
+ * during the call and do not keep it. An exception thrown here is logged and otherwise ignored.
+ * Set with {@link ProxyOptions.Builder#listener(ProxyListener)}.
+ */
+@FunctionalInterface
+public interface ProxyListener {
+
+    /** One request ended. */
+    void onComplete(ProxyRecord record);
+}

@@ -1,0 +1,64 @@
+package dev.jlb.jetty;
+
+import dev.jlb.Backend;
+
+/**
+ * What a {@link ProxyListener} learns about one ended client request. A view valid only during
+ * {@link ProxyListener#onComplete(ProxyRecord)}.
+ */
+public interface ProxyRecord {
+
+    /** How the request ended. */
+    enum Outcome {
+        /** A backend's response went to the client in full (whatever its status). */
+        PROXIED,
+        /** No backend was eligible: the client got 503. */
+        NO_BACKEND,
+        /** Every attempt allowed failed before a response was committed: the client got 502, 503 or 504. */
+        FAILED,
+        /** The backend failed after the response was committed: the client got a broken response. */
+        BROKEN,
+        /** The client went away before the response was complete. */
+        CLIENT_ABORTED,
+        /** jlb itself failed to handle the request (a bug or an exception in a hook): 502 or a broken response. */
+        PROXY_ERROR
+    }
+
+    /** The HTTP method. */
+    String method();
+
+    /** The request path, without the query. */
+    String path();
+
+    /** The query string, or null. */
+    String query();
+
+    /** The client's IP address, or null. */
+    String clientAddress();
+
+    /** The route's prefix ({@link ProxyOptions#prefix()}), or {@code /} when mounted without one. */
+    String prefix();
+
+    /** The status the client got (0 if none was sent). */
+    int status();
+
+    /** Response body bytes sent to the client. */
+    long responseBytes();
+
+    /** The last backend tried, or null when none was selected. */
+    Backend backend();
+
+    /** The number of attempts (0 when no backend was selected). */
+    int attempts();
+
+    /** Nanoseconds from the start of the exchange to its end. */
+    long latencyNanos();
+
+    /** How it ended. */
+    Outcome outcome();
+
+    /** Whether the last failed attempt left no retry: attempts ran out, time ran out or no backend was left. */
+    default boolean retriesExhausted() {
+        return outcome() == Outcome.FAILED && attempts() > 0;
+    }
+}

@@ -1,0 +1,80 @@
+package dev.jlb.jetty.config;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Loads a jlb configuration file: YAML or JSON, chosen by the extension ({@code .yaml}, {@code .yml},
+ * {@code .json}), in either form (the Go original's single-route keys or the native {@code routes}).
+ *
+ * <pre>{@code
+ * JlbConfig config = ConfigLoader.load(Path.of("config.yaml"));
+ * }</pre>
+ *
+ * <p>Every problem is reported at once in the thrown {@link ConfigException}, each as
+ * {@code <file>:<line>: <field.path>: <value> (expected: <constraint>)}, for example
+ * {@code config.yaml:12: routes[0].backends[1].weight: -1 (expected: >= 0)}. Unknown keys are
+ * problems too (with a suggestion for a close spelling), and so are unknown strategy names: nothing
+ * is silently replaced by a default. Strategy names and options are checked against
+ * {@link dev.jlb.StrategyRegistry}.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class ConfigLoader {
+
+    private ConfigLoader() {
+    }
+
+    /**
+     * Reads and validates a file.
+     *
+     * @throws ConfigException when the file cannot be read, has an unknown extension, or is not a
+     *     valid configuration; with every problem found
+     */
+    public static JlbConfig load(Path file) throws ConfigException {
+        Objects.requireNonNull(file, "file");
+        String name = file.toString();
+        Problems problems = new Problems(name);
+        ConfigFormat format = ConfigFormat.of(file).orElse(null);
+        if (format == null) {
+            problems.add(0, "", "unknown file type (expected: a name ending in .yaml, .yml or .json)");
+            problems.throwIfAny();
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+        } catch (NoSuchFileException e) {
+            problems.add(0, "", "no such file (expected: a readable file)");
+            throw new ConfigException(problems.sorted());
+        } catch (CharacterCodingException e) {
+            problems.add(0, "", "not UTF-8 text (expected: a UTF-8 file)");
+            throw new ConfigException(problems.sorted());
+        } catch (IOException e) {
+            problems.add(0, "", "cannot be read: " + e + " (expected: a readable file)");
+            throw new ConfigException(problems.sorted());
+        }
+        return parse(text, name, format);
+    }
+
+    /**
+     * Validates configuration text; {@code fileName} is used in the messages only.
+     *
+     * @throws ConfigException with every problem found
+     */
+    public static JlbConfig parse(String text, String fileName, ConfigFormat format) throws ConfigException {
+        Objects.requireNonNull(text, "text");
+        Objects.requireNonNull(fileName, "fileName");
+        Objects.requireNonNull(format, "format");
+        Problems problems = new Problems(fileName);
+        Node root = TreeReader.read(text, format, problems);
+        JlbConfig config = root == null ? null : ConfigValidator.validate(root, problems);
+        problems.throwIfAny();
+        return Objects.requireNonNull(config, "config");
+    }
+}

@@ -1,0 +1,61 @@
+package dev.jlb.jetty.config;
+
+import dev.jlb.jetty.ProxyOptions;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * jlb's own HTTP server: where it listens and how it is tuned (the {@code server:} section; the Go
+ * original's {@code lb_port} sets {@link #port()}). Immutable.
+ *
+ * @param address the address to listen on (default {@value #DEFAULT_ADDRESS}: every interface)
+ * @param port the port to listen on (default {@value #DEFAULT_PORT}; 0 lets the OS choose)
+ * @param threads the size of the one thread pool shared by the server and the client to backends;
+ *     {@value #AUTO} (the default) sizes it for the cores
+ * @param selectors the number of NIO selectors; {@value #AUTO} (the default) lets Jetty choose
+ * @param acceptQueue the TCP accept backlog (default {@value #DEFAULT_ACCEPT_QUEUE})
+ * @param idleTimeout how long an idle client connection stays open (default 30s)
+ * @param maxConnectionsPerBackend the size of the connection pool to each backend (default
+ *     {@value #DEFAULT_MAX_CONNECTIONS_PER_BACKEND})
+ * @param maxRequestsQueuedPerBackend requests that may wait for a connection to one backend
+ *     (default {@value #DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND}); beyond that an attempt fails at once
+ * @param shutdownGracePeriod how long a stopping jlb lets requests in flight finish (default 30s)
+ * @param accessLog whether one line per request is logged (default false)
+ */
+public record ServerConfig(String address, int port, int threads, int selectors, int acceptQueue,
+        Duration idleTimeout, int maxConnectionsPerBackend, int maxRequestsQueuedPerBackend,
+        Duration shutdownGracePeriod, boolean accessLog) {
+
+    /** Every interface. */
+    public static final String DEFAULT_ADDRESS = "0.0.0.0";
+    /** The Go original's port. */
+    public static final int DEFAULT_PORT = 8080;
+    /** "Choose for this machine", for {@link #threads()} and {@link #selectors()}. */
+    public static final int AUTO = 0;
+    public static final int DEFAULT_ACCEPT_QUEUE = 1024;
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_BACKEND = ProxyOptions.DEFAULT_MAX_CONNECTIONS_PER_BACKEND;
+    public static final int DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND =
+            ProxyOptions.DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND;
+    public static final Duration DEFAULT_SHUTDOWN_GRACE_PERIOD = Duration.ofSeconds(30);
+
+    /** Every setting at its default. */
+    public static final ServerConfig DEFAULTS = new ServerConfig(DEFAULT_ADDRESS, DEFAULT_PORT, AUTO, AUTO,
+            DEFAULT_ACCEPT_QUEUE, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS_PER_BACKEND,
+            DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND, DEFAULT_SHUTDOWN_GRACE_PERIOD, false);
+
+    public ServerConfig {
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(shutdownGracePeriod, "shutdownGracePeriod");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
+        }
+    }
+
+    /** This configuration listening on another address and port (command-line overrides). */
+    public ServerConfig withListen(String address, int port) {
+        return new ServerConfig(address, port, threads, selectors, acceptQueue, idleTimeout,
+                maxConnectionsPerBackend, maxRequestsQueuedPerBackend, shutdownGracePeriod, accessLog);
+    }
+}

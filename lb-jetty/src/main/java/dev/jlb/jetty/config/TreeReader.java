@@ -1,0 +1,141 @@
+package dev.jlb.jetty.config;
+
+import dev.jlb.jetty.config.Node.Entry;
+import dev.jlb.jetty.config.Node.ListNode;
+import dev.jlb.jetty.config.Node.MapNode;
+import dev.jlb.jetty.config.Node.ScalarNode;
+import dev.jlb.jetty.config.Node.ScalarNode.Kind;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.TokenStreamFactory;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.dataformat.yaml.YAMLFactory;
+import tools.jackson.dataformat.yaml.YAMLParser;
+
+/**
+ * Reads YAML or JSON text into a {@link Node} tree with line numbers, through Jackson's streaming
+ * parser. Duplicate keys, YAML aliases and a second document are reported as problems; a syntax
+ * error ends the reading (what follows it cannot be trusted) and is reported as the only problem.
+ */
+final class TreeReader {
+
+    private static final TokenStreamFactory YAML = new YAMLFactory();
+    private static final TokenStreamFactory JSON = new JsonFactory();
+
+    private final Problems problems;
+    private final JsonParser parser;
+
+    private TreeReader(JsonParser parser, Problems problems) {
+        this.parser = parser;
+        this.problems = problems;
+    }
+
+    /**
+     * Parses {@code text}; returns the root, or null when the text is not well-formed or empty (the
+     * reason is then in {@code problems}).
+     */
+    static Node read(String text, ConfigFormat format, Problems problems) {
+        TokenStreamFactory factory = format == ConfigFormat.YAML ? YAML : JSON;
+        try (JsonParser parser = factory.createParser(ObjectReadContext.empty(), text)) {
+            TreeReader reader = new TreeReader(parser, problems);
+            JsonToken first = parser.nextToken();
+            if (first == null) {
+                problems.add(1, "", "the file is empty (expected: a mapping with servers or routes)");
+                return null;
+            }
+            Node root = reader.value("");
+            JsonToken extra = parser.nextToken();
+            if (extra != null) {
+                problems.add(line(parser.currentTokenLocation()), "",
+                        "a second " + (format == ConfigFormat.YAML ? "document" : "value")
+                                + " (expected: one " + (format == ConfigFormat.YAML ? "document" : "value")
+                                + " per file)");
+            }
+            return root;
+        } catch (JacksonException e) {
+            syntaxError(e, format, problems);
+            return null;
+        }
+    }
+
+    private Node value(String path) {
+        JsonToken token = parser.currentToken();
+        int line = line(parser.currentTokenLocation());
+        switch (token) {
+            case START_OBJECT: {
+                MapNode map = new MapNode(line);
+                while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                    String key = parser.currentName();
+                    int keyLine = line(parser.currentTokenLocation());
+                    String childPath = path.isEmpty() ? key : path + "." + key;
+                    parser.nextToken();
+                    Node child = value(childPath);
+                    Entry previous = map.put(new Entry(key, keyLine, child));
+                    if (previous != null) {
+                        problems.add(keyLine, childPath,
+                                "duplicate key (expected: each key once; first at line " + previous.line() + ")");
+                    }
+                }
+                return map;
+            }
+            case START_ARRAY: {
+                ListNode list = new ListNode(line);
+                int index = 0;
+                while (parser.nextToken() != JsonToken.END_ARRAY) {
+                    list.add(value(path + "[" + index++ + "]"));
+                }
+                return list;
+            }
+            case VALUE_STRING:
+                if (parser instanceof YAMLParser yaml && yaml.isCurrentAlias()) {
+                    problems.add(line, path, "*" + parser.getString()
+                            + " (expected: a value written out; YAML aliases are not supported)");
+                    return new ScalarNode(line, Kind.NULL, "");
+                }
+                return new ScalarNode(line, Kind.STRING, parser.getString());
+            case VALUE_NUMBER_INT:
+                return new ScalarNode(line, Kind.INTEGER, parser.getText());
+            case VALUE_NUMBER_FLOAT:
+                return new ScalarNode(line, Kind.DECIMAL, parser.getText());
+            case VALUE_TRUE:
+            case VALUE_FALSE:
+                return new ScalarNode(line, Kind.BOOLEAN, parser.getText());
+            case VALUE_NULL:
+                return new ScalarNode(line, Kind.NULL, "");
+            default:
+                // VALUE_EMBEDDED_OBJECT (YAML !!binary) and anything else no setting uses.
+                problems.add(line, path, "a " + token + " value (expected: text, a number, a list or a mapping)");
+                return new ScalarNode(line, Kind.NULL, "");
+        }
+    }
+
+    private static void syntaxError(JacksonException e, ConfigFormat format, Problems problems) {
+        int line = line(e.getLocation());
+        String message = e.getOriginalMessage();
+        // snakeyaml's messages interleave the problem with source excerpts (indented lines and a
+        // caret); Jackson's JSON messages may add a source reference. Keep the unindented lines.
+        StringBuilder reason = new StringBuilder();
+        if (message != null) {
+            for (String part : message.split("\n")) {
+                if (part.isBlank() || Character.isWhitespace(part.charAt(0)) || part.strip().equals("^")) {
+                    continue;
+                }
+                if (reason.length() > 0) {
+                    reason.append(": ");
+                }
+                reason.append(part.strip());
+            }
+        }
+        if (reason.length() == 0) {
+            reason.append(e.getClass().getSimpleName());
+        }
+        problems.add(Math.max(line, 1), "", "not valid " + format + ": " + reason);
+    }
+
+    private static int line(TokenStreamLocation location) {
+        return location == null ? 0 : Math.max(location.getLineNr(), 0);
+    }
+}
