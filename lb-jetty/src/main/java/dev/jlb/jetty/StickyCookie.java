@@ -38,12 +38,13 @@ import org.eclipse.jetty.http.HttpCookie;
  * </ul>
  *
  * <h2>Tokens</h2>
- * A token is the unpadded base64url form of the first 16 bytes of HMAC-SHA256(secret, backend id)
- * (22 characters). It never contains the backend's address, and without the secret nobody can make
- * the token of a backend: a client can only present tokens jlb issued, each of which names a
- * member of the pool. jlb maps tokens back to backends with a table rebuilt on pool changes, never
- * by decoding the cookie. Several jlb instances with the same {@link #secret() secret} and backends
- * issue and accept the same tokens, so a client keeps its backend whichever instance it reaches.
+ * A token is the unpadded base64url form of the first 16 bytes of HMAC-SHA256(secret,
+ * {@code "jlb-sticky:" + backend id}) (22 characters). It never contains the backend's address,
+ * and without the secret nobody can make the token of a backend: a client can only present tokens
+ * jlb issued, each of which names a member of the pool. jlb maps tokens back to backends with a
+ * table rebuilt on pool changes, never by decoding the cookie. Several jlb instances with the same
+ * {@link Builder#secret(String) secret} and backends issue and accept the same tokens, so a client
+ * keeps its backend whichever instance it reaches.
  * Without a secret, each process draws a random one at start: cookies then do not survive a restart
  * and do not move between instances. To change the secret without breaking sessions, configure the
  * new one as {@link Builder#secret(String) secret} and the old one as a
@@ -54,6 +55,12 @@ import org.eclipse.jetty.http.HttpCookie;
  * The cookie is jlb's own: by default it is removed from the {@code Cookie} header sent to
  * backends (other cookies pass unchanged), like HAProxy's {@code indirect} cookies;
  * {@link Builder#forwardToBackends(boolean) forwardToBackends(true)} passes it on.
+ *
+ * <h2>With hash affinity</h2>
+ * A valid cookie wins while its backend is eligible; otherwise the strategy picks (the
+ * {@code consistent-hash} strategy by its own key) and the cookie is set for its pick. The adapters
+ * do not set {@link dev.jlb.RequestContext#affinityKey()}: the token would add nothing as a hash key
+ * and would override the key the strategy is configured with.
  *
  * <p>Immutable and thread-safe.
  */
