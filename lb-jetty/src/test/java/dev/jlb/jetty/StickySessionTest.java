@@ -11,13 +11,21 @@ import dev.jlb.health.HealthCheckResult;
 import dev.jlb.jetty.ProxyFixture.Mode;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.server.ForwardedRequestCustomizer;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -361,7 +369,7 @@ class StickySessionTest {
     void theCookieIsSecureWhenTheClientRequestWasHttps(Mode mode) throws Exception {
         TestBackend a = backend("a");
         ProxyFixture proxy = proxy(mode, lb(a), StickyCookie.builder().secret(SECRET)
-                .maxAge(Duration.ofDays(1)).sameSite(org.eclipse.jetty.http.HttpCookie.SameSite.STRICT).build());
+                .maxAge(Duration.ofDays(1)).sameSite(HttpCookie.SameSite.STRICT).build());
         // The proxy learns the client's scheme from a TLS-terminating front, as deployments behind one do.
         proxy.connector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration()
                 .addCustomizer(new ForwardedRequestCustomizer());
@@ -431,6 +439,73 @@ class StickySessionTest {
         Reply unknown = get(stranger, "JLB_STICKY=" + issued.token());
         assertThat(unknown.body()).as("another secret: balanced as new").isEqualTo("a");
         assertThat(unknown.token()).isEqualTo(StickyTokensTest.expectedToken(newSecret, Backend.of(a.uri())));
+    }
+
+    // ---- Under concurrent membership changes --------------------------------------------------
+
+    /**
+     * 3 client threads send 100 requests each, with the cookie of a backend chosen in turn (or none),
+     * while the test drains, restores, removes and re-adds backends one at a time (2 of 3 always
+     * eligible). Every request succeeds; every response either comes from the cookie's backend without
+     * a Set-Cookie or sets the cookie of the backend that answered it; every in-flight count ends at 0.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void everyResponseNamesTheBackendThatAnsweredWhileThePoolChanges(Mode mode) throws Exception {
+        TestBackend a = backend("a");
+        TestBackend b = backend("b");
+        TestBackend c = backend("c");
+        List<TestBackend> all = List.of(a, b, c);
+        LoadBalancer lb = lb(a, b, c);
+        ProxyFixture proxy = proxy(mode, lb, STICKY);
+        Map<String, String> tokens = new HashMap<>();
+        for (TestBackend t : all) {
+            tokens.put(t.name, token(t));
+        }
+        AtomicBoolean done = new AtomicBoolean();
+        List<String> problems = new CopyOnWriteArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<?>> clients = new ArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                int thread = t;
+                clients.add(pool.submit(() -> {
+                    for (int i = 0; i < 100; i++) {
+                        int pick = (i + thread) % 4;
+                        String held = pick == 3 ? null : tokens.get(all.get(pick).name);
+                        Reply reply = get(proxy, held == null ? null : "JLB_STICKY=" + held);
+                        String answered = tokens.get(reply.body());
+                        if (reply.status() != 200 || answered == null) {
+                            problems.add("request " + i + ": " + reply);
+                        } else if (answered.equals(held) ? reply.setCookie() != null
+                                : !setCookie(all.get("abc".indexOf(reply.body()))).equals(reply.setCookie())) {
+                            problems.add("request " + i + " held " + held + ": " + reply);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (int round = 0; round < 20 && !done.get(); round++) {
+                Backend victim = Backend.of(all.get(round % 3).uri());
+                if (round % 2 == 0) {
+                    lb.pool().drain(victim);
+                    Thread.sleep(2);
+                    lb.pool().update(victim.withWeight(1));
+                } else {
+                    lb.pool().remove(victim);
+                    Thread.sleep(2);
+                    lb.pool().add(victim);
+                }
+            }
+            for (Future<?> f : clients) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            done.set(true);
+            pool.shutdownNow();
+        }
+        assertThat(problems).isEmpty();
+        assertThat(proxy.awaitIdle()).extracting(BackendStats::inFlight).containsOnly(0);
     }
 
     private static void awaitState(LoadBalancer lb, TestBackend backend, BackendState state)

@@ -7,8 +7,10 @@ import dev.jlb.Backend;
 import dev.jlb.LoadBalancer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -24,8 +26,8 @@ class StickyTokensTest {
     static final Backend B = Backend.of("http://127.0.0.1:8082");
     static final Backend C = Backend.of("http://127.0.0.1:8083");
 
-    private final LoadBalancer lb = LoadBalancer.builder().strategy(TestStrategies.rotation()).backends(
-            java.util.List.of(A, B)).build();
+    private final LoadBalancer lb = LoadBalancer.builder().strategy(TestStrategies.rotation()).backends(List.of(A, B))
+            .build();
 
     @AfterEach
     void close() {
@@ -43,7 +45,7 @@ class StickyTokensTest {
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
         byte[] digest = mac.doFinal(("jlb-sticky:" + backend.id()).getBytes(StandardCharsets.UTF_8));
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(digest, 16));
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest, 16));
     }
 
     @Test
