@@ -419,6 +419,7 @@ final class Standalone implements AutoCloseable {
                 + (r.outlierDetection().enabled() ? ", outlier ejection after "
                         + r.outlierDetection().consecutiveFailures() + " failures" : "")
                 + ", " + r.retry().attempts() + " attempts" + (r.stripPrefix() ? ", prefix stripped" : "")
+                + (r.sticky().enabled() ? ", sticky cookie " + r.sticky().cookie() : "")
                 + (r.name().equals(r.path()) ? "" : ", name " + r.name());
     }
 
