@@ -57,6 +57,35 @@ public interface LoadBalancer extends AutoCloseable {
      */
     Selection select(RequestContext context, Collection<Backend> excluded);
 
+    /**
+     * Selects {@code preferred} when the strategy could pick it now, else a backend picked by the
+     * strategy exactly as {@link #select(RequestContext)} does: the basis of affinity decided outside
+     * the strategy, such as sticky-session cookies. Either way the backend is acquired (its in-flight
+     * count rises by one until the returned selection completes, exactly once).
+     *
+     * <p>The strategy could pick {@code preferred} when it is a member with the same identity
+     * ({@link Backend#equals}: scheme, host and port; the weight is ignored) and is eligible: not
+     * drained, not unhealthy, not ejected. In panic with {@link dev.jlb.health.PanicMode#ROUTE_ALL},
+     * when the strategy picks among every non-drained backend, so does this method. When
+     * {@code preferred} is not eligible (removed, drained, unhealthy, ejected) or is {@code null},
+     * the strategy picks, silently: no exception, no retry counted. The selection's
+     * {@link Selection#backend()} is the member as the pool holds it (with its current weight);
+     * compare it with {@code preferred} to learn whether the preference held. The selection is never
+     * a {@linkplain Selection#isRetry() retry}.
+     *
+     * <p>O(1) whatever the pool size (one hash lookup in the current membership snapshot),
+     * lock-free, and allocation-free apart from the returned selection. Passing the pool's own
+     * instance (from {@link Pool#backends()} or an earlier {@link Selection#backend()}) is the fast
+     * path: it is found by reference, and a caller that completes the selection in the same method
+     * lets the JIT remove the selection's allocation, as with {@code select}. An equal instance
+     * costs an {@code equals} (host and scheme string comparisons) per call.
+     *
+     * @param preferred the backend to select if it is eligible, or {@code null} for none
+     * @throws NoBackendAvailableException when {@code preferred} is not eligible and no backend is
+     *     eligible; the message says why, as for {@link #select(RequestContext)}
+     */
+    Selection selectPreferring(RequestContext context, Backend preferred);
+
     /** The live membership: add, remove, drain and re-weight backends, read their state. */
     Pool pool();
 

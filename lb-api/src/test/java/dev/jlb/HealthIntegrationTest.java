@@ -221,7 +221,9 @@ class HealthIntegrationTest {
         TestBackend b = backends.get(2);
         AtomicInteger calls = new AtomicInteger();
         b.healthStatus = () -> calls.getAndIncrement() % 2 == 0 ? 200 : 503;
-        build(http().build());
+        // A generous timeout: on a loaded machine a 500 ms check can time out, and two of those next
+        // to a 503 would be three failures in a row, a real fall rather than a flap.
+        build(http().timeout(Duration.ofSeconds(3)).build());
         await("12 alternating checks", Duration.ofSeconds(15), () -> b.healthChecks.get() >= 12);
         assertThat(healthEvents()).isEmpty();
         assertThat(state(b)).isEqualTo(BackendState.HEALTHY);

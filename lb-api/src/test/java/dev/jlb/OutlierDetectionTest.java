@@ -294,8 +294,11 @@ class OutlierDetectionTest {
             pool.shutdown();
             assertThat(stats(lb, A).state()).isEqualTo(BackendState.EJECTED);
             assertThat(stats(lb, A).ejections()).isEqualTo(1);
-            assertThat(events.health()).containsExactly(
-                    "STATE_CHANGED 127.0.0.1:8081 HEALTHY -> EJECTED (50 consecutive failures, ejected for 10s)");
+            // One ejection. Its reason quotes the streak of the thread that took the writer lock
+            // first: 50 normally, a later multiple of 50 when that thread was preempted meanwhile.
+            assertThat(events.health()).singleElement().asString().matches(
+                    "STATE_CHANGED 127\\.0\\.0\\.1:8081 HEALTHY -> EJECTED \\((50|100|150|200) consecutive failures,"
+                            + " ejected for 10s\\)");
             for (Backend backend : backends) {
                 assertThat(stats(lb, backend).inFlight()).isZero();
             }

@@ -94,6 +94,9 @@ final class Standalone implements AutoCloseable {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
+        // Jetty's per-connection header cache matches values ignoring case by default, so a Cookie
+        // equal to the previous request's but for case would reach backends in the previous spelling.
+        http.setHeaderCacheCaseSensitive(true);
         connector = new ServerConnector(server, 1, selectors, new HttpConnectionFactory(http));
         connector.setHost(s.address());
         connector.setPort(s.port());
@@ -446,6 +449,7 @@ final class Standalone implements AutoCloseable {
                 + (r.outlierDetection().enabled() ? ", outlier ejection after "
                         + r.outlierDetection().consecutiveFailures() + " failures" : "")
                 + ", " + r.retry().attempts() + " attempts" + (r.stripPrefix() ? ", prefix stripped" : "")
+                + (r.sticky().enabled() ? ", sticky cookie " + r.sticky().cookie() : "")
                 + (r.name().equals(r.path()) ? "" : ", name " + r.name());
     }
 

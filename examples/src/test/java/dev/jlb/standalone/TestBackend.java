@@ -17,6 +17,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 /**
  * A backend for tests on 127.0.0.1 and an OS-chosen port: answers any path with 200 and its name,
  * after {@code ?delay=MS} milliseconds when asked (without blocking a thread), and counts requests.
+ * With {@code ?echo=NAME} it answers the value of the request header NAME instead of its name.
  */
 final class TestBackend implements AutoCloseable {
 
@@ -30,7 +31,11 @@ final class TestBackend implements AutoCloseable {
         QueuedThreadPool pool = new QueuedThreadPool(16, 2);
         pool.setName("test-backend-" + name);
         server = new Server(pool);
-        connector = new ServerConnector(server, 1, 1);
+        // Case-sensitive header cache: a backend that rewrote header values (Jetty's default) would
+        // hide what jlb forwards (see HeaderValuesTest).
+        org.eclipse.jetty.server.HttpConfiguration http = new org.eclipse.jetty.server.HttpConfiguration();
+        http.setHeaderCacheCaseSensitive(true);
+        connector = new ServerConnector(server, 1, 1, new org.eclipse.jetty.server.HttpConnectionFactory(http));
         connector.setHost("127.0.0.1");
         server.addConnector(connector);
         server.setHandler(new Handler.Abstract.NonBlocking() {
@@ -41,7 +46,9 @@ final class TestBackend implements AutoCloseable {
                 long delay = query.get("delay") == null ? 0 : Long.parseLong(query.get("delay").getValue());
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain");
                 response.getHeaders().put(DemoBackends.BACKEND_HEADER, name);
-                ByteBuffer body = ByteBuffer.wrap(name.getBytes(StandardCharsets.UTF_8));
+                String echo = query.get("echo") == null ? null : query.get("echo").getValue();
+                String text = echo == null ? name : String.valueOf(request.getHeaders().get(echo));
+                ByteBuffer body = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
                 if (delay > 0) {
                     server.getScheduler().schedule(() -> response.write(true, body, callback), delay,
                             TimeUnit.MILLISECONDS);

@@ -74,6 +74,34 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         return (SnapshotEndpoint) picker.pick(context);
     }
 
+    /*
+     * Kept as small as select (24 bytes, under MaxInlineSize) for the same reason: the
+     * DefaultSelection is scalar-replaced only where this method is inlined. The HashMap lookup
+     * keeps its compiled size small as long as the key is found by reference (the pool's own
+     * Backend instance, as lb-jetty's sticky table passes): measured with SelectCompleteBenchmark
+     * -prof gc, 0 B/op. When callers pass equal copies, Backend.equals and its string comparisons
+     * are compiled in, select is then "already compiled into a big method" for C2, no longer
+     * inlined, and the selection costs its 24 B.
+     */
+    @Override
+    public Selection selectPreferring(RequestContext context, Backend preferred) {
+        SnapshotEndpoint endpoint = pickPreferring(context, preferred);
+        return new DefaultSelection(endpoint.entry, endpoint.backend, false);
+    }
+
+    private SnapshotEndpoint pickPreferring(RequestContext context, Backend preferred) {
+        Objects.requireNonNull(context, "context");
+        Snapshot snapshot = pool.snapshot();
+        if (preferred != null) {
+            SnapshotEndpoint endpoint = snapshot.endpoint(preferred);
+            if (endpoint != null) {
+                endpoint.entry.acquire();
+                return endpoint;
+            }
+        }
+        return pick(context, snapshot);
+    }
+
     @Override
     public Selection select(RequestContext context, Collection<Backend> excluded) {
         Objects.requireNonNull(excluded, "excluded");

@@ -1,8 +1,11 @@
 package dev.jlb.internal;
 
+import dev.jlb.Backend;
 import dev.jlb.NoBackendAvailableException;
 import dev.jlb.Strategy;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One published membership: the eligible endpoints, the strategy's picker for them, and (when none
@@ -16,6 +19,12 @@ final class Snapshot {
     /** Non-null exactly when {@link #picker} is null; shared by every failing select. */
     final NoBackendAvailableException noBackend;
     final boolean panic;
+    /**
+     * The endpoints by backend identity, for {@code selectPreferring}. Built with the snapshot
+     * (under the pool's writer lock) and never modified after: safe to read from any thread once
+     * the snapshot is published.
+     */
+    private final Map<Backend, SnapshotEndpoint> byBackend;
 
     Snapshot(List<SnapshotEndpoint> endpoints, Strategy strategy, Strategy.Picker picker,
             NoBackendAvailableException noBackend, boolean panic) {
@@ -24,6 +33,16 @@ final class Snapshot {
         this.picker = picker;
         this.noBackend = noBackend;
         this.panic = panic;
+        Map<Backend, SnapshotEndpoint> map = new HashMap<>(Math.max(4, endpoints.size() * 4 / 3 + 1));
+        for (SnapshotEndpoint endpoint : endpoints) {
+            map.put(endpoint.backend, endpoint);
+        }
+        this.byBackend = map;
+    }
+
+    /** The endpoint of {@code backend} (matched by identity) if the strategy may pick it, else null. */
+    SnapshotEndpoint endpoint(Backend backend) {
+        return byBackend.get(backend);
     }
 
     /** Whether {@code other} would pick from the same endpoints with the same weights and strategy. */

@@ -106,6 +106,12 @@ public class LoadBalancingHandler extends Handler.Abstract {
     }
 
     @Override
+    protected void doStop() throws Exception {
+        core.stop();
+        super.doStop();
+    }
+
+    @Override
     public boolean handle(Request request, Response response, Callback callback) {
         String pathInContext = Request.getPathInContext(request);
         String prefix = core.options.prefix();
@@ -201,15 +207,37 @@ public class LoadBalancingHandler extends Handler.Abstract {
         String targetPath() {
             if (target == null) {
                 HttpURI uri = request.getHttpURI();
-                String context = Request.getContextPath(request);
-                if (context == null) {
-                    context = "";
-                }
-                String mount = prefix == null || "/".equals(prefix) ? context : context + prefix;
-                target = ProxyHeaders.targetPath(uri.getPath(), uri.getDecodedPath(), mount,
+                target = ProxyHeaders.targetPath(uri.getPath(), uri.getDecodedPath(), mountPath(),
                         core.options.stripPrefix(), uri.getQuery());
             }
             return target;
+        }
+
+        @Override
+        String mountPath() {
+            String context = Request.getContextPath(request);
+            if (context == null) {
+                context = "";
+            }
+            return prefix == null || "/".equals(prefix) ? context : context + prefix;
+        }
+
+        @Override
+        StickyTokens.Entry findStickyCookie(StickyTokens sticky) {
+            for (HttpField field : request.getHeaders()) {
+                if (field.getHeader() == HttpHeader.COOKIE) {
+                    StickyTokens.Entry entry = sticky.find(field.getValue());
+                    if (entry != null) {
+                        return entry;
+                    }
+                }
+            }
+            return null;
+        }
+
+        @Override
+        void addOwnResponseHeader(HttpHeader header, String value) {
+            response.getHeaders().add(header, value);
         }
 
         @Override

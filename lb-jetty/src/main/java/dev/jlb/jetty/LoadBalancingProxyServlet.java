@@ -121,6 +121,7 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
 
     @Override
     public void destroy() {
+        core.stop();
         if (sharedClient == null) {
             super.destroy();
         }
@@ -247,6 +248,27 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
                         core.options.stripPrefix(), request.getQueryString());
             }
             return target;
+        }
+
+        @Override
+        String mountPath() {
+            return mount;
+        }
+
+        @Override
+        StickyTokens.Entry findStickyCookie(StickyTokens sticky) {
+            for (Enumeration<String> values = request.getHeaders("Cookie"); values.hasMoreElements(); ) {
+                StickyTokens.Entry entry = sticky.find(values.nextElement());
+                if (entry != null) {
+                    return entry;
+                }
+            }
+            return null;
+        }
+
+        @Override
+        void addOwnResponseHeader(HttpHeader header, String value) {
+            response.addHeader(header.asString(), value);
         }
 
         @Override

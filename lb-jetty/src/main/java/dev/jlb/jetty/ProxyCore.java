@@ -23,6 +23,8 @@ final class ProxyCore {
     final int bufferLimit;
     final String via11;
     final String via20;
+    /** The sticky-cookie tokens, or null when sticky sessions are off. */
+    final StickyTokens sticky;
 
     private volatile HttpClient client;
     private volatile Scheduler scheduler;
@@ -37,11 +39,22 @@ final class ProxyCore {
         this.bufferLimit = retry.retries() ? retry.bufferLimitBytes() : 0;
         this.via11 = ProxyHeaders.viaEntry("HTTP/1.1", options.via());
         this.via20 = ProxyHeaders.viaEntry("HTTP/2.0", options.via());
+        this.sticky = options.stickyCookie().isEnabled() ? new StickyTokens(options.stickyCookie()) : null;
     }
 
     void start(HttpClient client) {
         this.client = Objects.requireNonNull(client, "client");
         this.scheduler = client.getScheduler();
+        if (sticky != null) {
+            sticky.start(loadBalancer.pool());
+        }
+    }
+
+    /** Stops what {@link #start} started apart from the client (the adapter owns it). */
+    void stop() {
+        if (sticky != null) {
+            sticky.stop();
+        }
     }
 
     HttpClient client() {

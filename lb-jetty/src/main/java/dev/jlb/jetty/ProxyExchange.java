@@ -66,6 +66,8 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
     private volatile Attempt attempt;
     private String requestId;
     private volatile int finished;
+    /** The client's sticky cookie that named a current member, or null (sticky sessions off, none, unknown). */
+    private StickyTokens.Entry stickyHeld;
 
     // What a ProxyListener reads (written before finished is set, read after).
     private Backend lastBackend;
@@ -135,6 +137,18 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
     /** Breaks the response (the client sees a truncated response or a reset). */
     abstract void abort(Throwable cause);
 
+    /**
+     * The entry of the client's first {@code Cookie} header value in which
+     * {@link StickyTokens#find(String)} finds one, or null. Called only with sticky sessions on.
+     */
+    abstract StickyTokens.Entry findStickyCookie(StickyTokens sticky);
+
+    /** The route's mount point as the client addresses it (context path and prefix); empty or {@code /} for everything. */
+    abstract String mountPath();
+
+    /** Adds a header of jlb's own to the client response (not subject to the adapter's header filters). */
+    abstract void addOwnResponseHeader(HttpHeader header, String value);
+
     // ---- Starting -------------------------------------------------------------------------------
 
     /**
@@ -146,7 +160,9 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
         }
         Selection selection;
         try {
-            selection = core.loadBalancer.select(this);
+            StickyTokens sticky = core.sticky;
+            selection = sticky == null ? core.loadBalancer.select(this)
+                    : core.loadBalancer.selectPreferring(this, stickyBackend(sticky));
         } catch (NoBackendAvailableException e) {
             finishError(HttpStatus.SERVICE_UNAVAILABLE_503, e.getMessage(), Outcome.NO_BACKEND);
             return;
@@ -191,6 +207,21 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
             next.cancelTimer();
             selection.close();
             finishError(HttpStatus.BAD_GATEWAY_502, REASON_PROXY, Outcome.PROXY_ERROR);
+        }
+    }
+
+    /** The backend named by the client's sticky cookie, or null; remembers the cookie for {@link #issueStickyCookie}. */
+    private Backend stickyBackend(StickyTokens sticky) {
+        StickyTokens.Entry held = findStickyCookie(sticky);
+        stickyHeld = held;
+        return held == null ? null : held.backend;
+    }
+
+    /** Sets the sticky cookie for the backend whose response goes to the client, unless the client holds it. */
+    private void issueStickyCookie(StickyTokens sticky, Backend answered) {
+        String value = sticky.setCookie(answered, stickyHeld, "https".equalsIgnoreCase(scheme()), mountPath());
+        if (value != null) {
+            addOwnResponseHeader(HttpHeader.SET_COOKIE, value);
         }
     }
 
@@ -278,16 +309,22 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
 
     /** Copies one client header field (jetty-core). */
     final void copyHeader(HttpField field, HttpFields.Mutable out) {
-        String value = classify(field.getHeader(), field.getName(), field.getValue());
-        if (value != null) {
-            out.add(field);
+        String original = field.getValue();
+        String value = classify(field.getHeader(), field.getName(), original);
+        if (value == original) {
+            if (value != null) {
+                out.add(field);
+            }
+        } else if (value != null) {
+            out.add(field.getName(), value); // rewritten (a Cookie header without the sticky cookie)
         }
     }
 
     /** Copies one client header value (servlet). */
     final void copyHeader(String name, String value, HttpFields.Mutable out) {
-        if (classify(HttpHeader.CACHE.get(name), name, value) != null) {
-            out.add(name, value);
+        String copied = classify(HttpHeader.CACHE.get(name), name, value);
+        if (copied != null) {
+            out.add(name, copied);
         }
     }
 
@@ -310,6 +347,10 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
             case ProxyHeaders.VIA:
                 via = via == null ? value : via + ", " + value;
                 return null;
+            case ProxyHeaders.COOKIE: {
+                StickyTokens sticky = core.sticky;
+                return sticky == null || sticky.options().forwardToBackends() ? value : sticky.withoutCookie(value);
+            }
             default:
                 if (name.equalsIgnoreCase(core.options.requestIdHeader())) {
                     if (incomingRequestId == null) {
@@ -540,6 +581,10 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
                         continue;
                     }
                     addResponseHeader(field, response);
+                }
+                StickyTokens sticky = core.sticky;
+                if (sticky != null) {
+                    issueStickyCookie(sticky, selection.backend());
                 }
             } catch (Throwable x) {
                 failInternally(x);

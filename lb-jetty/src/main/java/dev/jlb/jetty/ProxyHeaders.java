@@ -23,6 +23,8 @@ final class ProxyHeaders {
     static final int X_FORWARDED_PROTO = 4;
     static final int X_FORWARDED_HOST = 5;
     static final int VIA = 6;
+    /** The client's cookies: passed on, without the sticky cookie unless it is forwarded. */
+    static final int COOKIE = 7;
 
     /** Longest request id accepted from a client; a longer or malformed one is replaced. */
     static final int MAX_REQUEST_ID_LENGTH = 128;
@@ -62,6 +64,8 @@ final class ProxyHeaders {
                 return X_FORWARDED_HOST;
             case VIA:
                 return VIA;
+            case COOKIE:
+                return COOKIE;
             default:
                 return COPY;
         }

@@ -15,7 +15,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *
  * <p>A proxy client follows no redirects, keeps no cookies, decodes no content (bodies pass through
  * byte for byte), handles no authentication challenges or {@code 100 Continue} itself, adds no
- * {@code User-Agent} and no default {@code Content-Type}, and speaks HTTP/1.1 to backends. Its
+ * {@code User-Agent} and no default {@code Content-Type}, passes header values exactly (its header
+ * cache is case-sensitive), and speaks HTTP/1.1 to backends. Its
  * connect timeout, idle timeout and pool sizes come from {@link ProxyOptions}.
  *
  * <pre>{@code
@@ -48,7 +49,13 @@ public final class ProxyHttpClients {
         Objects.requireNonNull(options, "options");
         ClientConnector connector = new ClientConnector();
         connector.setSelectors(1);
-        HttpClient client = new ProxyHttpClient(new HttpClientTransportOverHTTP(connector));
+        HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(connector);
+        // Jetty's per-connection header cache compares values ignoring case by default, which on
+        // the server side rewrites a request's Cookie into an earlier request's spelling. The client
+        // was not seen doing so for responses (HeaderCaseTest), but a proxy must pass values exactly:
+        // say so explicitly.
+        transport.setHeaderCacheCaseSensitive(true);
+        HttpClient client = new ProxyHttpClient(transport);
         if (executor != null) {
             client.setExecutor(executor);
         } else {

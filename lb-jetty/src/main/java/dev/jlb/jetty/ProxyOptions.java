@@ -6,8 +6,8 @@ import java.util.Objects;
 
 /**
  * How the Jetty adapters ({@link LoadBalancingProxyServlet}, {@link LoadBalancingFilter},
- * {@link LoadBalancingHandler}) proxy requests: path mapping, timeouts, retries, proxy headers and
- * the connection pool to backends.
+ * {@link LoadBalancingHandler}) proxy requests: path mapping, timeouts, retries, proxy headers,
+ * the connection pool to backends and sticky sessions.
  *
  * <pre>{@code
  * ProxyOptions options = ProxyOptions.builder()
@@ -90,6 +90,7 @@ public final class ProxyOptions {
     private final int maxConnectionsPerBackend;
     private final int maxRequestsQueuedPerBackend;
     private final boolean useServerThreadPool;
+    private final StickyCookie stickyCookie;
     private final ProxyListener listener;
 
     private ProxyOptions(Builder b) {
@@ -108,6 +109,7 @@ public final class ProxyOptions {
         this.maxConnectionsPerBackend = b.maxConnectionsPerBackend;
         this.maxRequestsQueuedPerBackend = b.maxRequestsQueuedPerBackend;
         this.useServerThreadPool = b.useServerThreadPool;
+        this.stickyCookie = b.stickyCookie;
         this.listener = b.listener;
     }
 
@@ -139,6 +141,7 @@ public final class ProxyOptions {
         b.maxConnectionsPerBackend = maxConnectionsPerBackend;
         b.maxRequestsQueuedPerBackend = maxRequestsQueuedPerBackend;
         b.useServerThreadPool = useServerThreadPool;
+        b.stickyCookie = stickyCookie;
         b.listener = listener;
         return b;
     }
@@ -244,6 +247,14 @@ public final class ProxyOptions {
         return useServerThreadPool;
     }
 
+    /**
+     * Sticky sessions by cookie (default {@link StickyCookie#disabled()}: off); see
+     * {@link StickyCookie}.
+     */
+    public StickyCookie stickyCookie() {
+        return stickyCookie;
+    }
+
     /** The listener told of every ended request, or null (default: none). */
     public ProxyListener listener() {
         return listener;
@@ -266,6 +277,7 @@ public final class ProxyOptions {
                 && connectTimeout.equals(that.connectTimeout) && attemptTimeout.equals(that.attemptTimeout)
                 && totalTimeout.equals(that.totalTimeout) && idleTimeout.equals(that.idleTimeout)
                 && retry.equals(that.retry) && requestIdHeader.equals(that.requestIdHeader) && via.equals(that.via)
+                && stickyCookie.equals(that.stickyCookie)
                 && Objects.equals(listener, that.listener);
     }
 
@@ -273,7 +285,7 @@ public final class ProxyOptions {
     public int hashCode() {
         return Objects.hash(prefix, stripPrefix, connectTimeout, attemptTimeout, totalTimeout, idleTimeout, retry,
                 requestIdHeader, generateRequestId, via, preserveHost, xForwardedHeaders, maxConnectionsPerBackend,
-                maxRequestsQueuedPerBackend, useServerThreadPool, listener);
+                maxRequestsQueuedPerBackend, useServerThreadPool, stickyCookie, listener);
     }
 
     @Override
@@ -284,8 +296,8 @@ public final class ProxyOptions {
                 + requestIdHeader + ", generateRequestId=" + generateRequestId + ", via=" + via + ", preserveHost="
                 + preserveHost + ", xForwardedHeaders=" + xForwardedHeaders + ", maxConnectionsPerBackend="
                 + maxConnectionsPerBackend + ", maxRequestsQueuedPerBackend=" + maxRequestsQueuedPerBackend
-                + ", useServerThreadPool=" + useServerThreadPool + (listener == null ? "" : ", listener=" + listener)
-                + '}';
+                + ", useServerThreadPool=" + useServerThreadPool + ", stickyCookie=" + stickyCookie
+                + (listener == null ? "" : ", listener=" + listener) + '}';
     }
 
     /**
@@ -308,6 +320,7 @@ public final class ProxyOptions {
         private int maxConnectionsPerBackend = DEFAULT_MAX_CONNECTIONS_PER_BACKEND;
         private int maxRequestsQueuedPerBackend = DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND;
         private boolean useServerThreadPool = DEFAULT_USE_SERVER_THREAD_POOL;
+        private StickyCookie stickyCookie = StickyCookie.disabled();
         private ProxyListener listener;
 
         Builder() {
@@ -458,6 +471,15 @@ public final class ProxyOptions {
         /** Whether the adapter's own client runs on the server's pool (default {@value #DEFAULT_USE_SERVER_THREAD_POOL}). */
         public Builder useServerThreadPool(boolean useServerThreadPool) {
             this.useServerThreadPool = useServerThreadPool;
+            return this;
+        }
+
+        /**
+         * Sticky sessions by cookie (default {@link StickyCookie#disabled()}), such as
+         * {@code StickyCookie.builder().secret(secret).build()}; see {@link StickyCookie}.
+         */
+        public Builder stickyCookie(StickyCookie stickyCookie) {
+            this.stickyCookie = Objects.requireNonNull(stickyCookie, "stickyCookie");
             return this;
         }
 

@@ -43,6 +43,8 @@ final class TestBackend implements AutoCloseable {
     final ServerConnector connector;
     final List<Recorded> requests = new CopyOnWriteArrayList<>();
     final AtomicInteger arrivals = new AtomicInteger();
+    /** The ids of the connections requests arrived on. */
+    final java.util.Set<String> connectionIds = java.util.concurrent.ConcurrentHashMap.newKeySet();
     volatile Behaviour behaviour = OK;
     /** When false the body is not read before {@link #behaviour} runs (it reads it itself, or not). */
     volatile boolean readBody = true;
@@ -60,6 +62,7 @@ final class TestBackend implements AutoCloseable {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
                 arrivals.incrementAndGet();
+                connectionIds.add(request.getConnectionMetaData().getId());
                 String pathQuery = request.getHttpURI().getPathQuery();
                 HttpFields headers = HttpFields.build(request.getHeaders()).asImmutable();
                 if (!readBody) {
@@ -97,6 +100,11 @@ final class TestBackend implements AutoCloseable {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain;charset=utf-8");
         response.write(true, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), callback);
+    }
+
+    /** How many distinct connections requests arrived on. */
+    int connections() {
+        return connectionIds.size();
     }
 
     int port() {

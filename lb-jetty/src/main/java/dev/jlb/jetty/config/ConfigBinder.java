@@ -9,6 +9,7 @@ import dev.jlb.health.PanicMode;
 import dev.jlb.health.SlowStart;
 import dev.jlb.jetty.LoadBalancingHandler;
 import dev.jlb.jetty.ProxyOptions;
+import dev.jlb.jetty.StickyCookie;
 import java.util.Objects;
 import java.util.stream.Collectors;
 
@@ -50,7 +51,7 @@ public final class ConfigBinder {
 
     /**
      * The proxy options of a route: its path as the mount prefix, prefix stripping, timeouts,
-     * retries and headers, with the server's connection pool sizes.
+     * retries, headers and sticky sessions, with the server's connection pool sizes.
      */
     public static ProxyOptions proxyOptions(RouteConfig route, ServerConfig server) {
         Objects.requireNonNull(route, "route");
@@ -72,7 +73,26 @@ public final class ConfigBinder {
                 .generateRequestId(h.generateRequestId())
                 .maxConnectionsPerBackend(server.maxConnectionsPerBackend())
                 .maxRequestsQueuedPerBackend(server.maxRequestsQueuedPerBackend())
+                .stickyCookie(stickyCookie(route.sticky()))
                 .build();
+    }
+
+    public static StickyCookie stickyCookie(StickyConfig sticky) {
+        if (!sticky.enabled()) {
+            return StickyCookie.disabled();
+        }
+        StickyCookie.Builder b = StickyCookie.builder()
+                .name(sticky.cookie())
+                .fallbackSecrets(sticky.fallbackSecrets().toArray(new String[0]))
+                .sameSite(sticky.sameSite())
+                .maxAge(sticky.maxAge())
+                .path(sticky.path())
+                .domain(sticky.domain())
+                .forwardToBackends(sticky.forwardToBackends());
+        if (sticky.secret() != null) {
+            b.secret(sticky.secret());
+        }
+        return b.build();
     }
 
     public static RetryPolicy retryPolicy(RetryConfig retry) {
@@ -165,7 +185,7 @@ public final class ConfigBinder {
      * strategy, active health check, outlier detection, latency health, slow start and panic. Each
      * setting that did not change is left alone, so its state (streaks, ejections, ramps) stays.
      * Requests in flight are not affected. Settings that are not the load balancer's (path, name,
-     * retries, timeouts, headers) are the caller's to apply; see {@link #proxyOptions}.
+     * retries, timeouts, headers, sticky sessions) are the caller's to apply; see {@link #proxyOptions}.
      *
      * @return whether anything was applied
      */

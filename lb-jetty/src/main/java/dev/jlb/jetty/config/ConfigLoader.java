@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Loads a jlb configuration file: YAML or JSON, chosen by the extension ({@code .yaml}, {@code .yml},
@@ -68,12 +69,18 @@ public final class ConfigLoader {
      * @throws ConfigException with every problem found
      */
     public static JlbConfig parse(String text, String fileName, ConfigFormat format) throws ConfigException {
+        return parse(text, fileName, format, System::getenv);
+    }
+
+    /** As {@link #parse(String, String, ConfigFormat)}, reading environment variables from {@code environment}. */
+    static JlbConfig parse(String text, String fileName, ConfigFormat format, Function<String, String> environment)
+            throws ConfigException {
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(fileName, "fileName");
         Objects.requireNonNull(format, "format");
         Problems problems = new Problems(fileName);
         Node root = TreeReader.read(text, format, problems);
-        JlbConfig config = root == null ? null : ConfigValidator.validate(root, problems);
+        JlbConfig config = root == null ? null : ConfigValidator.validate(root, problems, environment);
         problems.throwIfAny();
         return Objects.requireNonNull(config, "config");
     }

@@ -4,6 +4,7 @@ import dev.jlb.Backend;
 import dev.jlb.RetryPolicy;
 import dev.jlb.StrategyProvider;
 import dev.jlb.StrategyRegistry;
+import dev.jlb.jetty.StickyCookie;
 import dev.jlb.jetty.config.HealthCheckConfig.StatusRange;
 import dev.jlb.jetty.config.Node.Entry;
 import dev.jlb.jetty.config.Node.ListNode;
@@ -18,8 +19,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpCookie;
 
 /**
  * Turns a {@link Node} tree into a {@link JlbConfig}, reporting every problem to {@link Problems}.
@@ -42,16 +45,28 @@ final class ConfigValidator {
     private static final long MAX_BUFFER_LIMIT = RetryPolicy.MAX_BUFFER_LIMIT_BYTES;
     private static final int MAX_ATTEMPTS = RetryPolicy.MAX_ATTEMPTS_LIMIT;
     private static final int MAX_THRESHOLD = 1000;
+    /** A cookie Path: starting with /, visible ASCII without ; (RFC 6265 path-value). */
+    private static final Pattern COOKIE_PATH = Pattern.compile("/[\\x21-\\x3a\\x3c-\\x7e]*");
+    /** A host name for a cookie Domain, optionally with a leading dot. */
+    private static final Pattern DOMAIN = Pattern.compile("\\.?[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*");
 
     private final Problems problems;
+    /** Environment variables by name (null when unset): {@code System::getenv}, or a test's. */
+    private final Function<String, String> environment;
 
-    private ConfigValidator(Problems problems) {
+    private ConfigValidator(Problems problems, Function<String, String> environment) {
         this.problems = problems;
+        this.environment = environment;
     }
 
     /** The configuration, or null when {@code problems} received at least one problem. */
     static JlbConfig validate(Node root, Problems problems) {
-        return new ConfigValidator(problems).config(root);
+        return validate(root, problems, System::getenv);
+    }
+
+    /** As {@link #validate(Node, Problems)}, reading environment variables from {@code environment}. */
+    static JlbConfig validate(Node root, Problems problems, Function<String, String> environment) {
+        return new ConfigValidator(problems, environment).config(root);
     }
 
     private JlbConfig config(Node root) {
@@ -307,12 +322,13 @@ final class ConfigValidator {
         TimeoutsConfig timeouts = timeouts(r);
         HeadersConfig headers = headers(r);
         boolean stripPrefix = r.bool("strip_prefix", false);
+        StickyConfig sticky = sticky(r);
         r.finish();
         if (path == null) {
             return null;
         }
         return new RouteConfig(name == null || name.isBlank() ? path : name.strip(), path, backends, strategy,
-                health, outlier, latency, slowStart, panic, retry, timeouts, headers, stripPrefix);
+                health, outlier, latency, slowStart, panic, retry, timeouts, headers, stripPrefix, sticky);
     }
 
     /** The normalized path prefix, or null when missing or bad (reported). */
@@ -757,6 +773,92 @@ final class ConfigValidator {
         boolean generate = h.bool("generate_request_id", d.generateRequestId());
         h.finish();
         return new HeadersConfig(preserveHost, xForwarded, via, requestId, generate);
+    }
+
+    // ---- sticky sessions -----------------------------------------------------------------------
+
+    private StickyConfig sticky(MapReader r) {
+        MapReader k = r.map("sticky");
+        StickyConfig d = StickyConfig.DISABLED;
+        if (k == null) {
+            return d;
+        }
+        boolean enabled = k.bool("enabled", true);
+        String cookie = k.string("cookie", d.cookie(), "a cookie name (an HTTP token) such as JLB_STICKY");
+        if (k.valid("cookie") && !TOKEN.matcher(cookie).matches()) {
+            k.invalid("cookie", k.node("cookie"), "a cookie name (an HTTP token) such as JLB_STICKY");
+        }
+        String secret = null;
+        String secretEnv = null;
+        Node secretNode = k.node("secret");
+        Node envNode = k.node("secret_env");
+        if (secretNode != null) {
+            secret = secret(k, "secret", secretNode, k.stringValue("secret", secretNode, "a secret as text"), null);
+        }
+        if (envNode != null) {
+            String name = k.stringValue("secret_env", envNode, "the name of an environment variable");
+            if (name != null && secretNode != null) {
+                k.invalid("secret_env", envNode, "either secret or secret_env, not both");
+            } else if (name != null) {
+                String value = environment.apply(name.strip());
+                if (value == null) {
+                    k.invalid("secret_env", envNode, "the name of an environment variable that is set");
+                } else {
+                    secretEnv = name.strip();
+                    secret = secret(k, "secret_env", envNode, value, secretEnv);
+                }
+            }
+        }
+        List<String> fallbacks = new ArrayList<>();
+        ListNode list = k.list("fallback_secrets", "a list of earlier secrets");
+        if (list != null) {
+            for (int i = 0; i < list.items().size(); i++) {
+                String key = "fallback_secrets[" + i + "]";
+                Node item = list.items().get(i);
+                String value = secret(k, key, item, k.stringValue(key, item, "a secret as text"), null);
+                if (value != null) {
+                    fallbacks.add(value);
+                }
+            }
+        }
+        String sameSite = k.choice("same_site", "lax", "lax", "strict", "none");
+        Duration maxAge = k.duration("max_age", null, true);
+        if (maxAge != null && maxAge.compareTo(Duration.ofSeconds(1)) < 0) {
+            k.invalid("max_age", k.node("max_age"), ">= 1s");
+            maxAge = null;
+        }
+        String path = k.string("path", null, "a path such as /");
+        if (path != null && k.valid("path") && !COOKIE_PATH.matcher(path).matches()) {
+            k.invalid("path", k.node("path"), "a path starting with /, without spaces or ;");
+            path = null;
+        }
+        String domain = k.string("domain", null, "a host name such as example.com");
+        if (domain != null && k.valid("domain")
+                && !DOMAIN.matcher(domain).matches()) {
+            k.invalid("domain", k.node("domain"), "a host name such as example.com");
+            domain = null;
+        }
+        boolean forward = k.bool("forward_to_backends", d.forwardToBackends());
+        k.finish();
+        return new StickyConfig(enabled, cookie, secret, secretEnv, fallbacks,
+                HttpCookie.SameSite.valueOf(sameSite.toUpperCase(Locale.ROOT)), maxAge, path, domain, forward);
+    }
+
+    /**
+     * {@code value} when it is long enough for a secret, else null after reporting its length (never
+     * the value: problems are logged).
+     */
+    private static String secret(MapReader k, String key, Node node, String value, String env) {
+        if (value == null) {
+            return null;
+        }
+        int bytes = value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes < StickyCookie.MIN_SECRET_BYTES) {
+            k.problem(key, node, (env == null ? "" : env + " holds ") + bytes + (bytes == 1 ? " byte" : " bytes")
+                    + " (expected: a secret of >= " + StickyCookie.MIN_SECRET_BYTES + " bytes)");
+            return null;
+        }
+        return value;
     }
 
     private static Duration min(Duration a, Duration b) {

@@ -24,11 +24,12 @@ import java.util.Objects;
  * @param timeouts timeouts
  * @param headers proxy headers
  * @param stripPrefix whether the path prefix is removed before the request goes to a backend (default false)
+ * @param sticky sticky sessions by cookie (default off)
  */
 public record RouteConfig(String name, String path, List<Backend> backends, StrategyConfig strategy,
         HealthCheckConfig healthCheck, OutlierDetectionConfig outlierDetection, LatencyHealthConfig latencyHealth,
         SlowStartConfig slowStart, PanicConfig panic, RetryConfig retry, TimeoutsConfig timeouts,
-        HeadersConfig headers, boolean stripPrefix) {
+        HeadersConfig headers, boolean stripPrefix, StickyConfig sticky) {
 
     /** The path of the Go original's single route. */
     public static final String GO_PATH = "/lb";
@@ -46,6 +47,16 @@ public record RouteConfig(String name, String path, List<Backend> backends, Stra
         Objects.requireNonNull(retry, "retry");
         Objects.requireNonNull(timeouts, "timeouts");
         Objects.requireNonNull(headers, "headers");
+        Objects.requireNonNull(sticky, "sticky");
+    }
+
+    /** A route without sticky sessions. */
+    public RouteConfig(String name, String path, List<Backend> backends, StrategyConfig strategy,
+            HealthCheckConfig healthCheck, OutlierDetectionConfig outlierDetection, LatencyHealthConfig latencyHealth,
+            SlowStartConfig slowStart, PanicConfig panic, RetryConfig retry, TimeoutsConfig timeouts,
+            HeadersConfig headers, boolean stripPrefix) {
+        this(name, path, backends, strategy, healthCheck, outlierDetection, latencyHealth, slowStart, panic, retry,
+                timeouts, headers, stripPrefix, StickyConfig.DISABLED);
     }
 
     /**
@@ -65,13 +76,13 @@ public record RouteConfig(String name, String path, List<Backend> backends, Stra
                 && strategy.equals(r.strategy) && healthCheck.equals(r.healthCheck)
                 && outlierDetection.equals(r.outlierDetection) && latencyHealth.equals(r.latencyHealth)
                 && slowStart.equals(r.slowStart) && panic.equals(r.panic) && retry.equals(r.retry)
-                && timeouts.equals(r.timeouts) && headers.equals(r.headers);
+                && timeouts.equals(r.timeouts) && headers.equals(r.headers) && sticky.equals(r.sticky);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(name, path, backends, weights(), strategy, healthCheck, outlierDetection, latencyHealth,
-                slowStart, panic, retry, timeouts, headers, stripPrefix);
+                slowStart, panic, retry, timeouts, headers, stripPrefix, sticky);
     }
 
     private List<Integer> weights() {
