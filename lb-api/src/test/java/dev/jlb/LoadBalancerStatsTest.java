@@ -125,6 +125,22 @@ class LoadBalancerStatsTest {
     }
 
     @Test
+    void aPreferringSelectionIsAFirstAttemptAndItsRefusalCounts() {
+        try (LoadBalancer lb = lb(A, B)) {
+            lb.selectPreferring(RequestContext.empty(), B).onSuccess(200, MS);
+            lb.pool().drain(A);
+            lb.pool().drain(B);
+            assertThatThrownBy(() -> lb.selectPreferring(RequestContext.empty(), B))
+                    .isInstanceOf(NoBackendAvailableException.class);
+            LoadBalancerStats stats = lb.stats();
+            assertThat(stats.requests()).isEqualTo(2);
+            assertThat(stats.noBackend(Reason.ALL_DRAINED)).isEqualTo(1);
+            assertThat(stats(stats, B).successes()).isEqualTo(1);
+            assertThat(stats.retries()).isZero();
+        }
+    }
+
+    @Test
     void aRemovedBackendKeepsItsCountsInTheTotalsAndFinishesItsRequests() {
         try (LoadBalancer lb = lb(A, B)) {
             RequestContext ctx = RequestContext.empty();

@@ -58,7 +58,11 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     private SnapshotEndpoint pick(RequestContext context) {
         Objects.requireNonNull(context, "context");
-        Snapshot snapshot = pool.snapshot();
+        return pickFirst(context, pool.snapshot());
+    }
+
+    /** A first (non-retry) pick: a refusal counts in {@link dev.jlb.LoadBalancerStats#noBackend()}. */
+    private SnapshotEndpoint pickFirst(RequestContext context, Snapshot snapshot) {
         Strategy.Picker picker = snapshot.picker;
         if (picker == null) {
             throw pool.rejected(snapshot.noBackend);
@@ -99,7 +103,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                 return endpoint;
             }
         }
-        return pick(context, snapshot);
+        return pickFirst(context, snapshot);
     }
 
     @Override
