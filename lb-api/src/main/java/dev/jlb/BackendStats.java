@@ -71,8 +71,22 @@ public interface BackendStats {
     /** Failures of kind {@link FailureKind#TIMEOUT}. */
     long timeouts();
 
-    /** Responses by status class: {@code responses(2)} counts 2xx; {@code statusClass} in 1..5. */
+    /**
+     * Responses by status class: {@code responses(2)} counts 2xx; {@code statusClass} in 1..5. Every
+     * attempt that got a response counts, whether it completed as a success or as a failure (a 503
+     * that was retried elsewhere counts here as a 5xx).
+     *
+     * @throws IllegalArgumentException when {@code statusClass} is outside 1..5
+     */
     long responses(int statusClass);
+
+    /**
+     * The distribution of the latencies callers reported with a response ({@code onSuccess}, and
+     * {@code onFailure} with a status), since the backend joined the pool. Connect failures,
+     * timeouts and resets are not in it. The proxy adapters report the time to the response
+     * headers of each attempt.
+     */
+    LatencyDistribution latency();
 
     @Override
     String toString();

@@ -159,6 +159,19 @@ public interface LoadBalancer extends AutoCloseable {
     boolean inPanic();
 
     /**
+     * A snapshot of this load balancer's counters and of every backend's statistics. Takes the
+     * pool's lock briefly to list the backends; never blocks the request path.
+     */
+    LoadBalancerStats stats();
+
+    /**
+     * Counts a request that ended with an outcome its retry policy retries (a connect failure, a
+     * retryable status...) but that had no attempt left: {@link LoadBalancerStats#retriesExhausted()}.
+     * Called by the adapters that implement retries; lock-free.
+     */
+    void recordRetriesExhausted();
+
+    /**
      * Stops the threads this load balancer started (health checks, timers) and closes the probe.
      * Idempotent. Selections still complete normally and {@code select} keeps working on the last
      * membership; health state is frozen: no more checks and no new ejections (an ejection whose time

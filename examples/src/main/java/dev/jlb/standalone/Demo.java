@@ -18,6 +18,8 @@ final class Demo implements AutoCloseable {
     static final List<Integer> BACKEND_PORTS = List.of(8081, 8082, 8083, 8084, 8085);
     /** The balancer's port when run from the command line. */
     static final int PORT = 8080;
+    /** The admin listener's port when run from the command line (the balancer on port 0 gets one at random). */
+    static final int ADMIN_PORT = 9901;
     /** Everything of the demo listens on loopback only. */
     static final String HOST = "127.0.0.1";
 
@@ -57,7 +59,11 @@ final class Demo implements AutoCloseable {
                     strategy: round-robin
                     backends: [%s]
                     health_check: {type: http, path: /, interval: 1s, timeout: 500ms, rise: 2, fall: 2}
-                """.formatted(HOST, port, backendUris.stream().map(u -> '"' + u + '"').collect(Collectors.joining(", ")));
+                admin:
+                  address: %s
+                  port: %d
+                """.formatted(HOST, port, backendUris.stream().map(u -> '"' + u + '"').collect(Collectors.joining(", ")),
+                HOST, port == 0 ? 0 : ADMIN_PORT);
         return ConfigLoader.parse(yaml, "(demo)", ConfigFormat.YAML);
     }
 
@@ -80,6 +86,11 @@ final class Demo implements AutoCloseable {
         for (int i = 0; i < uris.size(); i++) {
             sb.append("  backend   b").append(i + 1).append("  ").append(uris.get(i))
                     .append("  answers any path with 200 ").append(DemoBackends.BODY).append('\n');
+        }
+        if (balancer.adminPort() >= 0) {
+            String admin = "http://localhost:" + balancer.adminPort();
+            sb.append("  status    ").append(admin).append("/admin/  (refreshes itself), JSON at ").append(admin)
+                    .append("/admin/api/routes, Prometheus metrics at ").append(admin).append("/metrics\n");
         }
         String third = uris.get(Math.min(2, uris.size() - 1));
         sb.append("\nTry:\n");

@@ -113,7 +113,7 @@ public final class Main {
         }
         ServerConfig s = config.server();
         return new JlbConfig(s.withListen(cl.address() != null ? cl.address() : s.address(),
-                cl.port() >= 0 ? cl.port() : s.port()), config.routes());
+                cl.port() >= 0 ? cl.port() : s.port()), config.routes(), config.admin());
     }
 
     private int demo(CommandLine cl) throws InterruptedException {
@@ -122,7 +122,7 @@ public final class Main {
             demo = Demo.start(cl.port() >= 0 ? cl.port() : Demo.PORT, Demo.BACKEND_PORTS);
         } catch (Exception e) {
             err.println("jlb: could not start the demo: " + e.getMessage()
-                    + " (expected: ports 8080..8085 free on 127.0.0.1; --port N moves the balancer)");
+                    + " (expected: ports 8080..8085 and 9901 free on 127.0.0.1; --port N moves the balancer)");
             return EXIT_START_FAILED;
         }
         out.print(demo.banner());

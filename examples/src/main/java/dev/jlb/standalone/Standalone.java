@@ -67,6 +67,8 @@ final class Standalone implements AutoCloseable {
     private final Map<String, RouteRuntime> routes = new LinkedHashMap<>();
     /** Guarded by this. */
     private JlbConfig config;
+    /** The admin listener, or null when the configuration has none. Set once at start. */
+    private volatile AdminListener admin;
 
     /** What runs one route. */
     private record RouteRuntime(RouteConfig config, LoadBalancer loadBalancer, ProxyOptions options,
@@ -136,6 +138,9 @@ final class Standalone implements AutoCloseable {
                 }
                 s.router.setRoutes(active);
             }
+            if (config.admin().enabled()) {
+                s.admin = AdminListener.start(config.admin(), s::loadBalancers);
+            }
         } catch (Exception e) {
             s.close();
             throw e;
@@ -156,6 +161,17 @@ final class Standalone implements AutoCloseable {
 
     synchronized JlbConfig config() {
         return config;
+    }
+
+    /** Every route's load balancer, in route order. */
+    synchronized List<LoadBalancer> loadBalancers() {
+        return routes.values().stream().map(RouteRuntime::loadBalancer).toList();
+    }
+
+    /** The admin listener's port, or -1 without one. */
+    int adminPort() {
+        AdminListener a = admin;
+        return a == null ? -1 : a.port();
     }
 
     /** The load balancer of a route, by path. */
@@ -278,10 +294,17 @@ final class Standalone implements AutoCloseable {
                 changes.add("route " + old.config().path() + ": removed");
             }
         }
-        config = new JlbConfig(applied, next.routes());
+        if (!next.admin().equals(config.admin())) {
+            LOG.warn("admin: {} -> {} needs a restart; keeping {}", config.admin(), next.admin(), config.admin());
+        }
+        config = new JlbConfig(applied, next.routes(), config.admin());
         router.setRoutes(kept.values().stream().map(RouteRuntime::route).toList());
         routes.clear();
         routes.putAll(kept);
+        AdminListener a = admin;
+        if (a != null) {
+            a.sync();
+        }
         Duration grace = applied.shutdownGracePeriod();
         for (RouteRuntime old : retired) {
             LoadBalancer close = toClose.contains(old.loadBalancer()) ? old.loadBalancer() : null;
@@ -373,6 +396,10 @@ final class Standalone implements AutoCloseable {
             LOG.debug("graceful shutdown failed", e.getCause());
         }
         // 2. The routes' clients run on the server's threads: stop them before the server.
+        AdminListener a = admin;
+        if (a != null) {
+            a.close();
+        }
         stopRoutes();
         server.setStopTimeout(0);
         try {

@@ -26,5 +26,6 @@ class ConfigExampleTest {
         assertThat(api.healthCheck().path()).isEqualTo("/health");
         assertThat(api.latencyHealth().enabled()).isTrue();
         assertThat(api.slowStart().enabled()).isTrue();
+        assertThat(config.admin()).isEqualTo(dev.jlb.jetty.config.AdminConfig.DEFAULTS);
     }
 }

@@ -162,6 +162,11 @@ class HotReloadTest {
         for (int i = 0; i < 10; i++) {
             assertThat(get("/lb").statusCode()).isEqualTo(200);
         }
+        // The proxy completes an attempt's statistics just after the client has the whole response.
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (balancer.loadBalancer("/lb").stats().inFlight() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
         long before = successes(backends.get(0));
         assertThat(before).isEqualTo(5);
 

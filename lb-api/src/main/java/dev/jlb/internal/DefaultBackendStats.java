@@ -3,6 +3,7 @@ package dev.jlb.internal;
 import dev.jlb.Backend;
 import dev.jlb.BackendState;
 import dev.jlb.BackendStats;
+import dev.jlb.LatencyDistribution;
 
 /** An immutable copy of a {@link BackendEntry}'s counters. */
 final class DefaultBackendStats implements BackendStats {
@@ -22,6 +23,7 @@ final class DefaultBackendStats implements BackendStats {
     private final long connectFailures;
     private final long timeouts;
     private final long[] responses;
+    private final LatencyDistribution latency;
 
     DefaultBackendStats(BackendEntry entry) {
         this.backend = entry.backend;
@@ -33,16 +35,19 @@ final class DefaultBackendStats implements BackendStats {
         this.consecutiveFailures = entry.consecutiveFailures;
         this.latencyEwmaNanos = entry.latencyEwmaNanos();
         this.inFlight = entry.inFlight;
-        this.successes = entry.successes.sum();
-        this.failures = entry.failures.sum();
-        this.cancelled = entry.cancelled.sum();
-        this.retries = entry.retries.sum();
-        this.connectFailures = entry.connectFailures.sum();
-        this.timeouts = entry.timeouts.sum();
+        // The in-flight count (above) is read before the completions: a request that completes in
+        // between is counted twice rather than not at all, so requests() never goes backwards.
+        this.successes = entry.successes();
+        this.failures = entry.failures();
+        this.cancelled = entry.cancelled();
+        this.retries = entry.retries();
+        this.connectFailures = entry.connectFailures();
+        this.timeouts = entry.timeouts();
         this.responses = new long[6];
         for (int i = 1; i <= 5; i++) {
-            responses[i] = entry.responses[i].sum();
+            responses[i] = entry.responses(i);
         }
+        this.latency = entry.latency();
     }
 
     @Override
@@ -134,12 +139,18 @@ final class DefaultBackendStats implements BackendStats {
     }
 
     @Override
+    public LatencyDistribution latency() {
+        return latency;
+    }
+
+    @Override
     public String toString() {
         return "BackendStats{" + backend.id() + ", state=" + state
                 + (stateReason.isEmpty() ? "" : " (" + stateReason + ")") + ", weight=" + backend.weight()
                 + ", effectiveWeight=" + effectiveWeight + ", inFlight=" + inFlight + ", requests=" + requests()
                 + ", successes=" + successes + ", failures=" + failures + ", cancelled=" + cancelled
                 + ", retries=" + retries + ", consecutiveFailures=" + consecutiveFailures + ", ejections=" + ejections
-                + (latencyEwmaNanos < 0 ? "" : ", latency=" + Durations.approx(latencyEwmaNanos)) + '}';
+                + (latencyEwmaNanos < 0 ? "" : ", latency=" + Durations.approx(latencyEwmaNanos))
+                + (latency.count() == 0 ? "" : ", p99=" + Durations.approx(latency.quantileNanos(0.99))) + '}';
     }
 }

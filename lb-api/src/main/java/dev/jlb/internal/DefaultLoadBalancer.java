@@ -2,6 +2,7 @@ package dev.jlb.internal;
 
 import dev.jlb.Backend;
 import dev.jlb.LoadBalancer;
+import dev.jlb.LoadBalancerStats;
 import dev.jlb.NoBackendAvailableException;
 import dev.jlb.Pool;
 import dev.jlb.RequestContext;
@@ -57,7 +58,16 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     private SnapshotEndpoint pick(RequestContext context) {
         Objects.requireNonNull(context, "context");
-        return pick(context, pool.snapshot());
+        return pickFirst(context, pool.snapshot());
+    }
+
+    /** A first (non-retry) pick: a refusal counts in {@link dev.jlb.LoadBalancerStats#noBackend()}. */
+    private SnapshotEndpoint pickFirst(RequestContext context, Snapshot snapshot) {
+        Strategy.Picker picker = snapshot.picker;
+        if (picker == null) {
+            throw pool.rejected(snapshot.noBackend);
+        }
+        return (SnapshotEndpoint) picker.pick(context);
     }
 
     private static SnapshotEndpoint pick(RequestContext context, Snapshot snapshot) {
@@ -93,7 +103,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                 return endpoint;
             }
         }
-        return pick(context, snapshot);
+        return pickFirst(context, snapshot);
     }
 
     @Override
@@ -210,6 +220,16 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     @Override
     public boolean inPanic() {
         return pool.inPanic();
+    }
+
+    @Override
+    public LoadBalancerStats stats() {
+        return pool.loadBalancerStats(name);
+    }
+
+    @Override
+    public void recordRetriesExhausted() {
+        pool.retriesExhausted.increment();
     }
 
     @Override

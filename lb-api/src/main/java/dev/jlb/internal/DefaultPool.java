@@ -3,6 +3,7 @@ package dev.jlb.internal;
 import dev.jlb.Backend;
 import dev.jlb.BackendState;
 import dev.jlb.BackendStats;
+import dev.jlb.LoadBalancerStats;
 import dev.jlb.NoBackendAvailableException;
 import dev.jlb.NoBackendAvailableException.Reason;
 import dev.jlb.Pool;
@@ -28,6 +29,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The membership, its health and its published snapshot. Writers serialize on {@link #lock},
@@ -74,6 +77,18 @@ final class DefaultPool implements Pool {
     private long latencySeq;
     private volatile boolean closed;
 
+    // Route counters. Only the rare paths count here; the rest is summed from the members.
+    /** Non-retry selections refused, by {@link Reason} ordinal. */
+    private final LongAdder[] rejections = new LongAdder[Reason.values().length];
+    final LongAdder retriesExhausted = new LongAdder();
+    /** Removed members whose counts are not folded yet (requests may still be in flight). Guarded by lock. */
+    private final List<BackendEntry> retired = new ArrayList<>();
+    /** Completed attempts and retries of removed members, folded once idle. Guarded by lock. */
+    private long retiredCompleted;
+    private long retiredRetries;
+    /** The highest requests total reported: the derived total may lag by the completions under way. */
+    private final AtomicLong requestsReported = new AtomicLong();
+
     DefaultPool(String name, Strategy strategy, Ticker ticker, RandomSource random, List<PoolListener> initialListeners,
             HealthConfig config, Timers timers) {
         this.name = name;
@@ -85,6 +100,15 @@ final class DefaultPool implements Pool {
         this.outlierThreshold = config.outlier().isEnabled() ? config.outlier().consecutiveFailures() : 0;
         this.listeners.addAll(initialListeners);
         this.snapshot = new Snapshot(List.of(), strategy, null, noBackend(0, 0, 0, 0), false);
+        for (int i = 0; i < rejections.length; i++) {
+            rejections[i] = new LongAdder();
+        }
+    }
+
+    /** Counts a non-retry selection refused with {@code e}; returns {@code e} for the caller to throw. */
+    NoBackendAvailableException rejected(NoBackendAvailableException e) {
+        rejections[e.reason().ordinal()].increment();
+        return e;
     }
 
     Snapshot snapshot() {
@@ -179,6 +203,7 @@ final class DefaultPool implements Pool {
     }
 
     private void removeLocked(BackendEntry entry, List<PoolEvent> changes) {
+        retired.add(entry);
         entry.effectiveWeight = 0;
         entry.weightFactor = 0;
         changes.add(new PoolEvent(PoolEvent.Type.REMOVED, entry.backend, entry.state, null, ""));
@@ -270,6 +295,57 @@ final class DefaultPool implements Pool {
             result.add(new DefaultBackendStats(entry));
         }
         return Collections.unmodifiableList(result);
+    }
+
+    /** The route's counters and every member's statistics; see {@link LoadBalancerStats}. */
+    LoadBalancerStats loadBalancerStats(String lbName) {
+        List<BackendEntry> copy;
+        List<BackendEntry> removed;
+        long completed;
+        long retries;
+        synchronized (lock) {
+            copy = new ArrayList<>(entries.values());
+            // A removed member with nothing in flight can count no more: fold it into the totals.
+            for (var it = retired.iterator(); it.hasNext(); ) {
+                BackendEntry entry = it.next();
+                if (entry.inFlight == 0) {
+                    retiredCompleted += entry.successes() + entry.failures() + entry.cancelled();
+                    retiredRetries += entry.retries();
+                    it.remove();
+                }
+            }
+            removed = new ArrayList<>(retired);
+            completed = retiredCompleted;
+            retries = retiredRetries;
+        }
+        long now = ticker.read();
+        boolean panic = snapshot.panic;
+        List<BackendStats> backends = new ArrayList<>(copy.size());
+        int inFlight = 0;
+        for (BackendEntry entry : copy) {
+            DefaultBackendStats stats = new DefaultBackendStats(entry);
+            backends.add(stats);
+            inFlight += stats.inFlight();
+            completed += stats.successes() + stats.failures() + stats.cancelled();
+            retries += stats.retries();
+        }
+        for (BackendEntry entry : removed) {
+            completed += entry.successes() + entry.failures() + entry.cancelled();
+            retries += entry.retries();
+        }
+        long[] refused = new long[rejections.length];
+        long refusedTotal = 0;
+        for (int i = 0; i < refused.length; i++) {
+            refused[i] = rejections[i].sum();
+            refusedTotal += refused[i];
+        }
+        // Completions are read before retries, which are counted before their completion (see
+        // BackendEntry): the difference may be low by the retries completing meanwhile, never high,
+        // and the high-water mark keeps it from going back.
+        long derived = completed - retries + refusedTotal;
+        long requests = requestsReported.accumulateAndGet(derived, Math::max);
+        return new DefaultLoadBalancerStats(lbName, now, requests, refused, refusedTotal, retries,
+                retriesExhausted.sum(), inFlight, panic, Collections.unmodifiableList(backends));
     }
 
     @Override

@@ -567,6 +567,7 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
                         return;
                     }
                 }
+                countExhausted(core.retry.shouldRetryStatus(status, method(), 1, replayable()));
                 if (!STATE.compareAndSet(this, WAITING, FORWARDING)) {
                     return;
                 }
@@ -718,6 +719,7 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
                     return;
                 }
             }
+            countExhausted(core.retry.shouldRetryFailure(retryKind, method(), 1, replayable()));
             finishError(errorStatus, reason(reason), Outcome.FAILED);
         }
 
@@ -737,6 +739,17 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
         @Override
         public String toString() {
             return "Attempt{" + selection.backend().id() + ", state=" + state + '}';
+        }
+    }
+
+    /**
+     * Counts the request in {@link dev.jlb.LoadBalancerStats#retriesExhausted()} when its outcome is
+     * one the policy retries ({@code retryable}) but it used every attempt.
+     */
+    private void countExhausted(boolean retryable) {
+        int max = core.retry.maxAttempts();
+        if (retryable && max > 1 && attempts >= max) {
+            core.loadBalancer.recordRetriesExhausted();
         }
     }
 

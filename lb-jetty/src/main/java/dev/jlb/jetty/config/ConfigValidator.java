@@ -94,8 +94,9 @@ final class ConfigValidator {
             problems.add(top.line(), "routes", "missing (expected: a list of routes, or servers for the single route "
                     + RouteConfig.GO_PATH + ")");
         }
+        AdminConfig admin = admin(top);
         top.finish();
-        return problems.isEmpty() ? new JlbConfig(server, routes) : null;
+        return problems.isEmpty() ? new JlbConfig(server, routes, admin) : null;
     }
 
     // ---- server --------------------------------------------------------------------------------
@@ -132,6 +133,38 @@ final class ConfigValidator {
         s.finish();
         return new ServerConfig(address.strip(), port, threads, selectors, acceptQueue, idleTimeout, maxConnections,
                 maxQueued, grace, accessLog);
+    }
+
+    // ---- admin ---------------------------------------------------------------------------------
+
+    private AdminConfig admin(MapReader top) {
+        AdminConfig d = AdminConfig.DEFAULTS;
+        MapReader a = top.map("admin");
+        if (a == null) {
+            return AdminConfig.DISABLED;
+        }
+        boolean enabled = a.bool("enabled", true);
+        String address = a.string("address", d.address(), "an IP address or a host name");
+        if (address.isBlank()) {
+            a.invalid("address", a.node("address"), "an IP address or a host name");
+        }
+        int port = a.integer("port", d.port(), 0, 65535);
+        String token = a.string("bearer_token", null, "at least 16 visible ASCII characters");
+        if (token != null && (token.length() < 16 || !token.chars().allMatch(c -> c > 0x20 && c < 0x7f))) {
+            // The message never quotes the token.
+            a.problem("bearer_token", a.node("bearer_token"), token.length()
+                    + " characters (expected: at least 16 visible ASCII characters)");
+            token = null;
+        }
+        boolean protectReads = a.bool("protect_reads", d.protectReads());
+        if (protectReads && token == null && a.valid("bearer_token")) {
+            a.invalid("protect_reads", a.node("protect_reads"), "a bearer_token to protect them with");
+        }
+        Duration window = a.duration("window", d.window(), true);
+        boolean metrics = a.bool("metrics", d.metrics());
+        Duration latencyWindow = a.duration("metrics_latency_window", d.latencyWindow(), true);
+        a.finish();
+        return new AdminConfig(enabled, address.strip(), port, token, protectReads, window, metrics, latencyWindow);
     }
 
     /** An integer in {@code [min, max]}, or {@code auto} ({@link ServerConfig#AUTO}). */

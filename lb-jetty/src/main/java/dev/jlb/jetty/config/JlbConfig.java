@@ -19,11 +19,19 @@ import java.util.Set;
  * @param server the listener and server tuning
  * @param routes the routes, at least one, paths distinct; a request goes to the route with the
  *     longest matching path prefix
+ * @param admin the admin listener (admin API, status page, metrics); {@link AdminConfig#DISABLED} without
+ *     an {@code admin:} section
  */
-public record JlbConfig(ServerConfig server, List<RouteConfig> routes) {
+public record JlbConfig(ServerConfig server, List<RouteConfig> routes, AdminConfig admin) {
+
+    /** A configuration without an admin listener. */
+    public JlbConfig(ServerConfig server, List<RouteConfig> routes) {
+        this(server, routes, AdminConfig.DISABLED);
+    }
 
     public JlbConfig {
         Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(admin, "admin");
         routes = List.copyOf(Objects.requireNonNull(routes, "routes"));
         if (routes.isEmpty()) {
             throw new IllegalArgumentException("routes: [] (expected: at least one route)");

@@ -1,0 +1,459 @@
+package dev.jlb.jetty.metrics;
+
+import dev.jlb.Backend;
+import dev.jlb.BackendState;
+import dev.jlb.BackendStats;
+import dev.jlb.LatencyDistribution;
+import dev.jlb.LoadBalancer;
+import dev.jlb.LoadBalancerStats;
+import dev.jlb.NoBackendAvailableException.Reason;
+import dev.jlb.PoolEvent;
+import dev.jlb.StatsWindow;
+import dev.jlb.Ticker;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Binds one {@link LoadBalancer}'s statistics to a Micrometer {@link MeterRegistry}: function-based
+ * meters that read the core's counters when the registry is scraped or published. Nothing is
+ * recorded per request; the request path does not know Micrometer.
+ *
+ * <pre>{@code
+ * LoadBalancerMetrics metrics = LoadBalancerMetrics.of(lb);
+ * metrics.bindTo(registry);      // e.g. a PrometheusMeterRegistry
+ * ...
+ * metrics.close();               // removes the meters (when the route goes away)
+ * }</pre>
+ *
+ * <p>Every meter has the tag {@code route} (the load balancer's {@linkplain LoadBalancer#name()
+ * name}); per-backend meters also {@code backend} (its {@linkplain Backend#id() id},
+ * {@code host:port}). Backends added later get their meters when they join, removed ones lose them.
+ * Names follow Micrometer's conventions (dot-separated, base unit seconds); the Prometheus names
+ * are in brackets:
+ *
+ * <table>
+ * <caption>meters</caption>
+ * <tr><th>name</th><th>type</th><th>more tags</th><th>meaning</th></tr>
+ * <tr><td>{@code jlb.route.requests} ({@code jlb_route_requests_total})</td><td>counter</td><td></td>
+ *     <td>{@link LoadBalancerStats#requests()}</td></tr>
+ * <tr><td>{@code jlb.route.no.backend}</td><td>counter</td><td>{@code reason}</td>
+ *     <td>requests refused (503) for lack of a backend, by reason</td></tr>
+ * <tr><td>{@code jlb.route.retries}</td><td>counter</td><td></td><td>retry attempts</td></tr>
+ * <tr><td>{@code jlb.route.retries.exhausted}</td><td>counter</td><td></td>
+ *     <td>requests that failed retryably with no attempt left</td></tr>
+ * <tr><td>{@code jlb.route.in.flight}</td><td>gauge</td><td></td><td>attempts in flight</td></tr>
+ * <tr><td>{@code jlb.route.panic}</td><td>gauge</td><td></td><td>1 in panic, else 0</td></tr>
+ * <tr><td>{@code jlb.route.backends}</td><td>gauge</td><td>{@code state}</td><td>backends per state</td></tr>
+ * <tr><td>{@code jlb.backend.requests}</td><td>counter</td><td>{@code outcome}</td>
+ *     <td>attempts completed: {@code success}, {@code failure}, {@code cancelled}</td></tr>
+ * <tr><td>{@code jlb.backend.responses}</td><td>counter</td><td>{@code status}</td>
+ *     <td>responses by class, {@code 1xx} to {@code 5xx}</td></tr>
+ * <tr><td>{@code jlb.backend.connect.failures}, {@code jlb.backend.timeouts}</td><td>counter</td><td></td>
+ *     <td>failed attempts of those kinds</td></tr>
+ * <tr><td>{@code jlb.backend.retries}</td><td>counter</td><td></td><td>retry attempts sent to the backend</td></tr>
+ * <tr><td>{@code jlb.backend.ejections}</td><td>counter</td><td></td><td>passive-health ejections</td></tr>
+ * <tr><td>{@code jlb.backend.in.flight}</td><td>gauge</td><td></td><td>attempts in flight</td></tr>
+ * <tr><td>{@code jlb.backend.latency} ({@code jlb_backend_latency_seconds})</td><td>gauge</td>
+ *     <td>{@code quantile}</td><td>time to response headers over the latency window; NaN without samples</td></tr>
+ * <tr><td>{@code jlb.backend.state}</td><td>gauge</td><td>{@code state}</td><td>1 for the current state, 0 for the others</td></tr>
+ * <tr><td>{@code jlb.backend.weight}, {@code jlb.backend.effective.weight}</td><td>gauge</td><td></td>
+ *     <td>configured and effective weight</td></tr>
+ * </table>
+ *
+ * <p>Reading: one {@link LoadBalancer#stats()} snapshot serves every meter for
+ * {@link Builder#refreshInterval(Duration)} (default {@value #DEFAULT_REFRESH_MILLIS} ms), so one
+ * scrape takes one snapshot. Latency quantiles are computed over a sliding window
+ * ({@link Builder#latencyWindow(Duration)}, default {@value #DEFAULT_LATENCY_WINDOW_SECONDS} s; see
+ * {@link StatsWindow}) from the core's histogram. Thread-safe.
+ */
+public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
+
+    /** How long one statistics snapshot serves the meters, by default. */
+    public static final long DEFAULT_REFRESH_MILLIS = 1000;
+    /** The window of the latency quantiles, by default. */
+    public static final long DEFAULT_LATENCY_WINDOW_SECONDS = 60;
+    /** The quantiles published, by default. */
+    public static final List<Double> DEFAULT_QUANTILES = List.of(0.5, 0.9, 0.99);
+
+    private final LoadBalancer loadBalancer;
+    private final StatsWindow window;
+    private final Ticker ticker;
+    private final long refreshNanos;
+    private final List<Double> quantiles;
+    private final Tags routeTags;
+
+    /** Guarded by this. */
+    private MeterRegistry registry;
+    private AutoCloseable listener;
+    private final List<Meter> routeMeters = new ArrayList<>();
+    private final Map<Backend, BackendMeters> backendMeters = new ConcurrentHashMap<>();
+    private boolean closed;
+
+    // The current reading; guarded by this.
+    private long readAt;
+    private boolean read;
+    private StatsWindow.Recent recent;
+    private Map<Backend, BackendStats> byBackend = Map.of();
+
+    private LoadBalancerMetrics(Builder builder) {
+        this.loadBalancer = builder.loadBalancer;
+        this.window = new StatsWindow(loadBalancer, builder.latencyWindow);
+        this.ticker = builder.ticker;
+        this.refreshNanos = builder.refreshInterval.toNanos();
+        this.quantiles = builder.quantiles;
+        this.routeTags = Tags.of("route", loadBalancer.name());
+    }
+
+    /** Meters for {@code loadBalancer} with the defaults. */
+    public static LoadBalancerMetrics of(LoadBalancer loadBalancer) {
+        return builder(loadBalancer).build();
+    }
+
+    /** A builder of meters for {@code loadBalancer}. */
+    public static Builder builder(LoadBalancer loadBalancer) {
+        return new Builder(loadBalancer);
+    }
+
+    /** The load balancer measured. */
+    public LoadBalancer loadBalancer() {
+        return loadBalancer;
+    }
+
+    /**
+     * Registers the meters. Call once; the meters stay until {@link #close()}.
+     *
+     * @throws IllegalStateException when already bound or closed
+     */
+    @Override
+    public synchronized void bindTo(MeterRegistry registry) {
+        Objects.requireNonNull(registry, "registry");
+        if (closed) {
+            throw new IllegalStateException("metrics: closed (expected: open)");
+        }
+        if (this.registry != null) {
+            throw new IllegalStateException("registry: " + registry + " (expected: one bindTo per LoadBalancerMetrics, "
+                    + "bound to " + this.registry + ")");
+        }
+        this.registry = registry;
+        bindRoute(registry);
+        // The listener first, so that no backend added meanwhile is missed (registering twice is harmless).
+        // The pool holds the listener, and through it this object, which the meters reference weakly.
+        listener = loadBalancer.pool().addListener(this::onPoolEvent);
+        for (Backend backend : loadBalancer.pool().backends()) {
+            addBackend(backend);
+        }
+    }
+
+    private void onPoolEvent(PoolEvent event) {
+        if (event.type() == PoolEvent.Type.ADDED) {
+            synchronized (this) {
+                if (!closed) {
+                    addBackend(event.backend());
+                }
+            }
+        } else if (event.type() == PoolEvent.Type.REMOVED) {
+            BackendMeters gone;
+            MeterRegistry r;
+            synchronized (this) {
+                gone = backendMeters.remove(event.backend());
+                r = registry;
+            }
+            // Outside this object's lock: a scrape holds it while reading (and the registry its own).
+            if (gone != null && r != null) {
+                gone.meters.forEach(r::remove);
+            }
+        }
+    }
+
+    /** Removes every meter and stops following the pool. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (listener != null) {
+            try {
+                listener.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        if (registry != null) {
+            for (Meter meter : routeMeters) {
+                registry.remove(meter);
+            }
+            for (Backend backend : List.copyOf(backendMeters.keySet())) {
+                removeBackend(backend);
+            }
+        }
+        routeMeters.clear();
+    }
+
+    // ---- Reading -------------------------------------------------------------------------------
+
+    /** The current snapshot, refreshed when older than the refresh interval. */
+    private synchronized StatsWindow.Recent recent() {
+        long now = ticker.read();
+        if (!read || now - readAt >= refreshNanos) {
+            recent = window.recent();
+            Map<Backend, BackendStats> map = new HashMap<>();
+            for (BackendStats stats : recent.current().backends()) {
+                map.put(stats.backend(), stats);
+            }
+            byBackend = map;
+            readAt = now;
+            read = true;
+            for (BackendMeters meters : backendMeters.values()) {
+                meters.latency = null;
+            }
+        }
+        return recent;
+    }
+
+    private LoadBalancerStats route() {
+        return recent().current();
+    }
+
+    // ---- Route meters --------------------------------------------------------------------------
+
+    private void bindRoute(MeterRegistry registry) {
+        routeMeters.add(counter("jlb.route.requests", "Requests routed: first attempts completed plus requests "
+                + "refused for lack of a backend", routeTags, m -> m.route().requests(), registry));
+        for (Reason reason : Reason.values()) {
+            if (reason == Reason.ALL_EXCLUDED) {
+                continue; // only retries exclude backends: always 0 here
+            }
+            routeMeters.add(counter("jlb.route.no.backend", "Requests refused (503) because no backend was available",
+                    routeTags.and("reason", reason.name().toLowerCase(Locale.ROOT)),
+                    m -> m.route().noBackend(reason), registry));
+        }
+        routeMeters.add(counter("jlb.route.retries", "Retry attempts (completed)", routeTags,
+                m -> m.route().retries(), registry));
+        routeMeters.add(counter("jlb.route.retries.exhausted", "Requests that failed retryably with no attempt left",
+                routeTags, m -> m.route().retriesExhausted(), registry));
+        routeMeters.add(gauge("jlb.route.in.flight", "Attempts in flight", routeTags, null,
+                m -> m.route().inFlight(), registry));
+        routeMeters.add(gauge("jlb.route.panic", "1 while the pool is in panic, else 0", routeTags, null,
+                m -> m.route().inPanic() ? 1 : 0, registry));
+        for (BackendState state : BackendState.values()) {
+            routeMeters.add(gauge("jlb.route.backends", "Backends in each state",
+                    routeTags.and("state", state.name().toLowerCase(Locale.ROOT)), null,
+                    m -> m.route().backends().stream().filter(b -> b.state() == state).count(), registry));
+        }
+    }
+
+    private FunctionCounter counter(String name, String description, Iterable<Tag> tags,
+            ToDoubleFunction<LoadBalancerMetrics> f, MeterRegistry registry) {
+        return FunctionCounter.builder(name, this, f).description(description).tags(tags).register(registry);
+    }
+
+    private Gauge gauge(String name, String description, Iterable<Tag> tags, String unit,
+            ToDoubleFunction<LoadBalancerMetrics> f, MeterRegistry registry) {
+        return Gauge.builder(name, this, f).description(description).tags(tags).baseUnit(unit).register(registry);
+    }
+
+    // ---- Backend meters ------------------------------------------------------------------------
+
+    private void addBackend(Backend backend) {
+        if (registry == null || backendMeters.containsKey(backend)) {
+            return;
+        }
+        BackendMeters meters = new BackendMeters(backend);
+        backendMeters.put(backend, meters);
+        read = false; // the cached snapshot may predate the backend
+        meters.register(registry);
+    }
+
+    private void removeBackend(Backend backend) {
+        BackendMeters meters = backendMeters.remove(backend);
+        if (meters != null && registry != null) {
+            for (Meter meter : meters.meters) {
+                registry.remove(meter);
+            }
+        }
+    }
+
+    /** The meters of one backend; they read its last statistics seen (kept once it is gone). */
+    private final class BackendMeters {
+        final Backend backend;
+        final Tags tags;
+        final List<Meter> meters = new ArrayList<>();
+        /** Guarded by the outer object. */
+        BackendStats last;
+        LatencyDistribution latency;
+
+        BackendMeters(Backend backend) {
+            this.backend = backend;
+            this.tags = routeTags.and("backend", backend.id());
+        }
+
+        BackendStats stats() {
+            synchronized (LoadBalancerMetrics.this) {
+                recent();
+                BackendStats current = byBackend.get(backend);
+                if (current != null) {
+                    last = current;
+                }
+                return last;
+            }
+        }
+
+        /** A counter or gauge of the backend: 0 before its first statistics (it just joined). */
+        double value(ToDoubleFunction<BackendStats> f) {
+            BackendStats stats = stats();
+            return stats == null ? 0 : f.applyAsDouble(stats);
+        }
+
+        double quantileSeconds(double q) {
+            LatencyDistribution d;
+            synchronized (LoadBalancerMetrics.this) {
+                StatsWindow.Recent r = recent();
+                BackendStats stats = stats();
+                if (latency == null && stats != null) {
+                    latency = r.latency(stats);
+                }
+                d = latency;
+            }
+            if (d == null || d.count() == 0) {
+                return Double.NaN;
+            }
+            return d.quantileNanos(q) / 1e9;
+        }
+
+        void register(MeterRegistry registry) {
+            counter("jlb.backend.requests", "Attempts completed, by outcome", tags.and("outcome", "success"),
+                    BackendStats::successes);
+            counter("jlb.backend.requests", "Attempts completed, by outcome", tags.and("outcome", "failure"),
+                    BackendStats::failures);
+            counter("jlb.backend.requests", "Attempts completed, by outcome", tags.and("outcome", "cancelled"),
+                    BackendStats::cancelled);
+            for (int c = 1; c <= 5; c++) {
+                int statusClass = c;
+                counter("jlb.backend.responses", "Responses by status class", tags.and("status", c + "xx"),
+                        s -> s.responses(statusClass));
+            }
+            counter("jlb.backend.connect.failures", "Attempts that could not connect", tags,
+                    BackendStats::connectFailures);
+            counter("jlb.backend.timeouts", "Attempts that timed out", tags, BackendStats::timeouts);
+            counter("jlb.backend.retries", "Retry attempts sent to this backend", tags, BackendStats::retries);
+            counter("jlb.backend.ejections", "Ejections by passive health", tags, BackendStats::ejections);
+            gauge("jlb.backend.in.flight", "Attempts in flight", tags, null, s -> s.inFlight());
+            for (double q : quantiles) {
+                meters.add(Gauge.builder("jlb.backend.latency", this, m -> m.quantileSeconds(q))
+                        .description("Time to response headers, quantile over the latency window")
+                        .tags(tags.and("quantile", quantileTag(q))).baseUnit("seconds").register(registry));
+            }
+            for (BackendState state : BackendState.values()) {
+                gauge("jlb.backend.state", "1 for the backend's state, 0 for the others",
+                        tags.and("state", state.name().toLowerCase(Locale.ROOT)), null,
+                        s -> s.state() == state ? 1 : 0);
+            }
+            gauge("jlb.backend.weight", "Configured weight (0: drained)", tags, null, s -> s.backend().weight());
+            gauge("jlb.backend.effective.weight", "Weight in the current pick (0: not eligible)", tags, null,
+                    BackendStats::effectiveWeight);
+        }
+
+        private void counter(String name, String description, Tags meterTags, ToDoubleFunction<BackendStats> f) {
+            meters.add(FunctionCounter.builder(name, this, m -> m.value(f)).description(description).tags(meterTags)
+                    .register(registry));
+        }
+
+        private void gauge(String name, String description, Tags meterTags, String unit,
+                ToDoubleFunction<BackendStats> f) {
+            meters.add(Gauge.builder(name, this, m -> m.value(f)).description(description).tags(meterTags)
+                    .baseUnit(unit).register(registry));
+        }
+    }
+
+    static String quantileTag(double q) {
+        String s = Double.toString(q);
+        return s.endsWith(".0") ? s.substring(0, s.length() - 2) : s;
+    }
+
+    @Override
+    public String toString() {
+        return "LoadBalancerMetrics{" + loadBalancer.name() + ", backends=" + backendMeters.size()
+                + (closed ? ", closed" : registry == null ? ", unbound" : "") + '}';
+    }
+
+    /** Options of {@link LoadBalancerMetrics}. Not thread-safe. */
+    public static final class Builder {
+        private final LoadBalancer loadBalancer;
+        private Duration refreshInterval = Duration.ofMillis(DEFAULT_REFRESH_MILLIS);
+        private Duration latencyWindow = Duration.ofSeconds(DEFAULT_LATENCY_WINDOW_SECONDS);
+        private List<Double> quantiles = DEFAULT_QUANTILES;
+        private Ticker ticker = Ticker.systemTicker();
+
+        Builder(LoadBalancer loadBalancer) {
+            this.loadBalancer = Objects.requireNonNull(loadBalancer, "loadBalancer");
+        }
+
+        /**
+         * How long one statistics snapshot serves every meter (default
+         * {@value LoadBalancerMetrics#DEFAULT_REFRESH_MILLIS} ms); {@code 0} takes one per meter read.
+         */
+        public Builder refreshInterval(Duration refreshInterval) {
+            Objects.requireNonNull(refreshInterval, "refreshInterval");
+            if (refreshInterval.isNegative()) {
+                throw new IllegalArgumentException("refreshInterval: " + refreshInterval + " (expected: >= 0)");
+            }
+            this.refreshInterval = refreshInterval;
+            return this;
+        }
+
+        /** The window of the latency quantiles (default {@value LoadBalancerMetrics#DEFAULT_LATENCY_WINDOW_SECONDS} s). */
+        public Builder latencyWindow(Duration latencyWindow) {
+            Objects.requireNonNull(latencyWindow, "latencyWindow");
+            if (latencyWindow.isNegative() || latencyWindow.isZero()) {
+                throw new IllegalArgumentException("latencyWindow: " + latencyWindow + " (expected: > 0)");
+            }
+            this.latencyWindow = latencyWindow;
+            return this;
+        }
+
+        /** The latency quantiles published, each in {@code [0, 1]} (default 0.5, 0.9, 0.99). */
+        public Builder quantiles(double... quantiles) {
+            Objects.requireNonNull(quantiles, "quantiles");
+            List<Double> list = new ArrayList<>();
+            for (double q : quantiles) {
+                if (!(q >= 0 && q <= 1)) {
+                    throw new IllegalArgumentException("quantile: " + q + " (expected: in [0, 1])");
+                }
+                list.add(q);
+            }
+            this.quantiles = List.copyOf(list);
+            return this;
+        }
+
+        /** The clock of the refresh interval (default {@link Ticker#systemTicker()}). */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        public LoadBalancerMetrics build() {
+            return new LoadBalancerMetrics(this);
+        }
+
+        @Override
+        public String toString() {
+            return "LoadBalancerMetrics.Builder{" + loadBalancer.name() + ", refreshInterval=" + refreshInterval
+                    + ", latencyWindow=" + latencyWindow + ", quantiles=" + quantiles + '}';
+        }
+    }
+}
