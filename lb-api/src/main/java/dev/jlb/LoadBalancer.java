@@ -166,7 +166,8 @@ public interface LoadBalancer extends AutoCloseable {
 
     /**
      * Counts a request that ended with an outcome its retry policy retries (a connect failure, a
-     * retryable status...) but that had no attempt left: {@link LoadBalancerStats#retriesExhausted()}.
+     * retryable status...) but that had no attempt left, or whose retry the retry budget refused:
+     * {@link LoadBalancerStats#retriesExhausted()}.
      * Called by the adapters that implement retries; lock-free.
      */
     void recordRetriesExhausted();

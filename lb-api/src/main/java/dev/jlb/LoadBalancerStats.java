@@ -48,7 +48,8 @@ public interface LoadBalancerStats {
 
     /**
      * Requests that failed with an outcome their retry policy retries, but had used all their
-     * attempts; reported by adapters through {@link LoadBalancer#recordRetriesExhausted()}.
+     * attempts or were refused another by the route's retry budget; reported by adapters through
+     * {@link LoadBalancer#recordRetriesExhausted()}.
      */
     long retriesExhausted();
 

@@ -28,8 +28,16 @@ import java.util.TreeSet;
  *     </ul>
  *   </li>
  * </ul>
- * The adapters add one rule of their own: nothing is retried once any part of the response went to
- * the client.
+ * The adapters add two rules of their own: nothing is retried once any part of the response went
+ * to the client, and a route's requests being retried stay within its <em>retry budget</em>
+ * ({@link #withinBudget(int, int)}).
+ *
+ * <p><b>Retry budget.</b> When backends fail together (an overload, a bad deploy), retries multiply
+ * the load exactly when there is least room for it. As Envoy's retry budgets do, at most
+ * {@link #budgetPercent()} percent of the requests in flight on a route may be retries at any moment,
+ * but never fewer than {@link #minRetryConcurrency()} (so that a quiet route can still retry).
+ * Default: 20% and 3. A request the budget refuses gets the failed attempt's answer, with
+ * {@code (retry budget exhausted)} in the reason when jlb writes the error itself.
  *
  * <pre>{@code
  * RetryPolicy policy = RetryPolicy.builder()
@@ -61,6 +69,12 @@ public final class RetryPolicy {
     public static final Set<Integer> DEFAULT_RETRYABLE_STATUSES = Collections.unmodifiableSet(new TreeSet<>(
             Arrays.asList(502, 503, 504)));
 
+    /** Percent of a route's requests in flight that may be retries at once (20, as Envoy's default budget). */
+    public static final int DEFAULT_BUDGET_PERCENT = 20;
+
+    /** Retries in flight that the budget always allows, whatever the traffic (3, as Envoy's). */
+    public static final int DEFAULT_MIN_RETRY_CONCURRENCY = 3;
+
     private static final RetryPolicy DEFAULTS = new Builder().build();
     private static final RetryPolicy NONE = new Builder().maxAttempts(1).build();
 
@@ -69,6 +83,8 @@ public final class RetryPolicy {
     private final Set<Integer> retryableStatuses;
     private final boolean retryNonIdempotent;
     private final int bufferLimitBytes;
+    private final int budgetPercent;
+    private final int minRetryConcurrency;
 
     private RetryPolicy(Builder builder) {
         this.maxAttempts = builder.maxAttempts;
@@ -79,6 +95,8 @@ public final class RetryPolicy {
         }
         this.retryNonIdempotent = builder.retryNonIdempotent;
         this.bufferLimitBytes = builder.bufferLimitBytes;
+        this.budgetPercent = builder.budgetPercent;
+        this.minRetryConcurrency = builder.minRetryConcurrency;
     }
 
     /** The policy with every default: 3 attempts, statuses 502, 503, 504, idempotent methods, 64 KiB bodies. */
@@ -104,6 +122,8 @@ public final class RetryPolicy {
         builder.retryableStatuses.addAll(retryableStatuses);
         builder.retryNonIdempotent = retryNonIdempotent;
         builder.bufferLimitBytes = bufferLimitBytes;
+        builder.budgetPercent = budgetPercent;
+        builder.minRetryConcurrency = minRetryConcurrency;
         return builder;
     }
 
@@ -138,6 +158,37 @@ public final class RetryPolicy {
      */
     public int bufferLimitBytes() {
         return bufferLimitBytes;
+    }
+
+    /**
+     * Percent of the requests in flight on a route that may be retries at once (default
+     * {@value #DEFAULT_BUDGET_PERCENT}); 0 when the policy has no budget.
+     */
+    public int budgetPercent() {
+        return budgetPercent;
+    }
+
+    /** Retries in flight the budget always allows (default {@value #DEFAULT_MIN_RETRY_CONCURRENCY}). */
+    public int minRetryConcurrency() {
+        return minRetryConcurrency;
+    }
+
+    /** Whether retries are limited by a budget. */
+    public boolean hasBudget() {
+        return budgetPercent > 0;
+    }
+
+    /**
+     * Whether one more request may start being retried on a route that has {@code activeRequests}
+     * requests in flight, {@code activeRetries} of them being retried: true without a budget, else
+     * when {@code activeRetries < max(minRetryConcurrency, activeRequests * budgetPercent / 100)}.
+     */
+    public boolean withinBudget(int activeRequests, int activeRetries) {
+        if (budgetPercent == 0) {
+            return true;
+        }
+        long allowed = Math.max(minRetryConcurrency, (long) activeRequests * budgetPercent / 100);
+        return activeRetries < allowed;
     }
 
     /** Whether this policy ever retries ({@code maxAttempts > 1}). */
@@ -213,18 +264,21 @@ public final class RetryPolicy {
         }
         RetryPolicy that = (RetryPolicy) o;
         return maxAttempts == that.maxAttempts && retryNonIdempotent == that.retryNonIdempotent
-                && bufferLimitBytes == that.bufferLimitBytes && retryableStatuses.equals(that.retryableStatuses);
+                && bufferLimitBytes == that.bufferLimitBytes && retryableStatuses.equals(that.retryableStatuses)
+                && budgetPercent == that.budgetPercent && minRetryConcurrency == that.minRetryConcurrency;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(maxAttempts, retryableStatuses, retryNonIdempotent, bufferLimitBytes);
+        return Objects.hash(maxAttempts, retryableStatuses, retryNonIdempotent, bufferLimitBytes, budgetPercent,
+                minRetryConcurrency);
     }
 
     @Override
     public String toString() {
         return "RetryPolicy{maxAttempts=" + maxAttempts + ", retryableStatuses=" + retryableStatuses
-                + ", retryNonIdempotent=" + retryNonIdempotent + ", bufferLimitBytes=" + bufferLimitBytes + '}';
+                + ", retryNonIdempotent=" + retryNonIdempotent + ", bufferLimitBytes=" + bufferLimitBytes
+                + ", budget=" + (budgetPercent == 0 ? "none" : budgetPercent + "% min " + minRetryConcurrency) + '}';
     }
 
     /**
@@ -236,6 +290,8 @@ public final class RetryPolicy {
         private final Set<Integer> retryableStatuses = new TreeSet<>(DEFAULT_RETRYABLE_STATUSES);
         private boolean retryNonIdempotent = DEFAULT_RETRY_NON_IDEMPOTENT;
         private int bufferLimitBytes = DEFAULT_BUFFER_LIMIT_BYTES;
+        private int budgetPercent = DEFAULT_BUDGET_PERCENT;
+        private int minRetryConcurrency = DEFAULT_MIN_RETRY_CONCURRENCY;
 
         Builder() {
         }
@@ -324,14 +380,43 @@ public final class RetryPolicy {
             return this;
         }
 
+        /**
+         * The retry budget: at most {@code percent} percent of a route's requests in flight may be
+         * retries at once, but never fewer than {@code minRetryConcurrency} (defaults
+         * {@value #DEFAULT_BUDGET_PERCENT} and {@value #DEFAULT_MIN_RETRY_CONCURRENCY}).
+         *
+         * @throws IllegalArgumentException unless {@code 1 <= percent <= 100} and {@code minRetryConcurrency >= 0}
+         */
+        public Builder retryBudget(int percent, int minRetryConcurrency) {
+            if (percent < 1) {
+                throw new IllegalArgumentException("retryBudget percent: " + percent + " (expected: >= 1)");
+            }
+            if (percent > 100) {
+                throw new IllegalArgumentException("retryBudget percent: " + percent + " (expected: <= 100)");
+            }
+            if (minRetryConcurrency < 0) {
+                throw new IllegalArgumentException(
+                        "minRetryConcurrency: " + minRetryConcurrency + " (expected: >= 0)");
+            }
+            this.budgetPercent = percent;
+            this.minRetryConcurrency = minRetryConcurrency;
+            return this;
+        }
+
+        /** No retry budget: every retry the other rules allow goes, however many fail at once. */
+        public Builder noRetryBudget() {
+            this.budgetPercent = 0;
+            this.minRetryConcurrency = 0;
+            return this;
+        }
+
         public RetryPolicy build() {
             return new RetryPolicy(this);
         }
 
         @Override
         public String toString() {
-            return "RetryPolicy.Builder{maxAttempts=" + maxAttempts + ", retryableStatuses=" + retryableStatuses
-                    + ", retryNonIdempotent=" + retryNonIdempotent + ", bufferLimitBytes=" + bufferLimitBytes + '}';
+            return "RetryPolicy.Builder" + build().toString().substring("RetryPolicy".length());
         }
     }
 }

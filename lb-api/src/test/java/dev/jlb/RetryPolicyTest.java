@@ -20,8 +20,11 @@ class RetryPolicyTest {
         assertThat(defaults.bufferLimitBytes()).isEqualTo(65536);
         assertThat(defaults.retries()).isTrue();
         assertThat(RetryPolicy.builder().build()).isEqualTo(defaults);
+        assertThat(defaults.budgetPercent()).isEqualTo(20);
+        assertThat(defaults.minRetryConcurrency()).isEqualTo(3);
+        assertThat(defaults.hasBudget()).isTrue();
         assertThat(defaults).hasToString("RetryPolicy{maxAttempts=3, retryableStatuses=[502, 503, 504], "
-                + "retryNonIdempotent=false, bufferLimitBytes=65536}");
+                + "retryNonIdempotent=false, bufferLimitBytes=65536, budget=20% min 3}");
     }
 
     @Test
@@ -131,12 +134,49 @@ class RetryPolicyTest {
     @Test
     void toBuilderKeepsEverySetting() {
         RetryPolicy policy = RetryPolicy.builder().maxAttempts(7).retryableStatuses(500).retryNonIdempotent(true)
-                .bufferLimitBytes(10).build();
+                .bufferLimitBytes(10).retryBudget(50, 1).build();
         assertThat(policy.toBuilder().build()).isEqualTo(policy).hasSameHashCodeAs(policy);
         assertThat(policy.toBuilder().maxAttempts(2).build().maxAttempts()).isEqualTo(2);
         assertThat(policy).isNotEqualTo(defaults);
         assertThat(policy.toBuilder()).hasToString("RetryPolicy.Builder{maxAttempts=7, retryableStatuses=[500], "
-                + "retryNonIdempotent=true, bufferLimitBytes=10}");
+                + "retryNonIdempotent=true, bufferLimitBytes=10, budget=50% min 1}");
+        assertThat(policy.toBuilder().retryBudget(50, 2).build()).isNotEqualTo(policy);
+    }
+
+    @Test
+    void theBudgetAllowsAShareOfTheRequestsInFlightButNeverFewerThanTheMinimum() {
+        RetryPolicy policy = RetryPolicy.builder().retryBudget(20, 3).build();
+        // 10 in flight: 20% is 2, the minimum 3 wins.
+        assertThat(policy.withinBudget(10, 2)).isTrue();
+        assertThat(policy.withinBudget(10, 3)).isFalse();
+        // 100 in flight: 20 may be retried at once.
+        assertThat(policy.withinBudget(100, 19)).isTrue();
+        assertThat(policy.withinBudget(100, 20)).isFalse();
+        // No overflow at the extremes.
+        assertThat(policy.withinBudget(Integer.MAX_VALUE, Integer.MAX_VALUE / 5 - 1)).isTrue();
+        RetryPolicy strict = RetryPolicy.builder().retryBudget(100, 0).build();
+        assertThat(strict.withinBudget(0, 0)).isFalse();
+        assertThat(strict.withinBudget(1, 0)).isTrue();
+    }
+
+    @Test
+    void withoutABudgetEveryRetryTheRulesAllowGoes() {
+        RetryPolicy policy = RetryPolicy.builder().noRetryBudget().build();
+        assertThat(policy.hasBudget()).isFalse();
+        assertThat(policy.budgetPercent()).isZero();
+        assertThat(policy.withinBudget(1, 1_000_000)).isTrue();
+        assertThat(policy).hasToString("RetryPolicy{maxAttempts=3, retryableStatuses=[502, 503, 504], "
+                + "retryNonIdempotent=false, bufferLimitBytes=65536, budget=none}");
+    }
+
+    @Test
+    void invalidBudgetsFailWithTheHouseMessage() {
+        assertThatThrownBy(() -> RetryPolicy.builder().retryBudget(0, 3))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("retryBudget percent: 0 (expected: >= 1)");
+        assertThatThrownBy(() -> RetryPolicy.builder().retryBudget(101, 3))
+                .hasMessage("retryBudget percent: 101 (expected: <= 100)");
+        assertThatThrownBy(() -> RetryPolicy.builder().retryBudget(20, -1))
+                .hasMessage("minRetryConcurrency: -1 (expected: >= 0)");
     }
 
     @Test

@@ -25,6 +25,12 @@ final class ProxyCore {
     final String via20;
     /** The sticky-cookie tokens, or null when sticky sessions are off. */
     final StickyTokens sticky;
+    /** Whether the retry budget is in force: the policy retries and has a budget. */
+    final boolean budgeted;
+    /** Requests in flight through this adapter (counted only when {@link #budgeted}). */
+    final java.util.concurrent.atomic.AtomicInteger activeRequests = new java.util.concurrent.atomic.AtomicInteger();
+    /** Of those, requests being retried (counted only when {@link #budgeted}). */
+    final java.util.concurrent.atomic.AtomicInteger activeRetries = new java.util.concurrent.atomic.AtomicInteger();
 
     private volatile HttpClient client;
     private volatile Scheduler scheduler;
@@ -33,6 +39,7 @@ final class ProxyCore {
         this.loadBalancer = Objects.requireNonNull(loadBalancer, "loadBalancer");
         this.options = Objects.requireNonNull(options, "options");
         this.retry = options.retry();
+        this.budgeted = retry.retries() && retry.hasBudget();
         this.attemptTimeoutNanos = options.attemptTimeout().toNanos();
         this.totalTimeoutNanos = options.totalTimeout().toNanos();
         this.idleTimeoutMillis = options.idleTimeout().toMillis();

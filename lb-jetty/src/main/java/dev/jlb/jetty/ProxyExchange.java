@@ -76,6 +76,12 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
     private ProxyRecord.Outcome outcome;
     private long endNanos;
 
+    // The retry budget (see RetryPolicy): whether this request is counted as in flight, as being
+    // retried, and whether the budget refused it a retry.
+    private boolean countedActive;
+    private boolean countedRetry;
+    private boolean budgetRefused;
+
     // Scratch state of one header copy (see accept).
     private String connectionTokens;
     private String forwardedFor;
@@ -157,6 +163,10 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
     final void start(Content.Source content, long contentLength, String contentType) {
         if (content != null) {
             body = new ReplayableBody(content, contentLength, contentType, core.bufferLimit);
+        }
+        if (core.budgeted) {
+            core.activeRequests.incrementAndGet();
+            countedActive = true;
         }
         Selection selection;
         try {
@@ -372,7 +382,37 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
     // ---- Finishing ------------------------------------------------------------------------------
 
     private boolean finish() {
-        return FINISHED.compareAndSet(this, 0, 1);
+        if (!FINISHED.compareAndSet(this, 0, 1)) {
+            return false;
+        }
+        if (countedActive) {
+            core.activeRequests.decrementAndGet();
+        }
+        if (countedRetry) {
+            core.activeRetries.decrementAndGet();
+        }
+        return true;
+    }
+
+    /**
+     * Whether the route's retry budget lets this request be retried, counting it as being retried
+     * when it does (once per request, whatever the number of its retries).
+     */
+    private boolean budgetAllowsRetry() {
+        if (!core.budgeted || countedRetry) {
+            return true;
+        }
+        while (true) {
+            int retrying = core.activeRetries.get();
+            if (!core.retry.withinBudget(core.activeRequests.get(), retrying)) {
+                budgetRefused = true;
+                return false;
+            }
+            if (core.activeRetries.compareAndSet(retrying, retrying + 1)) {
+                countedRetry = true;
+                return true;
+            }
+        }
     }
 
     private void finishComplete() {
@@ -485,7 +525,8 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
     }
 
     private String reason(String reason) {
-        return attempts > 1 ? reason + " (" + attempts + " attempts)" : reason;
+        String withAttempts = attempts > 1 ? reason + " (" + attempts + " attempts)" : reason;
+        return budgetRefused ? withAttempts + " (retry budget exhausted)" : withAttempts;
     }
 
     /**
@@ -555,7 +596,8 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
                 cancelTimer();
                 headersNanos = System.nanoTime();
                 status = response.getStatus();
-                if (core.retry.shouldRetryStatus(status, method(), attempts, replayable()) && timeLeft(headersNanos)) {
+                if (core.retry.shouldRetryStatus(status, method(), attempts, replayable()) && timeLeft(headersNanos)
+                        && budgetAllowsRetry()) {
                     Selection candidate = selectNext(selection.backend());
                     if (candidate != null) {
                         if (STATE.compareAndSet(this, WAITING, DISCARDING)) {
@@ -712,7 +754,8 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
                 return;
             }
             FailureKind retryKind = begun ? kind : FailureKind.CONNECT;
-            if (core.retry.shouldRetryFailure(retryKind, method(), attempts, replayable()) && timeLeft(now)) {
+            if (core.retry.shouldRetryFailure(retryKind, method(), attempts, replayable()) && timeLeft(now)
+                    && budgetAllowsRetry()) {
                 Selection candidate = selectNext(selection.backend());
                 if (candidate != null) {
                     send(candidate, now);
@@ -744,11 +787,12 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
 
     /**
      * Counts the request in {@link dev.jlb.LoadBalancerStats#retriesExhausted()} when its outcome is
-     * one the policy retries ({@code retryable}) but it used every attempt.
+     * one the policy retries ({@code retryable}) but it used every attempt or the retry budget
+     * refused it another.
      */
     private void countExhausted(boolean retryable) {
         int max = core.retry.maxAttempts();
-        if (retryable && max > 1 && attempts >= max) {
+        if (retryable && max > 1 && (attempts >= max || budgetRefused)) {
             core.loadBalancer.recordRetriesExhausted();
         }
     }

@@ -45,4 +45,23 @@ final class TestStrategies {
             }
         };
     }
+
+    /** Always the first eligible backend: tests know where every first attempt and retry goes. */
+    static Strategy first() {
+        return new Strategy() {
+            @Override
+            public String name() {
+                return "test-first";
+            }
+
+            @Override
+            public Picker newPicker(List<? extends Endpoint> endpoints, RandomSource random) {
+                return context -> {
+                    Endpoint endpoint = endpoints.get(0);
+                    endpoint.acquire();
+                    return endpoint;
+                };
+            }
+        };
+    }
 }

@@ -96,12 +96,17 @@ public final class ConfigBinder {
     }
 
     public static RetryPolicy retryPolicy(RetryConfig retry) {
-        return RetryPolicy.builder()
+        RetryPolicy.Builder builder = RetryPolicy.builder()
                 .maxAttempts(retry.attempts())
                 .retryableStatuses(retry.statuses())
                 .retryNonIdempotent(retry.nonIdempotent())
-                .bufferLimitBytes(retry.bufferLimitBytes())
-                .build();
+                .bufferLimitBytes(retry.bufferLimitBytes());
+        if (retry.budgetPercent() == 0) {
+            builder.noRetryBudget();
+        } else {
+            builder.retryBudget(retry.budgetPercent(), retry.budgetMinConcurrency());
+        }
+        return builder.build();
     }
 
     public static ActiveHealthCheck healthCheck(HealthCheckConfig check) {

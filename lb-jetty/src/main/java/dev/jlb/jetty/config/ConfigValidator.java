@@ -721,8 +721,10 @@ final class ConfigValidator {
         }
         boolean nonIdempotent = t.bool("non_idempotent", d.nonIdempotent());
         long buffer = t.size("buffer_limit", d.bufferLimitBytes(), 0, MAX_BUFFER_LIMIT);
+        int budgetPercent = t.integer("budget_percent", d.budgetPercent(), 0, 100);
+        int budgetMin = t.integer("budget_min_concurrency", d.budgetMinConcurrency(), 0, Integer.MAX_VALUE);
         t.finish();
-        return new RetryConfig(attempts, statuses, nonIdempotent, (int) buffer);
+        return new RetryConfig(attempts, statuses, nonIdempotent, (int) buffer, budgetPercent, budgetMin);
     }
 
     private TimeoutsConfig timeouts(MapReader r) {

@@ -1,6 +1,7 @@
 package dev.jlb.jetty.config;
 
 import static dev.jlb.jetty.config.ConfigTestSupport.yaml;
+import static dev.jlb.jetty.config.ConfigTestSupport.yamlProblems;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jlb.Backend;
@@ -52,6 +53,21 @@ class ConfigBinderTest {
     }
 
     @Test
+    void theRetryBudgetBindsOrTurnsOff() throws Exception {
+        RouteConfig budget = yaml("routes: [{path: /, backends: [\"http://127.0.0.1:8081\"],"
+                + " retry: {budget_percent: 50, budget_min_concurrency: 1}}]").routes().get(0);
+        assertThat(ConfigBinder.retryPolicy(budget.retry()))
+                .isEqualTo(RetryPolicy.builder().retryBudget(50, 1).build());
+        RouteConfig none = yaml("routes: [{path: /, backends: [\"http://127.0.0.1:8081\"],"
+                + " retry: {budget_percent: 0}}]").routes().get(0);
+        assertThat(ConfigBinder.retryPolicy(none.retry()).hasBudget()).isFalse();
+        assertThat(yamlProblems("routes: [{path: /, backends: [\"http://127.0.0.1:8081\"],"
+                + " retry: {budget_percent: 101, budget_min_concurrency: -1}}]")).containsExactly(
+                "config.yaml:1: routes[0].retry.budget_percent: 101 (expected: <= 100)",
+                "config.yaml:1: routes[0].retry.budget_min_concurrency: -1 (expected: >= 0)");
+    }
+
+    @Test
     void theGoFormsCheckIsATcpCheckAtItsInterval() throws Exception {
         RouteConfig route = yaml("health_check_interval: 5s\nservers: [\"http://localhost:8081\"]\n").routes().get(0);
         assertThat(ConfigBinder.healthCheck(route.healthCheck()))
@@ -84,7 +100,7 @@ class ConfigBinderTest {
                 .connectTimeout(Duration.ofSeconds(1)).attemptTimeout(Duration.ofSeconds(5))
                 .totalTimeout(Duration.ofSeconds(12)).idleTimeout(Duration.ofMinutes(2))
                 .retry(RetryPolicy.builder().maxAttempts(2).retryableStatuses(502, 503).retryNonIdempotent(true)
-                        .bufferLimitBytes(1 << 20).build())
+                        .bufferLimitBytes(1 << 20).retryBudget(50, 1).build())
                 .preserveHost(false).xForwardedHeaders(false).via("edge-1").requestIdHeader("X-Trace")
                 .generateRequestId(false).maxConnectionsPerBackend(128).maxRequestsQueuedPerBackend(64).build());
     }
