@@ -40,6 +40,11 @@ final class Router extends Handler.Abstract {
 
     private volatile Route[] routes = new Route[0];
 
+    /** Non-blocking, as its routes' {@code LoadBalancingHandler}s: Jetty then runs requests on the I/O threads. */
+    Router() {
+        super(InvocationType.NON_BLOCKING);
+    }
+
     /** Replaces the routes at once; requests already dispatched finish where they are. */
     synchronized void setRoutes(List<Route> next) {
         Route[] sorted = next.toArray(new Route[0]);
