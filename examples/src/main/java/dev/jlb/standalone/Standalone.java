@@ -86,7 +86,7 @@ final class Standalone implements AutoCloseable {
         int cores = Runtime.getRuntime().availableProcessors();
         this.selectors = s.selectors() == ServerConfig.AUTO ? Math.max(1, Math.min(4, cores / 2)) : s.selectors();
         this.autoThreads = s.threads() == ServerConfig.AUTO;
-        int max = autoThreads ? autoThreads(config.routes().size()) : s.threads();
+        int max = poolSize(config.routes().size());
         threads = new QueuedThreadPool(max, Math.min(max, 4 + selectors));
         threads.setName("jlb");
         server = new Server(threads);
@@ -106,12 +106,17 @@ final class Standalone implements AutoCloseable {
         server.setHandler(router);
     }
 
-    /** The thread pool size for {@code threads: auto}: work threads for the cores plus those Jetty leases. */
-    private int autoThreads(int routeCount) {
+    /**
+     * The thread pool size: the work threads ({@code server.threads}, or for {@code auto} max(8, 4 x
+     * cores)) plus those Jetty leases for good, so that no value of {@code threads} leaves the server
+     * or a route unable to start.
+     */
+    private int poolSize(int routeCount) {
         int cores = Runtime.getRuntime().availableProcessors();
+        int work = autoThreads ? Math.max(8, 4 * cores) : config.server().threads();
         // 1 acceptor, the selectors, and one client selector per route (twice: a replaced route's
         // handler drains while its successor runs).
-        return Math.max(8, 4 * cores) + 1 + selectors + 2 * routeCount;
+        return work + 1 + selectors + 2 * routeCount;
     }
 
     /**
@@ -235,9 +240,7 @@ final class Standalone implements AutoCloseable {
         if (!wanted.shutdownGracePeriod().equals(now.shutdownGracePeriod())) {
             changes.add("server.shutdown_grace_period: " + wanted.shutdownGracePeriod().toMillis() + "ms");
         }
-        if (autoThreads) {
-            threads.setMaxThreads(Math.max(threads.getMaxThreads(), autoThreads(next.routes().size())));
-        }
+        threads.setMaxThreads(Math.max(threads.getMaxThreads(), poolSize(next.routes().size())));
 
         Map<String, RouteRuntime> kept = new LinkedHashMap<>();
         List<RouteRuntime> retired = new ArrayList<>();

@@ -17,7 +17,12 @@ import org.eclipse.jetty.client.HttpClient;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** A backend stopped while 4 threads send GETs continuously: not one client request fails. */
+/**
+ * A backend stopped while 4 threads send GETs continuously: not one client request fails. The backend
+ * dies as a crashed process does (connections dropped at once): Jetty's orderly stop may itself answer
+ * a request it was still reading with a {@code 500}, which jlb rightly passes on (500 is not retryable
+ * by default), and which made this test fail now and then.
+ */
 class BackendStopTest {
 
     private static final int THREADS = 4;
@@ -71,7 +76,7 @@ class BackendStopTest {
             }
             TestBackend stopped = backends.get(2);
             String stoppedUri = stopped.uri();
-            stopped.close();
+            stopped.kill();
             for (Thread thread : threads) {
                 thread.join(TimeUnit.SECONDS.toMillis(30));
             }

@@ -11,6 +11,9 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
@@ -117,6 +120,23 @@ final class TestBackend implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        server.stop();
+    }
+
+    /**
+     * Stops the backend as a crash would: it stops accepting and drops every open connection at
+     * once, then stops. ({@link #close()} is Jetty's orderly stop, which may answer a request still
+     * being read with its own {@code 500}, a response a proxy rightly passes on.)
+     */
+    void kill() throws Exception {
+        for (Connector connector : server.getConnectors()) {
+            if (connector instanceof NetworkConnector network) {
+                network.close();
+            }
+            for (EndPoint endPoint : connector.getConnectedEndPoints()) {
+                endPoint.close();
+            }
+        }
         server.stop();
     }
 

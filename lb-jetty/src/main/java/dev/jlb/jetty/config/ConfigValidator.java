@@ -120,10 +120,6 @@ final class ConfigValidator {
         }
         int threads = intOrAuto(s, "threads", d.threads(), 4, 10_000);
         int selectors = intOrAuto(s, "selectors", d.selectors(), 1, 256);
-        if (threads != ServerConfig.AUTO && selectors != ServerConfig.AUTO && s.valid("threads") && s.valid("selectors")
-                && threads < selectors + 3) {
-            s.invalid("threads", s.node("threads"), ">= selectors + 3 (" + (selectors + 3) + ")");
-        }
         int acceptQueue = s.integer("accept_queue", d.acceptQueue(), 1, 65535);
         Duration idleTimeout = s.duration("idle_timeout", d.idleTimeout(), true);
         int maxConnections = s.integer("max_connections_per_backend", d.maxConnectionsPerBackend(), 1, 100_000);

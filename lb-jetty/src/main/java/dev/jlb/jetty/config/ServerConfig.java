@@ -10,8 +10,9 @@ import java.util.Objects;
  *
  * @param address the address to listen on (default {@value #DEFAULT_ADDRESS}: every interface)
  * @param port the port to listen on (default {@value #DEFAULT_PORT}; 0 lets the OS choose)
- * @param threads the size of the one thread pool shared by the server and the client to backends;
- *     {@value #AUTO} (the default) sizes it for the cores
+ * @param threads the work threads of the one thread pool shared by the server and the clients to
+ *     backends; the threads Jetty leases for good (acceptor, selectors, a client selector per route)
+ *     come on top; {@value #AUTO} (the default) sizes it for the cores
  * @param selectors the number of NIO selectors; {@value #AUTO} (the default) lets Jetty choose
  * @param acceptQueue the TCP accept backlog (default {@value #DEFAULT_ACCEPT_QUEUE})
  * @param idleTimeout how long an idle client connection stays open (default 30s)

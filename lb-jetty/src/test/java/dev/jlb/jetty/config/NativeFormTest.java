@@ -419,7 +419,7 @@ class NativeFormTest {
                 server:
                   address: ""
                   port: 8081
-                  threads: 8
+                  threads: 3
                   selectors: 6
                   idle_timeout: forever
                   shutdown_grace_period: -1s
@@ -427,7 +427,7 @@ class NativeFormTest {
                 """)).containsExactly(
                 "config.yaml:3: server.address: \"\" (expected: an IP address or a host name)",
                 "config.yaml:4: server.port: 8081 (expected: either lb_port or server.port, not both)",
-                "config.yaml:5: server.threads: 8 (expected: >= selectors + 3 (9))",
+                "config.yaml:5: server.threads: 3 (expected: >= 4)",
                 "config.yaml:7: server.idle_timeout: forever (expected: a duration such as 500ms, 2s or 1m)",
                 "config.yaml:8: server.shutdown_grace_period: -1s (expected: >= 0)");
         assertThat(yamlProblems("server: {threads: many}\nservers: [\"http://a:1\"]\n")).containsExactly(
