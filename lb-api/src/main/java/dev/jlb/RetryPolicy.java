@@ -1,5 +1,7 @@
 package dev.jlb;
 
+import dev.jlb.internal.Durations;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
@@ -29,15 +31,17 @@ import java.util.TreeSet;
  *   </li>
  * </ul>
  * The adapters add two rules of their own: nothing is retried once any part of the response went
- * to the client, and a route's requests being retried stay within its <em>retry budget</em>
- * ({@link #withinBudget(int, int)}).
+ * to the client, and a route's retries stay within its <em>retry budget</em> ({@link RetryBudget}).
  *
  * <p><b>Retry budget.</b> When backends fail together (an overload, a bad deploy), retries multiply
- * the load exactly when there is least room for it. As Envoy's retry budgets do, at most
- * {@link #budgetPercent()} percent of the requests in flight on a route may be retries at any moment,
- * but never fewer than {@link #minRetryConcurrency()} (so that a quiet route can still retry).
- * Default: 20% and 3. A request the budget refuses gets the failed attempt's answer, with
- * {@code (retry budget exhausted)} in the reason when jlb writes the error itself.
+ * the load exactly when there is least room for it. As Finagle's retry budgets do, retries over the
+ * last {@link #budgetWindow()} may add up to {@link #budgetPercent()} percent of the requests in that
+ * window, plus {@link #budgetMinRetriesPerSecond()} per second so that a quiet route can still
+ * retry. Default: 20%, 10 per second, over 10 seconds. A budget over time, rather than over the
+ * requests in flight (Envoy's), lets a burst through: when one of five backends crashes under load,
+ * the fifth of the requests in flight on it fail at the same moment, and all of them are retried;
+ * what it refuses is a sustained storm. A request the budget refuses gets the failed attempt's
+ * answer, with {@code (retry budget exhausted)} in the reason when jlb writes the error itself.
  *
  * <pre>{@code
  * RetryPolicy policy = RetryPolicy.builder()
@@ -69,11 +73,20 @@ public final class RetryPolicy {
     public static final Set<Integer> DEFAULT_RETRYABLE_STATUSES = Collections.unmodifiableSet(new TreeSet<>(
             Arrays.asList(502, 503, 504)));
 
-    /** Percent of a route's requests in flight that may be retries at once (20, as Envoy's default budget). */
+    /** Retries as a percent of a route's requests over the budget's window (20, as Finagle's default budget). */
     public static final int DEFAULT_BUDGET_PERCENT = 20;
 
-    /** Retries in flight that the budget always allows, whatever the traffic (3, as Envoy's). */
-    public static final int DEFAULT_MIN_RETRY_CONCURRENCY = 3;
+    /** Retries per second that the budget allows on top, however little traffic (10, as Finagle's). */
+    public static final int DEFAULT_BUDGET_MIN_RETRIES_PER_SECOND = 10;
+
+    /** The window over which the budget counts requests and retries (10 s, as Finagle's). */
+    public static final Duration DEFAULT_BUDGET_WINDOW = Duration.ofSeconds(10);
+
+    /** The shortest budget window accepted (1 s). */
+    public static final Duration MIN_BUDGET_WINDOW = Duration.ofSeconds(1);
+
+    /** The longest budget window accepted (1 h). */
+    public static final Duration MAX_BUDGET_WINDOW = Duration.ofHours(1);
 
     private static final RetryPolicy DEFAULTS = new Builder().build();
     private static final RetryPolicy NONE = new Builder().maxAttempts(1).build();
@@ -84,7 +97,8 @@ public final class RetryPolicy {
     private final boolean retryNonIdempotent;
     private final int bufferLimitBytes;
     private final int budgetPercent;
-    private final int minRetryConcurrency;
+    private final int budgetMinRetriesPerSecond;
+    private final Duration budgetWindow;
 
     private RetryPolicy(Builder builder) {
         this.maxAttempts = builder.maxAttempts;
@@ -96,7 +110,8 @@ public final class RetryPolicy {
         this.retryNonIdempotent = builder.retryNonIdempotent;
         this.bufferLimitBytes = builder.bufferLimitBytes;
         this.budgetPercent = builder.budgetPercent;
-        this.minRetryConcurrency = builder.minRetryConcurrency;
+        this.budgetMinRetriesPerSecond = builder.budgetMinRetriesPerSecond;
+        this.budgetWindow = builder.budgetWindow;
     }
 
     /** The policy with every default: 3 attempts, statuses 502, 503, 504, idempotent methods, 64 KiB bodies. */
@@ -123,7 +138,8 @@ public final class RetryPolicy {
         builder.retryNonIdempotent = retryNonIdempotent;
         builder.bufferLimitBytes = bufferLimitBytes;
         builder.budgetPercent = budgetPercent;
-        builder.minRetryConcurrency = minRetryConcurrency;
+        builder.budgetMinRetriesPerSecond = budgetMinRetriesPerSecond;
+        builder.budgetWindow = budgetWindow;
         return builder;
     }
 
@@ -161,16 +177,24 @@ public final class RetryPolicy {
     }
 
     /**
-     * Percent of the requests in flight on a route that may be retries at once (default
-     * {@value #DEFAULT_BUDGET_PERCENT}); 0 when the policy has no budget.
+     * Retries a route may send over {@link #budgetWindow()}, as a percent of its requests in that
+     * window (default {@value #DEFAULT_BUDGET_PERCENT}); 0 when the policy has no budget.
      */
     public int budgetPercent() {
         return budgetPercent;
     }
 
-    /** Retries in flight the budget always allows (default {@value #DEFAULT_MIN_RETRY_CONCURRENCY}). */
-    public int minRetryConcurrency() {
-        return minRetryConcurrency;
+    /**
+     * Retries per second the budget allows on top of {@link #budgetPercent()}, however little
+     * traffic (default {@value #DEFAULT_BUDGET_MIN_RETRIES_PER_SECOND}); 0 without a budget.
+     */
+    public int budgetMinRetriesPerSecond() {
+        return budgetMinRetriesPerSecond;
+    }
+
+    /** The sliding window over which the budget counts (default 10 s). */
+    public Duration budgetWindow() {
+        return budgetWindow;
     }
 
     /** Whether retries are limited by a budget. */
@@ -179,16 +203,12 @@ public final class RetryPolicy {
     }
 
     /**
-     * Whether one more request may start being retried on a route that has {@code activeRequests}
-     * requests in flight, {@code activeRetries} of them being retried: true without a budget, else
-     * when {@code activeRetries < max(minRetryConcurrency, activeRequests * budgetPercent / 100)}.
+     * A new budget with this policy's settings, for one route: its state (requests and retries in
+     * the window) is what a route shares between its requests. Without a budget, one that allows
+     * every retry.
      */
-    public boolean withinBudget(int activeRequests, int activeRetries) {
-        if (budgetPercent == 0) {
-            return true;
-        }
-        long allowed = Math.max(minRetryConcurrency, (long) activeRequests * budgetPercent / 100);
-        return activeRetries < allowed;
+    public RetryBudget newRetryBudget() {
+        return RetryBudget.of(this);
     }
 
     /** Whether this policy ever retries ({@code maxAttempts > 1}). */
@@ -265,20 +285,22 @@ public final class RetryPolicy {
         RetryPolicy that = (RetryPolicy) o;
         return maxAttempts == that.maxAttempts && retryNonIdempotent == that.retryNonIdempotent
                 && bufferLimitBytes == that.bufferLimitBytes && retryableStatuses.equals(that.retryableStatuses)
-                && budgetPercent == that.budgetPercent && minRetryConcurrency == that.minRetryConcurrency;
+                && budgetPercent == that.budgetPercent && budgetMinRetriesPerSecond == that.budgetMinRetriesPerSecond
+                && budgetWindow.equals(that.budgetWindow);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(maxAttempts, retryableStatuses, retryNonIdempotent, bufferLimitBytes, budgetPercent,
-                minRetryConcurrency);
+                budgetMinRetriesPerSecond, budgetWindow);
     }
 
     @Override
     public String toString() {
         return "RetryPolicy{maxAttempts=" + maxAttempts + ", retryableStatuses=" + retryableStatuses
                 + ", retryNonIdempotent=" + retryNonIdempotent + ", bufferLimitBytes=" + bufferLimitBytes
-                + ", budget=" + (budgetPercent == 0 ? "none" : budgetPercent + "% min " + minRetryConcurrency) + '}';
+                + ", budget=" + (budgetPercent == 0 ? "none" : budgetPercent + "% + " + budgetMinRetriesPerSecond
+                        + "/s over " + Durations.format(budgetWindow)) + '}';
     }
 
     /**
@@ -291,7 +313,8 @@ public final class RetryPolicy {
         private boolean retryNonIdempotent = DEFAULT_RETRY_NON_IDEMPOTENT;
         private int bufferLimitBytes = DEFAULT_BUFFER_LIMIT_BYTES;
         private int budgetPercent = DEFAULT_BUDGET_PERCENT;
-        private int minRetryConcurrency = DEFAULT_MIN_RETRY_CONCURRENCY;
+        private int budgetMinRetriesPerSecond = DEFAULT_BUDGET_MIN_RETRIES_PER_SECOND;
+        private Duration budgetWindow = DEFAULT_BUDGET_WINDOW;
 
         Builder() {
         }
@@ -381,32 +404,52 @@ public final class RetryPolicy {
         }
 
         /**
-         * The retry budget: at most {@code percent} percent of a route's requests in flight may be
-         * retries at once, but never fewer than {@code minRetryConcurrency} (defaults
-         * {@value #DEFAULT_BUDGET_PERCENT} and {@value #DEFAULT_MIN_RETRY_CONCURRENCY}).
+         * The retry budget over the default window of 10 s: retries may add up to {@code percent}
+         * percent of the route's requests, plus {@code minRetriesPerSecond} per second (defaults
+         * {@value #DEFAULT_BUDGET_PERCENT} and {@value #DEFAULT_BUDGET_MIN_RETRIES_PER_SECOND}).
          *
-         * @throws IllegalArgumentException unless {@code 1 <= percent <= 100} and {@code minRetryConcurrency >= 0}
+         * @throws IllegalArgumentException unless {@code 1 <= percent <= 100} and
+         *     {@code 0 <= minRetriesPerSecond <= 1,000,000}
          */
-        public Builder retryBudget(int percent, int minRetryConcurrency) {
+        public Builder retryBudget(int percent, int minRetriesPerSecond) {
+            return retryBudget(percent, minRetriesPerSecond, DEFAULT_BUDGET_WINDOW);
+        }
+
+        /**
+         * The retry budget: over a sliding {@code window}, retries may add up to {@code percent}
+         * percent of the route's requests, plus {@code minRetriesPerSecond} per second. See
+         * {@link RetryBudget}.
+         *
+         * @throws IllegalArgumentException unless {@code 1 <= percent <= 100},
+         *     {@code 0 <= minRetriesPerSecond <= 1,000,000} and {@code 1s <= window <= 1h}
+         */
+        public Builder retryBudget(int percent, int minRetriesPerSecond, Duration window) {
             if (percent < 1) {
                 throw new IllegalArgumentException("retryBudget percent: " + percent + " (expected: >= 1)");
             }
             if (percent > 100) {
                 throw new IllegalArgumentException("retryBudget percent: " + percent + " (expected: <= 100)");
             }
-            if (minRetryConcurrency < 0) {
-                throw new IllegalArgumentException(
-                        "minRetryConcurrency: " + minRetryConcurrency + " (expected: >= 0)");
+            if (minRetriesPerSecond < 0 || minRetriesPerSecond > 1_000_000) {
+                throw new IllegalArgumentException("retryBudget minRetriesPerSecond: " + minRetriesPerSecond
+                        + (minRetriesPerSecond < 0 ? " (expected: >= 0)" : " (expected: <= 1000000)"));
+            }
+            Objects.requireNonNull(window, "window");
+            if (window.compareTo(MIN_BUDGET_WINDOW) < 0 || window.compareTo(MAX_BUDGET_WINDOW) > 0) {
+                throw new IllegalArgumentException("retryBudget window: " + Durations.format(window)
+                        + (window.compareTo(MIN_BUDGET_WINDOW) < 0 ? " (expected: >= 1s)" : " (expected: <= 3600s)"));
             }
             this.budgetPercent = percent;
-            this.minRetryConcurrency = minRetryConcurrency;
+            this.budgetMinRetriesPerSecond = minRetriesPerSecond;
+            this.budgetWindow = window;
             return this;
         }
 
-        /** No retry budget: every retry the other rules allow goes, however many fail at once. */
+        /** No retry budget: every retry the other rules allow goes, however many fail. */
         public Builder noRetryBudget() {
             this.budgetPercent = 0;
-            this.minRetryConcurrency = 0;
+            this.budgetMinRetriesPerSecond = 0;
+            this.budgetWindow = DEFAULT_BUDGET_WINDOW;
             return this;
         }
 

@@ -3,6 +3,7 @@ package dev.jlb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,10 +22,11 @@ class RetryPolicyTest {
         assertThat(defaults.retries()).isTrue();
         assertThat(RetryPolicy.builder().build()).isEqualTo(defaults);
         assertThat(defaults.budgetPercent()).isEqualTo(20);
-        assertThat(defaults.minRetryConcurrency()).isEqualTo(3);
+        assertThat(defaults.budgetMinRetriesPerSecond()).isEqualTo(10);
+        assertThat(defaults.budgetWindow()).isEqualTo(Duration.ofSeconds(10));
         assertThat(defaults.hasBudget()).isTrue();
         assertThat(defaults).hasToString("RetryPolicy{maxAttempts=3, retryableStatuses=[502, 503, 504], "
-                + "retryNonIdempotent=false, bufferLimitBytes=65536, budget=20% min 3}");
+                + "retryNonIdempotent=false, bufferLimitBytes=65536, budget=20% + 10/s over 10s}");
     }
 
     @Test
@@ -139,24 +141,11 @@ class RetryPolicyTest {
         assertThat(policy.toBuilder().maxAttempts(2).build().maxAttempts()).isEqualTo(2);
         assertThat(policy).isNotEqualTo(defaults);
         assertThat(policy.toBuilder()).hasToString("RetryPolicy.Builder{maxAttempts=7, retryableStatuses=[500], "
-                + "retryNonIdempotent=true, bufferLimitBytes=10, budget=50% min 1}");
+                + "retryNonIdempotent=true, bufferLimitBytes=10, budget=50% + 1/s over 10s}");
         assertThat(policy.toBuilder().retryBudget(50, 2).build()).isNotEqualTo(policy);
-    }
-
-    @Test
-    void theBudgetAllowsAShareOfTheRequestsInFlightButNeverFewerThanTheMinimum() {
-        RetryPolicy policy = RetryPolicy.builder().retryBudget(20, 3).build();
-        // 10 in flight: 20% is 2, the minimum 3 wins.
-        assertThat(policy.withinBudget(10, 2)).isTrue();
-        assertThat(policy.withinBudget(10, 3)).isFalse();
-        // 100 in flight: 20 may be retried at once.
-        assertThat(policy.withinBudget(100, 19)).isTrue();
-        assertThat(policy.withinBudget(100, 20)).isFalse();
-        // No overflow at the extremes.
-        assertThat(policy.withinBudget(Integer.MAX_VALUE, Integer.MAX_VALUE / 5 - 1)).isTrue();
-        RetryPolicy strict = RetryPolicy.builder().retryBudget(100, 0).build();
-        assertThat(strict.withinBudget(0, 0)).isFalse();
-        assertThat(strict.withinBudget(1, 0)).isTrue();
+        assertThat(policy.toBuilder().retryBudget(50, 1, Duration.ofSeconds(30)).build()).isNotEqualTo(policy)
+                .hasToString("RetryPolicy{maxAttempts=7, retryableStatuses=[500], retryNonIdempotent=true, "
+                        + "bufferLimitBytes=10, budget=50% + 1/s over 30s}");
     }
 
     @Test
@@ -164,7 +153,7 @@ class RetryPolicyTest {
         RetryPolicy policy = RetryPolicy.builder().noRetryBudget().build();
         assertThat(policy.hasBudget()).isFalse();
         assertThat(policy.budgetPercent()).isZero();
-        assertThat(policy.withinBudget(1, 1_000_000)).isTrue();
+        assertThat(policy.newRetryBudget().isUnlimited()).isTrue();
         assertThat(policy).hasToString("RetryPolicy{maxAttempts=3, retryableStatuses=[502, 503, 504], "
                 + "retryNonIdempotent=false, bufferLimitBytes=65536, budget=none}");
     }
@@ -176,7 +165,15 @@ class RetryPolicyTest {
         assertThatThrownBy(() -> RetryPolicy.builder().retryBudget(101, 3))
                 .hasMessage("retryBudget percent: 101 (expected: <= 100)");
         assertThatThrownBy(() -> RetryPolicy.builder().retryBudget(20, -1))
-                .hasMessage("minRetryConcurrency: -1 (expected: >= 0)");
+                .hasMessage("retryBudget minRetriesPerSecond: -1 (expected: >= 0)");
+        assertThatThrownBy(() -> RetryPolicy.builder().retryBudget(20, 1_000_001))
+                .hasMessage("retryBudget minRetriesPerSecond: 1000001 (expected: <= 1000000)");
+        assertThatThrownBy(() -> RetryPolicy.builder().retryBudget(20, 10, Duration.ofMillis(999)))
+                .hasMessage("retryBudget window: 999ms (expected: >= 1s)");
+        assertThatThrownBy(() -> RetryPolicy.builder().retryBudget(20, 10, Duration.ofSeconds(3601)))
+                .hasMessage("retryBudget window: 3601s (expected: <= 3600s)");
+        assertThatThrownBy(() -> RetryPolicy.builder().retryBudget(20, 10, null))
+                .isInstanceOf(NullPointerException.class).hasMessage("window");
     }
 
     @Test

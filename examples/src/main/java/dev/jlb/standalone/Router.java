@@ -65,13 +65,30 @@ final class Router extends Handler.Abstract {
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         String path = Request.getPathInContext(request);
-        for (Route route : routes) {
-            if (route.config().matches(path)) {
-                return route.handler().handle(request, response, callback);
+        Route[] current = routes;
+        while (true) {
+            Route match = null;
+            for (Route route : current) {
+                if (route.config().matches(path)) {
+                    match = route;
+                    break;
+                }
             }
+            if (match == null) {
+                notFound(path, response, callback);
+                return true;
+            }
+            if (match.handler().handle(request, response, callback)) {
+                return true;
+            }
+            // A route's handler declines a request only once it is stopped: a reload retired it
+            // after this request read the routes. Go again with the routes that replaced it.
+            Route[] next = routes;
+            if (next == current) {
+                return false;
+            }
+            current = next;
         }
-        notFound(path, response, callback);
-        return true;
     }
 
     private static void notFound(String path, Response response, Callback callback) {

@@ -27,10 +27,8 @@ final class ProxyCore {
     final StickyTokens sticky;
     /** Whether the retry budget is in force: the policy retries and has a budget. */
     final boolean budgeted;
-    /** Requests in flight through this adapter (counted only when {@link #budgeted}). */
-    final java.util.concurrent.atomic.AtomicInteger activeRequests = new java.util.concurrent.atomic.AtomicInteger();
-    /** Of those, requests being retried (counted only when {@link #budgeted}). */
-    final java.util.concurrent.atomic.AtomicInteger activeRetries = new java.util.concurrent.atomic.AtomicInteger();
+    /** The route's retry budget (requests and retries of this adapter), shared by its requests. */
+    final dev.jlb.RetryBudget budget;
 
     private volatile HttpClient client;
     private volatile Scheduler scheduler;
@@ -40,6 +38,7 @@ final class ProxyCore {
         this.options = Objects.requireNonNull(options, "options");
         this.retry = options.retry();
         this.budgeted = retry.retries() && retry.hasBudget();
+        this.budget = retry.newRetryBudget();
         this.attemptTimeoutNanos = options.attemptTimeout().toNanos();
         this.totalTimeoutNanos = options.totalTimeout().toNanos();
         this.idleTimeoutMillis = options.idleTimeout().toMillis();

@@ -76,10 +76,7 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
     private ProxyRecord.Outcome outcome;
     private long endNanos;
 
-    // The retry budget (see RetryPolicy): whether this request is counted as in flight, as being
-    // retried, and whether the budget refused it a retry.
-    private boolean countedActive;
-    private boolean countedRetry;
+    // Whether the route's retry budget (see RetryBudget) refused this request a retry.
     private boolean budgetRefused;
 
     // Scratch state of one header copy (see accept).
@@ -165,8 +162,7 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
             body = new ReplayableBody(content, contentLength, contentType, core.bufferLimit);
         }
         if (core.budgeted) {
-            core.activeRequests.incrementAndGet();
-            countedActive = true;
+            core.budget.onRequest(startNanos);
         }
         Selection selection;
         try {
@@ -382,37 +378,16 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
     // ---- Finishing ------------------------------------------------------------------------------
 
     private boolean finish() {
-        if (!FINISHED.compareAndSet(this, 0, 1)) {
-            return false;
-        }
-        if (countedActive) {
-            core.activeRequests.decrementAndGet();
-        }
-        if (countedRetry) {
-            core.activeRetries.decrementAndGet();
-        }
-        return true;
+        return FINISHED.compareAndSet(this, 0, 1);
     }
 
-    /**
-     * Whether the route's retry budget lets this request be retried, counting it as being retried
-     * when it does (once per request, whatever the number of its retries).
-     */
-    private boolean budgetAllowsRetry() {
-        if (!core.budgeted || countedRetry) {
+    /** Whether the route's retry budget lets this request be retried once more, withdrawing the retry when it does. */
+    private boolean budgetAllowsRetry(long now) {
+        if (!core.budgeted || core.budget.tryRetry(now)) {
             return true;
         }
-        while (true) {
-            int retrying = core.activeRetries.get();
-            if (!core.retry.withinBudget(core.activeRequests.get(), retrying)) {
-                budgetRefused = true;
-                return false;
-            }
-            if (core.activeRetries.compareAndSet(retrying, retrying + 1)) {
-                countedRetry = true;
-                return true;
-            }
-        }
+        budgetRefused = true;
+        return false;
     }
 
     private void finishComplete() {
@@ -597,7 +572,7 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
                 headersNanos = System.nanoTime();
                 status = response.getStatus();
                 if (core.retry.shouldRetryStatus(status, method(), attempts, replayable()) && timeLeft(headersNanos)
-                        && budgetAllowsRetry()) {
+                        && budgetAllowsRetry(headersNanos)) {
                     Selection candidate = selectNext(selection.backend());
                     if (candidate != null) {
                         if (STATE.compareAndSet(this, WAITING, DISCARDING)) {
@@ -755,7 +730,7 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
             }
             FailureKind retryKind = begun ? kind : FailureKind.CONNECT;
             if (core.retry.shouldRetryFailure(retryKind, method(), attempts, replayable()) && timeLeft(now)
-                    && budgetAllowsRetry()) {
+                    && budgetAllowsRetry(now)) {
                 Selection candidate = selectNext(selection.backend());
                 if (candidate != null) {
                     send(candidate, now);

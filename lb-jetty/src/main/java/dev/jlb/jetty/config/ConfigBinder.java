@@ -104,7 +104,7 @@ public final class ConfigBinder {
         if (retry.budgetPercent() == 0) {
             builder.noRetryBudget();
         } else {
-            builder.retryBudget(retry.budgetPercent(), retry.budgetMinConcurrency());
+            builder.retryBudget(retry.budgetPercent(), retry.budgetMinRetriesPerSecond(), retry.budgetWindow());
         }
         return builder.build();
     }

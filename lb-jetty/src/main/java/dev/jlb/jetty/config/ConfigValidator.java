@@ -718,9 +718,18 @@ final class ConfigValidator {
         boolean nonIdempotent = t.bool("non_idempotent", d.nonIdempotent());
         long buffer = t.size("buffer_limit", d.bufferLimitBytes(), 0, MAX_BUFFER_LIMIT);
         int budgetPercent = t.integer("budget_percent", d.budgetPercent(), 0, 100);
-        int budgetMin = t.integer("budget_min_concurrency", d.budgetMinConcurrency(), 0, Integer.MAX_VALUE);
+        int budgetMin = t.integer("budget_min_retries_per_second", d.budgetMinRetriesPerSecond(), 0, 1_000_000);
+        Duration budgetWindow = t.duration("budget_window", d.budgetWindow(), true);
+        if (budgetWindow.compareTo(RetryPolicy.MIN_BUDGET_WINDOW) < 0) {
+            t.invalid("budget_window", t.node("budget_window"), ">= 1s");
+            budgetWindow = d.budgetWindow();
+        } else if (budgetWindow.compareTo(RetryPolicy.MAX_BUDGET_WINDOW) > 0) {
+            t.invalid("budget_window", t.node("budget_window"), "<= 1h");
+            budgetWindow = d.budgetWindow();
+        }
         t.finish();
-        return new RetryConfig(attempts, statuses, nonIdempotent, (int) buffer, budgetPercent, budgetMin);
+        return new RetryConfig(attempts, statuses, nonIdempotent, (int) buffer, budgetPercent, budgetMin,
+                budgetWindow);
     }
 
     private TimeoutsConfig timeouts(MapReader r) {

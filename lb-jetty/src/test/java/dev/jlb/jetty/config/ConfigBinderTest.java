@@ -55,16 +55,24 @@ class ConfigBinderTest {
     @Test
     void theRetryBudgetBindsOrTurnsOff() throws Exception {
         RouteConfig budget = yaml("routes: [{path: /, backends: [\"http://127.0.0.1:8081\"],"
-                + " retry: {budget_percent: 50, budget_min_concurrency: 1}}]").routes().get(0);
+                + " retry: {budget_percent: 50, budget_min_retries_per_second: 1, budget_window: 30s}}]").routes().get(0);
         assertThat(ConfigBinder.retryPolicy(budget.retry()))
-                .isEqualTo(RetryPolicy.builder().retryBudget(50, 1).build());
+                .isEqualTo(RetryPolicy.builder().retryBudget(50, 1, Duration.ofSeconds(30)).build());
         RouteConfig none = yaml("routes: [{path: /, backends: [\"http://127.0.0.1:8081\"],"
                 + " retry: {budget_percent: 0}}]").routes().get(0);
         assertThat(ConfigBinder.retryPolicy(none.retry()).hasBudget()).isFalse();
         assertThat(yamlProblems("routes: [{path: /, backends: [\"http://127.0.0.1:8081\"],"
-                + " retry: {budget_percent: 101, budget_min_concurrency: -1}}]")).containsExactly(
-                "config.yaml:1: routes[0].retry.budget_percent: 101 (expected: <= 100)",
-                "config.yaml:1: routes[0].retry.budget_min_concurrency: -1 (expected: >= 0)");
+                + " retry: {budget_percent: 101, budget_min_retries_per_second: -1, budget_window: 500ms}}]"))
+                .containsExactly(
+                        "config.yaml:1: routes[0].retry.budget_percent: 101 (expected: <= 100)",
+                        "config.yaml:1: routes[0].retry.budget_min_retries_per_second: -1 (expected: >= 0)",
+                        "config.yaml:1: routes[0].retry.budget_window: 500ms (expected: >= 1s)");
+        assertThat(yamlProblems("routes: [{path: /, backends: [\"http://127.0.0.1:8081\"],"
+                + " retry: {budget_window: 2h, budget_min_concurrency: 3}}]")).containsExactly(
+                        "config.yaml:1: routes[0].retry.budget_window: 2h (expected: <= 1h)",
+                        "config.yaml:1: routes[0].retry.budget_min_concurrency: unknown key (expected: one of attempts, "
+                                + "budget_min_retries_per_second, budget_percent, budget_window, buffer_limit, "
+                                + "non_idempotent, statuses)");
     }
 
     @Test
@@ -100,7 +108,7 @@ class ConfigBinderTest {
                 .connectTimeout(Duration.ofSeconds(1)).attemptTimeout(Duration.ofSeconds(5))
                 .totalTimeout(Duration.ofSeconds(12)).idleTimeout(Duration.ofMinutes(2))
                 .retry(RetryPolicy.builder().maxAttempts(2).retryableStatuses(502, 503).retryNonIdempotent(true)
-                        .bufferLimitBytes(1 << 20).retryBudget(50, 1).build())
+                        .bufferLimitBytes(1 << 20).retryBudget(50, 1, Duration.ofSeconds(30)).build())
                 .preserveHost(false).xForwardedHeaders(false).via("edge-1").requestIdHeader("X-Trace")
                 .generateRequestId(false).maxConnectionsPerBackend(128).maxRequestsQueuedPerBackend(64).build());
     }

@@ -56,7 +56,7 @@ class NativeFormTest {
                 latency_health: {absolute_limit: 250ms, relative_factor: 4, relative_floor: 5ms, minimum_samples: 20, interval: 2s, action: eject, degraded_weight: 25%}
                 slow_start: {window: 30s, floor: 25%}
                 panic: {mode: fail-fast, threshold: 40}
-                retry: {attempts: 2, statuses: [503, 502], non_idempotent: true, buffer_limit: 1MiB, budget_percent: 50, budget_min_concurrency: 1}
+                retry: {attempts: 2, statuses: [503, 502], non_idempotent: true, buffer_limit: 1MiB, budget_percent: 50, budget_min_retries_per_second: 1, budget_window: 30s}
                 timeouts: {connect: 1s, attempt: 5s, total: 12s, idle: 2m}
                 headers: {preserve_host: false, x_forwarded: false, via: edge-1, request_id: X-Trace, generate_request_id: false}
               - path: /
@@ -88,7 +88,7 @@ class NativeFormTest {
                 Duration.ofMillis(5), 20, Duration.ofSeconds(2), LatencyHealthConfig.Action.EJECT, 25));
         assertThat(api.slowStart()).isEqualTo(new SlowStartConfig(Duration.ofSeconds(30), 25));
         assertThat(api.panic()).isEqualTo(new PanicConfig(PanicConfig.Mode.FAIL_FAST, 40));
-        assertThat(api.retry()).isEqualTo(new RetryConfig(2, List.of(502, 503), true, 1 << 20, 50, 1));
+        assertThat(api.retry()).isEqualTo(new RetryConfig(2, List.of(502, 503), true, 1 << 20, 50, 1, Duration.ofSeconds(30)));
         assertThat(api.timeouts()).isEqualTo(new TimeoutsConfig(Duration.ofSeconds(1), Duration.ofSeconds(5),
                 Duration.ofSeconds(12), Duration.ofMinutes(2)));
         assertThat(api.headers()).isEqualTo(new HeadersConfig(false, false, "edge-1", "X-Trace", false));
