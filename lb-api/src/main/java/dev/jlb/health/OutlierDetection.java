@@ -22,8 +22,34 @@ import java.util.Objects;
  * first time). {@code n} decays by one for each {@code baseEjectionTime} the backend then stays in
  * the pool, so a backend that has recovered for a while starts again from the base time. When
  * the time is over the backend returns (event {@code EJECTED -> HEALTHY}, reason
- * {@code "ejection of 30s ended"}), with its streak at zero. A passed active health check does not
- * end an ejection early: passive health catches what the health endpoint does not show.
+ * {@code "ejection of 30s ended"}), with its streak at zero.
+ *
+ * <p><b>Un-ejection by a passed active health check</b> ({@link Builder#unejectOnHealthCheckPass},
+ * on by default; Envoy's {@code successful_active_health_check_uneject_host}, also on by default
+ * there). With an {@link ActiveHealthCheck} configured, an ejection for consecutive failures ends
+ * early when one active check of the backend
+ * <ul>
+ *   <li>passes,</li>
+ *   <li>was <em>started after the ejection began</em> (a check already in flight when the backend
+ *       was ejected does not count, whatever it answers), and</li>
+ *   <li>leaves the backend healthy in the active checker's eyes: either the checker already held it
+ *       healthy (fewer than {@code fall} failed checks in a row since do not matter), or this pass is the
+ *       {@code rise}-th in a row that makes an unhealthy backend healthy again. A pass that only
+ *       counts towards {@code rise} does not un-eject.</li>
+ * </ul>
+ * This is Envoy's rule (a successful check after which the host is not failing active health
+ * checking un-ejects it) plus the condition on when the check started, which Envoy does not have. The backend returns
+ * at once, with its streak at zero, and the ejection still counts for the backoff: the level decays
+ * from the moment it returned, exactly as after an ejection that ran its time. The event reads
+ * {@code EJECTED -> HEALTHY (active health check passed: status 200; un-ejected)}, or, when the
+ * pass also ends {@code UNHEALTHY}, {@code UNHEALTHY -> HEALTHY (health check passed 2 times:
+ * status 200; un-ejected)}. Ejections for latency ({@link LatencyHealth.Action#EJECT}) are not
+ * ended early: a health endpoint that answers says nothing about the latency of real requests.
+ * Without an active health check, or with the option off, an ejection always runs its time. The
+ * price of the default: a backend whose health endpoint passes while its real requests fail comes
+ * back at its next check and fails another {@code consecutiveFailures} requests before it is
+ * ejected again, about once per check interval instead of once per ejection time. Turn the option
+ * off when the health endpoint does not reflect what real requests see.
  *
  * <p><b>The maximum ejected share.</b> An ejection happens only if, <em>after</em> it, at most
  * {@code maxEjectionPercent} percent of the pool's backends that are not draining are ejected.
@@ -49,24 +75,29 @@ public final class OutlierDetection {
     public static final Duration DEFAULT_MAX_EJECTION_TIME = Duration.ofSeconds(300);
     /** Default maximum share of the pool ejected at once: 50 percent. */
     public static final int DEFAULT_MAX_EJECTION_PERCENT = 50;
+    /** Whether a passed active health check ends an ejection by default: true (as in Envoy). */
+    public static final boolean DEFAULT_UNEJECT_ON_HEALTH_CHECK_PASS = true;
 
     private static final OutlierDetection DEFAULTS = builder().build();
     private static final OutlierDetection DISABLED = new OutlierDetection(false, DEFAULT_CONSECUTIVE_FAILURES,
-            DEFAULT_BASE_EJECTION_TIME, DEFAULT_MAX_EJECTION_TIME, DEFAULT_MAX_EJECTION_PERCENT);
+            DEFAULT_BASE_EJECTION_TIME, DEFAULT_MAX_EJECTION_TIME, DEFAULT_MAX_EJECTION_PERCENT,
+            DEFAULT_UNEJECT_ON_HEALTH_CHECK_PASS);
 
     private final boolean enabled;
     private final int consecutiveFailures;
     private final Duration baseEjectionTime;
     private final Duration maxEjectionTime;
     private final int maxEjectionPercent;
+    private final boolean unejectOnHealthCheckPass;
 
     private OutlierDetection(boolean enabled, int consecutiveFailures, Duration baseEjectionTime,
-            Duration maxEjectionTime, int maxEjectionPercent) {
+            Duration maxEjectionTime, int maxEjectionPercent, boolean unejectOnHealthCheckPass) {
         this.enabled = enabled;
         this.consecutiveFailures = consecutiveFailures;
         this.baseEjectionTime = baseEjectionTime;
         this.maxEjectionTime = maxEjectionTime;
         this.maxEjectionPercent = maxEjectionPercent;
+        this.unejectOnHealthCheckPass = unejectOnHealthCheckPass;
     }
 
     /** A builder starting from the defaults. */
@@ -108,6 +139,14 @@ public final class OutlierDetection {
         return maxEjectionPercent;
     }
 
+    /**
+     * Whether a passed active health check that started after an ejection ends it early (see the
+     * class comment for the exact rule). Has no effect without an active health check.
+     */
+    public boolean unejectOnHealthCheckPass() {
+        return unejectOnHealthCheckPass;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof OutlierDetection)) {
@@ -116,12 +155,14 @@ public final class OutlierDetection {
         OutlierDetection that = (OutlierDetection) o;
         return enabled == that.enabled && consecutiveFailures == that.consecutiveFailures
                 && baseEjectionTime.equals(that.baseEjectionTime) && maxEjectionTime.equals(that.maxEjectionTime)
-                && maxEjectionPercent == that.maxEjectionPercent;
+                && maxEjectionPercent == that.maxEjectionPercent
+                && unejectOnHealthCheckPass == that.unejectOnHealthCheckPass;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(enabled, consecutiveFailures, baseEjectionTime, maxEjectionTime, maxEjectionPercent);
+        return Objects.hash(enabled, consecutiveFailures, baseEjectionTime, maxEjectionTime, maxEjectionPercent,
+                unejectOnHealthCheckPass);
     }
 
     @Override
@@ -131,7 +172,8 @@ public final class OutlierDetection {
         }
         return "OutlierDetection{consecutiveFailures=" + consecutiveFailures + ", baseEjectionTime="
                 + Durations.format(baseEjectionTime) + ", maxEjectionTime=" + Durations.format(maxEjectionTime)
-                + ", maxEjectionPercent=" + maxEjectionPercent + '}';
+                + ", maxEjectionPercent=" + maxEjectionPercent + ", unejectOnHealthCheckPass="
+                + unejectOnHealthCheckPass + '}';
     }
 
     /** Builds an {@link OutlierDetection}; every setter documents its default. Not thread-safe. */
@@ -140,6 +182,7 @@ public final class OutlierDetection {
         private Duration baseEjectionTime = DEFAULT_BASE_EJECTION_TIME;
         private Duration maxEjectionTime = DEFAULT_MAX_EJECTION_TIME;
         private int maxEjectionPercent = DEFAULT_MAX_EJECTION_PERCENT;
+        private boolean unejectOnHealthCheckPass = DEFAULT_UNEJECT_ON_HEALTH_CHECK_PASS;
 
         Builder() {
         }
@@ -178,6 +221,19 @@ public final class OutlierDetection {
         }
 
         /**
+         * Whether a passed active health check ends an ejection for consecutive failures early
+         * (default {@value OutlierDetection#DEFAULT_UNEJECT_ON_HEALTH_CHECK_PASS}); Envoy's
+         * {@code successful_active_health_check_uneject_host}. The check must have started after the
+         * ejection began and leave the backend healthy for the active checker (its {@code rise}
+         * reached, or it was healthy already); the ejection still counts for the backoff. No effect
+         * without an active health check, and none on ejections for latency. See the class comment.
+         */
+        public Builder unejectOnHealthCheckPass(boolean unejectOnHealthCheckPass) {
+            this.unejectOnHealthCheckPass = unejectOnHealthCheckPass;
+            return this;
+        }
+
+        /**
          * Builds it.
          *
          * @throws IllegalArgumentException when {@code maxEjectionTime < baseEjectionTime}
@@ -188,7 +244,7 @@ public final class OutlierDetection {
                         + " (expected: >= baseEjectionTime " + Durations.format(baseEjectionTime) + ")");
             }
             return new OutlierDetection(true, consecutiveFailures, baseEjectionTime, maxEjectionTime,
-                    maxEjectionPercent);
+                    maxEjectionPercent, unejectOnHealthCheckPass);
         }
 
         @Override

@@ -112,7 +112,7 @@ final class ActiveChecker {
             if (cancelled) {
                 return;
             }
-            Attempt attempt = new Attempt(this, ticker.read());
+            Attempt attempt = new Attempt(this, ticker.read(), entry.ejections);
             CompletionStage<HealthCheckResult> stage;
             try {
                 stage = probe.check(entry.backend);
@@ -145,13 +145,19 @@ final class ActiveChecker {
     private final class Attempt {
         final Task task;
         final long start;
+        /**
+         * The backend's ejection count when this check started: a later ejection makes it larger,
+         * so an equal count at the end means the check started after the current ejection began.
+         */
+        final long ejectionsAtStart;
         final AtomicBoolean done = new AtomicBoolean();
         volatile CompletionStage<HealthCheckResult> stage;
         volatile ScheduledFuture<?> timeout;
 
-        Attempt(Task task, long start) {
+        Attempt(Task task, long start, long ejectionsAtStart) {
             this.task = task;
             this.start = start;
+            this.ejectionsAtStart = ejectionsAtStart;
         }
 
         void finish(HealthCheckResult result, boolean timedOut) {
@@ -170,7 +176,7 @@ final class ActiveChecker {
                 }
             }
             long now = ticker.read();
-            pool.onCheckResult(task, result, now - start);
+            pool.onCheckResult(task, result, now - start, ejectionsAtStart);
             if (!task.cancelled) {
                 task.next = timers.schedule(task, start + nextIntervalNanos() - now);
                 if (task.cancelled) {

@@ -402,8 +402,11 @@ final class DefaultPool implements Pool {
         events.drain();
     }
 
-    /** A result of an active check (or its timeout); ignored when the check was stopped meanwhile. */
-    void onCheckResult(ActiveChecker.Task task, HealthCheckResult result, long elapsedNanos) {
+    /**
+     * A result of an active check (or its timeout); ignored when the check was stopped meanwhile.
+     * {@code ejectionsAtStart} is the member's ejection count when the check started.
+     */
+    void onCheckResult(ActiveChecker.Task task, HealthCheckResult result, long elapsedNanos, long ejectionsAtStart) {
         boolean changed = false;
         synchronized (lock) {
             BackendEntry entry = task.entry;
@@ -424,6 +427,21 @@ final class DefaultPool implements Pool {
                 if (entry.activeUnhealthy && entry.checkPasses >= check.rise()) {
                     entry.activeUnhealthy = false;
                     entry.activeReason = "health check passed " + times(entry.checkPasses) + ": " + result.reason();
+                    changed = true;
+                }
+                // Envoy's successful_active_health_check_uneject_host, restricted to checks started
+                // after the ejection: one in flight when it began may predate the failures.
+                OutlierDetection outlier = config.outlier();
+                long now = ticker.read();
+                if (!entry.activeUnhealthy && entry.ejected && !entry.latencyEjection && now - entry.ejectedUntil < 0
+                        && outlier.isEnabled() && outlier.unejectOnHealthCheckPass()
+                        && ejectionsAtStart == entry.ejections) {
+                    String unejected = "; un-ejected";
+                    endEjection(entry, now, "active health check passed: " + result.reason() + unejected);
+                    if (changed) {
+                        // UNHEALTHY -> HEALTHY: the event gives the active reason; say it ends the ejection too.
+                        entry.activeReason += unejected;
+                    }
                     changed = true;
                 }
             } else {

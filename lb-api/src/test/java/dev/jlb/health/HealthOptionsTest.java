@@ -129,9 +129,15 @@ class HealthOptionsTest {
         assertThat(defaults.baseEjectionTime()).isEqualTo(Duration.ofSeconds(30));
         assertThat(defaults.maxEjectionTime()).isEqualTo(Duration.ofSeconds(300));
         assertThat(defaults.maxEjectionPercent()).isEqualTo(50);
+        assertThat(defaults.unejectOnHealthCheckPass()).as("as Envoy's default").isTrue();
         assertThat(defaults).isEqualTo(OutlierDetection.builder().build());
         assertThat(defaults).hasToString("OutlierDetection{consecutiveFailures=5, baseEjectionTime=30s, "
-                + "maxEjectionTime=300s, maxEjectionPercent=50}");
+                + "maxEjectionTime=300s, maxEjectionPercent=50, unejectOnHealthCheckPass=true}");
+        OutlierDetection kept = OutlierDetection.builder().unejectOnHealthCheckPass(false).build();
+        assertThat(kept.unejectOnHealthCheckPass()).isFalse();
+        assertThat(kept).isNotEqualTo(defaults).doesNotHaveSameHashCodeAs(defaults)
+                .hasToString("OutlierDetection{consecutiveFailures=5, baseEjectionTime=30s, "
+                        + "maxEjectionTime=300s, maxEjectionPercent=50, unejectOnHealthCheckPass=false}");
         assertThat(OutlierDetection.disabled()).hasToString("OutlierDetection{disabled}");
         assertThat(OutlierDetection.disabled()).isNotEqualTo(defaults);
         OutlierDetection.Builder b = OutlierDetection.builder();

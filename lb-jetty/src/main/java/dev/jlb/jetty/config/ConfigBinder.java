@@ -147,6 +147,7 @@ public final class ConfigBinder {
                 .baseEjectionTime(o.baseEjectionTime())
                 .maxEjectionTime(o.maxEjectionTime())
                 .maxEjectionPercent(o.maxEjectionPercent())
+                .unejectOnHealthCheckPass(o.unejectOnHealthCheckPass())
                 .build();
     }
 

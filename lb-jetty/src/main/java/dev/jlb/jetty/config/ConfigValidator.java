@@ -633,8 +633,9 @@ final class ConfigValidator {
                     : "<= max_ejection_time (" + Durations.format(max) + ")");
         }
         int percent = o.percent("max_ejection_percent", d.maxEjectionPercent());
+        boolean uneject = o.bool("uneject_on_health_check_pass", d.unejectOnHealthCheckPass());
         o.finish();
-        return new OutlierDetectionConfig(enabled, failures, base, max, percent);
+        return new OutlierDetectionConfig(enabled, failures, base, max, percent, uneject);
     }
 
     private LatencyHealthConfig latencyHealth(MapReader r) {

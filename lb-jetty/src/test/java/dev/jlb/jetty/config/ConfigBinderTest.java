@@ -53,6 +53,17 @@ class ConfigBinderTest {
     }
 
     @Test
+    void theHealthCheckUnejectionBindsAndDefaultsToOn() throws Exception {
+        RouteConfig off = yaml("routes: [{path: /, backends: [\"http://127.0.0.1:8081\"],"
+                + " outlier_detection: {uneject_on_health_check_pass: false}}]").routes().get(0);
+        assertThat(ConfigBinder.outlierDetection(off.outlierDetection()))
+                .isEqualTo(OutlierDetection.builder().unejectOnHealthCheckPass(false).build());
+        RouteConfig on = yaml("routes: [{path: /, backends: [\"http://127.0.0.1:8081\"],"
+                + " outlier_detection: {consecutive_failures: 3}}]").routes().get(0);
+        assertThat(ConfigBinder.outlierDetection(on.outlierDetection()).unejectOnHealthCheckPass()).isTrue();
+    }
+
+    @Test
     void theRetryBudgetBindsOrTurnsOff() throws Exception {
         RouteConfig budget = yaml("routes: [{path: /, backends: [\"http://127.0.0.1:8081\"],"
                 + " retry: {budget_percent: 50, budget_min_retries_per_second: 1, budget_window: 30s}}]").routes().get(0);

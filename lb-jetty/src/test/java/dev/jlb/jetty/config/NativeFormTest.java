@@ -52,7 +52,7 @@ class NativeFormTest {
                   fall: 2
                   expected_status: [200, "300-399", 4xx]
                   expected_body: ok
-                outlier_detection: {enabled: false, consecutive_failures: 7, base_ejection_time: 10s, max_ejection_time: 2m, max_ejection_percent: 30}
+                outlier_detection: {enabled: false, consecutive_failures: 7, base_ejection_time: 10s, max_ejection_time: 2m, max_ejection_percent: 30, uneject_on_health_check_pass: false}
                 latency_health: {absolute_limit: 250ms, relative_factor: 4, relative_floor: 5ms, minimum_samples: 20, interval: 2s, action: eject, degraded_weight: 25%}
                 slow_start: {window: 30s, floor: 25%}
                 panic: {mode: fail-fast, threshold: 40}
@@ -83,7 +83,7 @@ class NativeFormTest {
                 "/health?deep=1", Duration.ofSeconds(5), Duration.ofMillis(500), 20, 3, 2,
                 List.of(new StatusRange(200, 200), new StatusRange(300, 399), new StatusRange(400, 499)), "ok"));
         assertThat(api.outlierDetection()).isEqualTo(new OutlierDetectionConfig(false, 7, Duration.ofSeconds(10),
-                Duration.ofMinutes(2), 30));
+                Duration.ofMinutes(2), 30, false));
         assertThat(api.latencyHealth()).isEqualTo(new LatencyHealthConfig(true, Duration.ofMillis(250), 4.0,
                 Duration.ofMillis(5), 20, Duration.ofSeconds(2), LatencyHealthConfig.Action.EJECT, 25));
         assertThat(api.slowStart()).isEqualTo(new SlowStartConfig(Duration.ofSeconds(30), 25));
@@ -355,6 +355,21 @@ class NativeFormTest {
                 "config.yaml:10: routes[0].slow_start.floor: 0% (expected: >= 1%)",
                 "config.yaml:11: routes[0].panic.mode: panic (expected: one of route-all, fail-fast)",
                 "config.yaml:11: routes[0].panic.threshold: 0.5 (expected: a percentage such as 50 or 50%)");
+        assertThat(yamlProblems("""
+                routes:
+                  - path: /
+                    backends: [http://a:1]
+                    outlier_detection:
+                      uneject_on_health_check_pass: "yes"
+                  - path: /b
+                    backends: [http://b:1]
+                    outlier_detection:
+                      uneject_on_healthcheck_pass: false
+                """)).containsExactly(
+                "config.yaml:5: routes[0].outlier_detection.uneject_on_health_check_pass: \"yes\" (expected: true or"
+                        + " false)",
+                "config.yaml:9: routes[1].outlier_detection.uneject_on_healthcheck_pass: unknown key (did you mean"
+                        + " uneject_on_health_check_pass?)");
         assertThat(yamlProblems("""
                 routes:
                   - path: /
