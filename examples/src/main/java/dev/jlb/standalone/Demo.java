@@ -94,13 +94,21 @@ final class Demo implements AutoCloseable {
         }
         String third = uris.get(Math.min(2, uris.size() - 1));
         sb.append("\nTry:\n");
-        sb.append("  curl -i ").append(lb).append("                  # the ").append(DemoBackends.BACKEND_HEADER)
-                .append(" header names the backend that answered\n");
-        sb.append("  curl -X POST ").append(third).append("/_demo/down     # that backend fails its checks:"
-                + " watch the log, jlb routes around it\n");
-        sb.append("  curl -X POST ").append(third).append("/_demo/up       # and it comes back\n");
-        sb.append("  wrk -t2 -c100 -d10s ").append(lb).append("      # load (Debian: apt-get install wrk)\n");
-        sb.append("  java -jar examples/target/jlb.jar --help             # run from a config.yaml instead\n");
+        String[][] tries = {
+            {"curl -i " + lb, "the " + DemoBackends.BACKEND_HEADER + " header names the backend that answered"},
+            {"curl -X POST " + third + "/_demo/down", "that backend fails its checks: watch the log, jlb routes around it"},
+            {"curl -X POST " + third + "/_demo/up", "and it comes back"},
+            {"wrk -t2 -c100 -d10s " + lb, "load (Debian: apt-get install wrk)"},
+            {"java -jar examples/target/jlb.jar --help", "run from a config.yaml instead"},
+        };
+        int width = 0;
+        for (String[] t : tries) {
+            width = Math.max(width, t[0].length());
+        }
+        for (String[] t : tries) {
+            sb.append("  ").append(t[0]).append(" ".repeat(width - t[0].length() + 2)).append("# ").append(t[1])
+                    .append('\n');
+        }
         sb.append("\nStop with Ctrl-C.\n");
         return sb.toString();
     }

@@ -41,6 +41,11 @@ class DemoTest {
                     .contains("curl -i http://localhost:" + demo.balancer().port() + "/lb")
                     .contains("wrk -t2 -c100 -d10s http://localhost:" + demo.balancer().port() + "/lb")
                     .contains(demo.backendUris().get(2) + "/_demo/down");
+            String tries = demo.banner().substring(demo.banner().indexOf("Try:\n") + 5,
+                    demo.banner().indexOf("\nStop with"));
+            assertThat(tries.lines().map(line -> line.indexOf(" # ")).distinct())
+                    .as("the comments of the commands to try line up:%n%s", tries).hasSize(1)
+                    .allSatisfy(column -> assertThat(column).isPositive());
         }
     }
 
