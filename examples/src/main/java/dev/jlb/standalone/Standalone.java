@@ -91,6 +91,7 @@ final class Standalone implements AutoCloseable {
         threads.setName("jlb");
         server = new Server(threads);
         server.setStopAtShutdown(false);
+        server.setErrorHandler(new PlainErrorHandler());
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
