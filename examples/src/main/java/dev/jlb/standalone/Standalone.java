@@ -77,11 +77,18 @@ final class Standalone implements AutoCloseable {
 
     /** The access log, set on the routes' options while {@code server.access_log} is on. */
     private final AccessLog accessLog;
+    /** Lines of access log waiting for standard output (the default sink), or null for another sink. */
+    private final AsyncLines accessLines;
+    /** Access log lines that may wait for the log: about 2 MB. */
+    static final int ACCESS_LOG_QUEUE = 16_384;
 
     private Standalone(JlbConfig config, Consumer<String> accessSink) {
         this.config = config;
         this.router = new Router();
-        this.accessLog = new AccessLog(accessSink);
+        // The default sink writes to standard output: off the I/O threads that produce the lines.
+        this.accessLines = accessSink == AccessLog.LOGGER_SINK
+                ? new AsyncLines("jlb-access-log", accessSink, ACCESS_LOG_QUEUE) : null;
+        this.accessLog = new AccessLog(accessLines != null ? accessLines : accessSink);
         ServerConfig s = config.server();
         int cores = Runtime.getRuntime().availableProcessors();
         this.selectors = s.selectors() == ServerConfig.AUTO ? Math.max(1, Math.min(4, cores / 2)) : s.selectors();
@@ -412,6 +419,9 @@ final class Standalone implements AutoCloseable {
             LOG.warn("stopping the server failed", e);
         }
         maintenance.shutdown();
+        if (accessLines != null) {
+            accessLines.close();
+        }
         LOG.info("stopped in {}ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
 
