@@ -6,8 +6,11 @@ package dev.jlb.jetty;
  * of attempts, whether retries ran out).
  *
  * <p>Called on the thread that finishes the request, once its outcome is known, just before the
- * response is completed or aborted (a servlet request may be recycled after that). Must not block. The {@link ProxyRecord} is a view of the live exchange: read what you need
- * during the call and do not keep it. An exception thrown here is logged and otherwise ignored.
+ * response is completed or aborted (a servlet request may be recycled after that); with
+ * {@link LoadBalancingHandler}, which is non-blocking, that is one of Jetty's I/O threads. Must not
+ * block: hand slow work (writing to a file or a terminal) to a thread of its own. The
+ * {@link ProxyRecord} is a view of the live exchange: read what you need during the call and do not
+ * keep it. An exception thrown here is logged and otherwise ignored.
  * Set with {@link ProxyOptions.Builder#listener(ProxyListener)}.
  */
 @FunctionalInterface
