@@ -11,9 +11,8 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Invocable.InvocationType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link LoadBalancingHandler} declares itself non-blocking, so that Jetty runs requests on its I/O
@@ -21,18 +20,8 @@ import org.junit.jupiter.api.Test;
  */
 class NonBlockingHandlerTest {
 
-    private static HttpClient client;
-
-    @BeforeAll
-    static void startClient() throws Exception {
-        client = new HttpClient();
-        client.start();
-    }
-
-    @AfterAll
-    static void stopClient() throws Exception {
-        client.stop();
-    }
+    @RegisterExtension
+    static final ClientExtension CLIENT = new ClientExtension();
 
     @Test
     void handlerAndItsClientAreNonBlocking() throws Exception {
@@ -44,7 +33,7 @@ class NonBlockingHandlerTest {
                 assertThat(proxy.server.getInvocationType()).isEqualTo(InvocationType.NON_BLOCKING);
                 assertThat(handler.getHttpClient().getTransport().getInvocationType())
                         .isEqualTo(InvocationType.NON_BLOCKING);
-                ContentResponse response = client.newRequest(proxy.url("/x")).timeout(10, TimeUnit.SECONDS).send();
+                ContentResponse response = CLIENT.get().newRequest(proxy.url("/x")).timeout(10, TimeUnit.SECONDS).send();
                 assertThat(response.getStatus()).isEqualTo(200);
                 assertThat(response.getContentAsString()).isEqualTo("a");
                 assertThat(proxy.awaitIdle()).allSatisfy(s -> assertThat(s.inFlight()).isZero());
@@ -61,7 +50,7 @@ class NonBlockingHandlerTest {
             handler.setHttpClient(own);
             try (ProxyFixture proxy = ProxyFixture.handler(lb, handler)) {
                 assertThat(own.getTransport().getInvocationType()).isEqualTo(InvocationType.BLOCKING);
-                ContentResponse response = client.newRequest(proxy.url("/x")).timeout(10, TimeUnit.SECONDS).send();
+                ContentResponse response = CLIENT.get().newRequest(proxy.url("/x")).timeout(10, TimeUnit.SECONDS).send();
                 assertThat(response.getContentAsString()).isEqualTo("a");
             } finally {
                 own.stop();
@@ -84,9 +73,9 @@ class NonBlockingHandlerTest {
             };
             try (ProxyFixture proxy = ProxyFixture.handler(lb, new Handler.Sequence(handler, app))) {
                 assertThat(proxy.server.getInvocationType()).isEqualTo(InvocationType.BLOCKING);
-                assertThat(client.newRequest(proxy.url("/api/x")).timeout(10, TimeUnit.SECONDS).send()
+                assertThat(CLIENT.get().newRequest(proxy.url("/api/x")).timeout(10, TimeUnit.SECONDS).send()
                         .getContentAsString()).isEqualTo("a");
-                assertThat(client.newRequest(proxy.url("/other")).timeout(10, TimeUnit.SECONDS).send()
+                assertThat(CLIENT.get().newRequest(proxy.url("/other")).timeout(10, TimeUnit.SECONDS).send()
                         .getContentAsString()).isEqualTo("app");
             }
         }

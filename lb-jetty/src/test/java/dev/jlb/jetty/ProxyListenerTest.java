@@ -18,12 +18,10 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.ContentResponse;
-import org.eclipse.jetty.client.HttpClient;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The {@link ProxyListener} sees each ended request once, with what the client got. Real servers on loopback. */
 class ProxyListenerTest {
@@ -37,20 +35,10 @@ class ProxyListenerTest {
         }
     }
 
-    private static HttpClient client;
+    @RegisterExtension
+    static final ClientExtension CLIENT = new ClientExtension();
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
-
-    @BeforeAll
-    static void startClient() throws Exception {
-        client = new HttpClient();
-        client.start();
-    }
-
-    @AfterAll
-    static void stopClient() throws Exception {
-        client.stop();
-    }
 
     @AfterEach
     void closeAll() throws Exception {
@@ -71,7 +59,7 @@ class ProxyListenerTest {
     }
 
     private ContentResponse get(ProxyFixture proxy, String pathQuery) throws Exception {
-        return client.newRequest(proxy.url(pathQuery)).timeout(10, TimeUnit.SECONDS).send();
+        return CLIENT.get().newRequest(proxy.url(pathQuery)).timeout(10, TimeUnit.SECONDS).send();
     }
 
     private Seen next() throws InterruptedException {

@@ -6,12 +6,10 @@ import dev.jlb.LoadBalancer;
 import dev.jlb.jetty.ProxyFixture.Mode;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.ContentResponse;
-import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpHeader;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A response carries one {@code Date} header: the backend's, not the backend's and the proxy's own
@@ -20,18 +18,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class ResponseDateTest {
 
-    private static HttpClient client;
-
-    @BeforeAll
-    static void startClient() throws Exception {
-        client = new HttpClient();
-        client.start();
-    }
-
-    @AfterAll
-    static void stopClient() throws Exception {
-        client.stop();
-    }
+    @RegisterExtension
+    static final ClientExtension CLIENT = new ClientExtension();
 
     @ParameterizedTest
     @EnumSource(Mode.class)
@@ -43,7 +31,7 @@ class ResponseDateTest {
                 res.getHeaders().put(HttpHeader.DATE, "Tue, 01 Jan 2030 00:00:00 GMT");
                 be.text(res, cb, 200, "dated");
             };
-            ContentResponse response = client.newRequest(proxy.url("/api/d")).timeout(10, TimeUnit.SECONDS).send();
+            ContentResponse response = CLIENT.get().newRequest(proxy.url("/api/d")).timeout(10, TimeUnit.SECONDS).send();
             assertThat(response.getStatus()).isEqualTo(200);
             assertThat(response.getHeaders().getValuesList(HttpHeader.DATE))
                     .containsExactly("Tue, 01 Jan 2030 00:00:00 GMT");

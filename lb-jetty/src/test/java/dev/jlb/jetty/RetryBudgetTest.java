@@ -13,11 +13,9 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.ContentResponse;
-import org.eclipse.jetty.client.HttpClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The retry budget through the adapters: a route's requests pay for its retries. Each request here
@@ -27,18 +25,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class RetryBudgetTest {
 
-    private static HttpClient client;
-
-    @BeforeAll
-    static void startClient() throws Exception {
-        client = new HttpClient();
-        client.start();
-    }
-
-    @AfterAll
-    static void stopClient() throws Exception {
-        client.stop();
-    }
+    @RegisterExtension
+    static final ClientExtension CLIENT = new ClientExtension();
 
     private static String refusedUri() {
         for (int port = 1; port < 1024; port++) {
@@ -52,7 +40,7 @@ class RetryBudgetTest {
     }
 
     private static ContentResponse get(ProxyFixture proxy, int i) throws Exception {
-        return client.newRequest(proxy.url("/api/" + i)).timeout(10, TimeUnit.SECONDS).send();
+        return CLIENT.get().newRequest(proxy.url("/api/" + i)).timeout(10, TimeUnit.SECONDS).send();
     }
 
     @ParameterizedTest
