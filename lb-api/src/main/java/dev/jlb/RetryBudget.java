@@ -57,8 +57,9 @@ public final class RetryBudget {
         this.percent = policy.budgetPercent();
         long windowNanos = policy.budgetWindow().toNanos();
         this.sliceNanos = windowNanos / SLICES;
-        // minRetriesPerSecond x window (in seconds), in units: at most 1e6 x 3600 x 100, no overflow.
-        this.reserve = policy.budgetMinRetriesPerSecond() * RETRY_COST * windowNanos / 1_000_000_000L;
+        // minRetriesPerSecond x window (in seconds), in units; in milliseconds at most
+        // 1e6 x 100 x 3.6e6 = 3.6e14 before the division: no overflow.
+        this.reserve = policy.budgetMinRetriesPerSecond() * RETRY_COST * policy.budgetWindow().toMillis() / 1000;
     }
 
     /** The budget {@code policy} describes; without a budget, one that allows every retry. */

@@ -41,6 +41,13 @@ class RetryBudgetTest {
     }
 
     @Test
+    void theLargestReserveDoesNotOverflow() {
+        RetryBudget budget = budget(100, 1_000_000, Duration.ofHours(1));
+        assertThat(budget.available(0)).isEqualTo(3_600_000_000L);
+        assertThat(budget(20, 10, Duration.ofMillis(1500)).available(0)).isEqualTo(15);
+    }
+
+    @Test
     void requestsDepositTheirPercentOfARetry() {
         RetryBudget budget = budget(20, 0, Duration.ofSeconds(10));
         long t0 = 5 * S;
