@@ -22,7 +22,8 @@ final class PlainErrorHandler extends ErrorHandler {
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
             Callback callback) {
-        String reason = HttpStatus.getMessage(code).toLowerCase(Locale.ROOT);
+        String known = HttpStatus.getMessage(code);
+        String reason = known == null || known.isBlank() ? "error " + code : known.toLowerCase(Locale.ROOT);
         String text = reason;
         if (code < 500 && message != null && !message.isBlank() && !message.equalsIgnoreCase(reason)) {
             text = reason + ": " + message.strip();
