@@ -5,6 +5,7 @@ import dev.jlb.LoadBalancer;
 import dev.jlb.LoadBalancerStats;
 import dev.jlb.NoBackendAvailableException;
 import dev.jlb.Pool;
+import dev.jlb.RandomSource;
 import dev.jlb.RequestContext;
 import dev.jlb.Selection;
 import dev.jlb.Strategy;
@@ -115,16 +116,45 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         return selectExcluding(context, excluded);
     }
 
+    /**
+     * Picks the snapshot's picker makes for a retry before it looks past it, as Envoy's
+     * {@code host_selection_retry_max_attempts} does: round robin, random and p2c find a backend not
+     * tried yet in one or two, without building anything.
+     */
+    static final int RETRY_PICKS = 4;
+
+    /**
+     * Pools up to this many eligible backends get, when the picker keeps choosing backends already
+     * tried, a picker of their own strategy over the others (exact strategy semantics, O(n) and an
+     * allocation per retry). Larger pools get a weighted random pick among the others instead: a
+     * new picker there would cost O(n), and for consistent hashing a ring of up to a million points,
+     * on every retry, exactly when backends fail.
+     */
+    static final int REBUILD_LIMIT = 64;
+
     private Selection selectExcluding(RequestContext context, Collection<Backend> excluded) {
         Objects.requireNonNull(context, "context");
         Snapshot snapshot = pool.snapshot();
         SnapshotEndpoint endpoint = pick(context, snapshot);
-        if (!excluded.contains(endpoint.backend)) {
-            return new DefaultSelection(endpoint.entry, endpoint.backend, true);
+        for (int i = 1; excluded.contains(endpoint.backend); i++) {
+            endpoint.entry.releaseUnused();
+            if (i == RETRY_PICKS) {
+                return selectPastPicker(context, snapshot, excluded);
+            }
+            endpoint = pick(context, snapshot);
         }
-        // The strategy's first choice was tried already: give it back and pick from the rest with a
-        // picker over the remaining endpoints. Retries are rare, so this path may allocate.
-        endpoint.entry.releaseUnused();
+        return new DefaultSelection(endpoint.entry, endpoint.backend, true);
+    }
+
+    private Selection selectPastPicker(RequestContext context, Snapshot snapshot, Collection<Backend> excluded) {
+        if (snapshot.endpoints.size() > REBUILD_LIMIT) {
+            SnapshotEndpoint chosen = weightedRandom(snapshot, excluded, pool.random());
+            if (chosen != null) {
+                chosen.entry.acquire();
+                return new DefaultSelection(chosen.entry, chosen.backend, true);
+            }
+        }
+        // A picker over the endpoints not tried yet. Retries are rare, so this path may allocate.
         List<SnapshotEndpoint> rest = new ArrayList<>(snapshot.endpoints.size());
         for (SnapshotEndpoint candidate : snapshot.endpoints) {
             if (!excluded.contains(candidate.backend)) {
@@ -140,6 +170,28 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         SnapshotEndpoint chosen = (SnapshotEndpoint) snapshot.strategy
                 .newPicker(Collections.unmodifiableList(rest), pool.random()).pick(context);
         return new DefaultSelection(chosen.entry, chosen.backend, true);
+    }
+
+    /**
+     * An endpoint not in {@code excluded}, drawn with probability proportional to its weight by
+     * rejection sampling: O(1) expected while most endpoints are not excluded; null after 64 draws
+     * without one (then the caller looks at every endpoint).
+     */
+    private static SnapshotEndpoint weightedRandom(Snapshot snapshot, Collection<Backend> excluded,
+            RandomSource random) {
+        List<SnapshotEndpoint> endpoints = snapshot.endpoints;
+        int max = snapshot.maxWeight;
+        if (max <= 0) {
+            return null;
+        }
+        for (int draw = 0; draw < 64; draw++) {
+            SnapshotEndpoint candidate = endpoints.get(random.nextInt(endpoints.size()));
+            if (candidate.weight > 0 && (candidate.weight == max || random.nextInt(max) < candidate.weight)
+                    && !excluded.contains(candidate.backend)) {
+                return candidate;
+            }
+        }
+        return null;
     }
 
     @Override

@@ -25,6 +25,8 @@ final class Snapshot {
      * the snapshot is published.
      */
     private final Map<Backend, SnapshotEndpoint> byBackend;
+    /** The largest weight among {@link #endpoints} (0 when there are none). */
+    final int maxWeight;
 
     Snapshot(List<SnapshotEndpoint> endpoints, Strategy strategy, Strategy.Picker picker,
             NoBackendAvailableException noBackend, boolean panic) {
@@ -34,10 +36,13 @@ final class Snapshot {
         this.noBackend = noBackend;
         this.panic = panic;
         Map<Backend, SnapshotEndpoint> map = new HashMap<>(Math.max(4, endpoints.size() * 4 / 3 + 1));
+        int max = 0;
         for (SnapshotEndpoint endpoint : endpoints) {
             map.put(endpoint.backend, endpoint);
+            max = Math.max(max, endpoint.weight);
         }
         this.byBackend = map;
+        this.maxWeight = max;
     }
 
     /** The endpoint of {@code backend} (matched by identity) if the strategy may pick it, else null. */
