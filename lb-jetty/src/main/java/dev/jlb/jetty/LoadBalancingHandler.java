@@ -84,6 +84,11 @@ public class LoadBalancingHandler extends Handler.Abstract {
         return core.options;
     }
 
+    /** The shared request logic (for tests in this package). */
+    ProxyCore core() {
+        return core;
+    }
+
     /** The client used to reach backends (null before start unless set). */
     public HttpClient getHttpClient() {
         return httpClient;

@@ -32,6 +32,8 @@ final class ProxyCore {
 
     private volatile HttpClient client;
     private volatile Scheduler scheduler;
+    /** The per-attempt timeouts, from {@link #start}. */
+    private volatile AttemptTimeouts timeouts;
 
     ProxyCore(LoadBalancer loadBalancer, ProxyOptions options) {
         this.loadBalancer = Objects.requireNonNull(loadBalancer, "loadBalancer");
@@ -51,6 +53,7 @@ final class ProxyCore {
     void start(HttpClient client) {
         this.client = Objects.requireNonNull(client, "client");
         this.scheduler = client.getScheduler();
+        this.timeouts = new AttemptTimeouts(scheduler);
         if (sticky != null) {
             sticky.start(loadBalancer.pool());
         }
@@ -61,6 +64,10 @@ final class ProxyCore {
         if (sticky != null) {
             sticky.stop();
         }
+        AttemptTimeouts t = timeouts;
+        if (t != null) {
+            t.destroy();
+        }
     }
 
     HttpClient client() {
@@ -69,6 +76,10 @@ final class ProxyCore {
 
     Scheduler scheduler() {
         return scheduler;
+    }
+
+    AttemptTimeouts timeouts() {
+        return timeouts;
     }
 
     String via(String protocol) {

@@ -21,8 +21,8 @@ import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.CyclicTimeouts;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -204,8 +204,9 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
         }
         next.request = request;
         try {
-            next.timer = core.scheduler().schedule(next, Math.min(core.attemptTimeoutNanos, remaining),
-                    TimeUnit.NANOSECONDS);
+            next.expireNanoTime = now + Math.min(core.attemptTimeoutNanos, remaining);
+            next.timeouts = core.timeouts();
+            next.timeouts.add(next);
             request.send(next);
         } catch (Throwable x) {
             // HttpClient reports failures to the listener; a throw here means it is stopped or broken.
@@ -529,11 +530,15 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
      * One attempt on one backend: the response listener, the timeout task, the request-begin
      * listener and the write callback of the response content (one write is in flight at a time).
      */
-    final class Attempt implements Response.Listener, Request.BeginListener, Runnable, Callback {
+    final class Attempt implements Response.Listener, Request.BeginListener, Runnable, Callback,
+            CyclicTimeouts.Expirable {
         final Selection selection;
         final long startNanos;
         Request request;
-        Scheduler.Task timer;
+        /** When the attempt times out unless its headers arrived; {@code Long.MAX_VALUE} once they did. */
+        volatile long expireNanoTime = Long.MAX_VALUE;
+        /** Where the attempt is watched for its timeout, or null before it is. */
+        AttemptTimeouts timeouts;
         volatile int state;
         private volatile boolean begun;
         private long headersNanos;
@@ -742,10 +747,16 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
         }
 
         void cancelTimer() {
-            Scheduler.Task task = timer;
-            if (task != null) {
-                task.cancel();
+            expireNanoTime = Long.MAX_VALUE;
+            AttemptTimeouts t = timeouts;
+            if (t != null) {
+                t.remove(this);
             }
+        }
+
+        @Override
+        public long getExpireNanoTime() {
+            return expireNanoTime;
         }
 
         private void failInternally(Throwable x) {
