@@ -19,22 +19,7 @@ class RetryPickTest {
 
     /** Always the first endpoint (as a consistent hash does for one key), counting pickers built. */
     private static Strategy firstCounting(AtomicInteger pickersBuilt) {
-        return new Strategy() {
-            @Override
-            public String name() {
-                return "test-first-counting";
-            }
-
-            @Override
-            public Picker newPicker(List<? extends Endpoint> endpoints, RandomSource random) {
-                pickersBuilt.incrementAndGet();
-                return ctx -> {
-                    Endpoint e = endpoints.get(0);
-                    e.acquire();
-                    return e;
-                };
-            }
-        };
+        return TestStrategies.counting(TestStrategies.first(), pickersBuilt);
     }
 
     private static List<Backend> backends(int n) {
@@ -48,18 +33,7 @@ class RetryPickTest {
     @Test
     void aRotatingPickerFindsAnotherBackendWithoutANewPicker() {
         AtomicInteger built = new AtomicInteger();
-        Strategy rotateCounting = new Strategy() {
-            @Override
-            public String name() {
-                return "test-rotate-counting";
-            }
-
-            @Override
-            public Picker newPicker(List<? extends Endpoint> endpoints, RandomSource random) {
-                built.incrementAndGet();
-                return TestStrategies.rotate().newPicker(endpoints, random);
-            }
-        };
+        Strategy rotateCounting = TestStrategies.counting(TestStrategies.rotate(), built);
         List<Backend> pool = backends(3);
         try (LoadBalancer lb = LoadBalancer.builder().strategy(rotateCounting).backends(pool).build()) {
             int before = built.get();

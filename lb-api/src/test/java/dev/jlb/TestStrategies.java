@@ -30,6 +30,22 @@ final class TestStrategies {
         };
     }
 
+    /** {@code strategy}, counting in {@code built} the pickers it makes. */
+    static Strategy counting(Strategy strategy, AtomicInteger built) {
+        return new Strategy() {
+            @Override
+            public String name() {
+                return strategy.name() + "-counting";
+            }
+
+            @Override
+            public Picker newPicker(List<? extends Endpoint> endpoints, RandomSource random) {
+                built.incrementAndGet();
+                return strategy.newPicker(endpoints, random);
+            }
+        };
+    }
+
     static Strategy rotate() {
         return new Strategy() {
             @Override
