@@ -281,7 +281,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     @Override
     public void recordRetriesExhausted() {
-        pool.retriesExhausted.increment();
+        pool.recordRetriesExhausted();
     }
 
     @Override

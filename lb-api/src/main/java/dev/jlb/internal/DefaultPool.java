@@ -27,10 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 
 /**
  * The membership, its health and its published snapshot. Writers serialize on {@link #lock},
@@ -57,8 +55,8 @@ final class DefaultPool implements Pool {
     private final Object lock = new Object();
     /** Guarded by {@link #lock}. Keyed by identity; insertion order is membership order. */
     private final Map<Backend, BackendEntry> entries = new LinkedHashMap<>();
-    private final List<PoolListener> listeners = new CopyOnWriteArrayList<>();
-    private final SerialExecutor events = new SerialExecutor();
+    private final PoolEvents events;
+    private final RouteCounters counters = new RouteCounters();
 
     /** Guarded by {@link #lock} for writes. */
     private volatile Strategy strategy;
@@ -77,18 +75,6 @@ final class DefaultPool implements Pool {
     private long latencySeq;
     private volatile boolean closed;
 
-    // Route counters. Only the rare paths count here; the rest is summed from the members.
-    /** Non-retry selections refused, by {@link Reason} ordinal. */
-    private final LongAdder[] rejections = new LongAdder[Reason.values().length];
-    final LongAdder retriesExhausted = new LongAdder();
-    /** Removed members whose counts are not folded yet (requests may still be in flight). Guarded by lock. */
-    private final List<BackendEntry> retired = new ArrayList<>();
-    /** Completed attempts and retries of removed members, folded once idle. Guarded by lock. */
-    private long retiredCompleted;
-    private long retiredRetries;
-    /** The highest requests total reported: the derived total may lag by the completions under way. */
-    private final AtomicLong requestsReported = new AtomicLong();
-
     DefaultPool(String name, Strategy strategy, Ticker ticker, RandomSource random, List<PoolListener> initialListeners,
             HealthConfig config, Timers timers) {
         this.name = name;
@@ -98,17 +84,36 @@ final class DefaultPool implements Pool {
         this.timers = timers;
         this.config = config;
         this.outlierThreshold = config.outlier().isEnabled() ? config.outlier().consecutiveFailures() : 0;
-        this.listeners.addAll(initialListeners);
+        this.events = new PoolEvents(name, initialListeners);
         this.snapshot = new Snapshot(List.of(), strategy, null, noBackend(0, 0, 0, 0), false);
-        for (int i = 0; i < rejections.length; i++) {
-            rejections[i] = new LongAdder();
-        }
     }
 
     /** Counts a non-retry selection refused with {@code e}; returns {@code e} for the caller to throw. */
     NoBackendAvailableException rejected(NoBackendAvailableException e) {
-        rejections[e.reason().ordinal()].increment();
-        return e;
+        return counters.rejected(e);
+    }
+
+    void recordRetriesExhausted() {
+        counters.retryExhausted();
+    }
+
+    /**
+     * Runs {@code change} under the writer lock and publishes when it reports a change, then delivers
+     * the events queued meanwhile, after the lock is released. Every write to the pool goes through
+     * here.
+     *
+     * @return what {@code change} returned
+     */
+    private boolean write(BooleanSupplier change) {
+        boolean changed;
+        synchronized (lock) {
+            changed = change.getAsBoolean();
+            if (changed) {
+                publish();
+            }
+        }
+        events.drain();
+        return changed;
     }
 
     Snapshot snapshot() {
@@ -133,11 +138,10 @@ final class DefaultPool implements Pool {
 
     void updateStrategy(Strategy newStrategy) {
         Objects.requireNonNull(newStrategy, "strategy");
-        synchronized (lock) {
+        write(() -> {
             strategy = newStrategy;
-            publish(new ArrayList<>());
-        }
-        events.drain();
+            return true;
+        });
     }
 
     @Override
@@ -167,17 +171,14 @@ final class DefaultPool implements Pool {
     @Override
     public boolean add(Backend backend) {
         Objects.requireNonNull(backend, "backend");
-        synchronized (lock) {
+        return write(() -> {
             if (entries.containsKey(backend)) {
                 return false;
             }
             checkUniqueId(backend);
-            List<PoolEvent> changes = new ArrayList<>();
-            addLocked(backend, changes, false);
-            publish(changes);
-        }
-        events.drain();
-        return true;
+            addLocked(backend, false);
+            return true;
+        });
     }
 
     private void checkUniqueId(Backend backend) {
@@ -189,24 +190,24 @@ final class DefaultPool implements Pool {
         }
     }
 
-    private void addLocked(Backend backend, List<PoolEvent> changes, boolean initial) {
+    private void addLocked(Backend backend, boolean initial) {
         BackendEntry entry = new BackendEntry(backend, this);
         entry.state = backend.weight() == 0 ? BackendState.DRAINING : BackendState.HEALTHY;
         entry.stateReason = entry.state == BackendState.DRAINING ? "weight 0" : "added";
         // The initial backends start at full weight; later ones (and every comeback) slow-start.
         entry.wasEligible = initial && backend.weight() > 0;
         entries.put(backend, entry);
-        changes.add(new PoolEvent(PoolEvent.Type.ADDED, backend, null, entry.state, ""));
+        events.enqueue(new PoolEvent(PoolEvent.Type.ADDED, backend, null, entry.state, ""));
         if (checker != null) {
             checker.start(entry);
         }
     }
 
-    private void removeLocked(BackendEntry entry, List<PoolEvent> changes) {
-        retired.add(entry);
+    private void removeLocked(BackendEntry entry) {
+        counters.retire(entry);
         entry.effectiveWeight = 0;
         entry.weightFactor = 0;
-        changes.add(new PoolEvent(PoolEvent.Type.REMOVED, entry.backend, entry.state, null, ""));
+        events.enqueue(new PoolEvent(PoolEvent.Type.REMOVED, entry.backend, entry.state, null, ""));
         if (checker != null) {
             checker.stop(entry);
         }
@@ -215,41 +216,35 @@ final class DefaultPool implements Pool {
     @Override
     public boolean remove(Backend backend) {
         Objects.requireNonNull(backend, "backend");
-        synchronized (lock) {
+        return write(() -> {
             BackendEntry entry = entries.remove(backend);
             if (entry == null) {
                 return false;
             }
-            List<PoolEvent> changes = new ArrayList<>();
-            removeLocked(entry, changes);
-            publish(changes);
-        }
-        events.drain();
-        return true;
+            removeLocked(entry);
+            return true;
+        });
     }
 
     @Override
     public boolean update(Backend backend) {
         Objects.requireNonNull(backend, "backend");
-        synchronized (lock) {
+        return write(() -> {
             BackendEntry entry = entries.get(backend);
             if (entry == null) {
                 return false;
             }
-            List<PoolEvent> changes = new ArrayList<>();
-            updateLocked(entry, backend, changes);
-            publish(changes);
-        }
-        events.drain();
-        return true;
+            updateLocked(entry, backend);
+            return true;
+        });
     }
 
-    private void updateLocked(BackendEntry entry, Backend backend, List<PoolEvent> changes) {
+    private void updateLocked(BackendEntry entry, Backend backend) {
         if (entry.backend.weight() == backend.weight()) {
             return;
         }
         entry.backend = backend;
-        changes.add(new PoolEvent(PoolEvent.Type.WEIGHT_CHANGED, backend, null, null, ""));
+        events.enqueue(new PoolEvent(PoolEvent.Type.WEIGHT_CHANGED, backend, null, null, ""));
     }
 
     @Override
@@ -261,27 +256,25 @@ final class DefaultPool implements Pool {
                 throw new IllegalArgumentException("backend: " + backend.uri() + " (expected: each backend once)");
             }
         }
-        synchronized (lock) {
-            List<PoolEvent> changes = new ArrayList<>();
+        write(() -> {
             for (var it = entries.values().iterator(); it.hasNext(); ) {
                 BackendEntry entry = it.next();
                 if (!wanted.containsKey(entry.backend)) {
                     it.remove();
-                    removeLocked(entry, changes);
+                    removeLocked(entry);
                 }
             }
             for (Backend backend : wanted.values()) {
                 BackendEntry entry = entries.get(backend);
                 if (entry == null) {
                     checkUniqueId(backend);
-                    addLocked(backend, changes, false);
+                    addLocked(backend, false);
                 } else {
-                    updateLocked(entry, backend, changes);
+                    updateLocked(entry, backend);
                 }
             }
-            publish(changes);
-        }
-        events.drain();
+            return true;
+        });
     }
 
     @Override
@@ -299,53 +292,13 @@ final class DefaultPool implements Pool {
 
     /** The route's counters and every member's statistics; see {@link LoadBalancerStats}. */
     LoadBalancerStats loadBalancerStats(String lbName) {
-        List<BackendEntry> copy;
-        List<BackendEntry> removed;
-        long completed;
-        long retries;
+        List<BackendEntry> members;
+        RouteCounters.Retired removed;
         synchronized (lock) {
-            copy = new ArrayList<>(entries.values());
-            // A removed member with nothing in flight can count no more: fold it into the totals.
-            for (var it = retired.iterator(); it.hasNext(); ) {
-                BackendEntry entry = it.next();
-                if (entry.inFlight == 0) {
-                    retiredCompleted += entry.successes() + entry.failures() + entry.cancelled();
-                    retiredRetries += entry.retries();
-                    it.remove();
-                }
-            }
-            removed = new ArrayList<>(retired);
-            completed = retiredCompleted;
-            retries = retiredRetries;
+            members = new ArrayList<>(entries.values());
+            removed = counters.foldRetired();
         }
-        long now = ticker.read();
-        boolean panic = snapshot.panic;
-        List<BackendStats> backends = new ArrayList<>(copy.size());
-        int inFlight = 0;
-        for (BackendEntry entry : copy) {
-            DefaultBackendStats stats = new DefaultBackendStats(entry);
-            backends.add(stats);
-            inFlight += stats.inFlight();
-            completed += stats.successes() + stats.failures() + stats.cancelled();
-            retries += stats.retries();
-        }
-        for (BackendEntry entry : removed) {
-            completed += entry.successes() + entry.failures() + entry.cancelled();
-            retries += entry.retries();
-        }
-        long[] refused = new long[rejections.length];
-        long refusedTotal = 0;
-        for (int i = 0; i < refused.length; i++) {
-            refused[i] = rejections[i].sum();
-            refusedTotal += refused[i];
-        }
-        // Completions are read before retries, which are counted before their completion (see
-        // BackendEntry): the difference may be low by the retries completing meanwhile, never high,
-        // and the high-water mark keeps it from going back.
-        long derived = completed - retries + refusedTotal;
-        long requests = requestsReported.accumulateAndGet(derived, Math::max);
-        return new DefaultLoadBalancerStats(lbName, now, requests, refused, refusedTotal, retries,
-                retriesExhausted.sum(), inFlight, panic, Collections.unmodifiableList(backends));
+        return counters.stats(lbName, ticker.read(), snapshot.panic, members, removed);
     }
 
     @Override
@@ -360,9 +313,7 @@ final class DefaultPool implements Pool {
 
     @Override
     public AutoCloseable addListener(PoolListener listener) {
-        Objects.requireNonNull(listener, "listener");
-        listeners.add(listener);
-        return () -> listeners.remove(listener);
+        return events.addListener(listener);
     }
 
     /**
@@ -370,17 +321,15 @@ final class DefaultPool implements Pool {
      * by the load balancer before it is handed out.
      */
     void init(List<Backend> backends) {
-        synchronized (lock) {
-            List<PoolEvent> changes = new ArrayList<>();
+        write(() -> {
             for (Backend backend : backends) {
                 checkUniqueId(backend);
-                addLocked(backend, changes, true);
+                addLocked(backend, true);
             }
             startChecker(config.active());
             scheduleLatencyEvaluation();
-            publish(changes);
-        }
-        events.drain();
+            return true;
+        });
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -388,18 +337,12 @@ final class DefaultPool implements Pool {
 
     /** Called from the request path when a member's failure streak reaches the outlier threshold. */
     void onConsecutiveFailures(BackendEntry entry, int streak) {
-        synchronized (lock) {
+        write(() -> {
             HealthConfig cfg = config;
-            if (closed || !cfg.outlier().isEnabled() || entries.get(entry.backend) != entry
-                    || (entry.state != BackendState.HEALTHY && entry.state != BackendState.DEGRADED)) {
-                return;
-            }
-            if (!tryEject(entry, ticker.read(), cfg, streak + " consecutive failures", false)) {
-                return;
-            }
-            publish(new ArrayList<>());
-        }
-        events.drain();
+            return !closed && cfg.outlier().isEnabled() && entries.get(entry.backend) == entry
+                    && (entry.state == BackendState.HEALTHY || entry.state == BackendState.DEGRADED)
+                    && tryEject(entry, ticker.read(), cfg, streak + " consecutive failures", false);
+        });
     }
 
     /**
@@ -407,12 +350,12 @@ final class DefaultPool implements Pool {
      * {@code ejectionsAtStart} is the member's ejection count when the check started.
      */
     void onCheckResult(ActiveChecker.Task task, HealthCheckResult result, long elapsedNanos, long ejectionsAtStart) {
-        boolean changed = false;
-        synchronized (lock) {
+        write(() -> {
             BackendEntry entry = task.entry;
             if (closed || task.cancelled || checker != task.owner() || entries.get(entry.backend) != entry) {
-                return;
+                return false;
             }
+            boolean changed = false;
             ActiveHealthCheck check = checker.check();
             boolean first = !entry.checked;
             entry.checked = true;
@@ -456,13 +399,8 @@ final class DefaultPool implements Pool {
                     changed = true;
                 }
             }
-            if (changed) {
-                publish(new ArrayList<>());
-            }
-        }
-        if (changed) {
-            events.drain();
-        }
+            return changed;
+        });
     }
 
     private static String times(int n) {
@@ -527,13 +465,13 @@ final class DefaultPool implements Pool {
 
     /** Judges every eligible member's latency average; runs every {@code LatencyHealth.interval()}. */
     void evaluateLatency() {
-        boolean changed = false;
-        synchronized (lock) {
+        write(() -> {
             HealthConfig cfg = config;
             LatencyHealth latency = cfg.latency();
             if (closed || !latency.isEnabled()) {
-                return;
+                return false;
             }
+            boolean changed = false;
             long now = ticker.read();
             List<BackendEntry> judged = new ArrayList<>(entries.size());
             List<Long> averages = new ArrayList<>(entries.size());
@@ -584,13 +522,8 @@ final class DefaultPool implements Pool {
                     changed = true;
                 }
             }
-            if (changed) {
-                publish(new ArrayList<>());
-            }
-        }
-        if (changed) {
-            events.drain();
-        }
+            return changed;
+        });
     }
 
     /** (Re)starts the periodic latency evaluation. Call under the lock. */
@@ -632,15 +565,12 @@ final class DefaultPool implements Pool {
         }
         long seq = ++wakeupSeq;
         wakeupAt = at;
-        wakeup = timers.schedule(() -> {
-            synchronized (lock) {
-                if (seq == wakeupSeq) {
-                    wakeup = null;
-                }
-                publish(new ArrayList<>());
+        wakeup = timers.schedule(() -> write(() -> {
+            if (seq == wakeupSeq) {
+                wakeup = null;
             }
-            events.drain();
-        }, at - now);
+            return true;
+        }), at - now);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -648,9 +578,9 @@ final class DefaultPool implements Pool {
 
     void updateHealthCheck(ActiveHealthCheck check) {
         Objects.requireNonNull(check, "healthCheck");
-        synchronized (lock) {
+        write(() -> {
             if (check.equals(config.active())) {
-                return;
+                return false;
             }
             config = config.withActive(check);
             if (!check.isEnabled()) {
@@ -667,9 +597,8 @@ final class DefaultPool implements Pool {
             if (!closed) {
                 startChecker(check);
             }
-            publish(new ArrayList<>());
-        }
-        events.drain();
+            return true;
+        });
     }
 
     private void startChecker(ActiveHealthCheck check) {
@@ -688,9 +617,9 @@ final class DefaultPool implements Pool {
 
     void updateOutlierDetection(OutlierDetection outlier) {
         Objects.requireNonNull(outlier, "outlierDetection");
-        synchronized (lock) {
+        write(() -> {
             if (outlier.equals(config.outlier())) {
-                return;
+                return false;
             }
             config = config.withOutlier(outlier);
             outlierThreshold = outlier.isEnabled() ? outlier.consecutiveFailures() : 0;
@@ -703,16 +632,15 @@ final class DefaultPool implements Pool {
                     }
                 }
             }
-            publish(new ArrayList<>());
-        }
-        events.drain();
+            return true;
+        });
     }
 
     void updateLatencyHealth(LatencyHealth latency) {
         Objects.requireNonNull(latency, "latencyHealth");
-        synchronized (lock) {
+        boolean changed = write(() -> {
             if (latency.equals(config.latency())) {
-                return;
+                return false;
             }
             config = config.withLatency(latency);
             boolean degrading = latency.isEnabled() && latency.action() == LatencyHealth.Action.DEGRADE;
@@ -728,33 +656,32 @@ final class DefaultPool implements Pool {
                 }
             }
             scheduleLatencyEvaluation();
-            publish(new ArrayList<>());
+            return true;
+        });
+        if (changed) {
+            // Judge again at once with the new rules (a no-op when disabled).
+            evaluateLatency();
         }
-        events.drain();
-        // Judge again at once with the new rules (a no-op when disabled).
-        evaluateLatency();
     }
 
     void updateSlowStart(SlowStart slowStart) {
         Objects.requireNonNull(slowStart, "slowStart");
-        synchronized (lock) {
+        write(() -> {
             if (slowStart.equals(config.slowStart())) {
-                return;
+                return false;
             }
             config = config.withSlowStart(slowStart);
-            publish(new ArrayList<>());
-        }
-        events.drain();
+            return true;
+        });
     }
 
     void updatePanic(PanicMode mode, double threshold) {
         Objects.requireNonNull(mode, "mode");
         PanicMode.checkThreshold(threshold);
-        synchronized (lock) {
+        write(() -> {
             config = config.withPanic(mode, threshold);
-            publish(new ArrayList<>());
-        }
-        events.drain();
+            return true;
+        });
     }
 
     /** Stops checks and timers; health state is frozen from now on. Idempotent. */
@@ -821,10 +748,9 @@ final class DefaultPool implements Pool {
     /**
      * Recomputes every member's state and effective weight, the eligible list and panic, publishes
      * a new snapshot when it differs, schedules the next wake-up (ejection end, slow-start step), and
-     * queues {@code changes} plus any state changes for the listeners. Call with {@link #lock} held,
-     * then call {@code events.drain()} after releasing it.
+     * queues the state changes for the listeners. Called by {@link #write} only.
      */
-    private void publish(List<PoolEvent> changes) {
+    private void publish() {
         long now = ticker.read();
         HealthConfig cfg = config;
         SlowStart slowStart = cfg.slowStart();
@@ -850,7 +776,7 @@ final class DefaultPool implements Pool {
                 String reason = reasonFor(entry, oldState, newState);
                 entry.state = newState;
                 entry.stateReason = reason;
-                changes.add(new PoolEvent(PoolEvent.Type.STATE_CHANGED, entry.backend, oldState, newState, reason));
+                events.enqueue(new PoolEvent(PoolEvent.Type.STATE_CHANGED, entry.backend, oldState, newState, reason));
             }
             if (entry.ejected && !closed) {
                 nextWakeup = Math.min(nextWakeup, entry.ejectedUntil - now);
@@ -926,7 +852,7 @@ final class DefaultPool implements Pool {
         }
         if (panic != old.panic) {
             String share = eligibleShare(eligible.size(), candidates, cfg.panicThreshold());
-            changes.add(panic
+            events.enqueue(panic
                     ? new PoolEvent(PoolEvent.Type.PANIC_ENTERED, null, null, null, share
                             + (cfg.panicMode() == PanicMode.ROUTE_ALL
                                     ? ": routing to all " + candidates + " non-draining backends" : ": failing fast"))
@@ -936,36 +862,10 @@ final class DefaultPool implements Pool {
         if (nextWakeup != Long.MAX_VALUE) {
             wakeAt(now + Math.max(0, nextWakeup), now);
         }
-        for (PoolEvent event : changes) {
-            events.enqueue(() -> deliver(event));
-        }
     }
 
     private static String eligibleShare(int eligible, int candidates, double threshold) {
         return eligible + " of " + candidates + " backends eligible (below " + Math.round(threshold * 100) + "%)";
-    }
-
-    private void deliver(PoolEvent event) {
-        System.Logger.Level level;
-        switch (event.type()) {
-            case PANIC_ENTERED:
-                level = System.Logger.Level.WARNING;
-                break;
-            case STATE_CHANGED:
-            case PANIC_EXITED:
-                level = System.Logger.Level.INFO;
-                break;
-            default:
-                level = System.Logger.Level.DEBUG;
-        }
-        LOG.log(level, "jlb[{0}]: {1}", name, event);
-        for (PoolListener listener : listeners) {
-            try {
-                listener.onEvent(event);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "jlb[" + name + "]: pool listener " + listener + " threw; ignored", e);
-            }
-        }
     }
 
     boolean inPanic() {
