@@ -105,13 +105,8 @@ public final class BackendEntry extends BackendEntryPad1 {
     private final DefaultPool pool;
 
     volatile Backend backend;
-    volatile BackendState state = BackendState.HEALTHY;
-    /** Why the backend is in {@link #state}, from the last state change. */
-    volatile String stateReason = "";
-    /** The effective weight in the current snapshot; 0 when not eligible. */
-    volatile int effectiveWeight;
-    /** The share of its weight the backend gets now (slow start x degradation); 0 when not eligible. */
-    volatile double weightFactor = 1.0;
+    /** What the last publish decided about this member; written under the pool's lock. */
+    volatile MemberStatus status;
 
     // Health decisions: guarded by the pool's lock.
     /** Failing its active health check. */
@@ -151,9 +146,10 @@ public final class BackendEntry extends BackendEntryPad1 {
     private long connectFailures;
     private long timeouts;
 
-    BackendEntry(Backend backend, DefaultPool pool) {
+    BackendEntry(Backend backend, DefaultPool pool, MemberStatus status) {
         this.backend = backend;
         this.pool = pool;
+        this.status = status;
     }
 
     public Backend backend() {
@@ -161,7 +157,11 @@ public final class BackendEntry extends BackendEntryPad1 {
     }
 
     public BackendState state() {
-        return state;
+        return status.state();
+    }
+
+    MemberStatus status() {
+        return status;
     }
 
     public int inFlight() {
@@ -379,7 +379,7 @@ public final class BackendEntry extends BackendEntryPad1 {
 
     @Override
     public String toString() {
-        return "BackendEntry{" + backend.id() + ", state=" + state + ", inFlight=" + inFlight
+        return "BackendEntry{" + backend.id() + ", state=" + status.state() + ", inFlight=" + inFlight
                 + ", consecutiveFailures=" + consecutiveFailures + '}';
     }
 }

@@ -43,8 +43,6 @@ import java.util.function.BooleanSupplier;
 final class DefaultPool implements Pool {
     private static final System.Logger LOG = System.getLogger("dev.jlb");
 
-    /** While any backend has a reduced weight, effective weights are expressed in hundredths. */
-    static final int WEIGHT_SCALE = 100;
     /** A slow backend recovers under this share of the limit it broke. */
     static final double LATENCY_HYSTERESIS = 0.8;
 
@@ -85,7 +83,7 @@ final class DefaultPool implements Pool {
         this.config = config;
         this.outlierThreshold = config.outlier().isEnabled() ? config.outlier().consecutiveFailures() : 0;
         this.events = new PoolEvents(name, initialListeners);
-        this.snapshot = new Snapshot(List.of(), strategy, null, noBackend(0, 0, 0, 0), false);
+        this.snapshot = SnapshotBuilder.empty(strategy);
     }
 
     /** Counts a non-retry selection refused with {@code e}; returns {@code e} for the caller to throw. */
@@ -191,13 +189,12 @@ final class DefaultPool implements Pool {
     }
 
     private void addLocked(Backend backend, boolean initial) {
-        BackendEntry entry = new BackendEntry(backend, this);
-        entry.state = backend.weight() == 0 ? BackendState.DRAINING : BackendState.HEALTHY;
-        entry.stateReason = entry.state == BackendState.DRAINING ? "weight 0" : "added";
+        BackendEntry entry = new BackendEntry(backend, this, backend.weight() == 0
+                ? MemberStatus.added(BackendState.DRAINING, "weight 0") : MemberStatus.added(BackendState.HEALTHY, "added"));
         // The initial backends start at full weight; later ones (and every comeback) slow-start.
         entry.wasEligible = initial && backend.weight() > 0;
         entries.put(backend, entry);
-        events.enqueue(new PoolEvent(PoolEvent.Type.ADDED, backend, null, entry.state, ""));
+        events.enqueue(new PoolEvent(PoolEvent.Type.ADDED, backend, null, entry.state(), ""));
         if (checker != null) {
             checker.start(entry);
         }
@@ -205,9 +202,9 @@ final class DefaultPool implements Pool {
 
     private void removeLocked(BackendEntry entry) {
         counters.retire(entry);
-        entry.effectiveWeight = 0;
-        entry.weightFactor = 0;
-        events.enqueue(new PoolEvent(PoolEvent.Type.REMOVED, entry.backend, entry.state, null, ""));
+        MemberStatus status = entry.status();
+        entry.status = status.next(status.state(), status.reason(), 0, 0);
+        events.enqueue(new PoolEvent(PoolEvent.Type.REMOVED, entry.backend, status.state(), null, ""));
         if (checker != null) {
             checker.stop(entry);
         }
@@ -340,7 +337,7 @@ final class DefaultPool implements Pool {
         write(() -> {
             HealthConfig cfg = config;
             return !closed && cfg.outlier().isEnabled() && entries.get(entry.backend) == entry
-                    && (entry.state == BackendState.HEALTHY || entry.state == BackendState.DEGRADED)
+                    && SnapshotBuilder.isEligible(entry.state())
                     && tryEject(entry, ticker.read(), cfg, streak + " consecutive failures", false);
         });
     }
@@ -477,7 +474,7 @@ final class DefaultPool implements Pool {
             List<Long> averages = new ArrayList<>(entries.size());
             for (BackendEntry entry : entries.values()) {
                 long average = entry.latencyEwmaNanos();
-                if ((entry.state == BackendState.HEALTHY || entry.state == BackendState.DEGRADED) && average >= 0
+                if (SnapshotBuilder.isEligible(entry.state()) && average >= 0
                         && entry.latencySamples() >= latency.minimumSamples()) {
                     judged.add(entry);
                     averages.add(average);
@@ -755,45 +752,29 @@ final class DefaultPool implements Pool {
         HealthConfig cfg = config;
         SlowStart slowStart = cfg.slowStart();
         long nextWakeup = Long.MAX_VALUE;
-        List<BackendEntry> eligible = new ArrayList<>(entries.size());
-        int drained = 0;
-        int unhealthy = 0;
-        int ejected = 0;
-        boolean reduced = false;
+        SnapshotBuilder next = new SnapshotBuilder(entries.size(), cfg.panicMode(), cfg.panicThreshold());
         for (BackendEntry entry : entries.values()) {
             if (entry.ejected && now - entry.ejectedUntil >= 0) {
                 endEjection(entry, now, "ejection of " + Durations.formatNanos(entry.ejectionDuration) + " ended");
             }
-            BackendState oldState = entry.state;
+            MemberStatus old = entry.status();
             BackendState newState = stateOf(entry);
-            boolean isEligible = newState == BackendState.HEALTHY || newState == BackendState.DEGRADED;
+            boolean isEligible = SnapshotBuilder.isEligible(newState);
             if (isEligible && !entry.wasEligible && slowStart.isEnabled()) {
                 entry.ramping = true;
                 entry.rampStart = now;
             }
             entry.wasEligible = isEligible;
-            if (newState != oldState) {
-                String reason = reasonFor(entry, oldState, newState);
-                entry.state = newState;
-                entry.stateReason = reason;
-                events.enqueue(new PoolEvent(PoolEvent.Type.STATE_CHANGED, entry.backend, oldState, newState, reason));
+            String reason = old.reason();
+            if (newState != old.state()) {
+                reason = reasonFor(entry, old.state(), newState);
+                events.enqueue(new PoolEvent(PoolEvent.Type.STATE_CHANGED, entry.backend, old.state(), newState, reason));
             }
             if (entry.ejected && !closed) {
                 nextWakeup = Math.min(nextWakeup, entry.ejectedUntil - now);
             }
-            if (!isEligible) {
-                if (newState == BackendState.DRAINING) {
-                    drained++;
-                } else if (newState == BackendState.UNHEALTHY) {
-                    unhealthy++;
-                } else {
-                    ejected++;
-                }
-                entry.weightFactor = 0;
-                continue;
-            }
             double factor = 1.0;
-            if (entry.ramping) {
+            if (isEligible && entry.ramping) {
                 long elapsed = now - entry.rampStart;
                 long nextStep = slowStart.nextStepNanos(elapsed);
                 if (nextStep < 0) {
@@ -806,95 +787,20 @@ final class DefaultPool implements Pool {
             if (newState == BackendState.DEGRADED) {
                 factor *= cfg.latency().degradedWeightFactor();
             }
-            entry.weightFactor = factor;
-            reduced |= factor < 1.0;
-            eligible.add(entry);
+            next.add(entry, newState, reason, factor);
         }
-
-        int candidates = entries.size() - drained;
-        boolean panic = cfg.panicThreshold() > 0 && candidates > 0 && eligible.size() < cfg.panicThreshold() * candidates;
-        List<SnapshotEndpoint> endpoints = new ArrayList<>(panic ? candidates : eligible.size());
-        NoBackendAvailableException none = null;
-        for (BackendEntry entry : entries.values()) {
-            entry.effectiveWeight = 0;
-        }
-        if (panic && cfg.panicMode() == PanicMode.ROUTE_ALL) {
-            for (BackendEntry entry : entries.values()) {
-                int weight = entry.backend.weight();
-                if (weight > 0) {
-                    entry.effectiveWeight = weight;
-                    endpoints.add(new SnapshotEndpoint(entry, entry.backend, weight, endpoints.size()));
-                }
-            }
-        } else if (panic) {
-            none = new NoBackendAvailableException(Reason.PANIC, "no backend available: panic, "
-                    + eligibleShare(eligible.size(), candidates, cfg.panicThreshold()));
-        } else {
-            for (BackendEntry entry : eligible) {
-                int weight = entry.backend.weight();
-                if (reduced) {
-                    weight = (int) Math.max(1, Math.round((double) weight * WEIGHT_SCALE * entry.weightFactor));
-                }
-                entry.effectiveWeight = weight;
-                endpoints.add(new SnapshotEndpoint(entry, entry.backend, weight, endpoints.size()));
-            }
-            if (endpoints.isEmpty()) {
-                none = noBackend(entries.size(), drained, unhealthy, ejected);
-            }
-        }
-
-        Strategy current = strategy;
         Snapshot old = snapshot;
-        if (!old.sameAs(endpoints, current, panic, none)) {
-            List<SnapshotEndpoint> frozen = Collections.unmodifiableList(endpoints);
-            Strategy.Picker picker = frozen.isEmpty() ? null : current.newPicker(frozen, random);
-            snapshot = new Snapshot(frozen, current, picker, none, panic);
-        }
-        if (panic != old.panic) {
-            String share = eligibleShare(eligible.size(), candidates, cfg.panicThreshold());
-            events.enqueue(panic
-                    ? new PoolEvent(PoolEvent.Type.PANIC_ENTERED, null, null, null, share
-                            + (cfg.panicMode() == PanicMode.ROUTE_ALL
-                                    ? ": routing to all " + candidates + " non-draining backends" : ": failing fast"))
-                    : new PoolEvent(PoolEvent.Type.PANIC_EXITED, null, null, null,
-                            eligible.size() + " of " + candidates + " backends eligible"));
+        snapshot = next.build(old, strategy, random);
+        if (snapshot.panic != old.panic) {
+            events.enqueue(next.panicEvent());
         }
         if (nextWakeup != Long.MAX_VALUE) {
             wakeAt(now + Math.max(0, nextWakeup), now);
         }
     }
 
-    private static String eligibleShare(int eligible, int candidates, double threshold) {
-        return eligible + " of " + candidates + " backends eligible (below " + Math.round(threshold * 100) + "%)";
-    }
-
     boolean inPanic() {
         return snapshot.panic;
-    }
-
-    static NoBackendAvailableException noBackend(int total, int drained, int unhealthy, int ejected) {
-        if (total == 0) {
-            return new NoBackendAvailableException(Reason.NONE_CONFIGURED, "no backend available: none configured");
-        }
-        if (drained == total) {
-            return new NoBackendAvailableException(Reason.ALL_DRAINED,
-                    "no backend available: all " + total + " backends are drained (weight 0)");
-        }
-        StringBuilder sb = new StringBuilder("no backend available: ");
-        String sep = "";
-        if (unhealthy > 0) {
-            sb.append(unhealthy).append(" unhealthy");
-            sep = ", ";
-        }
-        if (ejected > 0) {
-            sb.append(sep).append(ejected).append(" ejected");
-            sep = ", ";
-        }
-        if (drained > 0) {
-            sb.append(sep).append(drained).append(" drained");
-        }
-        sb.append(" of ").append(total);
-        return new NoBackendAvailableException(Reason.ALL_UNHEALTHY, sb.toString());
     }
 
     @Override
