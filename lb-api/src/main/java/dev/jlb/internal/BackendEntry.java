@@ -109,13 +109,6 @@ public final class BackendEntry extends BackendEntryPad1 {
     volatile MemberStatus status;
 
     // Health decisions: guarded by the pool's lock.
-    /** Failing its active health check. */
-    boolean activeUnhealthy;
-    String activeReason = "";
-    /** Whether an active check result arrived since checking (re)started; the first decides at once. */
-    boolean checked;
-    int checkPasses;
-    int checkFailures;
     boolean ejected;
     long ejectedUntil;
     long ejectionDuration;

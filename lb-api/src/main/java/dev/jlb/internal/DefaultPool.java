@@ -65,7 +65,7 @@ final class DefaultPool implements Pool {
     volatile int outlierThreshold;
 
     // Guarded by lock.
-    private ActiveChecker checker;
+    private final ActiveHealth active;
     private ScheduledFuture<?> wakeup;
     private long wakeupAt;
     private long wakeupSeq;
@@ -83,6 +83,7 @@ final class DefaultPool implements Pool {
         this.config = config;
         this.outlierThreshold = config.outlier().isEnabled() ? config.outlier().consecutiveFailures() : 0;
         this.events = new PoolEvents(name, initialListeners);
+        this.active = new ActiveHealth(timers, ticker, random, this::onCheckResult);
         this.snapshot = SnapshotBuilder.empty(strategy);
     }
 
@@ -195,9 +196,7 @@ final class DefaultPool implements Pool {
         entry.wasEligible = initial && backend.weight() > 0;
         entries.put(backend, entry);
         events.enqueue(new PoolEvent(PoolEvent.Type.ADDED, backend, null, entry.state(), ""));
-        if (checker != null) {
-            checker.start(entry);
-        }
+        active.add(entry);
     }
 
     private void removeLocked(BackendEntry entry) {
@@ -205,9 +204,7 @@ final class DefaultPool implements Pool {
         MemberStatus status = entry.status();
         entry.status = status.next(status.state(), status.reason(), 0, 0);
         events.enqueue(new PoolEvent(PoolEvent.Type.REMOVED, entry.backend, status.state(), null, ""));
-        if (checker != null) {
-            checker.stop(entry);
-        }
+        active.remove(entry);
     }
 
     @Override
@@ -323,7 +320,7 @@ final class DefaultPool implements Pool {
                 checkUniqueId(backend);
                 addLocked(backend, true);
             }
-            startChecker(config.active());
+            active.start(config.active());
             scheduleLatencyEvaluation();
             return true;
         });
@@ -346,62 +343,34 @@ final class DefaultPool implements Pool {
      * A result of an active check (or its timeout); ignored when the check was stopped meanwhile.
      * {@code ejectionsAtStart} is the member's ejection count when the check started.
      */
-    void onCheckResult(ActiveChecker.Task task, HealthCheckResult result, long elapsedNanos, long ejectionsAtStart) {
+    private void onCheckResult(ActiveChecker.Task task, HealthCheckResult result, long elapsedNanos,
+            long ejectionsAtStart) {
         write(() -> {
             BackendEntry entry = task.entry;
-            if (closed || task.cancelled || checker != task.owner() || entries.get(entry.backend) != entry) {
+            if (closed || !active.accepts(task)) {
                 return false;
             }
-            boolean changed = false;
-            ActiveHealthCheck check = checker.check();
-            boolean first = !entry.checked;
-            entry.checked = true;
-            if (result.isHealthy()) {
-                entry.checkFailures = 0;
-                if (entry.checkPasses != Integer.MAX_VALUE) {
-                    entry.checkPasses++;
+            if (result.isHealthy() && elapsedNanos >= 0) {
+                entry.recordLatency(elapsedNanos);
+            }
+            boolean changed = active.record(entry, result);
+            // Envoy's successful_active_health_check_uneject_host, restricted to checks started
+            // after the ejection: one in flight when it began may predate the failures.
+            OutlierDetection outlier = config.outlier();
+            long now = ticker.read();
+            if (result.isHealthy() && !active.isUnhealthy(entry) && entry.ejected && !entry.latencyEjection
+                    && now - entry.ejectedUntil < 0 && outlier.isEnabled() && outlier.unejectOnHealthCheckPass()
+                    && ejectionsAtStart == entry.ejections) {
+                String unejected = "; un-ejected";
+                endEjection(entry, now, "active health check passed: " + result.reason() + unejected);
+                if (changed) {
+                    // UNHEALTHY -> HEALTHY: the event gives the active reason; say it ends the ejection too.
+                    active.appendReason(entry, unejected);
                 }
-                if (elapsedNanos >= 0) {
-                    entry.recordLatency(elapsedNanos);
-                }
-                if (entry.activeUnhealthy && entry.checkPasses >= check.rise()) {
-                    entry.activeUnhealthy = false;
-                    entry.activeReason = "health check passed " + times(entry.checkPasses) + ": " + result.reason();
-                    changed = true;
-                }
-                // Envoy's successful_active_health_check_uneject_host, restricted to checks started
-                // after the ejection: one in flight when it began may predate the failures.
-                OutlierDetection outlier = config.outlier();
-                long now = ticker.read();
-                if (!entry.activeUnhealthy && entry.ejected && !entry.latencyEjection && now - entry.ejectedUntil < 0
-                        && outlier.isEnabled() && outlier.unejectOnHealthCheckPass()
-                        && ejectionsAtStart == entry.ejections) {
-                    String unejected = "; un-ejected";
-                    endEjection(entry, now, "active health check passed: " + result.reason() + unejected);
-                    if (changed) {
-                        // UNHEALTHY -> HEALTHY: the event gives the active reason; say it ends the ejection too.
-                        entry.activeReason += unejected;
-                    }
-                    changed = true;
-                }
-            } else {
-                entry.checkPasses = 0;
-                if (entry.checkFailures != Integer.MAX_VALUE) {
-                    entry.checkFailures++;
-                }
-                if (!entry.activeUnhealthy && (first || entry.checkFailures >= check.fall())) {
-                    entry.activeUnhealthy = true;
-                    entry.activeReason = (first ? "first health check failed: "
-                            : "health check failed " + times(entry.checkFailures) + ": ") + result.reason();
-                    changed = true;
-                }
+                changed = true;
             }
             return changed;
         });
-    }
-
-    private static String times(int n) {
-        return n == 1 ? "once" : n + " times";
     }
 
     /**
@@ -580,36 +549,9 @@ final class DefaultPool implements Pool {
                 return false;
             }
             config = config.withActive(check);
-            if (!check.isEnabled()) {
-                for (BackendEntry entry : entries.values()) {
-                    if (entry.activeUnhealthy) {
-                        entry.activeUnhealthy = false;
-                        entry.activeReason = "health check disabled";
-                    }
-                    entry.checked = false;
-                    entry.checkPasses = 0;
-                    entry.checkFailures = 0;
-                }
-            }
-            if (!closed) {
-                startChecker(check);
-            }
+            active.replace(check, closed);
             return true;
         });
-    }
-
-    private void startChecker(ActiveHealthCheck check) {
-        if (checker != null) {
-            checker.stopAll(check);
-            checker = null;
-        }
-        if (!check.isEnabled()) {
-            return;
-        }
-        checker = new ActiveChecker(this, check, timers, ticker, random);
-        for (BackendEntry entry : entries.values()) {
-            checker.start(entry);
-        }
     }
 
     void updateOutlierDetection(OutlierDetection outlier) {
@@ -688,10 +630,7 @@ final class DefaultPool implements Pool {
                 return;
             }
             closed = true;
-            if (checker != null) {
-                checker.stopAll(null);
-                checker = null;
-            }
+            active.close();
             if (wakeup != null) {
                 wakeup.cancel(false);
                 wakeup = null;
@@ -707,11 +646,11 @@ final class DefaultPool implements Pool {
     // ---------------------------------------------------------------------------------------------
     // Publishing
 
-    private static BackendState stateOf(BackendEntry entry) {
+    private BackendState stateOf(BackendEntry entry) {
         if (entry.backend.weight() == 0) {
             return BackendState.DRAINING;
         }
-        if (entry.activeUnhealthy) {
+        if (active.isUnhealthy(entry)) {
             return BackendState.UNHEALTHY;
         }
         if (entry.ejected) {
@@ -720,12 +659,12 @@ final class DefaultPool implements Pool {
         return entry.degraded ? BackendState.DEGRADED : BackendState.HEALTHY;
     }
 
-    private static String reasonFor(BackendEntry entry, BackendState oldState, BackendState newState) {
+    private String reasonFor(BackendEntry entry, BackendState oldState, BackendState newState) {
         switch (newState) {
             case DRAINING:
                 return "weight 0";
             case UNHEALTHY:
-                return entry.activeReason;
+                return active.reason(entry);
             case EJECTED:
                 return entry.ejectReason;
             default:
@@ -733,7 +672,7 @@ final class DefaultPool implements Pool {
                     case DRAINING:
                         return "weight " + entry.backend.weight();
                     case UNHEALTHY:
-                        return entry.activeReason;
+                        return active.reason(entry);
                     case EJECTED:
                         return entry.restoreReason;
                     default:
