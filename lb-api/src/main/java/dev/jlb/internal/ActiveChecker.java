@@ -126,7 +126,7 @@ final class ActiveChecker {
             if (cancelled) {
                 return;
             }
-            Attempt attempt = new Attempt(this, ticker.read(), entry.ejections);
+            Attempt attempt = new Attempt(this, ticker.read(), entry.status().ejections());
             CompletionStage<HealthCheckResult> stage;
             try {
                 stage = probe.check(entry.backend);

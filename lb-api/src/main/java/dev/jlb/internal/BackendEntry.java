@@ -101,24 +101,28 @@ public final class BackendEntry extends BackendEntryPad1 {
         }
     }
 
-    /** The pool this entry belongs to; told when a failure streak reaches the outlier threshold. */
-    private final DefaultPool pool;
+    /**
+     * A pool's outlier threshold as its members' request path reads it, and what happens when a
+     * member's failure streak reaches it. One per pool, shared by its members.
+     */
+    abstract static class Streaks {
+        /** The streak that ejects; 0 while outlier detection is off. */
+        volatile int threshold;
+
+        /**
+         * Called on the request thread whose failure made the streak reach the threshold, or a
+         * multiple of it. Rare; may take the pool's lock.
+         */
+        abstract void reached(BackendEntry entry, int streak);
+    }
+
+    private final Streaks streaks;
 
     volatile Backend backend;
     /** What the last publish decided about this member; written under the pool's lock. */
     volatile MemberStatus status;
 
     // Health decisions: guarded by the pool's lock.
-    boolean ejected;
-    long ejectedUntil;
-    long ejectionDuration;
-    boolean latencyEjection;
-    /** The backoff level: how many recent ejections, decayed by time spent in the pool since. */
-    int ejectionLevel;
-    long ejectionEndedAt;
-    String ejectReason = "";
-    String restoreReason = "";
-    volatile long ejections;
     boolean degraded;
     String degradeReason = "";
     /** Whether the last publish found it eligible; a change from false to true starts slow start. */
@@ -139,9 +143,9 @@ public final class BackendEntry extends BackendEntryPad1 {
     private long connectFailures;
     private long timeouts;
 
-    BackendEntry(Backend backend, DefaultPool pool, MemberStatus status) {
+    BackendEntry(Backend backend, Streaks streaks, MemberStatus status) {
         this.backend = backend;
-        this.pool = pool;
+        this.streaks = streaks;
         this.status = status;
     }
 
@@ -241,9 +245,9 @@ public final class BackendEntry extends BackendEntryPad1 {
     /** One more consecutive failure; tells the pool at the threshold and at each multiple after it. */
     private void recordFailure() {
         int streak = (int) STREAK.getAndAdd(this, 1) + 1;
-        int threshold = pool.outlierThreshold;
+        int threshold = streaks.threshold;
         if (threshold > 0 && streak >= threshold && (streak - threshold) % threshold == 0) {
-            pool.onConsecutiveFailures(this, streak);
+            streaks.reached(this, streak);
         }
     }
 

@@ -32,7 +32,7 @@ final class DefaultBackendStats implements BackendStats {
         this.stateReason = status.reason();
         this.effectiveWeight = status.effectiveWeight();
         this.weightFactor = status.weightFactor();
-        this.ejections = entry.ejections;
+        this.ejections = status.ejections();
         this.consecutiveFailures = entry.consecutiveFailures;
         this.latencyEwmaNanos = entry.latencyEwmaNanos();
         this.inFlight = entry.inFlight;

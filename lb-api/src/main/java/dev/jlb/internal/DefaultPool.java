@@ -61,11 +61,17 @@ final class DefaultPool implements Pool {
     private volatile Snapshot snapshot;
     /** Guarded by {@link #lock} for writes. */
     private volatile HealthConfig config;
-    /** The outlier threshold read on the request path; 0 when outlier detection is off. */
-    volatile int outlierThreshold;
+    /** The outlier threshold, read by the members' request path. */
+    private final BackendEntry.Streaks streaks = new BackendEntry.Streaks() {
+        @Override
+        void reached(BackendEntry entry, int streak) {
+            onConsecutiveFailures(entry, streak);
+        }
+    };
 
     // Guarded by lock.
     private final ActiveHealth active;
+    private final Ejections ejections;
     private ScheduledFuture<?> wakeup;
     private long wakeupAt;
     private long wakeupSeq;
@@ -81,9 +87,10 @@ final class DefaultPool implements Pool {
         this.random = random;
         this.timers = timers;
         this.config = config;
-        this.outlierThreshold = config.outlier().isEnabled() ? config.outlier().consecutiveFailures() : 0;
+        this.streaks.threshold = config.outlier().isEnabled() ? config.outlier().consecutiveFailures() : 0;
         this.events = new PoolEvents(name, initialListeners);
         this.active = new ActiveHealth(timers, ticker, random, this::onCheckResult);
+        this.ejections = new Ejections(name);
         this.snapshot = SnapshotBuilder.empty(strategy);
     }
 
@@ -190,21 +197,22 @@ final class DefaultPool implements Pool {
     }
 
     private void addLocked(Backend backend, boolean initial) {
-        BackendEntry entry = new BackendEntry(backend, this, backend.weight() == 0
+        BackendEntry entry = new BackendEntry(backend, streaks, backend.weight() == 0
                 ? MemberStatus.added(BackendState.DRAINING, "weight 0") : MemberStatus.added(BackendState.HEALTHY, "added"));
         // The initial backends start at full weight; later ones (and every comeback) slow-start.
         entry.wasEligible = initial && backend.weight() > 0;
         entries.put(backend, entry);
         events.enqueue(new PoolEvent(PoolEvent.Type.ADDED, backend, null, entry.state(), ""));
         active.add(entry);
+        ejections.add(entry);
     }
 
     private void removeLocked(BackendEntry entry) {
         counters.retire(entry);
-        MemberStatus status = entry.status();
-        entry.status = status.next(status.state(), status.reason(), 0, 0);
-        events.enqueue(new PoolEvent(PoolEvent.Type.REMOVED, entry.backend, status.state(), null, ""));
+        entry.status = entry.status().removed();
+        events.enqueue(new PoolEvent(PoolEvent.Type.REMOVED, entry.backend, entry.state(), null, ""));
         active.remove(entry);
+        ejections.remove(entry);
     }
 
     @Override
@@ -335,7 +343,7 @@ final class DefaultPool implements Pool {
             HealthConfig cfg = config;
             return !closed && cfg.outlier().isEnabled() && entries.get(entry.backend) == entry
                     && SnapshotBuilder.isEligible(entry.state())
-                    && tryEject(entry, ticker.read(), cfg, streak + " consecutive failures", false);
+                    && ejections.eject(entry, ticker.read(), cfg.outlier(), streak + " consecutive failures", false);
         });
     }
 
@@ -358,11 +366,10 @@ final class DefaultPool implements Pool {
             // after the ejection: one in flight when it began may predate the failures.
             OutlierDetection outlier = config.outlier();
             long now = ticker.read();
-            if (result.isHealthy() && !active.isUnhealthy(entry) && entry.ejected && !entry.latencyEjection
-                    && now - entry.ejectedUntil < 0 && outlier.isEnabled() && outlier.unejectOnHealthCheckPass()
-                    && ejectionsAtStart == entry.ejections) {
-                String unejected = "; un-ejected";
-                endEjection(entry, now, "active health check passed: " + result.reason() + unejected);
+            String unejected = "; un-ejected";
+            if (result.isHealthy() && !active.isUnhealthy(entry) && outlier.isEnabled()
+                    && outlier.unejectOnHealthCheckPass() && ejections.endEarly(entry, now, ejectionsAtStart,
+                            "active health check passed: " + result.reason() + unejected)) {
                 if (changed) {
                     // UNHEALTHY -> HEALTHY: the event gives the active reason; say it ends the ejection too.
                     active.appendReason(entry, unejected);
@@ -371,62 +378,6 @@ final class DefaultPool implements Pool {
             }
             return changed;
         });
-    }
-
-    /**
-     * Ejects a member if the maximum ejected share allows it. Call under the lock, then publish.
-     *
-     * @return whether it was ejected
-     */
-    private boolean tryEject(BackendEntry entry, long now, HealthConfig cfg, String cause, boolean latency) {
-        OutlierDetection outlier = cfg.outlier();
-        int candidates = 0;
-        int ejectedNow = 0;
-        for (BackendEntry e : entries.values()) {
-            if (e.backend.weight() > 0) {
-                candidates++;
-                if (e.ejected && now - e.ejectedUntil < 0) {
-                    ejectedNow++;
-                }
-            }
-        }
-        // Counted after the ejection: never more than the share, and no host is exempt.
-        if ((long) (ejectedNow + 1) * 100 > (long) outlier.maxEjectionPercent() * candidates) {
-            LOG.log(System.Logger.Level.DEBUG, "jlb[{0}]: {1} not ejected ({2}): {3} of {4} backends ejected already, "
-                    + "max {5}%", name, entry.backend.id(), cause, ejectedNow, candidates, outlier.maxEjectionPercent());
-            return false;
-        }
-        long base = outlier.baseEjectionTime().toNanos();
-        int level = entry.ejectionLevel;
-        if (level > 0) {
-            long decay = (now - entry.ejectionEndedAt) / base;
-            level = (int) Math.max(0, level - Math.max(0, decay));
-        }
-        if (level != Integer.MAX_VALUE) {
-            level++;
-        }
-        entry.ejectionLevel = level;
-        long max = outlier.maxEjectionTime().toNanos();
-        long duration = base > max / level ? max : Math.min(base * level, max);
-        entry.ejected = true;
-        entry.ejectedUntil = now + duration;
-        entry.ejectionDuration = duration;
-        entry.latencyEjection = latency;
-        entry.ejections = entry.ejections + 1;
-        entry.ejectReason = cause + ", ejected for " + Durations.formatNanos(duration);
-        entry.resetStreak();
-        return true;
-    }
-
-    private void endEjection(BackendEntry entry, long now, String reason) {
-        entry.ejected = false;
-        entry.ejectionEndedAt = now;
-        entry.restoreReason = reason;
-        if (entry.latencyEjection) {
-            entry.resetLatency();
-            entry.latencyEjection = false;
-        }
-        entry.resetStreak();
     }
 
     /** Judges every eligible member's latency average; runs every {@code LatencyHealth.interval()}. */
@@ -477,7 +428,7 @@ final class DefaultPool implements Pool {
                             entry.degraded = true;
                             entry.degradeReason = cause;
                             changed = true;
-                        } else if (tryEject(entry, now, cfg, cause, true)) {
+                        } else if (ejections.eject(entry, now, cfg.outlier(), cause, true)) {
                             changed = true;
                         }
                     }
@@ -561,15 +512,9 @@ final class DefaultPool implements Pool {
                 return false;
             }
             config = config.withOutlier(outlier);
-            outlierThreshold = outlier.isEnabled() ? outlier.consecutiveFailures() : 0;
+            streaks.threshold = outlier.isEnabled() ? outlier.consecutiveFailures() : 0;
             if (!outlier.isEnabled()) {
-                long now = ticker.read();
-                for (BackendEntry entry : entries.values()) {
-                    entry.resetStreak();
-                    if (entry.ejected && !entry.latencyEjection) {
-                        endEjection(entry, now, "outlier detection disabled");
-                    }
-                }
+                ejections.outlierDisabled(ticker.read());
             }
             return true;
         });
@@ -590,9 +535,9 @@ final class DefaultPool implements Pool {
                     entry.degradeReason = latency.isEnabled() ? "latency action now " + latency.action()
                             : "latency health disabled";
                 }
-                if (!latency.isEnabled() && entry.ejected && entry.latencyEjection) {
-                    endEjection(entry, now, "latency health disabled");
-                }
+            }
+            if (!latency.isEnabled()) {
+                ejections.latencyDisabled(now);
             }
             scheduleLatencyEvaluation();
             return true;
@@ -653,7 +598,7 @@ final class DefaultPool implements Pool {
         if (active.isUnhealthy(entry)) {
             return BackendState.UNHEALTHY;
         }
-        if (entry.ejected) {
+        if (ejections.isEjected(entry)) {
             return BackendState.EJECTED;
         }
         return entry.degraded ? BackendState.DEGRADED : BackendState.HEALTHY;
@@ -666,7 +611,7 @@ final class DefaultPool implements Pool {
             case UNHEALTHY:
                 return active.reason(entry);
             case EJECTED:
-                return entry.ejectReason;
+                return ejections.cause(entry);
             default:
                 switch (oldState) {
                     case DRAINING:
@@ -674,7 +619,7 @@ final class DefaultPool implements Pool {
                     case UNHEALTHY:
                         return active.reason(entry);
                     case EJECTED:
-                        return entry.restoreReason;
+                        return ejections.endReason(entry);
                     default:
                         return entry.degradeReason;
                 }
@@ -691,11 +636,12 @@ final class DefaultPool implements Pool {
         HealthConfig cfg = config;
         SlowStart slowStart = cfg.slowStart();
         long nextWakeup = Long.MAX_VALUE;
+        ejections.expire(now);
+        if (!closed) {
+            nextWakeup = ejections.untilNextEnd(now);
+        }
         SnapshotBuilder next = new SnapshotBuilder(entries.size(), cfg.panicMode(), cfg.panicThreshold());
         for (BackendEntry entry : entries.values()) {
-            if (entry.ejected && now - entry.ejectedUntil >= 0) {
-                endEjection(entry, now, "ejection of " + Durations.formatNanos(entry.ejectionDuration) + " ended");
-            }
             MemberStatus old = entry.status();
             BackendState newState = stateOf(entry);
             boolean isEligible = SnapshotBuilder.isEligible(newState);
@@ -708,9 +654,6 @@ final class DefaultPool implements Pool {
             if (newState != old.state()) {
                 reason = reasonFor(entry, old.state(), newState);
                 events.enqueue(new PoolEvent(PoolEvent.Type.STATE_CHANGED, entry.backend, old.state(), newState, reason));
-            }
-            if (entry.ejected && !closed) {
-                nextWakeup = Math.min(nextWakeup, entry.ejectedUntil - now);
             }
             double factor = 1.0;
             if (isEligible && entry.ramping) {
@@ -726,7 +669,7 @@ final class DefaultPool implements Pool {
             if (newState == BackendState.DEGRADED) {
                 factor *= cfg.latency().degradedWeightFactor();
             }
-            next.add(entry, newState, reason, factor);
+            next.add(entry, newState, reason, factor, ejections.count(entry));
         }
         Snapshot old = snapshot;
         snapshot = next.build(old, strategy, random);

@@ -27,6 +27,7 @@ final class SnapshotBuilder {
     private final BackendState[] states;
     private final String[] reasons;
     private final double[] factors;
+    private final long[] ejections;
     private int size;
     private int eligible;
     private int drained;
@@ -42,6 +43,7 @@ final class SnapshotBuilder {
         this.states = new BackendState[members];
         this.reasons = new String[members];
         this.factors = new double[members];
+        this.ejections = new long[members];
     }
 
     /** The snapshot of a pool that has no member yet. */
@@ -53,12 +55,14 @@ final class SnapshotBuilder {
      * Adds the next member, in membership order.
      *
      * @param factor the share of its weight an eligible member gets, in (0, 1]; ignored otherwise
+     * @param ejectionCount how many times it was ejected
      */
-    void add(BackendEntry entry, BackendState state, String reason, double factor) {
+    void add(BackendEntry entry, BackendState state, String reason, double factor, long ejectionCount) {
         members[size] = entry;
         states[size] = state;
         reasons[size] = reason;
         factors[size] = isEligible(state) ? factor : 0;
+        ejections[size] = ejectionCount;
         size++;
         if (isEligible(state)) {
             eligible++;
@@ -122,7 +126,7 @@ final class SnapshotBuilder {
         }
         for (int i = 0; i < size; i++) {
             BackendEntry entry = members[i];
-            entry.status = entry.status.next(states[i], reasons[i], weights[i], factors[i]);
+            entry.status = entry.status.next(states[i], reasons[i], weights[i], factors[i], ejections[i]);
         }
         if (current.sameAs(endpoints, strategy, panic, none)) {
             return current;
