@@ -122,14 +122,6 @@ public final class BackendEntry extends BackendEntryPad1 {
     /** What the last publish decided about this member; written under the pool's lock. */
     volatile MemberStatus status;
 
-    // Health decisions: guarded by the pool's lock.
-    boolean degraded;
-    String degradeReason = "";
-    /** Whether the last publish found it eligible; a change from false to true starts slow start. */
-    boolean wasEligible;
-    boolean ramping;
-    long rampStart;
-
     // Counters off the common path, atomic through the VarHandles above.
     private long failures;
     /** Failures with a status, by class: index 1..5 for 1xx..5xx (index 0 unused). */

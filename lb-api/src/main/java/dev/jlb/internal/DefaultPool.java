@@ -5,21 +5,13 @@ import dev.jlb.BackendState;
 import dev.jlb.BackendStats;
 import dev.jlb.LoadBalancerStats;
 import dev.jlb.NoBackendAvailableException;
-import dev.jlb.NoBackendAvailableException.Reason;
 import dev.jlb.Pool;
 import dev.jlb.PoolEvent;
 import dev.jlb.PoolListener;
 import dev.jlb.RandomSource;
 import dev.jlb.Strategy;
 import dev.jlb.Ticker;
-import dev.jlb.health.ActiveHealthCheck;
-import dev.jlb.health.HealthCheckResult;
-import dev.jlb.health.LatencyHealth;
-import dev.jlb.health.OutlierDetection;
-import dev.jlb.health.PanicMode;
-import dev.jlb.health.SlowStart;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -27,24 +19,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ScheduledFuture;
 import java.util.function.BooleanSupplier;
 
 /**
- * The membership, its health and its published snapshot. Writers serialize on {@link #lock},
- * recompute every member's state, rebuild the eligible list, and publish a new {@link Snapshot}
- * through one volatile field when it differs from the current one; readers do one volatile read.
- *
- * <p>Health inputs (active check results, consecutive-failure streaks, latency evaluations, timer
- * wake-ups) only set a member's flags under the lock and call {@link #publish}, which alone decides
- * states, effective weights and panic. Events are queued under the lock and delivered after it is
- * released, in order.
+ * The membership and its published snapshot. Every write goes through {@link #write}: under
+ * {@link #lock}, a change of membership, a health input or a setting updates the piece that owns it,
+ * then {@link #publish} turns every member's state and weight share, as {@link PoolHealth} decides
+ * them, into a new {@link Snapshot}, published through one volatile field when it differs; readers
+ * do one volatile read. Events are queued under the lock and delivered after it is released, in
+ * order.
  */
 final class DefaultPool implements Pool {
-    private static final System.Logger LOG = System.getLogger("dev.jlb");
-
-    /** A slow backend recovers under this share of the limit it broke. */
-    static final double LATENCY_HYSTERESIS = 0.8;
 
     private final String name;
     private final Ticker ticker;
@@ -55,29 +40,12 @@ final class DefaultPool implements Pool {
     private final Map<Backend, BackendEntry> entries = new LinkedHashMap<>();
     private final PoolEvents events;
     private final RouteCounters counters = new RouteCounters();
-
+    private final PoolHealth health;
     /** Guarded by {@link #lock} for writes. */
     private volatile Strategy strategy;
     private volatile Snapshot snapshot;
-    /** Guarded by {@link #lock} for writes. */
-    private volatile HealthConfig config;
-    /** The outlier threshold, read by the members' request path. */
-    private final BackendEntry.Streaks streaks = new BackendEntry.Streaks() {
-        @Override
-        void reached(BackendEntry entry, int streak) {
-            onConsecutiveFailures(entry, streak);
-        }
-    };
-
-    // Guarded by lock.
-    private final ActiveHealth active;
-    private final Ejections ejections;
-    private ScheduledFuture<?> wakeup;
-    private long wakeupAt;
-    private long wakeupSeq;
-    private ScheduledFuture<?> latencyTask;
-    private long latencySeq;
-    private volatile boolean closed;
+    /** Guarded by {@link #lock}. */
+    private boolean closed;
 
     DefaultPool(String name, Strategy strategy, Ticker ticker, RandomSource random, List<PoolListener> initialListeners,
             HealthConfig config, Timers timers) {
@@ -86,21 +54,24 @@ final class DefaultPool implements Pool {
         this.ticker = ticker;
         this.random = random;
         this.timers = timers;
-        this.config = config;
-        this.streaks.threshold = config.outlier().isEnabled() ? config.outlier().consecutiveFailures() : 0;
         this.events = new PoolEvents(name, initialListeners);
-        this.active = new ActiveHealth(timers, ticker, random, this::onCheckResult);
-        this.ejections = new Ejections(name);
+        this.health = new PoolHealth(name, config, timers, ticker, random, new PoolHealth.Membership() {
+            @Override
+            public boolean write(BooleanSupplier change) {
+                return DefaultPool.this.write(change);
+            }
+
+            @Override
+            public Collection<BackendEntry> members() {
+                return entries.values();
+            }
+
+            @Override
+            public boolean contains(BackendEntry entry) {
+                return entries.get(entry.backend) == entry;
+            }
+        });
         this.snapshot = SnapshotBuilder.empty(strategy);
-    }
-
-    /** Counts a non-retry selection refused with {@code e}; returns {@code e} for the caller to throw. */
-    NoBackendAvailableException rejected(NoBackendAvailableException e) {
-        return counters.rejected(e);
-    }
-
-    void recordRetriesExhausted() {
-        counters.retryExhausted();
     }
 
     /**
@@ -130,25 +101,29 @@ final class DefaultPool implements Pool {
         return random;
     }
 
-    Ticker ticker() {
-        return ticker;
-    }
-
     Strategy strategy() {
         return strategy;
     }
 
-    HealthConfig config() {
-        return config;
+    PoolHealth health() {
+        return health;
     }
 
-    void updateStrategy(Strategy newStrategy) {
-        Objects.requireNonNull(newStrategy, "strategy");
-        write(() -> {
-            strategy = newStrategy;
-            return true;
-        });
+    boolean inPanic() {
+        return snapshot.panic;
     }
+
+    /** Counts a non-retry selection refused with {@code e}; returns {@code e} for the caller to throw. */
+    NoBackendAvailableException rejected(NoBackendAvailableException e) {
+        return counters.rejected(e);
+    }
+
+    void recordRetriesExhausted() {
+        counters.retryExhausted();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Membership
 
     @Override
     public List<Backend> backends() {
@@ -174,6 +149,21 @@ final class DefaultPool implements Pool {
         }
     }
 
+    /**
+     * Adds the initial backends and starts health checking (the first round at once); called once
+     * by the load balancer before it is handed out.
+     */
+    void init(List<Backend> backends) {
+        write(() -> {
+            for (Backend backend : backends) {
+                checkUniqueId(backend);
+                addLocked(backend, true);
+            }
+            health.start();
+            return true;
+        });
+    }
+
     @Override
     public boolean add(Backend backend) {
         Objects.requireNonNull(backend, "backend");
@@ -185,34 +175,6 @@ final class DefaultPool implements Pool {
             addLocked(backend, false);
             return true;
         });
-    }
-
-    private void checkUniqueId(Backend backend) {
-        for (Backend existing : entries.keySet()) {
-            if (existing.id().equals(backend.id())) {
-                throw new IllegalArgumentException("backend: " + backend.uri()
-                        + " (expected: an id other than " + existing.id() + ", which " + existing.uri() + " has)");
-            }
-        }
-    }
-
-    private void addLocked(Backend backend, boolean initial) {
-        BackendEntry entry = new BackendEntry(backend, streaks, backend.weight() == 0
-                ? MemberStatus.added(BackendState.DRAINING, "weight 0") : MemberStatus.added(BackendState.HEALTHY, "added"));
-        // The initial backends start at full weight; later ones (and every comeback) slow-start.
-        entry.wasEligible = initial && backend.weight() > 0;
-        entries.put(backend, entry);
-        events.enqueue(new PoolEvent(PoolEvent.Type.ADDED, backend, null, entry.state(), ""));
-        active.add(entry);
-        ejections.add(entry);
-    }
-
-    private void removeLocked(BackendEntry entry) {
-        counters.retire(entry);
-        entry.status = entry.status().removed();
-        events.enqueue(new PoolEvent(PoolEvent.Type.REMOVED, entry.backend, entry.state(), null, ""));
-        active.remove(entry);
-        ejections.remove(entry);
     }
 
     @Override
@@ -239,14 +201,6 @@ final class DefaultPool implements Pool {
             updateLocked(entry, backend);
             return true;
         });
-    }
-
-    private void updateLocked(BackendEntry entry, Backend backend) {
-        if (entry.backend.weight() == backend.weight()) {
-            return;
-        }
-        entry.backend = backend;
-        events.enqueue(new PoolEvent(PoolEvent.Type.WEIGHT_CHANGED, backend, null, null, ""));
     }
 
     @Override
@@ -279,6 +233,38 @@ final class DefaultPool implements Pool {
         });
     }
 
+    private void checkUniqueId(Backend backend) {
+        for (Backend existing : entries.keySet()) {
+            if (existing.id().equals(backend.id())) {
+                throw new IllegalArgumentException("backend: " + backend.uri()
+                        + " (expected: an id other than " + existing.id() + ", which " + existing.uri() + " has)");
+            }
+        }
+    }
+
+    private void addLocked(Backend backend, boolean initial) {
+        BackendEntry entry = new BackendEntry(backend, health.streaks(), backend.weight() == 0
+                ? MemberStatus.added(BackendState.DRAINING, "weight 0") : MemberStatus.added(BackendState.HEALTHY, "added"));
+        entries.put(backend, entry);
+        events.enqueue(new PoolEvent(PoolEvent.Type.ADDED, backend, null, entry.state(), ""));
+        health.add(entry, initial);
+    }
+
+    private void removeLocked(BackendEntry entry) {
+        counters.retire(entry);
+        entry.status = entry.status().removed();
+        events.enqueue(new PoolEvent(PoolEvent.Type.REMOVED, entry.backend, entry.state(), null, ""));
+        health.remove(entry);
+    }
+
+    private void updateLocked(BackendEntry entry, Backend backend) {
+        if (entry.backend.weight() == backend.weight()) {
+            return;
+        }
+        entry.backend = backend;
+        events.enqueue(new PoolEvent(PoolEvent.Type.WEIGHT_CHANGED, backend, null, null, ""));
+    }
+
     @Override
     public List<BackendStats> stats() {
         List<BackendEntry> copy;
@@ -290,6 +276,16 @@ final class DefaultPool implements Pool {
             result.add(new DefaultBackendStats(entry));
         }
         return Collections.unmodifiableList(result);
+    }
+
+    @Override
+    public Optional<BackendStats> stats(Backend backend) {
+        Objects.requireNonNull(backend, "backend");
+        BackendEntry entry;
+        synchronized (lock) {
+            entry = entries.get(backend);
+        }
+        return entry == null ? Optional.empty() : Optional.of(new DefaultBackendStats(entry));
     }
 
     /** The route's counters and every member's statistics; see {@link LoadBalancerStats}. */
@@ -304,266 +300,14 @@ final class DefaultPool implements Pool {
     }
 
     @Override
-    public Optional<BackendStats> stats(Backend backend) {
-        Objects.requireNonNull(backend, "backend");
-        BackendEntry entry;
-        synchronized (lock) {
-            entry = entries.get(backend);
-        }
-        return entry == null ? Optional.empty() : Optional.of(new DefaultBackendStats(entry));
-    }
-
-    @Override
     public AutoCloseable addListener(PoolListener listener) {
         return events.addListener(listener);
     }
 
-    /**
-     * Adds the initial backends and starts health checking (the first round at once); called once
-     * by the load balancer before it is handed out.
-     */
-    void init(List<Backend> backends) {
+    void updateStrategy(Strategy newStrategy) {
+        Objects.requireNonNull(newStrategy, "strategy");
         write(() -> {
-            for (Backend backend : backends) {
-                checkUniqueId(backend);
-                addLocked(backend, true);
-            }
-            active.start(config.active());
-            scheduleLatencyEvaluation();
-            return true;
-        });
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // Health inputs
-
-    /** Called from the request path when a member's failure streak reaches the outlier threshold. */
-    void onConsecutiveFailures(BackendEntry entry, int streak) {
-        write(() -> {
-            HealthConfig cfg = config;
-            return !closed && cfg.outlier().isEnabled() && entries.get(entry.backend) == entry
-                    && SnapshotBuilder.isEligible(entry.state())
-                    && ejections.eject(entry, ticker.read(), cfg.outlier(), streak + " consecutive failures", false);
-        });
-    }
-
-    /**
-     * A result of an active check (or its timeout); ignored when the check was stopped meanwhile.
-     * {@code ejectionsAtStart} is the member's ejection count when the check started.
-     */
-    private void onCheckResult(ActiveChecker.Task task, HealthCheckResult result, long elapsedNanos,
-            long ejectionsAtStart) {
-        write(() -> {
-            BackendEntry entry = task.entry;
-            if (closed || !active.accepts(task)) {
-                return false;
-            }
-            if (result.isHealthy() && elapsedNanos >= 0) {
-                entry.recordLatency(elapsedNanos);
-            }
-            boolean changed = active.record(entry, result);
-            // Envoy's successful_active_health_check_uneject_host, restricted to checks started
-            // after the ejection: one in flight when it began may predate the failures.
-            OutlierDetection outlier = config.outlier();
-            long now = ticker.read();
-            String unejected = "; un-ejected";
-            if (result.isHealthy() && !active.isUnhealthy(entry) && outlier.isEnabled()
-                    && outlier.unejectOnHealthCheckPass() && ejections.endEarly(entry, now, ejectionsAtStart,
-                            "active health check passed: " + result.reason() + unejected)) {
-                if (changed) {
-                    // UNHEALTHY -> HEALTHY: the event gives the active reason; say it ends the ejection too.
-                    active.appendReason(entry, unejected);
-                }
-                changed = true;
-            }
-            return changed;
-        });
-    }
-
-    /** Judges every eligible member's latency average; runs every {@code LatencyHealth.interval()}. */
-    void evaluateLatency() {
-        write(() -> {
-            HealthConfig cfg = config;
-            LatencyHealth latency = cfg.latency();
-            if (closed || !latency.isEnabled()) {
-                return false;
-            }
-            boolean changed = false;
-            long now = ticker.read();
-            List<BackendEntry> judged = new ArrayList<>(entries.size());
-            List<Long> averages = new ArrayList<>(entries.size());
-            for (BackendEntry entry : entries.values()) {
-                long average = entry.latencyEwmaNanos();
-                if (SnapshotBuilder.isEligible(entry.state()) && average >= 0
-                        && entry.latencySamples() >= latency.minimumSamples()) {
-                    judged.add(entry);
-                    averages.add(average);
-                }
-            }
-            long[] sorted = averages.stream().mapToLong(Long::longValue).sorted().toArray();
-            long absolute = latency.absoluteLimit().map(java.time.Duration::toNanos).orElse(Long.MAX_VALUE);
-            long floor = latency.relativeFloor().toNanos();
-            for (int i = 0; i < judged.size(); i++) {
-                BackendEntry entry = judged.get(i);
-                long average = averages.get(i);
-                long limit = absolute;
-                String rule = absolute == Long.MAX_VALUE ? null : "limit " + Durations.approx(absolute);
-                if (latency.relativeFactor() > 0 && sorted.length >= 2) {
-                    long median = LatencyMath.medianExcluding(sorted, average);
-                    long relative = Math.max((long) Math.min(latency.relativeFactor() * median, (double) Long.MAX_VALUE),
-                            floor);
-                    if (relative < limit) {
-                        limit = relative;
-                        rule = "max(" + latency.relativeFactor() + " x median " + Durations.approx(median)
-                                + " of the others, " + Durations.approx(floor) + ")";
-                    }
-                }
-                if (rule == null) {
-                    continue;
-                }
-                if (!entry.degraded) {
-                    if (average > limit) {
-                        String cause = "latency " + Durations.approx(average) + " > " + rule;
-                        if (latency.action() == LatencyHealth.Action.DEGRADE) {
-                            entry.degraded = true;
-                            entry.degradeReason = cause;
-                            changed = true;
-                        } else if (ejections.eject(entry, now, cfg.outlier(), cause, true)) {
-                            changed = true;
-                        }
-                    }
-                } else if (average < limit * LATENCY_HYSTERESIS) {
-                    entry.degraded = false;
-                    entry.degradeReason = "latency " + Durations.approx(average) + " back under "
-                            + Durations.approx((long) (limit * LATENCY_HYSTERESIS));
-                    changed = true;
-                }
-            }
-            return changed;
-        });
-    }
-
-    /** (Re)starts the periodic latency evaluation. Call under the lock. */
-    private void scheduleLatencyEvaluation() {
-        if (latencyTask != null) {
-            latencyTask.cancel(false);
-            latencyTask = null;
-        }
-        long seq = ++latencySeq;
-        if (config.latency().isEnabled() && !closed) {
-            latencyTask = timers.schedule(() -> runLatencyEvaluation(seq), config.latency().interval().toNanos());
-        }
-    }
-
-    private void runLatencyEvaluation(long seq) {
-        synchronized (lock) {
-            if (seq != latencySeq || closed) {
-                return;
-            }
-        }
-        evaluateLatency();
-        synchronized (lock) {
-            if (seq == latencySeq && !closed) {
-                latencyTask = timers.schedule(() -> runLatencyEvaluation(seq), config.latency().interval().toNanos());
-            }
-        }
-    }
-
-    /** Makes sure {@link #publish} runs again at {@code at} (ticker time). Call under the lock. */
-    private void wakeAt(long at, long now) {
-        if (closed) {
-            return;
-        }
-        if (wakeup != null && wakeupAt - at <= 0) {
-            return;
-        }
-        if (wakeup != null) {
-            wakeup.cancel(false);
-        }
-        long seq = ++wakeupSeq;
-        wakeupAt = at;
-        wakeup = timers.schedule(() -> write(() -> {
-            if (seq == wakeupSeq) {
-                wakeup = null;
-            }
-            return true;
-        }), at - now);
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // Runtime updates
-
-    void updateHealthCheck(ActiveHealthCheck check) {
-        Objects.requireNonNull(check, "healthCheck");
-        write(() -> {
-            if (check.equals(config.active())) {
-                return false;
-            }
-            config = config.withActive(check);
-            active.replace(check, closed);
-            return true;
-        });
-    }
-
-    void updateOutlierDetection(OutlierDetection outlier) {
-        Objects.requireNonNull(outlier, "outlierDetection");
-        write(() -> {
-            if (outlier.equals(config.outlier())) {
-                return false;
-            }
-            config = config.withOutlier(outlier);
-            streaks.threshold = outlier.isEnabled() ? outlier.consecutiveFailures() : 0;
-            if (!outlier.isEnabled()) {
-                ejections.outlierDisabled(ticker.read());
-            }
-            return true;
-        });
-    }
-
-    void updateLatencyHealth(LatencyHealth latency) {
-        Objects.requireNonNull(latency, "latencyHealth");
-        boolean changed = write(() -> {
-            if (latency.equals(config.latency())) {
-                return false;
-            }
-            config = config.withLatency(latency);
-            boolean degrading = latency.isEnabled() && latency.action() == LatencyHealth.Action.DEGRADE;
-            long now = ticker.read();
-            for (BackendEntry entry : entries.values()) {
-                if (entry.degraded && !degrading) {
-                    entry.degraded = false;
-                    entry.degradeReason = latency.isEnabled() ? "latency action now " + latency.action()
-                            : "latency health disabled";
-                }
-            }
-            if (!latency.isEnabled()) {
-                ejections.latencyDisabled(now);
-            }
-            scheduleLatencyEvaluation();
-            return true;
-        });
-        if (changed) {
-            // Judge again at once with the new rules (a no-op when disabled).
-            evaluateLatency();
-        }
-    }
-
-    void updateSlowStart(SlowStart slowStart) {
-        Objects.requireNonNull(slowStart, "slowStart");
-        write(() -> {
-            if (slowStart.equals(config.slowStart())) {
-                return false;
-            }
-            config = config.withSlowStart(slowStart);
-            return true;
-        });
-    }
-
-    void updatePanic(PanicMode mode, double threshold) {
-        Objects.requireNonNull(mode, "mode");
-        PanicMode.checkThreshold(threshold);
-        write(() -> {
-            config = config.withPanic(mode, threshold);
+            strategy = newStrategy;
             return true;
         });
     }
@@ -575,15 +319,7 @@ final class DefaultPool implements Pool {
                 return;
             }
             closed = true;
-            active.close();
-            if (wakeup != null) {
-                wakeup.cancel(false);
-                wakeup = null;
-            }
-            if (latencyTask != null) {
-                latencyTask.cancel(false);
-                latencyTask = null;
-            }
+            health.close();
         }
         timers.close();
     }
@@ -591,98 +327,31 @@ final class DefaultPool implements Pool {
     // ---------------------------------------------------------------------------------------------
     // Publishing
 
-    private BackendState stateOf(BackendEntry entry) {
-        if (entry.backend.weight() == 0) {
-            return BackendState.DRAINING;
-        }
-        if (active.isUnhealthy(entry)) {
-            return BackendState.UNHEALTHY;
-        }
-        if (ejections.isEjected(entry)) {
-            return BackendState.EJECTED;
-        }
-        return entry.degraded ? BackendState.DEGRADED : BackendState.HEALTHY;
-    }
-
-    private String reasonFor(BackendEntry entry, BackendState oldState, BackendState newState) {
-        switch (newState) {
-            case DRAINING:
-                return "weight 0";
-            case UNHEALTHY:
-                return active.reason(entry);
-            case EJECTED:
-                return ejections.cause(entry);
-            default:
-                switch (oldState) {
-                    case DRAINING:
-                        return "weight " + entry.backend.weight();
-                    case UNHEALTHY:
-                        return active.reason(entry);
-                    case EJECTED:
-                        return ejections.endReason(entry);
-                    default:
-                        return entry.degradeReason;
-                }
-        }
-    }
-
     /**
-     * Recomputes every member's state and effective weight, the eligible list and panic, publishes
-     * a new snapshot when it differs, schedules the next wake-up (ejection end, slow-start step), and
-     * queues the state changes for the listeners. Called by {@link #write} only.
+     * Decides every member's state, reason and share of its weight, publishes the snapshot they make
+     * when it differs, and queues the state changes for the listeners. Called by {@link #write} only.
      */
     private void publish() {
         long now = ticker.read();
-        HealthConfig cfg = config;
-        SlowStart slowStart = cfg.slowStart();
-        long nextWakeup = Long.MAX_VALUE;
-        ejections.expire(now);
-        if (!closed) {
-            nextWakeup = ejections.untilNextEnd(now);
-        }
+        HealthConfig cfg = health.config();
+        health.expire(now);
         SnapshotBuilder next = new SnapshotBuilder(entries.size(), cfg.panicMode(), cfg.panicThreshold());
         for (BackendEntry entry : entries.values()) {
             MemberStatus old = entry.status();
-            BackendState newState = stateOf(entry);
-            boolean isEligible = SnapshotBuilder.isEligible(newState);
-            if (isEligible && !entry.wasEligible && slowStart.isEnabled()) {
-                entry.ramping = true;
-                entry.rampStart = now;
-            }
-            entry.wasEligible = isEligible;
+            BackendState state = health.stateOf(entry);
             String reason = old.reason();
-            if (newState != old.state()) {
-                reason = reasonFor(entry, old.state(), newState);
-                events.enqueue(new PoolEvent(PoolEvent.Type.STATE_CHANGED, entry.backend, old.state(), newState, reason));
+            if (state != old.state()) {
+                reason = health.reasonFor(entry, old.state(), state);
+                events.enqueue(new PoolEvent(PoolEvent.Type.STATE_CHANGED, entry.backend, old.state(), state, reason));
             }
-            double factor = 1.0;
-            if (isEligible && entry.ramping) {
-                long elapsed = now - entry.rampStart;
-                long nextStep = slowStart.nextStepNanos(elapsed);
-                if (nextStep < 0) {
-                    entry.ramping = false;
-                } else {
-                    factor = slowStart.factor(elapsed);
-                    nextWakeup = Math.min(nextWakeup, nextStep - elapsed);
-                }
-            }
-            if (newState == BackendState.DEGRADED) {
-                factor *= cfg.latency().degradedWeightFactor();
-            }
-            next.add(entry, newState, reason, factor, ejections.count(entry));
+            next.add(entry, state, reason, health.share(entry, state, now), health.ejections(entry));
         }
         Snapshot old = snapshot;
         snapshot = next.build(old, strategy, random);
         if (snapshot.panic != old.panic) {
             events.enqueue(next.panicEvent());
         }
-        if (nextWakeup != Long.MAX_VALUE) {
-            wakeAt(now + Math.max(0, nextWakeup), now);
-        }
-    }
-
-    boolean inPanic() {
-        return snapshot.panic;
+        health.published(now);
     }
 
     @Override
