@@ -41,15 +41,17 @@ abstract class BackendEntryPad1 extends BackendEntryHot {
 }
 
 /**
- * The long-lived state of one pool member: its configured backend, its in-flight count, its
- * counters and its health. Every snapshot points at the same entry, so rebuilding a snapshot never
- * resets a count.
+ * The long-lived state of one pool member that the request path writes: its in-flight count, its
+ * counters, its failure streak, its latency histogram and average; plus its configured backend and
+ * the {@link MemberStatus} the last publish gave it. Every snapshot points at the same entry, so
+ * rebuilding a snapshot never resets a count. The health judgements about it live in the pieces
+ * that make them ({@link PoolHealth}), keyed by the entry.
  *
- * <p>Thread-safe. Counters are atomic. {@link #backend}, {@link #state} and the fields marked
- * "guarded" are written under the pool's writer lock; the volatile ones are read without it. The
- * request path (the {@code on...} completion methods) is lock-free and allocation-free: it updates
- * the counters, the failure streak, the latency histogram and average, and takes the pool's lock
- * only when a streak reaches the outlier threshold (rare).
+ * <p>Thread-safe. Counters are atomic. {@link #backend} and {@link #status} are written under the
+ * pool's writer lock and read without it. The request path (the {@code on...} completion methods)
+ * is lock-free and allocation-free: it updates the counters, the failure streak, the latency
+ * histogram and average, and takes the pool's lock only when a streak reaches the outlier threshold
+ * (rare, through {@link Streaks#reached}).
  *
  * <p>Layout: a select plus a successful completion touches only {@link BackendEntryHot}'s fields
  * and one histogram bucket. Counters are plain {@code long} fields updated with one atomic add

@@ -51,7 +51,7 @@ final class LatencyJudge {
         List<Long> averages = new ArrayList<>(members.size());
         for (BackendEntry entry : members) {
             long average = entry.latencyEwmaNanos();
-            if (SnapshotBuilder.isEligible(entry.state()) && average >= 0
+            if (MemberStatus.isEligible(entry.state()) && average >= 0
                     && entry.latencySamples() >= latency.minimumSamples()) {
                 judged.add(entry);
                 averages.add(average);

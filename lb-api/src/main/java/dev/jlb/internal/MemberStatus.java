@@ -10,6 +10,11 @@ import dev.jlb.BackendState;
  */
 record MemberStatus(BackendState state, String reason, int effectiveWeight, double weightFactor, long ejections) {
 
+    /** Whether a member in {@code state} may be picked: healthy or degraded. */
+    static boolean isEligible(BackendState state) {
+        return state == BackendState.HEALTHY || state == BackendState.DEGRADED;
+    }
+
     /** A member just added, before its first publish. */
     static MemberStatus added(BackendState state, String reason) {
         return new MemberStatus(state, reason, 0, 1.0, 0);

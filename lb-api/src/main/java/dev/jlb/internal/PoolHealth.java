@@ -155,7 +155,7 @@ final class PoolHealth {
      */
     double share(BackendEntry entry, BackendState state, long now) {
         SlowStart slowStart = config.slowStart();
-        boolean eligible = SnapshotBuilder.isEligible(state);
+        boolean eligible = MemberStatus.isEligible(state);
         ramp.observe(entry, eligible, now, slowStart);
         if (!eligible) {
             return 0;
@@ -184,7 +184,7 @@ final class PoolHealth {
         pool.write(() -> {
             OutlierDetection outlier = config.outlier();
             return !closed && outlier.isEnabled() && pool.contains(entry)
-                    && SnapshotBuilder.isEligible(entry.state())
+                    && MemberStatus.isEligible(entry.state())
                     && ejections.eject(entry, ticker.read(), outlier, streak + " consecutive failures", false);
         });
     }

@@ -61,10 +61,10 @@ final class SnapshotBuilder {
         members[size] = entry;
         states[size] = state;
         reasons[size] = reason;
-        factors[size] = isEligible(state) ? factor : 0;
+        factors[size] = MemberStatus.isEligible(state) ? factor : 0;
         ejections[size] = ejectionCount;
         size++;
-        if (isEligible(state)) {
+        if (MemberStatus.isEligible(state)) {
             eligible++;
             reduced |= factor < 1.0;
         } else if (state == BackendState.DRAINING) {
@@ -74,10 +74,6 @@ final class SnapshotBuilder {
         } else {
             ejected++;
         }
-    }
-
-    static boolean isEligible(BackendState state) {
-        return state == BackendState.HEALTHY || state == BackendState.DEGRADED;
     }
 
     private int candidates() {
@@ -110,7 +106,7 @@ final class SnapshotBuilder {
             none = new NoBackendAvailableException(Reason.PANIC, "no backend available: panic, " + eligibleShare());
         } else {
             for (int i = 0; i < size; i++) {
-                if (!isEligible(states[i])) {
+                if (!MemberStatus.isEligible(states[i])) {
                     continue;
                 }
                 int weight = members[i].backend.weight();
