@@ -3,6 +3,7 @@ package dev.jlb.internal;
 import dev.jlb.health.LatencyHealth;
 import dev.jlb.health.OutlierDetection;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -67,7 +68,7 @@ final class LatencyJudge {
             long limit = absolute;
             String rule = absolute == Long.MAX_VALUE ? null : "limit " + Durations.approx(absolute);
             if (latency.relativeFactor() > 0 && sorted.length >= 2) {
-                long median = LatencyMath.medianExcluding(sorted, average);
+                long median = medianExcluding(sorted, average);
                 long relative = Math.max((long) Math.min(latency.relativeFactor() * median, (double) Long.MAX_VALUE),
                         floor);
                 if (relative < limit) {
@@ -96,6 +97,25 @@ final class LatencyJudge {
             }
         }
         return changed;
+    }
+
+    /** The median of {@code sorted} without one occurrence of {@code value}, which it must hold. */
+    static long medianExcluding(long[] sorted, long value) {
+        int skip = Arrays.binarySearch(sorted, value);
+        if (skip < 0) {
+            throw new IllegalArgumentException("value: " + value + " (expected: one of " + Arrays.toString(sorted) + ")");
+        }
+        int m = sorted.length - 1;
+        if (m % 2 == 1) {
+            return at(sorted, skip, m / 2);
+        }
+        long a = at(sorted, skip, m / 2 - 1);
+        long b = at(sorted, skip, m / 2);
+        return a + (b - a) / 2;
+    }
+
+    private static long at(long[] sorted, int skip, int k) {
+        return sorted[k < skip ? k : k + 1];
     }
 
     /** New rules: a degraded member recovers unless they still degrade. */
