@@ -55,6 +55,10 @@ final class ActiveChecker {
         return check;
     }
 
+    HealthCheck probe() {
+        return probe;
+    }
+
     /** Starts checking a member: its first check runs at once. */
     void start(BackendEntry entry) {
         Task task = new Task(entry);

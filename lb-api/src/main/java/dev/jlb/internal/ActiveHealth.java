@@ -3,6 +3,7 @@ package dev.jlb.internal;
 import dev.jlb.RandomSource;
 import dev.jlb.Ticker;
 import dev.jlb.health.ActiveHealthCheck;
+import dev.jlb.health.HealthCheck;
 import dev.jlb.health.HealthCheckResult;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -127,6 +128,11 @@ final class ActiveHealth {
         }
         verdicts.put(entry, next);
         return next.unhealthy != v.unhealthy;
+    }
+
+    /** Whether the current check's passes say the backend answers requests ({@link HealthCheck#checksResponses()}). */
+    boolean checksResponses() {
+        return checker != null && checker.probe().checksResponses();
     }
 
     /** Whether the checker holds {@code entry} unhealthy. */

@@ -201,13 +201,15 @@ final class PoolHealth {
                 entry.recordLatency(elapsedNanos);
             }
             boolean changed = active.record(entry, result);
-            // Envoy's successful_active_health_check_uneject_host, restricted to checks started
-            // after the ejection: one in flight when it began may predate the failures.
+            // Envoy's successful_active_health_check_uneject_host, restricted to checks that see
+            // answers (a backend ejected for its 503s still accepts TCP connections) and that started
+            // after the ejection (one in flight when it began may predate the failures).
             OutlierDetection outlier = config.outlier();
             String unejected = "; un-ejected";
-            if (result.isHealthy() && !active.isUnhealthy(entry) && outlier.isEnabled()
-                    && outlier.unejectOnHealthCheckPass() && ejections.endEarly(entry, ticker.read(),
-                            ejectionsAtStart, "active health check passed: " + result.reason() + unejected)) {
+            if (result.isHealthy() && active.checksResponses() && !active.isUnhealthy(entry)
+                    && outlier.isEnabled() && outlier.unejectOnHealthCheckPass()
+                    && ejections.endEarly(entry, ticker.read(), ejectionsAtStart,
+                            "active health check passed: " + result.reason() + unejected)) {
                 if (changed) {
                     // UNHEALTHY -> HEALTHY: the event gives the active reason; say it ends the ejection too.
                     active.appendReason(entry, unejected);
