@@ -12,7 +12,8 @@ import java.util.concurrent.CompletionStage;
 /**
  * A scripted probe. Each backend answers with its current result (healthy by default) at once, or,
  * when set to hang, with a stage the test completes later. Records every call with the ticker time
- * and checks that calls for one backend never overlap.
+ * and checks that calls for one backend never overlap. It judges answers, as an HTTP check does
+ * ({@link #checksResponses()}), unless built as a connect-only probe.
  */
 final class FakeProbe implements HealthCheck {
     private final Ticker ticker;
@@ -23,12 +24,24 @@ final class FakeProbe implements HealthCheck {
     private final List<Call> calls = new ArrayList<>();
     private int overlaps;
     private int closes;
+    private final boolean checksResponses;
 
     record Call(Backend backend, long time) {
     }
 
     FakeProbe(Ticker ticker) {
+        this(ticker, true);
+    }
+
+    /** {@code checksResponses}: false for a probe that, like the TCP check, only connects. */
+    FakeProbe(Ticker ticker, boolean checksResponses) {
         this.ticker = ticker;
+        this.checksResponses = checksResponses;
+    }
+
+    @Override
+    public boolean checksResponses() {
+        return checksResponses;
     }
 
     synchronized void set(Backend backend, HealthCheckResult result) {

@@ -16,15 +16,16 @@ import java.util.concurrent.TimeUnit;
 /**
  * A {@link ScheduledExecutorService} driven by a {@link FakeTicker}: nothing runs until the test
  * calls {@link #runDue()} or {@link #advance(Duration)}, and then tasks run on the test's thread in
- * time order (ties in submission order), with the ticker set to each task's due time.
+ * time order (ties in submission order), with the ticker set to each task's due time. Public for
+ * the engine's tests in {@code dev.jlb.internal}.
  */
-final class FakeScheduler extends AbstractExecutorService implements ScheduledExecutorService {
+public final class FakeScheduler extends AbstractExecutorService implements ScheduledExecutorService {
     private final FakeTicker ticker;
     private final PriorityQueue<Task<?>> queue = new PriorityQueue<>();
     private long seq;
     private boolean shutdown;
 
-    FakeScheduler(FakeTicker ticker) {
+    public FakeScheduler(FakeTicker ticker) {
         this.ticker = ticker;
     }
 
@@ -103,7 +104,7 @@ final class FakeScheduler extends AbstractExecutorService implements ScheduledEx
     }
 
     /** Runs every task due now, including those that become due while running. Returns how many ran. */
-    int runDue() {
+    public int runDue() {
         int ran = 0;
         Task<?> task;
         while ((task = pollDue(ticker.read())) != null) {
@@ -114,7 +115,7 @@ final class FakeScheduler extends AbstractExecutorService implements ScheduledEx
     }
 
     /** Moves time forward by {@code duration}, running each task at its due time, in order. */
-    void advance(Duration duration) {
+    public void advance(Duration duration) {
         long target = ticker.read() + duration.toNanos();
         Task<?> task;
         while ((task = pollDue(target)) != null) {
@@ -127,7 +128,7 @@ final class FakeScheduler extends AbstractExecutorService implements ScheduledEx
     }
 
     /** Due times (ticker readings) of the pending tasks, sorted. */
-    synchronized List<Long> pendingDueTimes() {
+    public synchronized List<Long> pendingDueTimes() {
         List<Long> result = new ArrayList<>();
         for (Task<?> task : queue) {
             result.add(task.due);
@@ -136,7 +137,7 @@ final class FakeScheduler extends AbstractExecutorService implements ScheduledEx
         return result;
     }
 
-    synchronized int pending() {
+    public synchronized int pending() {
         return queue.size();
     }
 

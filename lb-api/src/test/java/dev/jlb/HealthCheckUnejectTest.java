@@ -4,6 +4,7 @@ import static dev.jlb.OutlierDetectionTest.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jlb.health.ActiveHealthCheck;
+import dev.jlb.health.HealthCheck;
 import dev.jlb.health.HealthCheckResult;
 import dev.jlb.health.LatencyHealth;
 import dev.jlb.health.OutlierDetection;
@@ -13,9 +14,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * A passed active health check ends an outlier ejection early (Envoy's
- * {@code successful_active_health_check_uneject_host}): under a fake clock, with a scripted probe
- * that checks every 2s (no jitter, rise 2, fall 3) and ejections of 10s after 3 failures.
+ * A passed active health check that judges answers ends an outlier ejection early (Envoy's
+ * {@code successful_active_health_check_uneject_host}), a connect-only one never does: under a fake
+ * clock, with a scripted probe that checks every 2s (no jitter, rise 2, fall 3) and ejections of 10s
+ * after 3 failures.
  */
 class HealthCheckUnejectTest {
 
@@ -186,6 +188,72 @@ class HealthCheckUnejectTest {
             assertThat(state(lb, A)).isEqualTo(BackendState.EJECTED);
             scheduler.advance(Duration.ofNanos(1));
             assertThat(events.health()).containsExactly(A_EJECTED,
+                    "STATE_CHANGED 127.0.0.1:8081 EJECTED -> HEALTHY (ejection of 10s ended)");
+        }
+    }
+
+    /**
+     * The Go original's setup: a connect-only check every second (the TCP check), the default
+     * thresholds, and a backend that accepts connections but answers 503 to everything.
+     */
+    @Test
+    void aBackendAnswering503StaysOutAlthoughEveryConnectOnlyCheckPasses() {
+        FakeProbe connectOnly = new FakeProbe(ticker, false);
+        try (LoadBalancer lb = builder(outlier().build()).strategy(TestStrategies.rotate())
+                .healthCheck(ActiveHealthCheck.of(connectOnly).interval(Duration.ofSeconds(1)).jitter(0).build())
+                .build()) {
+            scheduler.runDue();
+            int toA = 0;
+            // 100 requests over 8 seconds, A answering 503 and B 200.
+            for (int i = 0; i < 100; i++) {
+                Selection s = lb.select(RequestContext.empty());
+                if (s.backend().equals(A)) {
+                    toA++;
+                    s.onFailure(503, 1_000_000);
+                } else {
+                    s.onSuccess(200, 1_000_000);
+                }
+                scheduler.advance(Duration.ofMillis(80));
+            }
+            assertThat(connectOnly.calls(A)).as("every check passed").isEqualTo(9);
+            assertThat(toA).as("only the requests that ejected it").isEqualTo(3);
+            assertThat(state(lb, A)).isEqualTo(BackendState.EJECTED);
+            assertThat(events.health()).containsExactly(A_EJECTED);
+            // Ejected by its third request, 320ms in: back when the 10s are over.
+            scheduler.advance(Duration.ofMillis(2320).minusNanos(1));
+            assertThat(state(lb, A)).isEqualTo(BackendState.EJECTED);
+            scheduler.advance(Duration.ofNanos(1));
+            assertThat(events.health()).containsExactly(A_EJECTED,
+                    "STATE_CHANGED 127.0.0.1:8081 EJECTED -> HEALTHY (ejection of 10s ended)");
+        }
+    }
+
+    @Test
+    void theHttpCheckJudgesAnswersAndTheTcpCheckAndCustomProbesDoNotByDefault() {
+        assertThat(ActiveHealthCheck.http("/health").build().probe().orElseThrow().checksResponses()).isTrue();
+        assertThat(ActiveHealthCheck.tcp().build().probe().orElseThrow().checksResponses()).isFalse();
+        HealthCheck custom = backend -> java.util.concurrent.CompletableFuture.completedFuture(
+                HealthCheckResult.healthy());
+        assertThat(custom.checksResponses()).isFalse();
+    }
+
+    @Test
+    void aBackendThatWasUnhealthyUnderAConnectOnlyCheckWaitsOutItsEjection() {
+        FakeProbe connectOnly = new FakeProbe(ticker, false);
+        try (LoadBalancer lb = builder(outlier().build()).healthCheck(ActiveHealthCheck.of(connectOnly)
+                .interval(INTERVAL).timeout(Duration.ofSeconds(1)).jitter(0).rise(2).fall(3).build()).build()) {
+            scheduler.runDue();
+            scheduler.advance(Duration.ofMillis(500));
+            send(lb, A, 3, "connect");
+            connectOnly.set(A, HealthCheckResult.unhealthy("connection refused"));
+            scheduler.advance(Duration.ofMillis(5500));
+            connectOnly.set(A, HealthCheckResult.healthy("connected"));
+            scheduler.advance(INTERVAL.multipliedBy(2));
+            assertThat(state(lb, A)).as("healthy for the checker, still ejected").isEqualTo(BackendState.EJECTED);
+            scheduler.advance(Duration.ofSeconds(10));
+            assertThat(events.health()).containsExactly(A_EJECTED,
+                    "STATE_CHANGED 127.0.0.1:8081 EJECTED -> UNHEALTHY (health check failed 3 times: connection refused)",
+                    "STATE_CHANGED 127.0.0.1:8081 UNHEALTHY -> EJECTED (3 consecutive failures, ejected for 10s)",
                     "STATE_CHANGED 127.0.0.1:8081 EJECTED -> HEALTHY (ejection of 10s ended)");
         }
     }

@@ -178,13 +178,4 @@ class LatencyHealthTest {
             assertThat(scheduler.pending()).isZero();
         }
     }
-
-    @Test
-    void mediansExcludeTheJudgedBackend() {
-        long[] sorted = {1, 2, 3, 100};
-        assertThat(dev.jlb.internal.LatencyMath.medianExcluding(sorted, 100)).isEqualTo(2);
-        assertThat(dev.jlb.internal.LatencyMath.medianExcluding(sorted, 1)).isEqualTo(3);
-        assertThat(dev.jlb.internal.LatencyMath.medianExcluding(new long[] {5, 9}, 9)).isEqualTo(5);
-        assertThat(dev.jlb.internal.LatencyMath.medianExcluding(new long[] {4, 4, 4}, 4)).isEqualTo(4);
-    }
 }

@@ -159,4 +159,41 @@ class JarIT {
         assertThat(process.exitValue()).as(String.join("\n", output)).isZero();
         assertThat(output.get(0)).isEqualTo(config + ": valid, 1 route on 0.0.0.0:8080");
     }
+
+    /** SLF4J simple as the jar configures it: time, level, logger, message. */
+    private static final String LOG_LINE =
+            "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[+-]\\d\\d:\\d\\d) (TRACE|DEBUG|INFO|WARN|ERROR) \\S+ - .*";
+
+    @Test
+    void everyLineOfARunHasOneFormatTheCoresToo() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        try (TestBackend backend = new TestBackend("b1")) {
+            Path config = Files.writeString(dir.resolve("config.yaml"), """
+                    lb_port: 0
+                    health_check_interval: 1s
+                    servers: ["%s", "http://127.0.0.1:%d"]
+                    """.formatted(backend.uri(), closedPort));
+            start("--config", config.toString(), "--address", "127.0.0.1");
+            // A line of the core (lb-api logs through System.Logger, routed to SLF4J), before or after
+            // the standalone's "listening".
+            String state = "STATE_CHANGED 127.0.0.1:" + closedPort;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (output.stream().noneMatch(l -> l.contains(state))
+                    || output.stream().noneMatch(l -> LISTENING.matcher(l).find())) {
+                assertThat(System.nanoTime()).as("%s and listening in:%n%s", state, String.join("\n", output))
+                        .isLessThan(deadline);
+                Thread.sleep(20);
+            }
+            String change = output.stream().filter(l -> l.contains(state)).findFirst().orElseThrow();
+            assertThat(change).matches(".* INFO dev\\.jlb - jlb\\[/lb\\]: STATE_CHANGED 127\\.0\\.0\\.1:" + closedPort
+                    + " HEALTHY -> UNHEALTHY \\(first health check failed: connection refused\\)");
+            signal("TERM");
+            assertThat(process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+            reader.join(5_000);
+            assertThat(output).isNotEmpty().allMatch(l -> l.matches(LOG_LINE), "lines like " + LOG_LINE);
+        }
+    }
 }

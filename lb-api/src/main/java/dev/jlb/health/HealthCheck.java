@@ -41,6 +41,19 @@ public interface HealthCheck extends AutoCloseable {
     CompletionStage<HealthCheckResult> check(Backend backend);
 
     /**
+     * Whether a passed check says the backend <em>answers requests</em>, not merely that it accepts
+     * connections: {@code true} for the HTTP probe (it sends a request and judges the answer),
+     * {@code false} for the TCP probe (a connect). Only a pass of a probe that returns {@code true}
+     * ends an outlier ejection early ({@link OutlierDetection#unejectOnHealthCheckPass()}): a backend
+     * ejected for answering 503 still accepts connections, and a TCP pass would bring it back at
+     * every check. Default {@code false}; a custom probe that asks the backend what real requests
+     * would get (an HTTP or gRPC health endpoint, say) returns {@code true}.
+     */
+    default boolean checksResponses() {
+        return false;
+    }
+
+    /**
      * Releases what the probe holds (threads, connections). Called by the load balancer when it
      * stops using the probe: on {@link dev.jlb.LoadBalancer#close()}, or when
      * {@link dev.jlb.LoadBalancer#updateHealthCheck(ActiveHealthCheck)} replaces it with a check that

@@ -37,6 +37,12 @@ final class HttpHealthCheck implements HealthCheck {
     private final Object lock = new Object();
     private Resources resources;
 
+    /** A passed HTTP check is an answered request: it may end an outlier ejection early. */
+    @Override
+    public boolean checksResponses() {
+        return true;
+    }
+
     HttpHealthCheck(String method, String path, StatusRanges expectedStatuses, String expectedBody, Duration timeout) {
         this.method = method;
         this.path = path;

@@ -29,7 +29,11 @@ import java.util.Objects;
  * there). With an {@link ActiveHealthCheck} configured, an ejection for consecutive failures ends
  * early when one active check of the backend
  * <ul>
- *   <li>passes,</li>
+ *   <li>passes, and is a check that judges answers ({@link HealthCheck#checksResponses()}: the HTTP
+ *       check, or a custom probe that says so). A passed TCP check never ends an ejection: a
+ *       backend that answers every request with 503 still accepts connections, and under a TCP check
+ *       every second it would be un-ejected and ejected again every second, failing
+ *       {@code consecutiveFailures} requests each time;</li>
  *   <li>was <em>started after the ejection began</em> (a check already in flight when the backend
  *       was ejected does not count, whatever it answers), and</li>
  *   <li>leaves the backend healthy in the active checker's eyes: either the checker already held it
@@ -38,14 +42,16 @@ import java.util.Objects;
  *       counts towards {@code rise} does not un-eject.</li>
  * </ul>
  * This is Envoy's rule (a successful check after which the host is not failing active health
- * checking un-ejects it) plus the condition on when the check started, which Envoy does not have. The backend returns
+ * checking un-ejects it) plus the conditions on the kind of check and on when it started, which
+ * Envoy does not have (it un-ejects on a passed TCP check too). The backend returns
  * at once, with its streak at zero, and the ejection still counts for the backoff: the level decays
  * from the moment it returned, exactly as after an ejection that ran its time. The event reads
  * {@code EJECTED -> HEALTHY (active health check passed: status 200; un-ejected)}, or, when the
  * pass also ends {@code UNHEALTHY}, {@code UNHEALTHY -> HEALTHY (health check passed 2 times:
  * status 200; un-ejected)}. Ejections for latency ({@link LatencyHealth.Action#EJECT}) are not
  * ended early: a health endpoint that answers says nothing about the latency of real requests.
- * Without an active health check, or with the option off, an ejection always runs its time. The
+ * Without an active health check, with a TCP check, or with the option off, an ejection always runs
+ * its time (a backend killed and restarted under a TCP check thus returns when its ejection ends). The
  * price of the default: a backend whose health endpoint passes while its real requests fail comes
  * back at its next check and fails another {@code consecutiveFailures} requests before it is
  * ejected again, about once per check interval instead of once per ejection time. Turn the option
@@ -140,8 +146,9 @@ public final class OutlierDetection {
     }
 
     /**
-     * Whether a passed active health check that started after an ejection ends it early (see the
-     * class comment for the exact rule). Has no effect without an active health check.
+     * Whether a passed active health check that judges answers (HTTP, not TCP) and started after an
+     * ejection ends it early (see the class comment for the exact rule). Has no effect without such a
+     * check.
      */
     public boolean unejectOnHealthCheckPass() {
         return unejectOnHealthCheckPass;
@@ -223,10 +230,11 @@ public final class OutlierDetection {
         /**
          * Whether a passed active health check ends an ejection for consecutive failures early
          * (default {@value OutlierDetection#DEFAULT_UNEJECT_ON_HEALTH_CHECK_PASS}); Envoy's
-         * {@code successful_active_health_check_uneject_host}. The check must have started after the
-         * ejection began and leave the backend healthy for the active checker (its {@code rise}
-         * reached, or it was healthy already); the ejection still counts for the backoff. No effect
-         * without an active health check, and none on ejections for latency. See the class comment.
+         * {@code successful_active_health_check_uneject_host}. The check must judge answers (the HTTP
+         * check does, the TCP check does not: {@link HealthCheck#checksResponses()}), have started
+         * after the ejection began and leave the backend healthy for the active checker (its
+         * {@code rise} reached, or it was healthy already); the ejection still counts for the backoff.
+         * No effect without such a check, and none on ejections for latency. See the class comment.
          */
         public Builder unejectOnHealthCheckPass(boolean unejectOnHealthCheckPass) {
             this.unejectOnHealthCheckPass = unejectOnHealthCheckPass;

@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The TCP probe: healthy when a connection opens; the connection is closed at once. Runs on an
  * {@link AsynchronousChannelGroup} of its own, created on first use (name resolution happens on its
- * threads, never on the scheduler's) and shut down by {@link #close()}.
+ * threads, never on the scheduler's) and shut down by {@link #close()}. A connect says nothing about
+ * what the backend answers, so a pass never ends an outlier ejection early
+ * ({@link #checksResponses()} is {@code false}).
  */
 final class TcpHealthCheck implements HealthCheck {
     private static final AtomicInteger THREADS = new AtomicInteger();

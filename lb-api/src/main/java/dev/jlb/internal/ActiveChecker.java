@@ -14,12 +14,26 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Runs one {@link ActiveHealthCheck} against every member: one chain of checks per backend, each
  * check started {@code interval x jitter} after the previous one started and never before it
- * ended, with the timeout enforced by the scheduler. Results go to the pool, which decides.
+ * ended, with the timeout enforced by the scheduler. Results go to the {@link Results} it was given;
+ * {@link ActiveHealth} decides what they mean.
  *
  * <p>{@link #start}, {@link #stop} and {@link #stopAll} are called under the pool's lock.
  */
 final class ActiveChecker {
-    private final DefaultPool pool;
+
+    /** Where each check's result goes: called on the thread that completed the check, with no lock held. */
+    @FunctionalInterface
+    interface Results {
+        /**
+         * @param elapsedNanos the check's response time
+         * @param ejectionsAtStart the member's ejection count when the check started: a later ejection
+         *     makes the count larger, so an equal count now means the check started after the
+         *     current ejection began
+         */
+        void onResult(Task task, HealthCheckResult result, long elapsedNanos, long ejectionsAtStart);
+    }
+
+    private final Results results;
     private final ActiveHealthCheck check;
     private final HealthCheck probe;
     private final Timers timers;
@@ -28,8 +42,8 @@ final class ActiveChecker {
     /** Guarded by the pool's lock. */
     private final Map<BackendEntry, Task> tasks = new HashMap<>();
 
-    ActiveChecker(DefaultPool pool, ActiveHealthCheck check, Timers timers, Ticker ticker, RandomSource random) {
-        this.pool = pool;
+    ActiveChecker(Results results, ActiveHealthCheck check, Timers timers, Ticker ticker, RandomSource random) {
+        this.results = results;
         this.check = check;
         this.probe = check.probe().orElseThrow();
         this.timers = timers;
@@ -39,6 +53,10 @@ final class ActiveChecker {
 
     ActiveHealthCheck check() {
         return check;
+    }
+
+    HealthCheck probe() {
+        return probe;
     }
 
     /** Starts checking a member: its first check runs at once. */
@@ -112,7 +130,7 @@ final class ActiveChecker {
             if (cancelled) {
                 return;
             }
-            Attempt attempt = new Attempt(this, ticker.read(), entry.ejections);
+            Attempt attempt = new Attempt(this, ticker.read(), entry.status().ejections());
             CompletionStage<HealthCheckResult> stage;
             try {
                 stage = probe.check(entry.backend);
@@ -145,10 +163,7 @@ final class ActiveChecker {
     private final class Attempt {
         final Task task;
         final long start;
-        /**
-         * The backend's ejection count when this check started: a later ejection makes it larger,
-         * so an equal count at the end means the check started after the current ejection began.
-         */
+        /** The backend's ejection count when this check started; see {@link Results#onResult}. */
         final long ejectionsAtStart;
         final AtomicBoolean done = new AtomicBoolean();
         volatile CompletionStage<HealthCheckResult> stage;
@@ -176,7 +191,7 @@ final class ActiveChecker {
                 }
             }
             long now = ticker.read();
-            pool.onCheckResult(task, result, now - start, ejectionsAtStart);
+            results.onResult(task, result, now - start, ejectionsAtStart);
             if (!task.cancelled) {
                 task.next = timers.schedule(task, start + nextIntervalNanos() - now);
                 if (task.cancelled) {

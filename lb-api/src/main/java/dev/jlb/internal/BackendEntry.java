@@ -41,15 +41,17 @@ abstract class BackendEntryPad1 extends BackendEntryHot {
 }
 
 /**
- * The long-lived state of one pool member: its configured backend, its in-flight count, its
- * counters and its health. Every snapshot points at the same entry, so rebuilding a snapshot never
- * resets a count.
+ * The long-lived state of one pool member that the request path writes: its in-flight count, its
+ * counters, its failure streak, its latency histogram and average; plus its configured backend and
+ * the {@link MemberStatus} the last publish gave it. Every snapshot points at the same entry, so
+ * rebuilding a snapshot never resets a count. The health judgements about it live in the pieces
+ * that make them ({@link PoolHealth}), keyed by the entry.
  *
- * <p>Thread-safe. Counters are atomic. {@link #backend}, {@link #state} and the fields marked
- * "guarded" are written under the pool's writer lock; the volatile ones are read without it. The
- * request path (the {@code on...} completion methods) is lock-free and allocation-free: it updates
- * the counters, the failure streak, the latency histogram and average, and takes the pool's lock
- * only when a streak reaches the outlier threshold (rare).
+ * <p>Thread-safe. Counters are atomic. {@link #backend} and {@link #status} are written under the
+ * pool's writer lock and read without it. The request path (the {@code on...} completion methods)
+ * is lock-free and allocation-free: it updates the counters, the failure streak, the latency
+ * histogram and average, and takes the pool's lock only when a streak reaches the outlier threshold
+ * (rare, through {@link Streaks#reached}).
  *
  * <p>Layout: a select plus a successful completion touches only {@link BackendEntryHot}'s fields
  * and one histogram bucket. Counters are plain {@code long} fields updated with one atomic add
@@ -101,42 +103,26 @@ public final class BackendEntry extends BackendEntryPad1 {
         }
     }
 
-    /** The pool this entry belongs to; told when a failure streak reaches the outlier threshold. */
-    private final DefaultPool pool;
+    /**
+     * A pool's outlier threshold as its members' request path reads it, and what happens when a
+     * member's failure streak reaches it. One per pool, shared by its members.
+     */
+    abstract static class Streaks {
+        /** The streak that ejects; 0 while outlier detection is off. */
+        volatile int threshold;
+
+        /**
+         * Called on the request thread whose failure made the streak reach the threshold, or a
+         * multiple of it. Rare; may take the pool's lock.
+         */
+        abstract void reached(BackendEntry entry, int streak);
+    }
+
+    private final Streaks streaks;
 
     volatile Backend backend;
-    volatile BackendState state = BackendState.HEALTHY;
-    /** Why the backend is in {@link #state}, from the last state change. */
-    volatile String stateReason = "";
-    /** The effective weight in the current snapshot; 0 when not eligible. */
-    volatile int effectiveWeight;
-    /** The share of its weight the backend gets now (slow start x degradation); 0 when not eligible. */
-    volatile double weightFactor = 1.0;
-
-    // Health decisions: guarded by the pool's lock.
-    /** Failing its active health check. */
-    boolean activeUnhealthy;
-    String activeReason = "";
-    /** Whether an active check result arrived since checking (re)started; the first decides at once. */
-    boolean checked;
-    int checkPasses;
-    int checkFailures;
-    boolean ejected;
-    long ejectedUntil;
-    long ejectionDuration;
-    boolean latencyEjection;
-    /** The backoff level: how many recent ejections, decayed by time spent in the pool since. */
-    int ejectionLevel;
-    long ejectionEndedAt;
-    String ejectReason = "";
-    String restoreReason = "";
-    volatile long ejections;
-    boolean degraded;
-    String degradeReason = "";
-    /** Whether the last publish found it eligible; a change from false to true starts slow start. */
-    boolean wasEligible;
-    boolean ramping;
-    long rampStart;
+    /** What the last publish decided about this member; written under the pool's lock. */
+    volatile MemberStatus status;
 
     // Counters off the common path, atomic through the VarHandles above.
     private long failures;
@@ -151,9 +137,10 @@ public final class BackendEntry extends BackendEntryPad1 {
     private long connectFailures;
     private long timeouts;
 
-    BackendEntry(Backend backend, DefaultPool pool) {
+    BackendEntry(Backend backend, Streaks streaks, MemberStatus status) {
         this.backend = backend;
-        this.pool = pool;
+        this.streaks = streaks;
+        this.status = status;
     }
 
     public Backend backend() {
@@ -161,7 +148,11 @@ public final class BackendEntry extends BackendEntryPad1 {
     }
 
     public BackendState state() {
-        return state;
+        return status.state();
+    }
+
+    MemberStatus status() {
+        return status;
     }
 
     public int inFlight() {
@@ -248,9 +239,9 @@ public final class BackendEntry extends BackendEntryPad1 {
     /** One more consecutive failure; tells the pool at the threshold and at each multiple after it. */
     private void recordFailure() {
         int streak = (int) STREAK.getAndAdd(this, 1) + 1;
-        int threshold = pool.outlierThreshold;
+        int threshold = streaks.threshold;
         if (threshold > 0 && streak >= threshold && (streak - threshold) % threshold == 0) {
-            pool.onConsecutiveFailures(this, streak);
+            streaks.reached(this, streak);
         }
     }
 
@@ -379,7 +370,7 @@ public final class BackendEntry extends BackendEntryPad1 {
 
     @Override
     public String toString() {
-        return "BackendEntry{" + backend.id() + ", state=" + state + ", inFlight=" + inFlight
+        return "BackendEntry{" + backend.id() + ", state=" + status.state() + ", inFlight=" + inFlight
                 + ", consecutiveFailures=" + consecutiveFailures + '}';
     }
 }

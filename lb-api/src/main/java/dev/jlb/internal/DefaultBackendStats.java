@@ -27,11 +27,12 @@ final class DefaultBackendStats implements BackendStats {
 
     DefaultBackendStats(BackendEntry entry) {
         this.backend = entry.backend;
-        this.state = entry.state;
-        this.stateReason = entry.stateReason;
-        this.effectiveWeight = entry.effectiveWeight;
-        this.weightFactor = entry.weightFactor;
-        this.ejections = entry.ejections;
+        MemberStatus status = entry.status();
+        this.state = status.state();
+        this.stateReason = status.reason();
+        this.effectiveWeight = status.effectiveWeight();
+        this.weightFactor = status.weightFactor();
+        this.ejections = status.ejections();
         this.consecutiveFailures = entry.consecutiveFailures;
         this.latencyEwmaNanos = entry.latencyEwmaNanos();
         this.inFlight = entry.inFlight;

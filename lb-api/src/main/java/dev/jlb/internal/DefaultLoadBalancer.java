@@ -216,57 +216,57 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     @Override
     public ActiveHealthCheck healthCheck() {
-        return pool.config().active();
+        return pool.health().config().active();
     }
 
     @Override
     public void updateHealthCheck(ActiveHealthCheck healthCheck) {
-        pool.updateHealthCheck(healthCheck);
+        pool.health().updateHealthCheck(healthCheck);
     }
 
     @Override
     public OutlierDetection outlierDetection() {
-        return pool.config().outlier();
+        return pool.health().config().outlier();
     }
 
     @Override
     public void updateOutlierDetection(OutlierDetection outlierDetection) {
-        pool.updateOutlierDetection(outlierDetection);
+        pool.health().updateOutlierDetection(outlierDetection);
     }
 
     @Override
     public LatencyHealth latencyHealth() {
-        return pool.config().latency();
+        return pool.health().config().latency();
     }
 
     @Override
     public void updateLatencyHealth(LatencyHealth latencyHealth) {
-        pool.updateLatencyHealth(latencyHealth);
+        pool.health().updateLatencyHealth(latencyHealth);
     }
 
     @Override
     public SlowStart slowStart() {
-        return pool.config().slowStart();
+        return pool.health().config().slowStart();
     }
 
     @Override
     public void updateSlowStart(SlowStart slowStart) {
-        pool.updateSlowStart(slowStart);
+        pool.health().updateSlowStart(slowStart);
     }
 
     @Override
     public PanicMode panicMode() {
-        return pool.config().panicMode();
+        return pool.health().config().panicMode();
     }
 
     @Override
     public double panicThreshold() {
-        return pool.config().panicThreshold();
+        return pool.health().config().panicThreshold();
     }
 
     @Override
     public void updatePanic(PanicMode mode, double threshold) {
-        pool.updatePanic(mode, threshold);
+        pool.health().updatePanic(mode, threshold);
     }
 
     @Override
@@ -281,7 +281,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     @Override
     public void recordRetriesExhausted() {
-        pool.retriesExhausted.increment();
+        pool.recordRetriesExhausted();
     }
 
     @Override

@@ -5,21 +5,13 @@ import dev.jlb.BackendState;
 import dev.jlb.BackendStats;
 import dev.jlb.LoadBalancerStats;
 import dev.jlb.NoBackendAvailableException;
-import dev.jlb.NoBackendAvailableException.Reason;
 import dev.jlb.Pool;
 import dev.jlb.PoolEvent;
 import dev.jlb.PoolListener;
 import dev.jlb.RandomSource;
 import dev.jlb.Strategy;
 import dev.jlb.Ticker;
-import dev.jlb.health.ActiveHealthCheck;
-import dev.jlb.health.HealthCheckResult;
-import dev.jlb.health.LatencyHealth;
-import dev.jlb.health.OutlierDetection;
-import dev.jlb.health.PanicMode;
-import dev.jlb.health.SlowStart;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -27,28 +19,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 
 /**
- * The membership, its health and its published snapshot. Writers serialize on {@link #lock},
- * recompute every member's state, rebuild the eligible list, and publish a new {@link Snapshot}
- * through one volatile field when it differs from the current one; readers do one volatile read.
- *
- * <p>Health inputs (active check results, consecutive-failure streaks, latency evaluations, timer
- * wake-ups) only set a member's flags under the lock and call {@link #publish}, which alone decides
- * states, effective weights and panic. Events are queued under the lock and delivered after it is
- * released, in order.
+ * The membership and its published snapshot. Every write goes through {@link #write}: under
+ * {@link #lock}, a change of membership, a health input or a setting updates the piece that owns it,
+ * then {@link #publish} turns every member's state and weight share, as {@link PoolHealth} decides
+ * them, into a new {@link Snapshot}, published through one volatile field when it differs; readers
+ * do one volatile read. Events are queued under the lock and delivered after it is released, in
+ * order.
  */
 final class DefaultPool implements Pool {
-    private static final System.Logger LOG = System.getLogger("dev.jlb");
-
-    /** While any backend has a reduced weight, effective weights are expressed in hundredths. */
-    static final int WEIGHT_SCALE = 100;
-    /** A slow backend recovers under this share of the limit it broke. */
-    static final double LATENCY_HYSTERESIS = 0.8;
 
     private final String name;
     private final Ticker ticker;
@@ -57,37 +38,14 @@ final class DefaultPool implements Pool {
     private final Object lock = new Object();
     /** Guarded by {@link #lock}. Keyed by identity; insertion order is membership order. */
     private final Map<Backend, BackendEntry> entries = new LinkedHashMap<>();
-    private final List<PoolListener> listeners = new CopyOnWriteArrayList<>();
-    private final SerialExecutor events = new SerialExecutor();
-
+    private final PoolEvents events;
+    private final RouteCounters counters = new RouteCounters();
+    private final PoolHealth health;
     /** Guarded by {@link #lock} for writes. */
     private volatile Strategy strategy;
     private volatile Snapshot snapshot;
-    /** Guarded by {@link #lock} for writes. */
-    private volatile HealthConfig config;
-    /** The outlier threshold read on the request path; 0 when outlier detection is off. */
-    volatile int outlierThreshold;
-
-    // Guarded by lock.
-    private ActiveChecker checker;
-    private ScheduledFuture<?> wakeup;
-    private long wakeupAt;
-    private long wakeupSeq;
-    private ScheduledFuture<?> latencyTask;
-    private long latencySeq;
-    private volatile boolean closed;
-
-    // Route counters. Only the rare paths count here; the rest is summed from the members.
-    /** Non-retry selections refused, by {@link Reason} ordinal. */
-    private final LongAdder[] rejections = new LongAdder[Reason.values().length];
-    final LongAdder retriesExhausted = new LongAdder();
-    /** Removed members whose counts are not folded yet (requests may still be in flight). Guarded by lock. */
-    private final List<BackendEntry> retired = new ArrayList<>();
-    /** Completed attempts and retries of removed members, folded once idle. Guarded by lock. */
-    private long retiredCompleted;
-    private long retiredRetries;
-    /** The highest requests total reported: the derived total may lag by the completions under way. */
-    private final AtomicLong requestsReported = new AtomicLong();
+    /** Guarded by {@link #lock}. */
+    private boolean closed;
 
     DefaultPool(String name, Strategy strategy, Ticker ticker, RandomSource random, List<PoolListener> initialListeners,
             HealthConfig config, Timers timers) {
@@ -96,19 +54,43 @@ final class DefaultPool implements Pool {
         this.ticker = ticker;
         this.random = random;
         this.timers = timers;
-        this.config = config;
-        this.outlierThreshold = config.outlier().isEnabled() ? config.outlier().consecutiveFailures() : 0;
-        this.listeners.addAll(initialListeners);
-        this.snapshot = new Snapshot(List.of(), strategy, null, noBackend(0, 0, 0, 0), false);
-        for (int i = 0; i < rejections.length; i++) {
-            rejections[i] = new LongAdder();
-        }
+        this.events = new PoolEvents(name, initialListeners);
+        this.health = new PoolHealth(name, config, timers, ticker, random, new PoolHealth.Membership() {
+            @Override
+            public boolean write(BooleanSupplier change) {
+                return DefaultPool.this.write(change);
+            }
+
+            @Override
+            public Collection<BackendEntry> members() {
+                return entries.values();
+            }
+
+            @Override
+            public boolean contains(BackendEntry entry) {
+                return entries.get(entry.backend) == entry;
+            }
+        });
+        this.snapshot = SnapshotBuilder.empty(strategy);
     }
 
-    /** Counts a non-retry selection refused with {@code e}; returns {@code e} for the caller to throw. */
-    NoBackendAvailableException rejected(NoBackendAvailableException e) {
-        rejections[e.reason().ordinal()].increment();
-        return e;
+    /**
+     * Runs {@code change} under the writer lock and publishes when it reports a change, then delivers
+     * the events queued meanwhile, after the lock is released. Every write to the pool goes through
+     * here.
+     *
+     * @return what {@code change} returned
+     */
+    private boolean write(BooleanSupplier change) {
+        boolean changed;
+        synchronized (lock) {
+            changed = change.getAsBoolean();
+            if (changed) {
+                publish();
+            }
+        }
+        events.drain();
+        return changed;
     }
 
     Snapshot snapshot() {
@@ -119,26 +101,29 @@ final class DefaultPool implements Pool {
         return random;
     }
 
-    Ticker ticker() {
-        return ticker;
-    }
-
     Strategy strategy() {
         return strategy;
     }
 
-    HealthConfig config() {
-        return config;
+    PoolHealth health() {
+        return health;
     }
 
-    void updateStrategy(Strategy newStrategy) {
-        Objects.requireNonNull(newStrategy, "strategy");
-        synchronized (lock) {
-            strategy = newStrategy;
-            publish(new ArrayList<>());
-        }
-        events.drain();
+    boolean inPanic() {
+        return snapshot.panic;
     }
+
+    /** Counts a non-retry selection refused with {@code e}; returns {@code e} for the caller to throw. */
+    NoBackendAvailableException rejected(NoBackendAvailableException e) {
+        return counters.rejected(e);
+    }
+
+    void recordRetriesExhausted() {
+        counters.retryExhausted();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Membership
 
     @Override
     public List<Backend> backends() {
@@ -164,92 +149,58 @@ final class DefaultPool implements Pool {
         }
     }
 
+    /**
+     * Adds the initial backends and starts health checking (the first round at once); called once
+     * by the load balancer before it is handed out.
+     */
+    void init(List<Backend> backends) {
+        write(() -> {
+            for (Backend backend : backends) {
+                checkUniqueId(backend);
+                addLocked(backend, true);
+            }
+            health.start();
+            return true;
+        });
+    }
+
     @Override
     public boolean add(Backend backend) {
         Objects.requireNonNull(backend, "backend");
-        synchronized (lock) {
+        return write(() -> {
             if (entries.containsKey(backend)) {
                 return false;
             }
             checkUniqueId(backend);
-            List<PoolEvent> changes = new ArrayList<>();
-            addLocked(backend, changes, false);
-            publish(changes);
-        }
-        events.drain();
-        return true;
-    }
-
-    private void checkUniqueId(Backend backend) {
-        for (Backend existing : entries.keySet()) {
-            if (existing.id().equals(backend.id())) {
-                throw new IllegalArgumentException("backend: " + backend.uri()
-                        + " (expected: an id other than " + existing.id() + ", which " + existing.uri() + " has)");
-            }
-        }
-    }
-
-    private void addLocked(Backend backend, List<PoolEvent> changes, boolean initial) {
-        BackendEntry entry = new BackendEntry(backend, this);
-        entry.state = backend.weight() == 0 ? BackendState.DRAINING : BackendState.HEALTHY;
-        entry.stateReason = entry.state == BackendState.DRAINING ? "weight 0" : "added";
-        // The initial backends start at full weight; later ones (and every comeback) slow-start.
-        entry.wasEligible = initial && backend.weight() > 0;
-        entries.put(backend, entry);
-        changes.add(new PoolEvent(PoolEvent.Type.ADDED, backend, null, entry.state, ""));
-        if (checker != null) {
-            checker.start(entry);
-        }
-    }
-
-    private void removeLocked(BackendEntry entry, List<PoolEvent> changes) {
-        retired.add(entry);
-        entry.effectiveWeight = 0;
-        entry.weightFactor = 0;
-        changes.add(new PoolEvent(PoolEvent.Type.REMOVED, entry.backend, entry.state, null, ""));
-        if (checker != null) {
-            checker.stop(entry);
-        }
+            addLocked(backend, false);
+            return true;
+        });
     }
 
     @Override
     public boolean remove(Backend backend) {
         Objects.requireNonNull(backend, "backend");
-        synchronized (lock) {
+        return write(() -> {
             BackendEntry entry = entries.remove(backend);
             if (entry == null) {
                 return false;
             }
-            List<PoolEvent> changes = new ArrayList<>();
-            removeLocked(entry, changes);
-            publish(changes);
-        }
-        events.drain();
-        return true;
+            removeLocked(entry);
+            return true;
+        });
     }
 
     @Override
     public boolean update(Backend backend) {
         Objects.requireNonNull(backend, "backend");
-        synchronized (lock) {
+        return write(() -> {
             BackendEntry entry = entries.get(backend);
             if (entry == null) {
                 return false;
             }
-            List<PoolEvent> changes = new ArrayList<>();
-            updateLocked(entry, backend, changes);
-            publish(changes);
-        }
-        events.drain();
-        return true;
-    }
-
-    private void updateLocked(BackendEntry entry, Backend backend, List<PoolEvent> changes) {
-        if (entry.backend.weight() == backend.weight()) {
-            return;
-        }
-        entry.backend = backend;
-        changes.add(new PoolEvent(PoolEvent.Type.WEIGHT_CHANGED, backend, null, null, ""));
+            updateLocked(entry, backend);
+            return true;
+        });
     }
 
     @Override
@@ -261,27 +212,57 @@ final class DefaultPool implements Pool {
                 throw new IllegalArgumentException("backend: " + backend.uri() + " (expected: each backend once)");
             }
         }
-        synchronized (lock) {
-            List<PoolEvent> changes = new ArrayList<>();
+        write(() -> {
             for (var it = entries.values().iterator(); it.hasNext(); ) {
                 BackendEntry entry = it.next();
                 if (!wanted.containsKey(entry.backend)) {
                     it.remove();
-                    removeLocked(entry, changes);
+                    removeLocked(entry);
                 }
             }
             for (Backend backend : wanted.values()) {
                 BackendEntry entry = entries.get(backend);
                 if (entry == null) {
                     checkUniqueId(backend);
-                    addLocked(backend, changes, false);
+                    addLocked(backend, false);
                 } else {
-                    updateLocked(entry, backend, changes);
+                    updateLocked(entry, backend);
                 }
             }
-            publish(changes);
+            return true;
+        });
+    }
+
+    private void checkUniqueId(Backend backend) {
+        for (Backend existing : entries.keySet()) {
+            if (existing.id().equals(backend.id())) {
+                throw new IllegalArgumentException("backend: " + backend.uri()
+                        + " (expected: an id other than " + existing.id() + ", which " + existing.uri() + " has)");
+            }
         }
-        events.drain();
+    }
+
+    private void addLocked(Backend backend, boolean initial) {
+        BackendEntry entry = new BackendEntry(backend, health.streaks(), backend.weight() == 0
+                ? MemberStatus.added(BackendState.DRAINING, "weight 0") : MemberStatus.added(BackendState.HEALTHY, "added"));
+        entries.put(backend, entry);
+        events.enqueue(new PoolEvent(PoolEvent.Type.ADDED, backend, null, entry.state(), ""));
+        health.add(entry, initial);
+    }
+
+    private void removeLocked(BackendEntry entry) {
+        counters.retire(entry);
+        entry.status = entry.status().removed();
+        events.enqueue(new PoolEvent(PoolEvent.Type.REMOVED, entry.backend, entry.state(), null, ""));
+        health.remove(entry);
+    }
+
+    private void updateLocked(BackendEntry entry, Backend backend) {
+        if (entry.backend.weight() == backend.weight()) {
+            return;
+        }
+        entry.backend = backend;
+        events.enqueue(new PoolEvent(PoolEvent.Type.WEIGHT_CHANGED, backend, null, null, ""));
     }
 
     @Override
@@ -297,57 +278,6 @@ final class DefaultPool implements Pool {
         return Collections.unmodifiableList(result);
     }
 
-    /** The route's counters and every member's statistics; see {@link LoadBalancerStats}. */
-    LoadBalancerStats loadBalancerStats(String lbName) {
-        List<BackendEntry> copy;
-        List<BackendEntry> removed;
-        long completed;
-        long retries;
-        synchronized (lock) {
-            copy = new ArrayList<>(entries.values());
-            // A removed member with nothing in flight can count no more: fold it into the totals.
-            for (var it = retired.iterator(); it.hasNext(); ) {
-                BackendEntry entry = it.next();
-                if (entry.inFlight == 0) {
-                    retiredCompleted += entry.successes() + entry.failures() + entry.cancelled();
-                    retiredRetries += entry.retries();
-                    it.remove();
-                }
-            }
-            removed = new ArrayList<>(retired);
-            completed = retiredCompleted;
-            retries = retiredRetries;
-        }
-        long now = ticker.read();
-        boolean panic = snapshot.panic;
-        List<BackendStats> backends = new ArrayList<>(copy.size());
-        int inFlight = 0;
-        for (BackendEntry entry : copy) {
-            DefaultBackendStats stats = new DefaultBackendStats(entry);
-            backends.add(stats);
-            inFlight += stats.inFlight();
-            completed += stats.successes() + stats.failures() + stats.cancelled();
-            retries += stats.retries();
-        }
-        for (BackendEntry entry : removed) {
-            completed += entry.successes() + entry.failures() + entry.cancelled();
-            retries += entry.retries();
-        }
-        long[] refused = new long[rejections.length];
-        long refusedTotal = 0;
-        for (int i = 0; i < refused.length; i++) {
-            refused[i] = rejections[i].sum();
-            refusedTotal += refused[i];
-        }
-        // Completions are read before retries, which are counted before their completion (see
-        // BackendEntry): the difference may be low by the retries completing meanwhile, never high,
-        // and the high-water mark keeps it from going back.
-        long derived = completed - retries + refusedTotal;
-        long requests = requestsReported.accumulateAndGet(derived, Math::max);
-        return new DefaultLoadBalancerStats(lbName, now, requests, refused, refusedTotal, retries,
-                retriesExhausted.sum(), inFlight, panic, Collections.unmodifiableList(backends));
-    }
-
     @Override
     public Optional<BackendStats> stats(Backend backend) {
         Objects.requireNonNull(backend, "backend");
@@ -358,403 +288,28 @@ final class DefaultPool implements Pool {
         return entry == null ? Optional.empty() : Optional.of(new DefaultBackendStats(entry));
     }
 
+    /** The route's counters and every member's statistics; see {@link LoadBalancerStats}. */
+    LoadBalancerStats loadBalancerStats(String lbName) {
+        List<BackendEntry> members;
+        RouteCounters.Retired removed;
+        synchronized (lock) {
+            members = new ArrayList<>(entries.values());
+            removed = counters.foldRetired();
+        }
+        return counters.stats(lbName, ticker.read(), snapshot.panic, members, removed);
+    }
+
     @Override
     public AutoCloseable addListener(PoolListener listener) {
-        Objects.requireNonNull(listener, "listener");
-        listeners.add(listener);
-        return () -> listeners.remove(listener);
+        return events.addListener(listener);
     }
 
-    /**
-     * Adds the initial backends and starts health checking (the first round at once); called once
-     * by the load balancer before it is handed out.
-     */
-    void init(List<Backend> backends) {
-        synchronized (lock) {
-            List<PoolEvent> changes = new ArrayList<>();
-            for (Backend backend : backends) {
-                checkUniqueId(backend);
-                addLocked(backend, changes, true);
-            }
-            startChecker(config.active());
-            scheduleLatencyEvaluation();
-            publish(changes);
-        }
-        events.drain();
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // Health inputs
-
-    /** Called from the request path when a member's failure streak reaches the outlier threshold. */
-    void onConsecutiveFailures(BackendEntry entry, int streak) {
-        synchronized (lock) {
-            HealthConfig cfg = config;
-            if (closed || !cfg.outlier().isEnabled() || entries.get(entry.backend) != entry
-                    || (entry.state != BackendState.HEALTHY && entry.state != BackendState.DEGRADED)) {
-                return;
-            }
-            if (!tryEject(entry, ticker.read(), cfg, streak + " consecutive failures", false)) {
-                return;
-            }
-            publish(new ArrayList<>());
-        }
-        events.drain();
-    }
-
-    /**
-     * A result of an active check (or its timeout); ignored when the check was stopped meanwhile.
-     * {@code ejectionsAtStart} is the member's ejection count when the check started.
-     */
-    void onCheckResult(ActiveChecker.Task task, HealthCheckResult result, long elapsedNanos, long ejectionsAtStart) {
-        boolean changed = false;
-        synchronized (lock) {
-            BackendEntry entry = task.entry;
-            if (closed || task.cancelled || checker != task.owner() || entries.get(entry.backend) != entry) {
-                return;
-            }
-            ActiveHealthCheck check = checker.check();
-            boolean first = !entry.checked;
-            entry.checked = true;
-            if (result.isHealthy()) {
-                entry.checkFailures = 0;
-                if (entry.checkPasses != Integer.MAX_VALUE) {
-                    entry.checkPasses++;
-                }
-                if (elapsedNanos >= 0) {
-                    entry.recordLatency(elapsedNanos);
-                }
-                if (entry.activeUnhealthy && entry.checkPasses >= check.rise()) {
-                    entry.activeUnhealthy = false;
-                    entry.activeReason = "health check passed " + times(entry.checkPasses) + ": " + result.reason();
-                    changed = true;
-                }
-                // Envoy's successful_active_health_check_uneject_host, restricted to checks started
-                // after the ejection: one in flight when it began may predate the failures.
-                OutlierDetection outlier = config.outlier();
-                long now = ticker.read();
-                if (!entry.activeUnhealthy && entry.ejected && !entry.latencyEjection && now - entry.ejectedUntil < 0
-                        && outlier.isEnabled() && outlier.unejectOnHealthCheckPass()
-                        && ejectionsAtStart == entry.ejections) {
-                    String unejected = "; un-ejected";
-                    endEjection(entry, now, "active health check passed: " + result.reason() + unejected);
-                    if (changed) {
-                        // UNHEALTHY -> HEALTHY: the event gives the active reason; say it ends the ejection too.
-                        entry.activeReason += unejected;
-                    }
-                    changed = true;
-                }
-            } else {
-                entry.checkPasses = 0;
-                if (entry.checkFailures != Integer.MAX_VALUE) {
-                    entry.checkFailures++;
-                }
-                if (!entry.activeUnhealthy && (first || entry.checkFailures >= check.fall())) {
-                    entry.activeUnhealthy = true;
-                    entry.activeReason = (first ? "first health check failed: "
-                            : "health check failed " + times(entry.checkFailures) + ": ") + result.reason();
-                    changed = true;
-                }
-            }
-            if (changed) {
-                publish(new ArrayList<>());
-            }
-        }
-        if (changed) {
-            events.drain();
-        }
-    }
-
-    private static String times(int n) {
-        return n == 1 ? "once" : n + " times";
-    }
-
-    /**
-     * Ejects a member if the maximum ejected share allows it. Call under the lock, then publish.
-     *
-     * @return whether it was ejected
-     */
-    private boolean tryEject(BackendEntry entry, long now, HealthConfig cfg, String cause, boolean latency) {
-        OutlierDetection outlier = cfg.outlier();
-        int candidates = 0;
-        int ejectedNow = 0;
-        for (BackendEntry e : entries.values()) {
-            if (e.backend.weight() > 0) {
-                candidates++;
-                if (e.ejected && now - e.ejectedUntil < 0) {
-                    ejectedNow++;
-                }
-            }
-        }
-        // Counted after the ejection: never more than the share, and no host is exempt.
-        if ((long) (ejectedNow + 1) * 100 > (long) outlier.maxEjectionPercent() * candidates) {
-            LOG.log(System.Logger.Level.DEBUG, "jlb[{0}]: {1} not ejected ({2}): {3} of {4} backends ejected already, "
-                    + "max {5}%", name, entry.backend.id(), cause, ejectedNow, candidates, outlier.maxEjectionPercent());
-            return false;
-        }
-        long base = outlier.baseEjectionTime().toNanos();
-        int level = entry.ejectionLevel;
-        if (level > 0) {
-            long decay = (now - entry.ejectionEndedAt) / base;
-            level = (int) Math.max(0, level - Math.max(0, decay));
-        }
-        if (level != Integer.MAX_VALUE) {
-            level++;
-        }
-        entry.ejectionLevel = level;
-        long max = outlier.maxEjectionTime().toNanos();
-        long duration = base > max / level ? max : Math.min(base * level, max);
-        entry.ejected = true;
-        entry.ejectedUntil = now + duration;
-        entry.ejectionDuration = duration;
-        entry.latencyEjection = latency;
-        entry.ejections = entry.ejections + 1;
-        entry.ejectReason = cause + ", ejected for " + Durations.formatNanos(duration);
-        entry.resetStreak();
-        return true;
-    }
-
-    private void endEjection(BackendEntry entry, long now, String reason) {
-        entry.ejected = false;
-        entry.ejectionEndedAt = now;
-        entry.restoreReason = reason;
-        if (entry.latencyEjection) {
-            entry.resetLatency();
-            entry.latencyEjection = false;
-        }
-        entry.resetStreak();
-    }
-
-    /** Judges every eligible member's latency average; runs every {@code LatencyHealth.interval()}. */
-    void evaluateLatency() {
-        boolean changed = false;
-        synchronized (lock) {
-            HealthConfig cfg = config;
-            LatencyHealth latency = cfg.latency();
-            if (closed || !latency.isEnabled()) {
-                return;
-            }
-            long now = ticker.read();
-            List<BackendEntry> judged = new ArrayList<>(entries.size());
-            List<Long> averages = new ArrayList<>(entries.size());
-            for (BackendEntry entry : entries.values()) {
-                long average = entry.latencyEwmaNanos();
-                if ((entry.state == BackendState.HEALTHY || entry.state == BackendState.DEGRADED) && average >= 0
-                        && entry.latencySamples() >= latency.minimumSamples()) {
-                    judged.add(entry);
-                    averages.add(average);
-                }
-            }
-            long[] sorted = averages.stream().mapToLong(Long::longValue).sorted().toArray();
-            long absolute = latency.absoluteLimit().map(java.time.Duration::toNanos).orElse(Long.MAX_VALUE);
-            long floor = latency.relativeFloor().toNanos();
-            for (int i = 0; i < judged.size(); i++) {
-                BackendEntry entry = judged.get(i);
-                long average = averages.get(i);
-                long limit = absolute;
-                String rule = absolute == Long.MAX_VALUE ? null : "limit " + Durations.approx(absolute);
-                if (latency.relativeFactor() > 0 && sorted.length >= 2) {
-                    long median = LatencyMath.medianExcluding(sorted, average);
-                    long relative = Math.max((long) Math.min(latency.relativeFactor() * median, (double) Long.MAX_VALUE),
-                            floor);
-                    if (relative < limit) {
-                        limit = relative;
-                        rule = "max(" + latency.relativeFactor() + " x median " + Durations.approx(median)
-                                + " of the others, " + Durations.approx(floor) + ")";
-                    }
-                }
-                if (rule == null) {
-                    continue;
-                }
-                if (!entry.degraded) {
-                    if (average > limit) {
-                        String cause = "latency " + Durations.approx(average) + " > " + rule;
-                        if (latency.action() == LatencyHealth.Action.DEGRADE) {
-                            entry.degraded = true;
-                            entry.degradeReason = cause;
-                            changed = true;
-                        } else if (tryEject(entry, now, cfg, cause, true)) {
-                            changed = true;
-                        }
-                    }
-                } else if (average < limit * LATENCY_HYSTERESIS) {
-                    entry.degraded = false;
-                    entry.degradeReason = "latency " + Durations.approx(average) + " back under "
-                            + Durations.approx((long) (limit * LATENCY_HYSTERESIS));
-                    changed = true;
-                }
-            }
-            if (changed) {
-                publish(new ArrayList<>());
-            }
-        }
-        if (changed) {
-            events.drain();
-        }
-    }
-
-    /** (Re)starts the periodic latency evaluation. Call under the lock. */
-    private void scheduleLatencyEvaluation() {
-        if (latencyTask != null) {
-            latencyTask.cancel(false);
-            latencyTask = null;
-        }
-        long seq = ++latencySeq;
-        if (config.latency().isEnabled() && !closed) {
-            latencyTask = timers.schedule(() -> runLatencyEvaluation(seq), config.latency().interval().toNanos());
-        }
-    }
-
-    private void runLatencyEvaluation(long seq) {
-        synchronized (lock) {
-            if (seq != latencySeq || closed) {
-                return;
-            }
-        }
-        evaluateLatency();
-        synchronized (lock) {
-            if (seq == latencySeq && !closed) {
-                latencyTask = timers.schedule(() -> runLatencyEvaluation(seq), config.latency().interval().toNanos());
-            }
-        }
-    }
-
-    /** Makes sure {@link #publish} runs again at {@code at} (ticker time). Call under the lock. */
-    private void wakeAt(long at, long now) {
-        if (closed) {
-            return;
-        }
-        if (wakeup != null && wakeupAt - at <= 0) {
-            return;
-        }
-        if (wakeup != null) {
-            wakeup.cancel(false);
-        }
-        long seq = ++wakeupSeq;
-        wakeupAt = at;
-        wakeup = timers.schedule(() -> {
-            synchronized (lock) {
-                if (seq == wakeupSeq) {
-                    wakeup = null;
-                }
-                publish(new ArrayList<>());
-            }
-            events.drain();
-        }, at - now);
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // Runtime updates
-
-    void updateHealthCheck(ActiveHealthCheck check) {
-        Objects.requireNonNull(check, "healthCheck");
-        synchronized (lock) {
-            if (check.equals(config.active())) {
-                return;
-            }
-            config = config.withActive(check);
-            if (!check.isEnabled()) {
-                for (BackendEntry entry : entries.values()) {
-                    if (entry.activeUnhealthy) {
-                        entry.activeUnhealthy = false;
-                        entry.activeReason = "health check disabled";
-                    }
-                    entry.checked = false;
-                    entry.checkPasses = 0;
-                    entry.checkFailures = 0;
-                }
-            }
-            if (!closed) {
-                startChecker(check);
-            }
-            publish(new ArrayList<>());
-        }
-        events.drain();
-    }
-
-    private void startChecker(ActiveHealthCheck check) {
-        if (checker != null) {
-            checker.stopAll(check);
-            checker = null;
-        }
-        if (!check.isEnabled()) {
-            return;
-        }
-        checker = new ActiveChecker(this, check, timers, ticker, random);
-        for (BackendEntry entry : entries.values()) {
-            checker.start(entry);
-        }
-    }
-
-    void updateOutlierDetection(OutlierDetection outlier) {
-        Objects.requireNonNull(outlier, "outlierDetection");
-        synchronized (lock) {
-            if (outlier.equals(config.outlier())) {
-                return;
-            }
-            config = config.withOutlier(outlier);
-            outlierThreshold = outlier.isEnabled() ? outlier.consecutiveFailures() : 0;
-            if (!outlier.isEnabled()) {
-                long now = ticker.read();
-                for (BackendEntry entry : entries.values()) {
-                    entry.resetStreak();
-                    if (entry.ejected && !entry.latencyEjection) {
-                        endEjection(entry, now, "outlier detection disabled");
-                    }
-                }
-            }
-            publish(new ArrayList<>());
-        }
-        events.drain();
-    }
-
-    void updateLatencyHealth(LatencyHealth latency) {
-        Objects.requireNonNull(latency, "latencyHealth");
-        synchronized (lock) {
-            if (latency.equals(config.latency())) {
-                return;
-            }
-            config = config.withLatency(latency);
-            boolean degrading = latency.isEnabled() && latency.action() == LatencyHealth.Action.DEGRADE;
-            long now = ticker.read();
-            for (BackendEntry entry : entries.values()) {
-                if (entry.degraded && !degrading) {
-                    entry.degraded = false;
-                    entry.degradeReason = latency.isEnabled() ? "latency action now " + latency.action()
-                            : "latency health disabled";
-                }
-                if (!latency.isEnabled() && entry.ejected && entry.latencyEjection) {
-                    endEjection(entry, now, "latency health disabled");
-                }
-            }
-            scheduleLatencyEvaluation();
-            publish(new ArrayList<>());
-        }
-        events.drain();
-        // Judge again at once with the new rules (a no-op when disabled).
-        evaluateLatency();
-    }
-
-    void updateSlowStart(SlowStart slowStart) {
-        Objects.requireNonNull(slowStart, "slowStart");
-        synchronized (lock) {
-            if (slowStart.equals(config.slowStart())) {
-                return;
-            }
-            config = config.withSlowStart(slowStart);
-            publish(new ArrayList<>());
-        }
-        events.drain();
-    }
-
-    void updatePanic(PanicMode mode, double threshold) {
-        Objects.requireNonNull(mode, "mode");
-        PanicMode.checkThreshold(threshold);
-        synchronized (lock) {
-            config = config.withPanic(mode, threshold);
-            publish(new ArrayList<>());
-        }
-        events.drain();
+    void updateStrategy(Strategy newStrategy) {
+        Objects.requireNonNull(newStrategy, "strategy");
+        write(() -> {
+            strategy = newStrategy;
+            return true;
+        });
     }
 
     /** Stops checks and timers; health state is frozen from now on. Idempotent. */
@@ -764,18 +319,7 @@ final class DefaultPool implements Pool {
                 return;
             }
             closed = true;
-            if (checker != null) {
-                checker.stopAll(null);
-                checker = null;
-            }
-            if (wakeup != null) {
-                wakeup.cancel(false);
-                wakeup = null;
-            }
-            if (latencyTask != null) {
-                latencyTask.cancel(false);
-                latencyTask = null;
-            }
+            health.close();
         }
         timers.close();
     }
@@ -783,218 +327,31 @@ final class DefaultPool implements Pool {
     // ---------------------------------------------------------------------------------------------
     // Publishing
 
-    private static BackendState stateOf(BackendEntry entry) {
-        if (entry.backend.weight() == 0) {
-            return BackendState.DRAINING;
-        }
-        if (entry.activeUnhealthy) {
-            return BackendState.UNHEALTHY;
-        }
-        if (entry.ejected) {
-            return BackendState.EJECTED;
-        }
-        return entry.degraded ? BackendState.DEGRADED : BackendState.HEALTHY;
-    }
-
-    private static String reasonFor(BackendEntry entry, BackendState oldState, BackendState newState) {
-        switch (newState) {
-            case DRAINING:
-                return "weight 0";
-            case UNHEALTHY:
-                return entry.activeReason;
-            case EJECTED:
-                return entry.ejectReason;
-            default:
-                switch (oldState) {
-                    case DRAINING:
-                        return "weight " + entry.backend.weight();
-                    case UNHEALTHY:
-                        return entry.activeReason;
-                    case EJECTED:
-                        return entry.restoreReason;
-                    default:
-                        return entry.degradeReason;
-                }
-        }
-    }
-
     /**
-     * Recomputes every member's state and effective weight, the eligible list and panic, publishes
-     * a new snapshot when it differs, schedules the next wake-up (ejection end, slow-start step), and
-     * queues {@code changes} plus any state changes for the listeners. Call with {@link #lock} held,
-     * then call {@code events.drain()} after releasing it.
+     * Decides every member's state, reason and share of its weight, publishes the snapshot they make
+     * when it differs, and queues the state changes for the listeners. Called by {@link #write} only.
      */
-    private void publish(List<PoolEvent> changes) {
+    private void publish() {
         long now = ticker.read();
-        HealthConfig cfg = config;
-        SlowStart slowStart = cfg.slowStart();
-        long nextWakeup = Long.MAX_VALUE;
-        List<BackendEntry> eligible = new ArrayList<>(entries.size());
-        int drained = 0;
-        int unhealthy = 0;
-        int ejected = 0;
-        boolean reduced = false;
+        HealthConfig cfg = health.config();
+        health.expire(now);
+        SnapshotBuilder next = new SnapshotBuilder(entries.size(), cfg.panicMode(), cfg.panicThreshold());
         for (BackendEntry entry : entries.values()) {
-            if (entry.ejected && now - entry.ejectedUntil >= 0) {
-                endEjection(entry, now, "ejection of " + Durations.formatNanos(entry.ejectionDuration) + " ended");
+            MemberStatus old = entry.status();
+            BackendState state = health.stateOf(entry);
+            String reason = old.reason();
+            if (state != old.state()) {
+                reason = health.reasonFor(entry, old.state(), state);
+                events.enqueue(new PoolEvent(PoolEvent.Type.STATE_CHANGED, entry.backend, old.state(), state, reason));
             }
-            BackendState oldState = entry.state;
-            BackendState newState = stateOf(entry);
-            boolean isEligible = newState == BackendState.HEALTHY || newState == BackendState.DEGRADED;
-            if (isEligible && !entry.wasEligible && slowStart.isEnabled()) {
-                entry.ramping = true;
-                entry.rampStart = now;
-            }
-            entry.wasEligible = isEligible;
-            if (newState != oldState) {
-                String reason = reasonFor(entry, oldState, newState);
-                entry.state = newState;
-                entry.stateReason = reason;
-                changes.add(new PoolEvent(PoolEvent.Type.STATE_CHANGED, entry.backend, oldState, newState, reason));
-            }
-            if (entry.ejected && !closed) {
-                nextWakeup = Math.min(nextWakeup, entry.ejectedUntil - now);
-            }
-            if (!isEligible) {
-                if (newState == BackendState.DRAINING) {
-                    drained++;
-                } else if (newState == BackendState.UNHEALTHY) {
-                    unhealthy++;
-                } else {
-                    ejected++;
-                }
-                entry.weightFactor = 0;
-                continue;
-            }
-            double factor = 1.0;
-            if (entry.ramping) {
-                long elapsed = now - entry.rampStart;
-                long nextStep = slowStart.nextStepNanos(elapsed);
-                if (nextStep < 0) {
-                    entry.ramping = false;
-                } else {
-                    factor = slowStart.factor(elapsed);
-                    nextWakeup = Math.min(nextWakeup, nextStep - elapsed);
-                }
-            }
-            if (newState == BackendState.DEGRADED) {
-                factor *= cfg.latency().degradedWeightFactor();
-            }
-            entry.weightFactor = factor;
-            reduced |= factor < 1.0;
-            eligible.add(entry);
+            next.add(entry, state, reason, health.share(entry, state, now), health.ejections(entry));
         }
-
-        int candidates = entries.size() - drained;
-        boolean panic = cfg.panicThreshold() > 0 && candidates > 0 && eligible.size() < cfg.panicThreshold() * candidates;
-        List<SnapshotEndpoint> endpoints = new ArrayList<>(panic ? candidates : eligible.size());
-        NoBackendAvailableException none = null;
-        for (BackendEntry entry : entries.values()) {
-            entry.effectiveWeight = 0;
-        }
-        if (panic && cfg.panicMode() == PanicMode.ROUTE_ALL) {
-            for (BackendEntry entry : entries.values()) {
-                int weight = entry.backend.weight();
-                if (weight > 0) {
-                    entry.effectiveWeight = weight;
-                    endpoints.add(new SnapshotEndpoint(entry, entry.backend, weight, endpoints.size()));
-                }
-            }
-        } else if (panic) {
-            none = new NoBackendAvailableException(Reason.PANIC, "no backend available: panic, "
-                    + eligibleShare(eligible.size(), candidates, cfg.panicThreshold()));
-        } else {
-            for (BackendEntry entry : eligible) {
-                int weight = entry.backend.weight();
-                if (reduced) {
-                    weight = (int) Math.max(1, Math.round((double) weight * WEIGHT_SCALE * entry.weightFactor));
-                }
-                entry.effectiveWeight = weight;
-                endpoints.add(new SnapshotEndpoint(entry, entry.backend, weight, endpoints.size()));
-            }
-            if (endpoints.isEmpty()) {
-                none = noBackend(entries.size(), drained, unhealthy, ejected);
-            }
-        }
-
-        Strategy current = strategy;
         Snapshot old = snapshot;
-        if (!old.sameAs(endpoints, current, panic, none)) {
-            List<SnapshotEndpoint> frozen = Collections.unmodifiableList(endpoints);
-            Strategy.Picker picker = frozen.isEmpty() ? null : current.newPicker(frozen, random);
-            snapshot = new Snapshot(frozen, current, picker, none, panic);
+        snapshot = next.build(old, strategy, random);
+        if (snapshot.panic != old.panic) {
+            events.enqueue(next.panicEvent());
         }
-        if (panic != old.panic) {
-            String share = eligibleShare(eligible.size(), candidates, cfg.panicThreshold());
-            changes.add(panic
-                    ? new PoolEvent(PoolEvent.Type.PANIC_ENTERED, null, null, null, share
-                            + (cfg.panicMode() == PanicMode.ROUTE_ALL
-                                    ? ": routing to all " + candidates + " non-draining backends" : ": failing fast"))
-                    : new PoolEvent(PoolEvent.Type.PANIC_EXITED, null, null, null,
-                            eligible.size() + " of " + candidates + " backends eligible"));
-        }
-        if (nextWakeup != Long.MAX_VALUE) {
-            wakeAt(now + Math.max(0, nextWakeup), now);
-        }
-        for (PoolEvent event : changes) {
-            events.enqueue(() -> deliver(event));
-        }
-    }
-
-    private static String eligibleShare(int eligible, int candidates, double threshold) {
-        return eligible + " of " + candidates + " backends eligible (below " + Math.round(threshold * 100) + "%)";
-    }
-
-    private void deliver(PoolEvent event) {
-        System.Logger.Level level;
-        switch (event.type()) {
-            case PANIC_ENTERED:
-                level = System.Logger.Level.WARNING;
-                break;
-            case STATE_CHANGED:
-            case PANIC_EXITED:
-                level = System.Logger.Level.INFO;
-                break;
-            default:
-                level = System.Logger.Level.DEBUG;
-        }
-        LOG.log(level, "jlb[{0}]: {1}", name, event);
-        for (PoolListener listener : listeners) {
-            try {
-                listener.onEvent(event);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "jlb[" + name + "]: pool listener " + listener + " threw; ignored", e);
-            }
-        }
-    }
-
-    boolean inPanic() {
-        return snapshot.panic;
-    }
-
-    static NoBackendAvailableException noBackend(int total, int drained, int unhealthy, int ejected) {
-        if (total == 0) {
-            return new NoBackendAvailableException(Reason.NONE_CONFIGURED, "no backend available: none configured");
-        }
-        if (drained == total) {
-            return new NoBackendAvailableException(Reason.ALL_DRAINED,
-                    "no backend available: all " + total + " backends are drained (weight 0)");
-        }
-        StringBuilder sb = new StringBuilder("no backend available: ");
-        String sep = "";
-        if (unhealthy > 0) {
-            sb.append(unhealthy).append(" unhealthy");
-            sep = ", ";
-        }
-        if (ejected > 0) {
-            sb.append(sep).append(ejected).append(" ejected");
-            sep = ", ";
-        }
-        if (drained > 0) {
-            sb.append(sep).append(drained).append(" drained");
-        }
-        sb.append(" of ").append(total);
-        return new NoBackendAvailableException(Reason.ALL_UNHEALTHY, sb.toString());
+        health.published(now);
     }
 
     @Override
