@@ -1,6 +1,7 @@
 package dev.jlb.jetty;
 
 import dev.jlb.RetryPolicy;
+import dev.jlb.internal.HttpTokens;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -400,7 +401,7 @@ public final class ProxyOptions {
          */
         public Builder requestIdHeader(String requestIdHeader) {
             Objects.requireNonNull(requestIdHeader, "requestIdHeader");
-            if (!isToken(requestIdHeader)) {
+            if (!HttpTokens.isToken(requestIdHeader)) {
                 throw new IllegalArgumentException(
                         "requestIdHeader: " + requestIdHeader + " (expected: a header name such as X-Request-Id)");
             }
@@ -421,7 +422,7 @@ public final class ProxyOptions {
          */
         public Builder via(String via) {
             Objects.requireNonNull(via, "via");
-            if (!isToken(via)) {
+            if (!HttpTokens.isToken(via)) {
                 throw new IllegalArgumentException("via: " + via + " (expected: a token such as jlb or a host name)");
             }
             this.via = via;
@@ -499,21 +500,6 @@ public final class ProxyOptions {
         @Override
         public String toString() {
             return "ProxyOptions.Builder" + build().toString().substring("ProxyOptions".length());
-        }
-
-        private static boolean isToken(String s) {
-            if (s.isEmpty()) {
-                return false;
-            }
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                        || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-                if (!ok) {
-                    return false;
-                }
-            }
-            return true;
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.jlb.jetty;
 
+import dev.jlb.internal.HttpTokens;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -240,7 +241,7 @@ public final class StickyCookie {
          */
         public Builder name(String name) {
             Objects.requireNonNull(name, "name");
-            if (!isToken(name)) {
+            if (!HttpTokens.isToken(name)) {
                 throw new IllegalArgumentException("name: \"" + name + "\" (expected: a cookie name, an HTTP token)");
             }
             this.name = name;
@@ -366,21 +367,6 @@ public final class StickyCookie {
         @Override
         public String toString() {
             return "StickyCookie.Builder" + build().toString().substring("StickyCookie".length());
-        }
-
-        static boolean isToken(String s) {
-            if (s.isEmpty()) {
-                return false;
-            }
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                        || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-                if (!ok) {
-                    return false;
-                }
-            }
-            return true;
         }
 
         private static boolean isAttributeValue(String s) {

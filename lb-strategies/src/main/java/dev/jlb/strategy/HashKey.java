@@ -2,6 +2,7 @@ package dev.jlb.strategy;
 
 import dev.jlb.RandomSource;
 import dev.jlb.RequestContext;
+import dev.jlb.internal.HttpTokens;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -45,7 +46,7 @@ public final class HashKey {
      */
     public static HashKey header(String name) {
         Objects.requireNonNull(name, "name");
-        if (!isToken(name)) {
+        if (!HttpTokens.isToken(name)) {
             throw new IllegalArgumentException("header: \"" + name + "\" (expected: a header name, an HTTP token)");
         }
         return new HashKey(Kind.HEADER, name);
@@ -59,7 +60,7 @@ public final class HashKey {
      */
     public static HashKey cookie(String name) {
         Objects.requireNonNull(name, "name");
-        if (!isToken(name)) {
+        if (!HttpTokens.isToken(name)) {
             throw new IllegalArgumentException("cookie: \"" + name + "\" (expected: a cookie name, an HTTP token)");
         }
         return new HashKey(Kind.COOKIE, name);
@@ -96,7 +97,7 @@ public final class HashKey {
         if (colon > 0) {
             String kind = lower.substring(0, colon).trim();
             String name = trimmed.substring(colon + 1).trim();
-            if (isToken(name)) {
+            if (HttpTokens.isToken(name)) {
                 if (kind.equals("header")) {
                     return new HashKey(Kind.HEADER, name);
                 }
@@ -181,21 +182,6 @@ public final class HashKey {
             to--;
         }
         return to;
-    }
-
-    private static boolean isToken(String s) {
-        if (s.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.jlb.Backend;
 import dev.jlb.RetryPolicy;
 import dev.jlb.StrategyProvider;
 import dev.jlb.StrategyRegistry;
+import dev.jlb.internal.HttpTokens;
 import dev.jlb.jetty.StickyCookie;
 import dev.jlb.jetty.config.HealthCheckConfig.StatusRange;
 import dev.jlb.jetty.config.Node.Entry;
@@ -40,8 +41,6 @@ final class ConfigValidator {
     private static final Pattern STATUS_RANGE = Pattern.compile("(\\d{3})\\s*-\\s*(\\d{3})");
     private static final Pattern STATUS_CLASS = Pattern.compile("([1-5])xx", Pattern.CASE_INSENSITIVE);
     private static final Pattern METHOD = Pattern.compile("[A-Z]+");
-    /** An HTTP token (RFC 9110 tchar). */
-    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final long MAX_BUFFER_LIMIT = RetryPolicy.MAX_BUFFER_LIMIT_BYTES;
     private static final int MAX_ATTEMPTS = RetryPolicy.MAX_ATTEMPTS_LIMIT;
     private static final int MAX_THRESHOLD = 1000;
@@ -771,11 +770,11 @@ final class ConfigValidator {
         boolean preserveHost = h.bool("preserve_host", d.preserveHost());
         boolean xForwarded = h.bool("x_forwarded", d.xForwarded());
         String via = h.string("via", d.via(), "a token such as jlb or a host name");
-        if (h.valid("via") && !TOKEN.matcher(via).matches()) {
+        if (h.valid("via") && !HttpTokens.isToken(via)) {
             h.invalid("via", h.node("via"), "a token such as jlb or a host name");
         }
         String requestId = h.string("request_id", d.requestId(), "a header name such as X-Request-Id");
-        if (h.valid("request_id") && !TOKEN.matcher(requestId).matches()) {
+        if (h.valid("request_id") && !HttpTokens.isToken(requestId)) {
             h.invalid("request_id", h.node("request_id"), "a header name such as X-Request-Id");
         }
         boolean generate = h.bool("generate_request_id", d.generateRequestId());
@@ -793,7 +792,7 @@ final class ConfigValidator {
         }
         boolean enabled = k.bool("enabled", true);
         String cookie = k.string("cookie", d.cookie(), "a cookie name (an HTTP token) such as JLB_STICKY");
-        if (k.valid("cookie") && !TOKEN.matcher(cookie).matches()) {
+        if (k.valid("cookie") && !HttpTokens.isToken(cookie)) {
             k.invalid("cookie", k.node("cookie"), "a cookie name (an HTTP token) such as JLB_STICKY");
         }
         String secret = null;
