@@ -2,6 +2,7 @@ package dev.jlb.strategy;
 
 import dev.jlb.RandomSource;
 import dev.jlb.RequestContext;
+import dev.jlb.internal.Cookies;
 import dev.jlb.internal.HttpTokens;
 import java.util.Locale;
 import java.util.Objects;
@@ -144,44 +145,13 @@ public final class HashKey {
 
     /** Finds this cookie in a {@code Cookie} header ({@code a=1; b="2"}) and hashes its value in place. */
     private long cookieHash(String header, RandomSource random) {
-        int length = header.length();
-        int i = 0;
-        while (i < length) {
-            int end = header.indexOf(';', i);
-            if (end < 0) {
-                end = length;
-            }
-            int eq = header.indexOf('=', i);
-            if (eq >= 0 && eq < end) {
-                int nameFrom = skipBlanks(header, i, eq);
-                int nameTo = trimBlanks(header, nameFrom, eq);
-                if (nameTo - nameFrom == name.length() && header.regionMatches(nameFrom, name, 0, name.length())) {
-                    int from = skipBlanks(header, eq + 1, end);
-                    int to = trimBlanks(header, from, end);
-                    if (to - from >= 2 && header.charAt(from) == '"' && header.charAt(to - 1) == '"') {
-                        from++;
-                        to--;
-                    }
-                    return to > from ? XxHash64.hash(header, from, to, 0) : random.nextLong();
-                }
-            }
-            i = end + 1;
+        int valueStart = Cookies.find(header, name, 0);
+        if (valueStart < 0) {
+            return random.nextLong();
         }
-        return random.nextLong();
-    }
-
-    private static int skipBlanks(String s, int from, int to) {
-        while (from < to && (s.charAt(from) == ' ' || s.charAt(from) == '\t')) {
-            from++;
-        }
-        return from;
-    }
-
-    private static int trimBlanks(String s, int from, int to) {
-        while (to > from && (s.charAt(to - 1) == ' ' || s.charAt(to - 1) == '\t')) {
-            to--;
-        }
-        return to;
+        int from = Cookies.valueFrom(header, valueStart);
+        int to = Cookies.valueTo(header, valueStart);
+        return to > from ? XxHash64.hash(header, from, to, 0) : random.nextLong();
     }
 
     @Override
