@@ -1,5 +1,6 @@
 package dev.jlb.standalone;
 
+import dev.jlb.DurationFormat;
 import dev.jlb.jetty.config.ConfigException;
 import dev.jlb.jetty.config.ConfigLoader;
 import dev.jlb.jetty.config.JlbConfig;
@@ -191,7 +192,7 @@ public final class Main {
         }
         reloader.close();
         Duration grace = balancer.config().server().shutdownGracePeriod();
-        LOG.info("stopping: no new connections; requests in flight have {}ms to finish", grace.toMillis());
+        LOG.info("stopping: no new connections; requests in flight have {} to finish", DurationFormat.format(grace));
         balancer.shutdown(grace);
         return EXIT_OK;
     }

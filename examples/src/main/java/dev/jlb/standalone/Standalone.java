@@ -1,6 +1,7 @@
 package dev.jlb.standalone;
 
 import dev.jlb.Backend;
+import dev.jlb.DurationFormat;
 import dev.jlb.LoadBalancer;
 import dev.jlb.jetty.LoadBalancingHandler;
 import dev.jlb.jetty.ProxyOptions;
@@ -236,7 +237,7 @@ final class Standalone implements AutoCloseable {
         warnIfChanged(changes, "server.accept_queue", now.acceptQueue(), wanted.acceptQueue());
         if (!now.idleTimeout().equals(wanted.idleTimeout())) {
             connector.setIdleTimeout(wanted.idleTimeout().toMillis());
-            changes.add("server.idle_timeout: " + wanted.idleTimeout().toMillis() + "ms");
+            changes.add("server.idle_timeout: " + DurationFormat.format(wanted.idleTimeout()));
         }
         // What can change while running is taken; what cannot stays as it runs.
         ServerConfig applied = new ServerConfig(now.address(), now.port(), now.threads(), now.selectors(),
@@ -246,7 +247,7 @@ final class Standalone implements AutoCloseable {
             changes.add("server.access_log: " + wanted.accessLog());
         }
         if (!wanted.shutdownGracePeriod().equals(now.shutdownGracePeriod())) {
-            changes.add("server.shutdown_grace_period: " + wanted.shutdownGracePeriod().toMillis() + "ms");
+            changes.add("server.shutdown_grace_period: " + DurationFormat.format(wanted.shutdownGracePeriod()));
         }
         threads.setMaxThreads(Math.max(threads.getMaxThreads(), poolSize(next.routes().size())));
 
@@ -368,8 +369,8 @@ final class Standalone implements AutoCloseable {
         }
         drained.orTimeout(Math.max(1, grace.toMillis()), TimeUnit.MILLISECONDS).whenCompleteAsync((v, x) -> {
             if (x != null) {
-                LOG.warn("a replaced route still had {} requests in flight after {}ms; stopping it",
-                        handler.getCurrentRequestCount(), grace.toMillis());
+                LOG.warn("a replaced route still had {} requests in flight after {}; stopping it",
+                        handler.getCurrentRequestCount(), DurationFormat.format(grace));
             }
             try {
                 handler.stop();
@@ -399,7 +400,7 @@ final class Standalone implements AutoCloseable {
         } catch (TimeoutException e) {
             long left = inFlight();
             if (left > 0) {
-                LOG.warn("{} requests still in flight after {}ms; stopping them", left, grace.toMillis());
+                LOG.warn("{} requests still in flight after {}; stopping them", left, DurationFormat.format(grace));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -475,8 +476,8 @@ final class Standalone implements AutoCloseable {
     private static String health(HealthCheckConfig h) {
         return switch (h.type()) {
             case NONE -> "none";
-            case TCP -> "tcp every " + h.interval().toMillis() + "ms";
-            case HTTP -> "http " + h.method() + " " + h.path() + " every " + h.interval().toMillis() + "ms";
+            case TCP -> "tcp every " + DurationFormat.format(h.interval());
+            case HTTP -> "http " + h.method() + " " + h.path() + " every " + DurationFormat.format(h.interval());
         };
     }
 

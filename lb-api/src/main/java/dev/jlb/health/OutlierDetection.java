@@ -241,7 +241,7 @@ public final class OutlierDetection {
         public OutlierDetection build() {
             if (maxEjectionTime.compareTo(baseEjectionTime) < 0) {
                 throw new IllegalArgumentException("maxEjectionTime: " + Durations.format(maxEjectionTime)
-                        + " (expected: >= baseEjectionTime " + Durations.format(baseEjectionTime) + ")");
+                        + " (expected: >= baseEjectionTime (" + Durations.format(baseEjectionTime) + "))");
             }
             return new OutlierDetection(true, consecutiveFailures, baseEjectionTime, maxEjectionTime,
                     maxEjectionPercent, unejectOnHealthCheckPass);

@@ -132,12 +132,12 @@ class HealthOptionsTest {
         assertThat(defaults.unejectOnHealthCheckPass()).as("as Envoy's default").isTrue();
         assertThat(defaults).isEqualTo(OutlierDetection.builder().build());
         assertThat(defaults).hasToString("OutlierDetection{consecutiveFailures=5, baseEjectionTime=30s, "
-                + "maxEjectionTime=300s, maxEjectionPercent=50, unejectOnHealthCheckPass=true}");
+                + "maxEjectionTime=5m, maxEjectionPercent=50, unejectOnHealthCheckPass=true}");
         OutlierDetection kept = OutlierDetection.builder().unejectOnHealthCheckPass(false).build();
         assertThat(kept.unejectOnHealthCheckPass()).isFalse();
         assertThat(kept).isNotEqualTo(defaults).doesNotHaveSameHashCodeAs(defaults)
                 .hasToString("OutlierDetection{consecutiveFailures=5, baseEjectionTime=30s, "
-                        + "maxEjectionTime=300s, maxEjectionPercent=50, unejectOnHealthCheckPass=false}");
+                        + "maxEjectionTime=5m, maxEjectionPercent=50, unejectOnHealthCheckPass=false}");
         assertThat(OutlierDetection.disabled()).hasToString("OutlierDetection{disabled}");
         assertThat(OutlierDetection.disabled()).isNotEqualTo(defaults);
         OutlierDetection.Builder b = OutlierDetection.builder();
@@ -148,7 +148,7 @@ class HealthOptionsTest {
         assertThatThrownBy(() -> b.maxEjectionPercent(101)).hasMessage("maxEjectionPercent: 101 (expected: <= 100)");
         assertThatThrownBy(() -> OutlierDetection.builder().baseEjectionTime(Duration.ofSeconds(60))
                 .maxEjectionTime(Duration.ofSeconds(30)).build())
-                .hasMessage("maxEjectionTime: 30s (expected: >= baseEjectionTime 60s)");
+                .hasMessage("maxEjectionTime: 30s (expected: >= baseEjectionTime (1m))");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.jlb.jetty;
 
+import dev.jlb.DurationFormat;
 import dev.jlb.internal.HttpTokens;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -210,7 +211,7 @@ public final class StickyCookie {
         }
         return "StickyCookie{name=" + name + ", secret=" + (secret == null ? "random per process" : "configured")
                 + (fallbackSecrets.isEmpty() ? "" : ", fallbackSecrets=" + fallbackSecrets.size()) + ", sameSite="
-                + sameSite.getAttributeValue() + ", maxAge=" + (maxAge == null ? "session" : maxAge) + ", path="
+                + sameSite.getAttributeValue() + ", maxAge=" + (maxAge == null ? "session" : DurationFormat.format(maxAge)) + ", path="
                 + (path == null ? "(mount point)" : path) + (domain == null ? "" : ", domain=" + domain)
                 + ", forwardToBackends=" + forwardToBackends + '}';
     }
@@ -315,7 +316,7 @@ public final class StickyCookie {
          */
         public Builder maxAge(Duration maxAge) {
             if (maxAge != null && maxAge.compareTo(Duration.ofSeconds(1)) < 0) {
-                throw new IllegalArgumentException("maxAge: " + maxAge + " (expected: >= PT1S)");
+                throw new IllegalArgumentException("maxAge: " + DurationFormat.format(maxAge) + " (expected: >= 1s)");
             }
             this.maxAge = maxAge;
             return this;

@@ -1,5 +1,6 @@
 package dev.jlb.jetty.config;
 
+import dev.jlb.DurationFormat;
 import dev.jlb.Backend;
 import dev.jlb.RetryPolicy;
 import dev.jlb.StrategyProvider;
@@ -527,7 +528,7 @@ final class ConfigValidator {
                 ? interval : HealthCheckConfig.DEFAULT_TIMEOUT;
         Duration timeout = h.duration("timeout", defaultTimeout, true);
         if (h.has("timeout") && h.valid("timeout") && h.valid("interval") && timeout.compareTo(interval) > 0) {
-            h.invalid("timeout", h.node("timeout"), "<= interval (" + Durations.format(interval) + ")");
+            h.invalid("timeout", h.node("timeout"), "<= interval (" + DurationFormat.format(interval) + ")");
         }
         int jitter = h.percent("jitter", HealthCheckConfig.DEFAULT_JITTER_PERCENT);
         if (h.valid("jitter") && jitter > 50) {
@@ -628,8 +629,8 @@ final class ConfigValidator {
         if (o.valid("base_ejection_time") && o.valid("max_ejection_time") && max.compareTo(base) < 0) {
             String key = o.has("max_ejection_time") ? "max_ejection_time" : "base_ejection_time";
             o.invalid(key, o.node(key), key.equals("max_ejection_time")
-                    ? ">= base_ejection_time (" + Durations.format(base) + ")"
-                    : "<= max_ejection_time (" + Durations.format(max) + ")");
+                    ? ">= base_ejection_time (" + DurationFormat.format(base) + ")"
+                    : "<= max_ejection_time (" + DurationFormat.format(max) + ")");
         }
         int percent = o.percent("max_ejection_percent", d.maxEjectionPercent());
         boolean uneject = o.bool("uneject_on_health_check_pass", d.unejectOnHealthCheckPass());
@@ -671,7 +672,7 @@ final class ConfigValidator {
             return SlowStartConfig.DISABLED;
         }
         if (!s.has("window")) {
-            problems.add(s.line(), s.path("window"), "missing (expected: " + Durations.EXPECTED + ")");
+            problems.add(s.line(), s.path("window"), "missing (expected: " + MapReader.DURATION_EXPECTED + ")");
         }
         Duration window = s.duration("window", Duration.ZERO, true);
         int floor = s.percent("floor", SlowStartConfig.DEFAULT_FLOOR_PERCENT);
@@ -743,10 +744,10 @@ final class ConfigValidator {
         Duration connect = timeout(t, "connect", min(d.connect(), attempt));
         Duration idle = timeout(t, "idle", d.idle());
         if (t.has("attempt") && t.valid("attempt") && t.valid("total") && attempt.compareTo(total) > 0) {
-            t.invalid("attempt", t.node("attempt"), "<= total (" + Durations.format(total) + ")");
+            t.invalid("attempt", t.node("attempt"), "<= total (" + DurationFormat.format(total) + ")");
         }
         if (t.has("connect") && t.valid("connect") && t.valid("attempt") && connect.compareTo(attempt) > 0) {
-            t.invalid("connect", t.node("connect"), "<= attempt (" + Durations.format(attempt) + ")");
+            t.invalid("connect", t.node("connect"), "<= attempt (" + DurationFormat.format(attempt) + ")");
         }
         t.finish();
         return new TimeoutsConfig(connect, attempt, total, idle);
@@ -755,7 +756,7 @@ final class ConfigValidator {
     private static Duration timeout(MapReader t, String key, Duration defaultValue) {
         Duration d = t.duration(key, defaultValue, true);
         if (t.valid(key) && d.compareTo(TimeoutsConfig.MAX) > 0) {
-            t.invalid(key, t.node(key), "<= " + Durations.format(TimeoutsConfig.MAX));
+            t.invalid(key, t.node(key), "<= " + DurationFormat.format(TimeoutsConfig.MAX));
             return defaultValue;
         }
         return d;

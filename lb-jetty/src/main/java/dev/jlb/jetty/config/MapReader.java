@@ -1,5 +1,6 @@
 package dev.jlb.jetty.config;
 
+import dev.jlb.DurationFormat;
 import dev.jlb.jetty.config.Node.Entry;
 import dev.jlb.jetty.config.Node.ListNode;
 import dev.jlb.jetty.config.Node.MapNode;
@@ -19,6 +20,9 @@ import java.util.TreeSet;
  * others as unknown, with a suggestion when one known key is close. Not thread-safe.
  */
 final class MapReader {
+
+    /** What a duration looks like (see {@link DurationFormat}). */
+    static final String DURATION_EXPECTED = "a duration such as 500ms, 2s or 1m";
 
     private final MapNode map;
     private final String path;
@@ -236,7 +240,7 @@ final class MapReader {
     }
 
     /**
-     * A duration (see {@link Durations}); {@code positive} requires {@code > 0}, otherwise
+     * A duration (see {@link DurationFormat}); {@code positive} requires {@code > 0}, otherwise
      * {@code >= 0} is required.
      */
     Duration duration(String key, Duration defaultValue, boolean positive) {
@@ -251,7 +255,7 @@ final class MapReader {
     Duration durationValue(String key, Node n, boolean positive) {
         Duration d = null;
         if (n instanceof ScalarNode s && s.kind() == Kind.STRING) {
-            d = Durations.parse(s.text());
+            d = DurationFormat.parse(s.text()).orElse(null);
         } else if (n instanceof ScalarNode s && s.kind() == Kind.INTEGER) {
             if (s.text().equals("0")) {
                 d = Duration.ZERO;
@@ -261,7 +265,7 @@ final class MapReader {
             }
         }
         if (d == null) {
-            invalid(key, n, Durations.EXPECTED);
+            invalid(key, n, DURATION_EXPECTED);
             return null;
         }
         if (positive ? d.isNegative() || d.isZero() : d.isNegative()) {

@@ -1,5 +1,6 @@
 package dev.jlb.jetty.config;
 
+import dev.jlb.DurationFormat;
 import dev.jlb.jetty.StickyCookie;
 import java.time.Duration;
 import java.util.List;
@@ -47,7 +48,7 @@ public record StickyConfig(boolean enabled, String cookie, String secret, String
         String from = secret == null ? "random per process" : secretEnv != null ? "from $" + secretEnv : "configured";
         return "StickyConfig{cookie=" + cookie + ", secret=" + from
                 + (fallbackSecrets.isEmpty() ? "" : ", fallbackSecrets=" + fallbackSecrets.size()) + ", sameSite="
-                + sameSite.getAttributeValue() + ", maxAge=" + (maxAge == null ? "session" : Durations.format(maxAge))
+                + sameSite.getAttributeValue() + ", maxAge=" + (maxAge == null ? "session" : DurationFormat.format(maxAge))
                 + (path == null ? "" : ", path=" + path) + (domain == null ? "" : ", domain=" + domain)
                 + ", forwardToBackends=" + forwardToBackends + '}';
     }
