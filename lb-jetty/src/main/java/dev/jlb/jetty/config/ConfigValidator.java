@@ -442,11 +442,9 @@ final class ConfigValidator {
             return StrategyConfig.DEFAULT;
         }
         Map<String, String> options = new LinkedHashMap<>();
-        boolean optionsValid = true;
         for (Entry e : optionEntries.values()) {
             String optionPath = path + "." + e.key();
             if (!provider.options().contains(e.key())) {
-                optionsValid = false;
                 String suggestion = Spelling.suggest(e.key(), provider.options());
                 problems.add(e.line(), optionPath, "unknown option of " + provider.name() + (suggestion != null
                         ? " (did you mean " + suggestion + "?)"
@@ -455,32 +453,27 @@ final class ConfigValidator {
                 continue;
             }
             if (!(e.value() instanceof ScalarNode s) || s.kind() == Kind.NULL) {
-                optionsValid = false;
                 problems.invalid(e.value(), optionPath, "a value as text or a number");
                 continue;
             }
             options.put(e.key(), s.text());
         }
-        if (optionsValid) {
-            try {
-                provider.create(options);
-            } catch (IllegalArgumentException ex) {
-                String m = String.valueOf(ex.getMessage());
-                Entry culprit = null;
-                for (Entry e : optionEntries.values()) {
-                    if (m.startsWith(e.key() + ": ")) {
-                        culprit = e;
-                    }
+        // The options the strategy knows and that are values, checked together: every problem at once.
+        for (String m : provider.problems(options)) {
+            Entry culprit = null;
+            for (Entry e : optionEntries.values()) {
+                if (options.containsKey(e.key()) && m.startsWith(e.key() + ": ")) {
+                    culprit = e;
                 }
-                int expected = m.indexOf("(expected: ");
-                if (culprit != null) {
-                    // Show the value as the file has it, with the strategy's own constraint.
-                    problems.add(culprit.value().line(), path + "." + culprit.key(), expected >= 0
-                            ? culprit.value().display() + " " + m.substring(expected)
-                            : m.substring(culprit.key().length() + 2));
-                } else {
-                    problems.add(n.line(), path, m);
-                }
+            }
+            int expected = m.indexOf("(expected: ");
+            if (culprit != null) {
+                // Show the value as the file has it, with the strategy's own constraint.
+                problems.add(culprit.value().line(), path + "." + culprit.key(), expected >= 0
+                        ? culprit.value().display() + " " + m.substring(expected)
+                        : m.substring(culprit.key().length() + 2));
+            } else {
+                problems.add(n.line(), path, m);
             }
         }
         return new StrategyConfig(name, options);

@@ -200,6 +200,8 @@ class NativeFormTest {
                 "config.yaml:15: routes[2].path: /api/ (expected: each path once; first at line 9)",
                 "config.yaml:16: routes[2].name: /api (expected: each name once; first at line 9)",
                 "config.yaml:18: routes[2].strategy.facter: unknown option of consistent-hash (did you mean factor?)",
+                "config.yaml:18: routes[2].strategy.key: \"header:\" (expected: header:<name>, cookie:<name>, client or"
+                        + " path)",
                 "config.yaml:19: routes[3].path: missing (expected: a path prefix such as /api)",
                 "config.yaml:20: routes[3].strip_prefix: \"yes\" (expected: true or false)");
     }
@@ -235,7 +237,8 @@ class NativeFormTest {
                       key: "header:"
                       factor: 0.5
                 """)).containsExactly(
-                "config.yaml:6: routes[0].strategy.key: \"header:\" (expected: header:<name>, cookie:<name>, client or path)");
+                "config.yaml:6: routes[0].strategy.key: \"header:\" (expected: header:<name>, cookie:<name>, client or path)",
+                "config.yaml:7: routes[0].strategy.factor: 0.5 (expected: a finite number >= 1.0)");
         assertThat(yamlProblems("""
                 routes:
                   - path: /
@@ -265,6 +268,34 @@ class NativeFormTest {
                 """)).containsExactly(
                 "config.yaml:4: routes[0].strategy: [...] (expected: a strategy name such as round-robin, or a"
                         + " mapping with name and options)");
+    }
+
+    @Test
+    void everyProblemOfOneStrategysOptionsIsReportedAtOnce() {
+        assertThat(yamlProblems("""
+                routes:
+                  - path: /
+                    backends: [http://a:1]
+                    strategy:
+                      name: consistent-hash
+                      key: "query:id"
+                      factor: 0.5
+                      replicas: 3
+                """)).containsExactly(
+                "config.yaml:6: routes[0].strategy.key: query:id (expected: header:<name>, cookie:<name>, client or path)",
+                "config.yaml:7: routes[0].strategy.factor: 0.5 (expected: a finite number >= 1.0)",
+                "config.yaml:8: routes[0].strategy.replicas: unknown option of consistent-hash (expected: one of key,"
+                        + " factor)");
+        assertThat(yamlProblems("""
+                routes:
+                  - path: /
+                    backends: [http://a:1]
+                    strategy: {name: consistent-hash, key: "query:id", factor: 0.5, replicas: 3}
+                """)).containsExactlyInAnyOrder(
+                "config.yaml:4: routes[0].strategy.replicas: unknown option of consistent-hash (expected: one of key,"
+                        + " factor)",
+                "config.yaml:4: routes[0].strategy.key: query:id (expected: header:<name>, cookie:<name>, client or path)",
+                "config.yaml:4: routes[0].strategy.factor: 0.5 (expected: a finite number >= 1.0)");
     }
 
     @Test
