@@ -64,6 +64,8 @@ public final class ActiveHealthCheck {
     public static final int DEFAULT_RISE = 2;
     /** The default number of consecutive failed checks that make a healthy backend unhealthy. */
     public static final int DEFAULT_FALL = 3;
+    /** The largest {@code rise} and {@code fall} accepted: beyond it a backend would take hours to change state. */
+    public static final int MAX_THRESHOLD = 1000;
 
     private static final ActiveHealthCheck DISABLED = new ActiveHealthCheck(null, DEFAULT_INTERVAL, DEFAULT_TIMEOUT,
             DEFAULT_JITTER, DEFAULT_RISE, DEFAULT_FALL);
@@ -217,19 +219,31 @@ public final class ActiveHealthCheck {
             return this;
         }
 
-        /** Consecutive passed checks that make an unhealthy backend healthy (default 2); {@code >= 1}. */
+        /**
+         * Consecutive passed checks that make an unhealthy backend healthy (default 2); {@code >= 1}
+         * and {@code <= MAX_THRESHOLD}.
+         */
         public Builder rise(int rise) {
             if (rise < 1) {
                 throw new IllegalArgumentException("rise: " + rise + " (expected: >= 1)");
+            }
+            if (rise > MAX_THRESHOLD) {
+                throw new IllegalArgumentException("rise: " + rise + " (expected: <= " + MAX_THRESHOLD + ")");
             }
             this.rise = rise;
             return this;
         }
 
-        /** Consecutive failed checks that make a healthy backend unhealthy (default 3); {@code >= 1}. */
+        /**
+         * Consecutive failed checks that make a healthy backend unhealthy (default 3); {@code >= 1}
+         * and {@code <= MAX_THRESHOLD}.
+         */
         public Builder fall(int fall) {
             if (fall < 1) {
                 throw new IllegalArgumentException("fall: " + fall + " (expected: >= 1)");
+            }
+            if (fall > MAX_THRESHOLD) {
+                throw new IllegalArgumentException("fall: " + fall + " (expected: <= " + MAX_THRESHOLD + ")");
             }
             this.fall = fall;
             return this;

@@ -228,4 +228,22 @@ class HealthOptionsTest {
                 .isEqualTo(HealthCheckResult.unhealthy("status 500"));
         assertThat(HealthCheckResult.healthy("x")).isNotEqualTo(HealthCheckResult.unhealthy("x"));
     }
+
+    @Test
+    void thresholdsAndCountsHaveUpperLimits() {
+        ActiveHealthCheck.Builder check = ActiveHealthCheck.tcp();
+        assertThat(check.rise(1000).fall(1000).build().fall()).isEqualTo(1000);
+        assertThatThrownBy(() -> check.rise(1001)).hasMessage("rise: 1001 (expected: <= 1000)");
+        assertThatThrownBy(() -> check.fall(1001)).hasMessage("fall: 1001 (expected: <= 1000)");
+        assertThatThrownBy(() -> OutlierDetection.builder().consecutiveFailures(1001))
+                .hasMessage("consecutiveFailures: 1001 (expected: <= 1000)");
+        assertThatThrownBy(() -> LatencyHealth.builder().minimumSamples(1_000_001))
+                .hasMessage("minimumSamples: 1000001 (expected: <= 1000000)");
+        assertThatThrownBy(() -> LatencyHealth.builder().relativeFactor(1000.5))
+                .hasMessage("relativeFactor: 1000.5 (expected: <= 1000.0)");
+        assertThatThrownBy(() -> LatencyHealth.builder().relativeFactor(Double.POSITIVE_INFINITY))
+                .hasMessage("relativeFactor: Infinity (expected: <= 1000.0)");
+        assertThat(LatencyHealth.builder().relativeFactor(1000).minimumSamples(1_000_000).build().relativeFactor())
+                .isEqualTo(1000.0);
+    }
 }
