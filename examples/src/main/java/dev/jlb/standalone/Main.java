@@ -99,7 +99,7 @@ public final class Main {
             out.println(cl.config() + ": valid, " + config.routes().size() + " route"
                     + (config.routes().size() == 1 ? "" : "s") + " on " + config.server().address() + ":"
                     + config.server().port());
-            config.routes().forEach(r -> out.println("  " + r.path() + ": " + Standalone.describe(r)));
+            config.routes().forEach(r -> out.println("  " + r.path() + ": " + r.summary()));
             return EXIT_OK;
         } catch (ConfigException e) {
             err.println(e.getMessage());
