@@ -246,4 +246,11 @@ class HealthOptionsTest {
         assertThat(LatencyHealth.builder().relativeFactor(1000).minimumSamples(1_000_000).build().relativeFactor())
                 .isEqualTo(1000.0);
     }
+
+    @Test
+    void aSlowStartFloorIsCheckedOnItsOwnAsOfChecksIt() {
+        assertThat(SlowStart.checkFloor(0.25)).isEqualTo(0.25);
+        assertThatThrownBy(() -> SlowStart.checkFloor(0)).hasMessage("floor: 0.0 (expected: > 0.0)");
+        assertThatThrownBy(() -> SlowStart.checkFloor(1)).hasMessage("floor: 1.0 (expected: < 1.0)");
+    }
 }

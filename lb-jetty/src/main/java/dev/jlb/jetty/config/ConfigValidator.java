@@ -150,7 +150,9 @@ final class ConfigValidator {
         LatencyHealth latencyHealth = PassiveHealthSection.latencyHealth(r);
         SlowStart slowStart = PassiveHealthSection.slowStart(r);
         Panic panic = PassiveHealthSection.panic(r);
-        ProxyOptions proxy = ProxySection.proxy(r, path, server, environment);
+        ProxyOptions proxy = ProxySection.proxy(r, path, server)
+                .stickyCookie(StickySection.sticky(r, environment))
+                .build();
         r.finish();
         if (path == null) {
             return null;

@@ -6,13 +6,12 @@ import dev.jlb.jetty.ProxyOptions;
 import dev.jlb.jetty.config.Node.ListNode;
 import java.time.Duration;
 import java.util.TreeSet;
-import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
- * Reads how a route proxies: {@code strip_prefix}, {@code retry:}, {@code timeouts:},
- * {@code headers:} and {@code sticky:} into one {@link ProxyOptions}, with the route's path as its
- * prefix and the server's connection pool sizes. {@link ProxyOptions.Builder} and
+ * Reads how a route proxies: {@code retry:}, {@code timeouts:}, {@code headers:} and
+ * {@code strip_prefix} into a {@link ProxyOptions.Builder}, with the route's path as its prefix and
+ * the server's connection pool sizes ({@link StickySection} adds the sticky cookie). {@link ProxyOptions.Builder} and
  * {@link RetryPolicy.Builder} judge every value; the file adds that a timeout left out is lowered
  * under a shorter one given ({@code attempt} under {@code total}, {@code connect} under
  * {@code attempt}), and that one given may not exceed the one above it.
@@ -22,8 +21,8 @@ final class ProxySection {
     private ProxySection() {
     }
 
-    /** The route's proxy options; {@code path} null when it was bad (reported). */
-    static ProxyOptions proxy(MapReader r, String path, ServerConfig server, Function<String, String> environment) {
+    /** The route's proxy options so far; {@code path} null when it was bad (reported). */
+    static ProxyOptions.Builder proxy(MapReader r, String path, ServerConfig server) {
         ProxyOptions.Builder b = ProxyOptions.builder()
                 .maxConnectionsPerBackend(server.maxConnectionsPerBackend())
                 .maxRequestsQueuedPerBackend(server.maxRequestsQueuedPerBackend());
@@ -34,8 +33,7 @@ final class ProxySection {
         timeouts(r, b);
         headers(r, b);
         r.bool("strip_prefix", b::stripPrefix);
-        b.stickyCookie(StickySection.sticky(r, environment));
-        return b.build();
+        return b;
     }
 
     /** The {@code retry:} section; the defaults without one (null). */
