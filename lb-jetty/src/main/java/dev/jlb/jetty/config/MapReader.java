@@ -202,27 +202,31 @@ final class MapReader extends ScalarReader {
         try {
             return build.get();
         } catch (IllegalArgumentException e) {
-            Refusal r = Refusal.of(e);
-            String key = snake(r.name());
-            if (!valid(key) || invalid.stream().anyMatch(k -> mentions(r.constraint(), camel(k)))) {
-                return null;
-            }
-            String constraint = units.getOrDefault(key, UnaryOperator.identity()).apply(inFileTerms(r.constraint()));
-            Entry entry = map.get(key);
-            Matcher other = COMPARISON.matcher(r.constraint());
-            if (entry != null) {
-                problem(key, entry.value(), entry.value().display() + " (expected: " + constraint + ")");
-            } else if (other.matches() && known.contains(snake(other.group(2))) && map.get(snake(other.group(2))) != null) {
-                // The key left at its default is compared with one the file gives: the problem is told there.
-                String given = snake(other.group(2));
-                Node value = map.get(given).value();
-                problem(given, value, value.display() + " (expected: " + INVERSE.get(other.group(1)) + " " + key + " ("
-                        + r.value() + "))");
-            } else {
-                problems.add(line(), known.contains(key) ? path(key) : path(), (known.contains(key) ? r.value()
-                        + ", the default" : r.name() + ": " + r.value()) + " (expected: " + constraint + ")");
-            }
+            refused(Refusal.of(e));
             return null;
+        }
+    }
+
+    /** Reports a refusal of a builder's {@code build()}, as {@link #build(Supplier)} says. */
+    private void refused(Refusal r) {
+        String key = snake(r.name());
+        if (!valid(key) || invalid.stream().anyMatch(k -> mentions(r.constraint(), camel(k)))) {
+            return;
+        }
+        String constraint = units.getOrDefault(key, UnaryOperator.identity()).apply(inFileTerms(r.constraint()));
+        Entry entry = map.get(key);
+        Matcher compared = COMPARISON.matcher(r.constraint());
+        Entry other = compared.matches() ? map.get(snake(compared.group(2))) : null;
+        if (entry != null) {
+            problem(key, entry.value(), entry.value().display() + " (expected: " + constraint + ")");
+        } else if (other != null) {
+            // The key left at its default is compared with one the file gives: the problem is told there.
+            problem(other.key(), other.value(), other.value().display() + " (expected: "
+                    + INVERSE.get(compared.group(1)) + " " + key + " (" + r.value() + "))");
+        } else if (known.contains(key)) {
+            problems.add(line(), path(key), r.value() + ", the default (expected: " + constraint + ")");
+        } else {
+            problems.add(line(), path(), r.name() + ": " + r.value() + " (expected: " + constraint + ")");
         }
     }
 
