@@ -64,8 +64,6 @@ public final class ActiveHealthCheck {
     public static final int DEFAULT_RISE = 2;
     /** The default number of consecutive failed checks that make a healthy backend unhealthy. */
     public static final int DEFAULT_FALL = 3;
-    /** The largest {@code rise} and {@code fall} accepted: beyond it a backend would take hours to change state. */
-    public static final int MAX_THRESHOLD = 1000;
 
     private static final ActiveHealthCheck DISABLED = new ActiveHealthCheck(null, DEFAULT_INTERVAL, DEFAULT_TIMEOUT,
             DEFAULT_JITTER, DEFAULT_RISE, DEFAULT_FALL);
@@ -219,31 +217,19 @@ public final class ActiveHealthCheck {
             return this;
         }
 
-        /**
-         * Consecutive passed checks that make an unhealthy backend healthy (default 2); {@code >= 1}
-         * and {@code <= MAX_THRESHOLD}.
-         */
+        /** Consecutive passed checks that make an unhealthy backend healthy (default 2); {@code >= 1}. */
         public Builder rise(int rise) {
             if (rise < 1) {
                 throw new IllegalArgumentException("rise: " + rise + " (expected: >= 1)");
-            }
-            if (rise > MAX_THRESHOLD) {
-                throw new IllegalArgumentException("rise: " + rise + " (expected: <= " + MAX_THRESHOLD + ")");
             }
             this.rise = rise;
             return this;
         }
 
-        /**
-         * Consecutive failed checks that make a healthy backend unhealthy (default 3); {@code >= 1}
-         * and {@code <= MAX_THRESHOLD}.
-         */
+        /** Consecutive failed checks that make a healthy backend unhealthy (default 3); {@code >= 1}. */
         public Builder fall(int fall) {
             if (fall < 1) {
                 throw new IllegalArgumentException("fall: " + fall + " (expected: >= 1)");
-            }
-            if (fall > MAX_THRESHOLD) {
-                throw new IllegalArgumentException("fall: " + fall + " (expected: <= " + MAX_THRESHOLD + ")");
             }
             this.fall = fall;
             return this;

@@ -9,6 +9,7 @@ import dev.jlb.jetty.config.Node.ScalarNode.Kind;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntConsumer;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,14 +18,16 @@ import java.util.regex.Pattern;
  * Reads a route's {@code health_check:} section into {@link ActiveHealthCheck}'s builders (and the
  * Go original's {@code health_check_interval}, a TCP check). The builders judge every value; the
  * file adds its own rules: which keys go with which {@code type}, methods in capitals, a timeout no
- * longer than the interval, at most 50% jitter, and status lists written as {@code 200},
- * {@code "200-399"} or {@code 2xx}.
+ * longer than the interval, at most 50% jitter, {@code rise} and {@code fall} at most 1000, and
+ * status lists written as {@code 200}, {@code "200-399"} or {@code 2xx}.
  */
 final class HealthCheckSection {
 
     private static final String DEFAULT_PATH = "/";
     /** The most jitter a file asks for: more makes one backend's checks bunch up and thin out. */
     private static final int MAX_JITTER_PERCENT = 50;
+    /** The most checks in a row a file asks for: beyond it a backend takes hours to change state. */
+    private static final int MAX_THRESHOLD = 1000;
     private static final List<String> HTTP_ONLY = List.of("method", "path", "expected_status", "expected_body");
     private static final List<String> TIMING = List.of("interval", "timeout", "jitter", "rise", "fall");
     private static final String STATUS_EXPECTED = "a status such as 200, a range such as 200-399, or a list of them";
@@ -112,8 +115,17 @@ final class HealthCheckSection {
         } else if (jitter != null) {
             h.set("jitter", h.node("jitter"), () -> b.jitter(jitter / 100.0), Refusal::percent);
         }
-        h.integer("rise", b::rise);
-        h.integer("fall", b::fall);
+        threshold(h, "rise", b::rise);
+        threshold(h, "fall", b::fall);
+    }
+
+    private static void threshold(MapReader h, String key, IntConsumer setter) {
+        Integer v = h.integer(key);
+        if (v != null && v > MAX_THRESHOLD) {
+            h.invalid(key, h.node(key), "<= " + MAX_THRESHOLD);
+        } else if (v != null) {
+            h.set(key, h.node(key), () -> setter.accept(v), UnaryOperator.identity());
+        }
     }
 
     /** The statuses as {@link HttpBuilder#expectedStatuses(String)} takes them, or null when one is bad (reported). */
