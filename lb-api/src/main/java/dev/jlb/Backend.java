@@ -112,13 +112,20 @@ public final class Backend {
         return new Backend(scheme, host.toLowerCase(Locale.ROOT), port, weight);
     }
 
-    private static void checkWeight(int weight) {
+    /**
+     * Checks a weight.
+     *
+     * @return {@code weight}
+     * @throws IllegalArgumentException {@code weight: <w> (expected: >= 0)} or {@code (expected: <= 10000)}
+     */
+    public static int checkWeight(int weight) {
         if (weight < 0) {
             throw new IllegalArgumentException("weight: " + weight + " (expected: >= 0)");
         }
         if (weight > MAX_WEIGHT) {
             throw new IllegalArgumentException("weight: " + weight + " (expected: <= " + MAX_WEIGHT + ")");
         }
+        return weight;
     }
 
     /** The base URI, normalized to {@code scheme://host:port} with an explicit port. */

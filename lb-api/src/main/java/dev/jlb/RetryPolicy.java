@@ -437,7 +437,8 @@ public final class RetryPolicy {
             Objects.requireNonNull(window, "window");
             if (window.compareTo(MIN_BUDGET_WINDOW) < 0 || window.compareTo(MAX_BUDGET_WINDOW) > 0) {
                 throw new IllegalArgumentException("retryBudget window: " + Durations.format(window)
-                        + (window.compareTo(MIN_BUDGET_WINDOW) < 0 ? " (expected: >= 1s)" : " (expected: <= 3600s)"));
+                        + (window.compareTo(MIN_BUDGET_WINDOW) < 0 ? " (expected: >= " + Durations.format(MIN_BUDGET_WINDOW) + ")"
+                                : " (expected: <= " + Durations.format(MAX_BUDGET_WINDOW) + ")"));
             }
             this.budgetPercent = percent;
             this.budgetMinRetriesPerSecond = minRetriesPerSecond;

@@ -34,6 +34,21 @@ public interface StrategyProvider {
      */
     Strategy create(Map<String, String> options);
 
+    /**
+     * Every problem with {@code options}, each as {@code "<option>: <value> (expected: <constraint>)"},
+     * without creating the strategy: empty when {@link #create(Map)} accepts them. A configuration
+     * file reports all of them at once. The default reports the first problem {@link #create(Map)}
+     * finds; a provider with several options overrides it to report each.
+     */
+    default List<String> problems(Map<String, String> options) {
+        try {
+            create(options);
+            return List.of();
+        } catch (IllegalArgumentException e) {
+            return List.of(String.valueOf(e.getMessage()));
+        }
+    }
+
     /** Creates the strategy with its defaults. */
     default Strategy create() {
         return create(Map.of());

@@ -422,7 +422,7 @@ class ActiveHealthTest {
                 .hasMessage("panicThreshold: 2.0 (expected: >= 0.0 and <= 1.0)");
         assertThat(b.toString()).isEqualTo("LoadBalancer.Builder{name=default, backends=0, strategy=round-robin, "
                 + "healthCheck=ActiveHealthCheck{disabled}, outlierDetection=OutlierDetection{consecutiveFailures=5, "
-                + "baseEjectionTime=30s, maxEjectionTime=300s, maxEjectionPercent=50, unejectOnHealthCheckPass=true}, "
+                + "baseEjectionTime=30s, maxEjectionTime=5m, maxEjectionPercent=50, unejectOnHealthCheckPass=true}, "
                 + "latencyHealth=LatencyHealth{disabled}, slowStart=SlowStart{disabled}, panic=ROUTE_ALL below 0.5}");
     }
 

@@ -118,4 +118,12 @@ class BackendTest {
     void toStringIsUsefulInALog() {
         assertThat(Backend.of("http://127.0.0.1:8081", 2)).hasToString("Backend{http://127.0.0.1:8081, weight=2}");
     }
+
+    @Test
+    void weightsAreCheckedOnTheirOwnToo() {
+        assertThat(Backend.checkWeight(0)).isZero();
+        assertThat(Backend.checkWeight(Backend.MAX_WEIGHT)).isEqualTo(Backend.MAX_WEIGHT);
+        assertThatThrownBy(() -> Backend.checkWeight(-1)).hasMessage("weight: -1 (expected: >= 0)");
+        assertThatThrownBy(() -> Backend.checkWeight(10_001)).hasMessage("weight: 10001 (expected: <= 10000)");
+    }
 }

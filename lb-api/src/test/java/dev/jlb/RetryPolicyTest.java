@@ -171,7 +171,7 @@ class RetryPolicyTest {
         assertThatThrownBy(() -> RetryPolicy.builder().retryBudget(20, 10, Duration.ofMillis(999)))
                 .hasMessage("retryBudget window: 999ms (expected: >= 1s)");
         assertThatThrownBy(() -> RetryPolicy.builder().retryBudget(20, 10, Duration.ofSeconds(3601)))
-                .hasMessage("retryBudget window: 3601s (expected: <= 3600s)");
+                .hasMessage("retryBudget window: 3601s (expected: <= 1h)");
         assertThatThrownBy(() -> RetryPolicy.builder().retryBudget(20, 10, null))
                 .isInstanceOf(NullPointerException.class).hasMessage("window");
     }

@@ -1,5 +1,6 @@
 package dev.jlb.standalone;
 
+import dev.jlb.DurationFormat;
 import dev.jlb.jetty.config.ConfigException;
 import dev.jlb.jetty.config.ConfigLoader;
 import dev.jlb.jetty.config.JlbConfig;
@@ -98,7 +99,7 @@ public final class Main {
             out.println(cl.config() + ": valid, " + config.routes().size() + " route"
                     + (config.routes().size() == 1 ? "" : "s") + " on " + config.server().address() + ":"
                     + config.server().port());
-            config.routes().forEach(r -> out.println("  " + r.path() + ": " + Standalone.describe(r)));
+            config.routes().forEach(r -> out.println("  " + r.path() + ": " + r.summary()));
             return EXIT_OK;
         } catch (ConfigException e) {
             err.println(e.getMessage());
@@ -191,7 +192,7 @@ public final class Main {
         }
         reloader.close();
         Duration grace = balancer.config().server().shutdownGracePeriod();
-        LOG.info("stopping: no new connections; requests in flight have {}ms to finish", grace.toMillis());
+        LOG.info("stopping: no new connections; requests in flight have {} to finish", DurationFormat.format(grace));
         balancer.shutdown(grace);
         return EXIT_OK;
     }

@@ -1,13 +1,13 @@
 package dev.jlb.standalone;
 
-import dev.jlb.Backend;
+import dev.jlb.DurationFormat;
 import dev.jlb.LoadBalancer;
 import dev.jlb.jetty.LoadBalancingHandler;
 import dev.jlb.jetty.ProxyOptions;
 import dev.jlb.jetty.config.ConfigBinder;
-import dev.jlb.jetty.config.HealthCheckConfig;
 import dev.jlb.jetty.config.JlbConfig;
 import dev.jlb.jetty.config.RouteConfig;
+import dev.jlb.jetty.config.RouteDiff;
 import dev.jlb.jetty.config.ServerConfig;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +22,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -195,8 +194,7 @@ final class Standalone implements AutoCloseable {
 
     /** A route's proxy options: the file's, plus the access log when the server has it on. */
     private ProxyOptions proxyOptions(RouteConfig route, ServerConfig s) {
-        ProxyOptions options = ConfigBinder.proxyOptions(route, s);
-        return s.accessLog() ? options.toBuilder().listener(accessLog).build() : options;
+        return s.accessLog() ? route.proxy().toBuilder().listener(accessLog).build() : route.proxy();
     }
 
     private RouteRuntime startRoute(RouteConfig route, ServerConfig s, LoadBalancer existing) throws Exception {
@@ -236,7 +234,7 @@ final class Standalone implements AutoCloseable {
         warnIfChanged(changes, "server.accept_queue", now.acceptQueue(), wanted.acceptQueue());
         if (!now.idleTimeout().equals(wanted.idleTimeout())) {
             connector.setIdleTimeout(wanted.idleTimeout().toMillis());
-            changes.add("server.idle_timeout: " + wanted.idleTimeout().toMillis() + "ms");
+            changes.add("server.idle_timeout: " + DurationFormat.format(wanted.idleTimeout()));
         }
         // What can change while running is taken; what cannot stays as it runs.
         ServerConfig applied = new ServerConfig(now.address(), now.port(), now.threads(), now.selectors(),
@@ -246,7 +244,7 @@ final class Standalone implements AutoCloseable {
             changes.add("server.access_log: " + wanted.accessLog());
         }
         if (!wanted.shutdownGracePeriod().equals(now.shutdownGracePeriod())) {
-            changes.add("server.shutdown_grace_period: " + wanted.shutdownGracePeriod().toMillis() + "ms");
+            changes.add("server.shutdown_grace_period: " + DurationFormat.format(wanted.shutdownGracePeriod()));
         }
         threads.setMaxThreads(Math.max(threads.getMaxThreads(), poolSize(next.routes().size())));
 
@@ -258,7 +256,7 @@ final class Standalone implements AutoCloseable {
                 RouteRuntime old = routes.get(route.path());
                 if (old == null) {
                     kept.put(route.path(), startRoute(route, applied, null));
-                    changes.add("route " + route.path() + ": added, " + describe(route));
+                    changes.add("route " + route.path() + ": added, " + route.summary());
                     continue;
                 }
                 if (!old.config().name().equals(route.name())) {
@@ -268,21 +266,17 @@ final class Standalone implements AutoCloseable {
                     changes.add("route " + route.path() + ": renamed " + old.config().name() + " -> " + route.name());
                     continue;
                 }
-                List<String> what = routeChanges(old.config(), route);
-                ConfigBinder.update(old.loadBalancer(), old.config(), route);
-                ProxyOptions options = proxyOptions(route, applied);
-                if (!options.equals(old.options()) || old.accessLog() != applied.accessLog()) {
+                RouteDiff diff = RouteDiff.of(old.config(), route);
+                diff.applyTo(old.loadBalancer());
+                if (diff.proxyChanged() || old.accessLog() != applied.accessLog()) {
                     kept.put(route.path(), startRoute(route, applied, old.loadBalancer()));
                     retired.add(old);
-                    if (!options.equals(old.options())) {
-                        what.add("proxy settings");
-                    }
                 } else {
                     kept.put(route.path(), new RouteRuntime(route, old.loadBalancer(), old.options(), old.accessLog(),
                             new Router.Route(route, old.route().handler())));
                 }
-                if (!what.isEmpty()) {
-                    changes.add("route " + route.path() + ": " + String.join(", ", what));
+                if (!diff.changes().isEmpty()) {
+                    changes.add("route " + route.path() + ": " + String.join(", ", diff.changes()));
                 }
             }
         } catch (Exception | Error e) {
@@ -338,26 +332,6 @@ final class Standalone implements AutoCloseable {
         }
     }
 
-    private static List<String> routeChanges(RouteConfig a, RouteConfig b) {
-        List<String> what = new ArrayList<>();
-        if (!a.backends().equals(b.backends())
-                || !a.backends().stream().map(Backend::weight).toList().equals(
-                        b.backends().stream().map(Backend::weight).toList())) {
-            what.add("backends " + backends(b));
-        }
-        if (!a.strategy().equals(b.strategy())) {
-            what.add("strategy " + b.strategy());
-        }
-        if (!a.healthCheck().equals(b.healthCheck())) {
-            what.add("health check " + health(b.healthCheck()));
-        }
-        if (!a.outlierDetection().equals(b.outlierDetection()) || !a.latencyHealth().equals(b.latencyHealth())
-                || !a.slowStart().equals(b.slowStart()) || !a.panic().equals(b.panic())) {
-            what.add("health settings");
-        }
-        return what;
-    }
-
     /** Stops a replaced handler once its requests are done (or the grace period is over). */
     private void retire(Router.Retirable handler, LoadBalancer close, Duration grace) {
         CompletableFuture<Void> drained;
@@ -368,8 +342,8 @@ final class Standalone implements AutoCloseable {
         }
         drained.orTimeout(Math.max(1, grace.toMillis()), TimeUnit.MILLISECONDS).whenCompleteAsync((v, x) -> {
             if (x != null) {
-                LOG.warn("a replaced route still had {} requests in flight after {}ms; stopping it",
-                        handler.getCurrentRequestCount(), grace.toMillis());
+                LOG.warn("a replaced route still had {} requests in flight after {}; stopping it",
+                        handler.getCurrentRequestCount(), DurationFormat.format(grace));
             }
             try {
                 handler.stop();
@@ -399,7 +373,7 @@ final class Standalone implements AutoCloseable {
         } catch (TimeoutException e) {
             long left = inFlight();
             if (left > 0) {
-                LOG.warn("{} requests still in flight after {}ms; stopping them", left, grace.toMillis());
+                LOG.warn("{} requests still in flight after {}; stopping them", left, DurationFormat.format(grace));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -453,31 +427,9 @@ final class Standalone implements AutoCloseable {
                 threads.getMaxThreads(), selectors, selectors == 1 ? "" : "s", s.accessLog() ? ", access log on" : "");
         synchronized (this) {
             for (RouteRuntime rt : routes.values()) {
-                LOG.info("route {}: {}", rt.config().path(), describe(rt.config()));
+                LOG.info("route {}: {}", rt.config().path(), rt.config().summary());
             }
         }
-    }
-
-    static String describe(RouteConfig r) {
-        return backends(r) + ", " + r.strategy() + ", health check " + health(r.healthCheck())
-                + (r.outlierDetection().enabled() ? ", outlier ejection after "
-                        + r.outlierDetection().consecutiveFailures() + " failures" : "")
-                + ", " + r.retry().attempts() + " attempts" + (r.stripPrefix() ? ", prefix stripped" : "")
-                + (r.sticky().enabled() ? ", sticky cookie " + r.sticky().cookie() : "")
-                + (r.name().equals(r.path()) ? "" : ", name " + r.name());
-    }
-
-    private static String backends(RouteConfig r) {
-        return r.backends().stream().map(b -> b.id() + (b.weight() == 1 ? "" : "*" + b.weight()))
-                .collect(Collectors.joining(" ", "[", "]"));
-    }
-
-    private static String health(HealthCheckConfig h) {
-        return switch (h.type()) {
-            case NONE -> "none";
-            case TCP -> "tcp every " + h.interval().toMillis() + "ms";
-            case HTTP -> "http " + h.method() + " " + h.path() + " every " + h.interval().toMillis() + "ms";
-        };
     }
 
     /**

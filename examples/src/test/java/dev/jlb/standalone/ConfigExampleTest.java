@@ -3,7 +3,6 @@ package dev.jlb.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jlb.jetty.config.ConfigLoader;
-import dev.jlb.jetty.config.HealthCheckConfig;
 import dev.jlb.jetty.config.JlbConfig;
 import dev.jlb.jetty.config.RouteConfig;
 import java.nio.file.Path;
@@ -22,10 +21,10 @@ class ConfigExampleTest {
         assertThat(api.name()).isEqualTo("api");
         assertThat(api.backends()).hasSize(3);
         assertThat(api.strategy().name()).isEqualTo("least-connections");
-        assertThat(api.healthCheck().type()).isEqualTo(HealthCheckConfig.Type.HTTP);
-        assertThat(api.healthCheck().path()).isEqualTo("/health");
-        assertThat(api.latencyHealth().enabled()).isTrue();
-        assertThat(api.slowStart().enabled()).isTrue();
+        assertThat(api.healthCheck().probe().orElseThrow().toString()).as("an HTTP check of /health")
+                .startsWith("http GET /health ");
+        assertThat(api.latencyHealth().isEnabled()).isTrue();
+        assertThat(api.slowStart().isEnabled()).isTrue();
         assertThat(config.admin()).isEqualTo(dev.jlb.jetty.config.AdminConfig.DEFAULTS);
     }
 }

@@ -49,7 +49,7 @@ class MainTest {
         assertThat(run("--check", "--config", file.toString())).isEqualTo(Main.EXIT_OK);
 
         assertThat(out()).startsWith(file + ": valid, 1 route on 0.0.0.0:8080\n  /lb: [localhost:8081*2 localhost:8082"
-                + " localhost:8083 localhost:8084 localhost:8085], least-connection, health check tcp every 5000ms,"
+                + " localhost:8083 localhost:8084 localhost:8085], least-connection, health check tcp connect every 5s,"
                 + " outlier ejection after 5 failures, 3 attempts\n");
         assertThat(err()).isEmpty();
     }

@@ -1,6 +1,7 @@
 package dev.jlb.health;
 
 import dev.jlb.internal.Durations;
+import dev.jlb.internal.HttpTokens;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -284,7 +285,7 @@ public final class ActiveHealthCheck {
         /** The request method (default {@value #DEFAULT_METHOD}), such as {@code GET} or {@code HEAD}. */
         public HttpBuilder method(String method) {
             Objects.requireNonNull(method, "method");
-            if (method.isEmpty() || !method.chars().allMatch(HttpBuilder::isTokenChar)) {
+            if (!HttpTokens.isToken(method)) {
                 throw new IllegalArgumentException("method: " + method + " (expected: an HTTP method such as GET or HEAD)");
             }
             this.method = method;
@@ -366,10 +367,6 @@ public final class ActiveHealthCheck {
         @Override
         public String toString() {
             return "ActiveHealthCheck.HttpBuilder{" + method + ' ' + path + '}';
-        }
-
-        private static boolean isTokenChar(int c) {
-            return c > 32 && c < 127 && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0;
         }
     }
 }

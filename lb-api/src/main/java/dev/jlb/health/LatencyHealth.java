@@ -57,6 +57,10 @@ public final class LatencyHealth {
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(1);
     /** Default factor applied to a degraded backend's weight: 0.1. */
     public static final double DEFAULT_DEGRADED_WEIGHT_FACTOR = 0.1;
+    /** The largest {@link Builder#relativeFactor} accepted. */
+    public static final double MAX_RELATIVE_FACTOR = 1000;
+    /** The largest {@link Builder#minimumSamples} accepted. */
+    public static final int MAX_MINIMUM_SAMPLES = 1_000_000;
 
     private static final LatencyHealth DISABLED = new LatencyHealth(false, null, DEFAULT_RELATIVE_FACTOR,
             DEFAULT_RELATIVE_FLOOR, DEFAULT_MINIMUM_SAMPLES, DEFAULT_INTERVAL, Action.DEGRADE,
@@ -181,10 +185,17 @@ public final class LatencyHealth {
             return this;
         }
 
-        /** A backend slower than this many times the others' median is slow (default 3.0); {@code > 1.0}. */
+        /**
+         * A backend slower than this many times the others' median is slow (default 3.0); {@code > 1.0}
+         * and {@code <= MAX_RELATIVE_FACTOR}.
+         */
         public Builder relativeFactor(double relativeFactor) {
-            if (!(relativeFactor > 1.0) || Double.isInfinite(relativeFactor)) {
+            if (!(relativeFactor > 1.0)) {
                 throw new IllegalArgumentException("relativeFactor: " + relativeFactor + " (expected: > 1.0)");
+            }
+            if (relativeFactor > MAX_RELATIVE_FACTOR) {
+                throw new IllegalArgumentException("relativeFactor: " + relativeFactor + " (expected: <= "
+                        + MAX_RELATIVE_FACTOR + ")");
             }
             this.relativeFactor = relativeFactor;
             return this;
@@ -206,10 +217,17 @@ public final class LatencyHealth {
             return this;
         }
 
-        /** Samples (requests and passed checks) a backend needs before it is judged (default 10); {@code >= 1}. */
+        /**
+         * Samples (requests and passed checks) a backend needs before it is judged (default 10);
+         * {@code >= 1} and {@code <= MAX_MINIMUM_SAMPLES}.
+         */
         public Builder minimumSamples(int minimumSamples) {
             if (minimumSamples < 1) {
                 throw new IllegalArgumentException("minimumSamples: " + minimumSamples + " (expected: >= 1)");
+            }
+            if (minimumSamples > MAX_MINIMUM_SAMPLES) {
+                throw new IllegalArgumentException("minimumSamples: " + minimumSamples + " (expected: <= "
+                        + MAX_MINIMUM_SAMPLES + ")");
             }
             this.minimumSamples = minimumSamples;
             return this;

@@ -83,6 +83,8 @@ public final class OutlierDetection {
     public static final int DEFAULT_MAX_EJECTION_PERCENT = 50;
     /** Whether a passed active health check ends an ejection by default: true (as in Envoy). */
     public static final boolean DEFAULT_UNEJECT_ON_HEALTH_CHECK_PASS = true;
+    /** The largest {@link Builder#consecutiveFailures} accepted. */
+    public static final int MAX_CONSECUTIVE_FAILURES = 1000;
 
     private static final OutlierDetection DEFAULTS = builder().build();
     private static final OutlierDetection DISABLED = new OutlierDetection(false, DEFAULT_CONSECUTIVE_FAILURES,
@@ -194,10 +196,14 @@ public final class OutlierDetection {
         Builder() {
         }
 
-        /** Consecutive failures that eject a backend (default 5); {@code >= 1}. */
+        /** Consecutive failures that eject a backend (default 5); {@code >= 1} and {@code <= MAX_CONSECUTIVE_FAILURES}. */
         public Builder consecutiveFailures(int consecutiveFailures) {
             if (consecutiveFailures < 1) {
                 throw new IllegalArgumentException("consecutiveFailures: " + consecutiveFailures + " (expected: >= 1)");
+            }
+            if (consecutiveFailures > MAX_CONSECUTIVE_FAILURES) {
+                throw new IllegalArgumentException("consecutiveFailures: " + consecutiveFailures + " (expected: <= "
+                        + MAX_CONSECUTIVE_FAILURES + ")");
             }
             this.consecutiveFailures = consecutiveFailures;
             return this;
@@ -249,7 +255,7 @@ public final class OutlierDetection {
         public OutlierDetection build() {
             if (maxEjectionTime.compareTo(baseEjectionTime) < 0) {
                 throw new IllegalArgumentException("maxEjectionTime: " + Durations.format(maxEjectionTime)
-                        + " (expected: >= baseEjectionTime " + Durations.format(baseEjectionTime) + ")");
+                        + " (expected: >= baseEjectionTime (" + Durations.format(baseEjectionTime) + "))");
             }
             return new OutlierDetection(true, consecutiveFailures, baseEjectionTime, maxEjectionTime,
                     maxEjectionPercent, unejectOnHealthCheckPass);

@@ -48,13 +48,22 @@ public final class SlowStart {
      */
     public static SlowStart of(Duration window, double floor) {
         Durations.requirePositive(window, "window");
+        return new SlowStart(window, checkFloor(floor));
+    }
+
+    /**
+     * Checks a floor, as {@link #of(Duration, double)} does.
+     *
+     * @throws IllegalArgumentException {@code floor: <f> (expected: > 0.0)} or {@code (expected: < 1.0)}
+     */
+    public static double checkFloor(double floor) {
         if (!(floor > 0.0)) {
             throw new IllegalArgumentException("floor: " + floor + " (expected: > 0.0)");
         }
         if (!(floor < 1.0)) {
             throw new IllegalArgumentException("floor: " + floor + " (expected: < 1.0)");
         }
-        return new SlowStart(window, floor);
+        return floor;
     }
 
     /** No slow start: the load balancer's default. */

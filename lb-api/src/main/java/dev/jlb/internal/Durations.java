@@ -1,40 +1,21 @@
 package dev.jlb.internal;
 
+import dev.jlb.DurationFormat;
 import java.time.Duration;
 
-/** Formats durations the way jlb's messages and configuration files write them. Internal. */
+/** Durations in jlb's messages: checks, and the shorthands of {@link DurationFormat}. Internal. */
 public final class Durations {
     private Durations() {
     }
 
-    /**
-     * {@code 2s}, {@code 1500ms}, {@code 250us} or {@code 10ns}: the largest unit that represents the
-     * value exactly, so that a message quotes what the user wrote.
-     */
+    /** {@link DurationFormat#format(Duration)}: the one way jlb writes a duration. */
     public static String format(Duration duration) {
-        long seconds = duration.getSeconds();
-        int nanos = duration.getNano();
-        if (nanos == 0) {
-            return seconds + "s";
-        }
-        if (seconds > Long.MAX_VALUE / 1_000_000_000L - 1 || seconds < Long.MIN_VALUE / 1_000_000_000L + 1) {
-            return duration.toString();
-        }
-        return formatNanos(duration.toNanos());
+        return DurationFormat.format(duration);
     }
 
-    /** Formats a nanosecond count as {@link #format(Duration)} does. */
+    /** {@link DurationFormat#formatNanos(long)}. */
     public static String formatNanos(long nanos) {
-        if (nanos % 1_000_000_000L == 0) {
-            return nanos / 1_000_000_000L + "s";
-        }
-        if (nanos % 1_000_000L == 0) {
-            return nanos / 1_000_000L + "ms";
-        }
-        if (nanos % 1_000L == 0) {
-            return nanos / 1_000L + "us";
-        }
-        return nanos + "ns";
+        return DurationFormat.formatNanos(nanos);
     }
 
     /** A latency for a log line, rounded: {@code 41.7ms}, {@code 0.3ms}, {@code 2.1s}. */

@@ -132,12 +132,12 @@ class HealthOptionsTest {
         assertThat(defaults.unejectOnHealthCheckPass()).as("as Envoy's default").isTrue();
         assertThat(defaults).isEqualTo(OutlierDetection.builder().build());
         assertThat(defaults).hasToString("OutlierDetection{consecutiveFailures=5, baseEjectionTime=30s, "
-                + "maxEjectionTime=300s, maxEjectionPercent=50, unejectOnHealthCheckPass=true}");
+                + "maxEjectionTime=5m, maxEjectionPercent=50, unejectOnHealthCheckPass=true}");
         OutlierDetection kept = OutlierDetection.builder().unejectOnHealthCheckPass(false).build();
         assertThat(kept.unejectOnHealthCheckPass()).isFalse();
         assertThat(kept).isNotEqualTo(defaults).doesNotHaveSameHashCodeAs(defaults)
                 .hasToString("OutlierDetection{consecutiveFailures=5, baseEjectionTime=30s, "
-                        + "maxEjectionTime=300s, maxEjectionPercent=50, unejectOnHealthCheckPass=false}");
+                        + "maxEjectionTime=5m, maxEjectionPercent=50, unejectOnHealthCheckPass=false}");
         assertThat(OutlierDetection.disabled()).hasToString("OutlierDetection{disabled}");
         assertThat(OutlierDetection.disabled()).isNotEqualTo(defaults);
         OutlierDetection.Builder b = OutlierDetection.builder();
@@ -148,7 +148,7 @@ class HealthOptionsTest {
         assertThatThrownBy(() -> b.maxEjectionPercent(101)).hasMessage("maxEjectionPercent: 101 (expected: <= 100)");
         assertThatThrownBy(() -> OutlierDetection.builder().baseEjectionTime(Duration.ofSeconds(60))
                 .maxEjectionTime(Duration.ofSeconds(30)).build())
-                .hasMessage("maxEjectionTime: 30s (expected: >= baseEjectionTime 60s)");
+                .hasMessage("maxEjectionTime: 30s (expected: >= baseEjectionTime (1m))");
     }
 
     @Test
@@ -227,5 +227,26 @@ class HealthOptionsTest {
         assertThat(HealthCheckResult.unhealthy("status 500")).hasToString("unhealthy (status 500)")
                 .isEqualTo(HealthCheckResult.unhealthy("status 500"));
         assertThat(HealthCheckResult.healthy("x")).isNotEqualTo(HealthCheckResult.unhealthy("x"));
+    }
+
+    @Test
+    void thresholdsAndCountsHaveUpperLimits() {
+        assertThatThrownBy(() -> OutlierDetection.builder().consecutiveFailures(1001))
+                .hasMessage("consecutiveFailures: 1001 (expected: <= 1000)");
+        assertThatThrownBy(() -> LatencyHealth.builder().minimumSamples(1_000_001))
+                .hasMessage("minimumSamples: 1000001 (expected: <= 1000000)");
+        assertThatThrownBy(() -> LatencyHealth.builder().relativeFactor(1000.5))
+                .hasMessage("relativeFactor: 1000.5 (expected: <= 1000.0)");
+        assertThatThrownBy(() -> LatencyHealth.builder().relativeFactor(Double.POSITIVE_INFINITY))
+                .hasMessage("relativeFactor: Infinity (expected: <= 1000.0)");
+        assertThat(LatencyHealth.builder().relativeFactor(1000).minimumSamples(1_000_000).build().relativeFactor())
+                .isEqualTo(1000.0);
+    }
+
+    @Test
+    void aSlowStartFloorIsCheckedOnItsOwnAsOfChecksIt() {
+        assertThat(SlowStart.checkFloor(0.25)).isEqualTo(0.25);
+        assertThatThrownBy(() -> SlowStart.checkFloor(0)).hasMessage("floor: 0.0 (expected: > 0.0)");
+        assertThatThrownBy(() -> SlowStart.checkFloor(1)).hasMessage("floor: 1.0 (expected: < 1.0)");
     }
 }

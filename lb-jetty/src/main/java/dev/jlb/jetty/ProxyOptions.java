@@ -1,6 +1,8 @@
 package dev.jlb.jetty;
 
+import dev.jlb.DurationFormat;
 import dev.jlb.RetryPolicy;
+import dev.jlb.internal.HttpTokens;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -69,6 +71,9 @@ public final class ProxyOptions {
 
     /** Default {@link #maxRequestsQueuedPerBackend()}: 1024, Jetty's {@code HttpClient} default. */
     public static final int DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND = 1024;
+
+    /** The longest timeout accepted: 24 hours. */
+    public static final Duration MAX_TIMEOUT = Duration.ofHours(24);
 
     /** Whether the adapter's own {@code HttpClient} runs on the server's thread pool, by default. */
     public static final boolean DEFAULT_USE_SERVER_THREAD_POOL = true;
@@ -291,8 +296,9 @@ public final class ProxyOptions {
     @Override
     public String toString() {
         return "ProxyOptions{prefix=" + (prefix == null ? "(mount point)" : prefix) + ", stripPrefix=" + stripPrefix
-                + ", connectTimeout=" + connectTimeout + ", attemptTimeout=" + attemptTimeout + ", totalTimeout="
-                + totalTimeout + ", idleTimeout=" + idleTimeout + ", retry=" + retry + ", requestIdHeader="
+                + ", connectTimeout=" + DurationFormat.format(connectTimeout) + ", attemptTimeout="
+                + DurationFormat.format(attemptTimeout) + ", totalTimeout=" + DurationFormat.format(totalTimeout)
+                + ", idleTimeout=" + DurationFormat.format(idleTimeout) + ", retry=" + retry + ", requestIdHeader="
                 + requestIdHeader + ", generateRequestId=" + generateRequestId + ", via=" + via + ", preserveHost="
                 + preserveHost + ", xForwardedHeaders=" + xForwardedHeaders + ", maxConnectionsPerBackend="
                 + maxConnectionsPerBackend + ", maxRequestsQueuedPerBackend=" + maxRequestsQueuedPerBackend
@@ -379,10 +385,11 @@ public final class ProxyOptions {
         private static Duration positive(String name, Duration value) {
             Objects.requireNonNull(value, name);
             if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
+                throw new IllegalArgumentException(name + ": " + DurationFormat.format(value) + " (expected: > 0)");
             }
-            if (value.compareTo(Duration.ofDays(1)) > 0) {
-                throw new IllegalArgumentException(name + ": " + value + " (expected: <= PT24H)");
+            if (value.compareTo(MAX_TIMEOUT) > 0) {
+                throw new IllegalArgumentException(name + ": " + DurationFormat.format(value) + " (expected: <= "
+                        + DurationFormat.format(MAX_TIMEOUT) + ")");
             }
             return value;
         }
@@ -400,7 +407,7 @@ public final class ProxyOptions {
          */
         public Builder requestIdHeader(String requestIdHeader) {
             Objects.requireNonNull(requestIdHeader, "requestIdHeader");
-            if (!isToken(requestIdHeader)) {
+            if (!HttpTokens.isToken(requestIdHeader)) {
                 throw new IllegalArgumentException(
                         "requestIdHeader: " + requestIdHeader + " (expected: a header name such as X-Request-Id)");
             }
@@ -421,7 +428,7 @@ public final class ProxyOptions {
          */
         public Builder via(String via) {
             Objects.requireNonNull(via, "via");
-            if (!isToken(via)) {
+            if (!HttpTokens.isToken(via)) {
                 throw new IllegalArgumentException("via: " + via + " (expected: a token such as jlb or a host name)");
             }
             this.via = via;
@@ -499,21 +506,6 @@ public final class ProxyOptions {
         @Override
         public String toString() {
             return "ProxyOptions.Builder" + build().toString().substring("ProxyOptions".length());
-        }
-
-        private static boolean isToken(String s) {
-            if (s.isEmpty()) {
-                return false;
-            }
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                        || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-                if (!ok) {
-                    return false;
-                }
-            }
-            return true;
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.jlb.jetty;
 
+import dev.jlb.DurationFormat;
+import dev.jlb.internal.HttpTokens;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -209,7 +211,7 @@ public final class StickyCookie {
         }
         return "StickyCookie{name=" + name + ", secret=" + (secret == null ? "random per process" : "configured")
                 + (fallbackSecrets.isEmpty() ? "" : ", fallbackSecrets=" + fallbackSecrets.size()) + ", sameSite="
-                + sameSite.getAttributeValue() + ", maxAge=" + (maxAge == null ? "session" : maxAge) + ", path="
+                + sameSite.getAttributeValue() + ", maxAge=" + (maxAge == null ? "session" : DurationFormat.format(maxAge)) + ", path="
                 + (path == null ? "(mount point)" : path) + (domain == null ? "" : ", domain=" + domain)
                 + ", forwardToBackends=" + forwardToBackends + '}';
     }
@@ -240,7 +242,7 @@ public final class StickyCookie {
          */
         public Builder name(String name) {
             Objects.requireNonNull(name, "name");
-            if (!isToken(name)) {
+            if (!HttpTokens.isToken(name)) {
                 throw new IllegalArgumentException("name: \"" + name + "\" (expected: a cookie name, an HTTP token)");
             }
             this.name = name;
@@ -314,7 +316,7 @@ public final class StickyCookie {
          */
         public Builder maxAge(Duration maxAge) {
             if (maxAge != null && maxAge.compareTo(Duration.ofSeconds(1)) < 0) {
-                throw new IllegalArgumentException("maxAge: " + maxAge + " (expected: >= PT1S)");
+                throw new IllegalArgumentException("maxAge: " + DurationFormat.format(maxAge) + " (expected: >= 1s)");
             }
             this.maxAge = maxAge;
             return this;
@@ -366,21 +368,6 @@ public final class StickyCookie {
         @Override
         public String toString() {
             return "StickyCookie.Builder" + build().toString().substring("StickyCookie".length());
-        }
-
-        static boolean isToken(String s) {
-            if (s.isEmpty()) {
-                return false;
-            }
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                        || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-                if (!ok) {
-                    return false;
-                }
-            }
-            return true;
         }
 
         private static boolean isAttributeValue(String s) {

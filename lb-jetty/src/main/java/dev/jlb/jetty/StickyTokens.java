@@ -4,6 +4,7 @@ import dev.jlb.Backend;
 import dev.jlb.Pool;
 import dev.jlb.PoolEvent;
 import dev.jlb.PoolListener;
+import dev.jlb.internal.Cookies;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -239,21 +240,12 @@ final class StickyTokens {
             return null;
         }
         Map<String, Entry> byToken = table.byToken;
-        int n = cookieHeader.length();
-        int i = 0;
-        while (i < n) {
-            int end = cookieHeader.indexOf(';', i);
-            if (end < 0) {
-                end = n;
+        for (int v = Cookies.find(cookieHeader, name, 0); v >= 0;
+                v = Cookies.find(cookieHeader, name, Cookies.pairEnd(cookieHeader, v) + 1)) {
+            Entry entry = byToken.get(Cookies.value(cookieHeader, v));
+            if (entry != null) {
+                return entry;
             }
-            int valueStart = valueStart(cookieHeader, i, end);
-            if (valueStart >= 0) {
-                Entry entry = byToken.get(value(cookieHeader, valueStart, end));
-                if (entry != null) {
-                    return entry;
-                }
-            }
-            i = end + 1;
         }
         return null;
     }
@@ -263,94 +255,7 @@ final class StickyTokens {
      * when it has none, null when nothing else is left, else the other pairs joined by {@code "; "}.
      */
     String withoutCookie(String cookieHeader) {
-        int n = cookieHeader.length();
-        StringBuilder kept = null;
-        int i = 0;
-        while (i < n) {
-            int end = cookieHeader.indexOf(';', i);
-            if (end < 0) {
-                end = n;
-            }
-            if (valueStart(cookieHeader, i, end) >= 0) {
-                if (kept == null) {
-                    kept = new StringBuilder(n);
-                    appendPairs(kept, cookieHeader, 0, i);
-                }
-            } else if (kept != null) {
-                appendPairs(kept, cookieHeader, i, end);
-            }
-            i = end + 1;
-        }
-        if (kept == null) {
-            return cookieHeader;
-        }
-        return kept.length() == 0 ? null : kept.toString();
-    }
-
-    /** Appends the non-blank pairs of {@code header[from, to)}, each trimmed, separated by {@code "; "}. */
-    private static void appendPairs(StringBuilder out, String header, int from, int to) {
-        int i = from;
-        while (i < to) {
-            int end = header.indexOf(';', i);
-            if (end < 0 || end > to) {
-                end = to;
-            }
-            int s = i;
-            int e = end;
-            while (s < e && isBlank(header.charAt(s))) {
-                s++;
-            }
-            while (e > s && isBlank(header.charAt(e - 1))) {
-                e--;
-            }
-            if (e > s) {
-                if (out.length() > 0) {
-                    out.append("; ");
-                }
-                out.append(header, s, e);
-            }
-            i = end + 1;
-        }
-    }
-
-    /**
-     * Where the value starts when {@code header[from, to)} is a pair named {@link #name}, else -1.
-     */
-    private int valueStart(String header, int from, int to) {
-        int s = from;
-        while (s < to && isBlank(header.charAt(s))) {
-            s++;
-        }
-        int length = name.length();
-        if (s + length > to || !header.regionMatches(s, name, 0, length)) {
-            return -1;
-        }
-        int eq = s + length;
-        while (eq < to && isBlank(header.charAt(eq))) {
-            eq++;
-        }
-        return eq < to && header.charAt(eq) == '=' ? eq + 1 : -1;
-    }
-
-    /** The value in {@code header[from, to)}, trimmed, without surrounding double quotes. */
-    private static String value(String header, int from, int to) {
-        int s = from;
-        int e = to;
-        while (s < e && isBlank(header.charAt(s))) {
-            s++;
-        }
-        while (e > s && isBlank(header.charAt(e - 1))) {
-            e--;
-        }
-        if (e - s >= 2 && header.charAt(s) == '"' && header.charAt(e - 1) == '"') {
-            s++;
-            e--;
-        }
-        return header.substring(s, e);
-    }
-
-    private static boolean isBlank(char c) {
-        return c == ' ' || c == '\t';
+        return Cookies.without(cookieHeader, name);
     }
 
     /**

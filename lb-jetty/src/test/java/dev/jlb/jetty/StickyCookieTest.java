@@ -53,7 +53,7 @@ class StickyCookieTest {
         assertThat(cookie.domain()).isEqualTo("example.com");
         assertThat(cookie.forwardToBackends()).isTrue();
         assertThat(cookie.toString()).isEqualTo("StickyCookie{name=SRV, secret=configured, fallbackSecrets=1, "
-                + "sameSite=Strict, maxAge=PT1H, path=/, domain=example.com, forwardToBackends=true}")
+                + "sameSite=Strict, maxAge=1h, path=/, domain=example.com, forwardToBackends=true}")
                 .doesNotContain(SECRET).doesNotContain("older");
         ProxyOptions options = ProxyOptions.builder().stickyCookie(cookie).build();
         assertThat(options.toString()).doesNotContain(SECRET);
@@ -95,9 +95,9 @@ class StickyCookieTest {
         assertThatThrownBy(() -> StickyCookie.builder().fallbackSecrets(SECRET, "tiny"))
                 .hasMessage("fallbackSecret length: 4 bytes (expected: >= 16 bytes)");
         assertThatThrownBy(() -> StickyCookie.builder().maxAge(Duration.ofMillis(500)))
-                .hasMessage("maxAge: PT0.5S (expected: >= PT1S)");
+                .hasMessage("maxAge: 500ms (expected: >= 1s)");
         assertThatThrownBy(() -> StickyCookie.builder().maxAge(Duration.ofSeconds(-3)))
-                .hasMessage("maxAge: PT-3S (expected: >= PT1S)");
+                .hasMessage("maxAge: -3s (expected: >= 1s)");
         assertThatThrownBy(() -> StickyCookie.builder().path("api"))
                 .hasMessage("path: \"api\" (expected: starting with / and only visible ASCII characters other than ;)");
         assertThatThrownBy(() -> StickyCookie.builder().path("/a;b"))

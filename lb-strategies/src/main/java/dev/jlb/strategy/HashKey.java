@@ -2,6 +2,8 @@ package dev.jlb.strategy;
 
 import dev.jlb.RandomSource;
 import dev.jlb.RequestContext;
+import dev.jlb.internal.Cookies;
+import dev.jlb.internal.HttpTokens;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -45,7 +47,7 @@ public final class HashKey {
      */
     public static HashKey header(String name) {
         Objects.requireNonNull(name, "name");
-        if (!isToken(name)) {
+        if (!HttpTokens.isToken(name)) {
             throw new IllegalArgumentException("header: \"" + name + "\" (expected: a header name, an HTTP token)");
         }
         return new HashKey(Kind.HEADER, name);
@@ -59,7 +61,7 @@ public final class HashKey {
      */
     public static HashKey cookie(String name) {
         Objects.requireNonNull(name, "name");
-        if (!isToken(name)) {
+        if (!HttpTokens.isToken(name)) {
             throw new IllegalArgumentException("cookie: \"" + name + "\" (expected: a cookie name, an HTTP token)");
         }
         return new HashKey(Kind.COOKIE, name);
@@ -96,7 +98,7 @@ public final class HashKey {
         if (colon > 0) {
             String kind = lower.substring(0, colon).trim();
             String name = trimmed.substring(colon + 1).trim();
-            if (isToken(name)) {
+            if (HttpTokens.isToken(name)) {
                 if (kind.equals("header")) {
                     return new HashKey(Kind.HEADER, name);
                 }
@@ -143,59 +145,13 @@ public final class HashKey {
 
     /** Finds this cookie in a {@code Cookie} header ({@code a=1; b="2"}) and hashes its value in place. */
     private long cookieHash(String header, RandomSource random) {
-        int length = header.length();
-        int i = 0;
-        while (i < length) {
-            int end = header.indexOf(';', i);
-            if (end < 0) {
-                end = length;
-            }
-            int eq = header.indexOf('=', i);
-            if (eq >= 0 && eq < end) {
-                int nameFrom = skipBlanks(header, i, eq);
-                int nameTo = trimBlanks(header, nameFrom, eq);
-                if (nameTo - nameFrom == name.length() && header.regionMatches(nameFrom, name, 0, name.length())) {
-                    int from = skipBlanks(header, eq + 1, end);
-                    int to = trimBlanks(header, from, end);
-                    if (to - from >= 2 && header.charAt(from) == '"' && header.charAt(to - 1) == '"') {
-                        from++;
-                        to--;
-                    }
-                    return to > from ? XxHash64.hash(header, from, to, 0) : random.nextLong();
-                }
-            }
-            i = end + 1;
+        int valueStart = Cookies.find(header, name, 0);
+        if (valueStart < 0) {
+            return random.nextLong();
         }
-        return random.nextLong();
-    }
-
-    private static int skipBlanks(String s, int from, int to) {
-        while (from < to && (s.charAt(from) == ' ' || s.charAt(from) == '\t')) {
-            from++;
-        }
-        return from;
-    }
-
-    private static int trimBlanks(String s, int from, int to) {
-        while (to > from && (s.charAt(to - 1) == ' ' || s.charAt(to - 1) == '\t')) {
-            to--;
-        }
-        return to;
-    }
-
-    private static boolean isToken(String s) {
-        if (s.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
+        int from = Cookies.valueFrom(header, valueStart);
+        int to = Cookies.valueTo(header, valueStart);
+        return to > from ? XxHash64.hash(header, from, to, 0) : random.nextLong();
     }
 
     @Override

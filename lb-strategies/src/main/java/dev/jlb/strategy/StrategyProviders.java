@@ -2,6 +2,7 @@ package dev.jlb.strategy;
 
 import dev.jlb.Strategy;
 import dev.jlb.StrategyProvider;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -40,12 +41,21 @@ public final class StrategyProviders {
 
         @Override
         public final Strategy create(Map<String, String> options) {
-            Objects.requireNonNull(options, "options");
-            if (!options.isEmpty()) {
-                throw new IllegalArgumentException("option: " + new TreeSet<>(options.keySet()).first()
-                        + " (expected: none, " + strategy.name() + " has no options)");
+            List<String> problems = problems(options);
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException(problems.get(0));
             }
             return strategy;
+        }
+
+        @Override
+        public final List<String> problems(Map<String, String> options) {
+            Objects.requireNonNull(options, "options");
+            List<String> problems = new ArrayList<>();
+            for (String option : new TreeSet<>(options.keySet())) {
+                problems.add("option: " + option + " (expected: none, " + strategy.name() + " has no options)");
+            }
+            return problems;
         }
 
         @Override
@@ -117,16 +127,40 @@ public final class StrategyProviders {
 
         @Override
         public Strategy create(Map<String, String> options) {
+            List<String> problems = new ArrayList<>();
+            Strategy strategy = read(options, problems);
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException(problems.get(0));
+            }
+            return strategy;
+        }
+
+        @Override
+        public List<String> problems(Map<String, String> options) {
+            List<String> problems = new ArrayList<>();
+            read(options, problems);
+            return problems;
+        }
+
+        /** The strategy, or null after adding every problem of {@code options} to {@code problems}. */
+        private static Strategy read(Map<String, String> options, List<String> problems) {
             Objects.requireNonNull(options, "options");
             for (String option : new TreeSet<>(options.keySet())) {
                 if (!OPTIONS.contains(option)) {
-                    throw new IllegalArgumentException("option: " + option + " (expected: one of " + OPTIONS + ")");
+                    problems.add("option: " + option + " (expected: one of " + OPTIONS + ")");
                 }
             }
+            HashKey key = HashKey.clientAddress();
             String keyText = options.get(KEY);
-            HashKey key = keyText == null ? HashKey.clientAddress() : HashKey.parse(keyText);
-            String factorText = options.get(FACTOR);
+            if (keyText != null) {
+                try {
+                    key = HashKey.parse(keyText);
+                } catch (IllegalArgumentException e) {
+                    problems.add(e.getMessage());
+                }
+            }
             double factor = Strategies.DEFAULT_HASH_FACTOR;
+            String factorText = options.get(FACTOR);
             if (factorText != null) {
                 try {
                     factor = Double.parseDouble(factorText.trim());
@@ -134,11 +168,10 @@ public final class StrategyProviders {
                     factor = Double.NaN;
                 }
                 if (!(factor >= 1.0) || Double.isInfinite(factor)) {
-                    throw new IllegalArgumentException(
-                            "factor: " + factorText + " (expected: a finite number >= 1.0)");
+                    problems.add("factor: " + factorText + " (expected: a finite number >= 1.0)");
                 }
             }
-            return Strategies.consistentHash(key, factor);
+            return problems.isEmpty() ? Strategies.consistentHash(key, factor) : null;
         }
 
         @Override

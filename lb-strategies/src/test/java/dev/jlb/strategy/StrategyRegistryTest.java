@@ -96,6 +96,39 @@ class StrategyRegistryTest {
     }
 
     @Test
+    void everyProblemOfTheOptionsIsReportedAtOnce() {
+        StrategyProvider provider = StrategyRegistry.provider("consistent-hash");
+        assertThat(provider.problems(Map.of("key", "query:id", "factor", "0.5", "replicas", "3"))).containsExactly(
+                "option: replicas (expected: one of [key, factor])",
+                "key: query:id (expected: header:<name>, cookie:<name>, client or path)",
+                "factor: 0.5 (expected: a finite number >= 1.0)");
+        assertThat(provider.problems(Map.of("key", "cookie:SESSION", "factor", "2"))).isEmpty();
+        assertThat(StrategyRegistry.provider("p2c").problems(Map.of("key", "client", "factor", "2"))).containsExactly(
+                "option: factor (expected: none, p2c has no options)", "option: key (expected: none, p2c has no options)");
+        assertThat(StrategyRegistry.provider("p2c").problems(Map.of())).isEmpty();
+    }
+
+    @Test
+    void aProviderThatOnlyCreatesReportsTheProblemCreateFinds() {
+        StrategyProvider minimal = new StrategyProvider() {
+            @Override
+            public String name() {
+                return "minimal";
+            }
+
+            @Override
+            public Strategy create(Map<String, String> options) {
+                if (options.containsKey("weight")) {
+                    throw new IllegalArgumentException("weight: " + options.get("weight") + " (expected: none)");
+                }
+                return Strategies.roundRobin();
+            }
+        };
+        assertThat(minimal.problems(Map.of("weight", "2"))).containsExactly("weight: 2 (expected: none)");
+        assertThat(minimal.problems(Map.of())).isEmpty();
+    }
+
+    @Test
     void providersHaveUsefulToStrings() {
         assertThat(StrategyRegistry.provider("least-connections"))
                 .hasToString("StrategyProvider{least-connections, aliases=[least-connection]}");

@@ -1,5 +1,6 @@
 package dev.jlb.jetty.admin;
 
+import dev.jlb.DurationFormat;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -96,7 +97,7 @@ public final class AdminOptions {
     @Override
     public String toString() {
         return "AdminOptions{bearerToken=" + (tokenDigest == null ? "none" : "set") + ", protectReads=" + protectReads
-                + ", window=" + window + ", pageRefreshSeconds=" + pageRefreshSeconds + '}';
+                + ", window=" + DurationFormat.format(window) + ", pageRefreshSeconds=" + pageRefreshSeconds + '}';
     }
 
     /** Builds {@link AdminOptions}; setters validate at once. Not thread-safe. */
@@ -133,7 +134,7 @@ public final class AdminOptions {
         public Builder window(Duration window) {
             Objects.requireNonNull(window, "window");
             if (window.isNegative() || window.isZero()) {
-                throw new IllegalArgumentException("window: " + window + " (expected: > 0)");
+                throw new IllegalArgumentException("window: " + DurationFormat.format(window) + " (expected: > 0)");
             }
             this.window = window;
             return this;
@@ -161,7 +162,7 @@ public final class AdminOptions {
         @Override
         public String toString() {
             return "AdminOptions.Builder{bearerToken=" + (token == null ? "none" : "set") + ", protectReads="
-                    + protectReads + ", window=" + window + ", pageRefreshSeconds=" + pageRefreshSeconds + '}';
+                    + protectReads + ", window=" + DurationFormat.format(window) + ", pageRefreshSeconds=" + pageRefreshSeconds + '}';
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.jlb.jetty.config;
 
+import dev.jlb.DurationFormat;
 import dev.jlb.jetty.admin.AdminOptions;
 import java.time.Duration;
 import java.util.Objects;
@@ -65,7 +66,8 @@ public record AdminConfig(boolean enabled, String address, int port, String bear
     @Override
     public String toString() {
         return "AdminConfig[enabled=" + enabled + ", address=" + address + ", port=" + port + ", bearerToken="
-                + (bearerToken == null ? "none" : "(set)") + ", protectReads=" + protectReads + ", window=" + window
-                + ", metrics=" + metrics + ", latencyWindow=" + latencyWindow + ']';
+                + (bearerToken == null ? "none" : "(set)") + ", protectReads=" + protectReads + ", window="
+                + DurationFormat.format(window) + ", metrics=" + metrics + ", latencyWindow="
+                + DurationFormat.format(latencyWindow) + ']';
     }
 }

@@ -3,33 +3,61 @@ package dev.jlb.jetty.config;
 import dev.jlb.jetty.config.Node.Entry;
 import dev.jlb.jetty.config.Node.ListNode;
 import dev.jlb.jetty.config.Node.MapNode;
-import dev.jlb.jetty.config.Node.ScalarNode;
-import dev.jlb.jetty.config.Node.ScalarNode.Kind;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.DoubleConsumer;
+import java.util.function.Function;
+import java.util.function.IntConsumer;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Reads the keys of one mapping with types, ranges and defaults, reporting each bad value to
- * {@link Problems} (and returning the default, so that reading goes on and every problem is found).
+ * Reads the keys of one mapping, reporting each problem to {@link Problems} and going on, so that
+ * one pass finds every problem. Two layers:
+ * <ul>
+ *   <li><b>Syntax</b> ({@link ScalarReader}): a key's value as the file writes it (an integer, a
+ *       duration, a percentage, ...); a value of the wrong form is reported and read as absent.</li>
+ *   <li><b>Builders</b>: {@link #set} gives a value to a builder's setter, the judge of what the
+ *       value may be; a refusal becomes a problem at the key (the value as written, the builder's
+ *       constraint in the file's unit), see {@link Refusal}. {@link #build} runs a builder's
+ *       {@code build()}, whose rules involve several keys, once every key of the mapping is good.</li>
+ * </ul>
  * Every key the caller asks about, present or not, is a known key; {@link #finish()} reports the
  * others as unknown, with a suggestion when one known key is close. Not thread-safe.
  */
-final class MapReader {
+final class MapReader extends ScalarReader {
+
+    private static final Pattern SNAKE_HUMP = Pattern.compile("_([a-z])");
+    private static final Pattern CAPITAL = Pattern.compile("[A-Z]");
+    /** A builder's rule that compares two settings: {@code >= baseEjectionTime (1m)}. */
+    private static final Pattern COMPARISON = Pattern.compile("(>=|<=|>|<) (\\w+) \\((.+)\\)");
+    private static final Map<String, String> INVERSE = Map.of(">=", "<=", "<=", ">=", ">", "<", "<", ">");
 
     private final MapNode map;
     private final String path;
     private final Problems problems;
     private final Set<String> known = new LinkedHashSet<>();
     private final Set<String> invalid = new HashSet<>();
+    /** How the constraints of a builder's refusals are restated for keys read in another unit. */
+    private final Map<String, UnaryOperator<String>> units = new HashMap<>();
 
     MapReader(MapNode map, String path, Problems problems) {
         this.map = map;
         this.path = path;
         this.problems = problems;
+    }
+
+    Problems problems() {
+        return problems;
     }
 
     String path() {
@@ -45,7 +73,7 @@ final class MapReader {
         return path.isEmpty() ? key : path + "." + key;
     }
 
-    /** Marks {@code key} as known and returns its value, or null when absent. */
+    @Override
     Node node(String key) {
         known.add(key);
         Entry e = map.get(key);
@@ -62,7 +90,7 @@ final class MapReader {
         return !invalid.contains(key);
     }
 
-    /** Reports a problem with the value of {@code key} and remembers that it is invalid. */
+    @Override
     void invalid(String key, Node value, String expected) {
         invalid.add(key);
         problems.invalid(value, path(key), expected);
@@ -74,230 +102,172 @@ final class MapReader {
         problems.add(value.line(), path(key), message);
     }
 
-    // ---- typed values ------------------------------------------------------------------------
+    // ---- values given to builders -----------------------------------------------------------
 
-    int integer(String key, int defaultValue, long min, long max) {
-        Node n = node(key);
-        if (n == null) {
-            return defaultValue;
-        }
-        Long v = integerValue(key, n, min, max);
-        return v == null ? defaultValue : v.intValue();
-    }
-
-    /** The integer value of {@code n} in {@code [min, max]}, or null after reporting why not. */
-    Long integerValue(String key, Node n, long min, long max) {
-        if (!(n instanceof ScalarNode s) || s.kind() != Kind.INTEGER) {
-            invalid(key, n, "an integer");
-            return null;
-        }
-        long v;
+    /**
+     * Runs {@code factory}, a builder's or a value type's, with the value of {@code key} (in
+     * {@code value}); a refusal is reported at the key as {@code message} makes it from the refusal.
+     *
+     * @return what the factory made, or null when it refused
+     */
+    <T> T call(String key, Node value, Supplier<T> factory, Function<Refusal, String> message) {
         try {
-            v = Long.parseLong(s.text());
-        } catch (NumberFormatException e) {
-            invalid(key, n, s.text().startsWith("-") ? ">= " + min : "<= " + max);
+            return factory.get();
+        } catch (IllegalArgumentException e) {
+            problem(key, value, message.apply(Refusal.of(e)));
             return null;
         }
-        if (v < min) {
-            invalid(key, n, ">= " + min);
-            return null;
-        }
-        if (v > max) {
-            invalid(key, n, "<= " + max);
-            return null;
-        }
-        return v;
     }
 
-    double decimal(String key, double defaultValue, double min, double max) {
-        Node n = node(key);
-        if (n == null) {
-            return defaultValue;
-        }
-        if (!(n instanceof ScalarNode s) || (s.kind() != Kind.INTEGER && s.kind() != Kind.DECIMAL)) {
-            invalid(key, n, "a number");
-            return defaultValue;
-        }
-        double v;
-        try {
-            v = Double.parseDouble(s.text());
-        } catch (NumberFormatException e) {
-            invalid(key, n, "a number");
-            return defaultValue;
-        }
-        if (!(v >= min)) {
-            invalid(key, n, ">= " + number(min));
-            return defaultValue;
-        }
-        if (!(v <= max)) {
-            invalid(key, n, "<= " + number(max));
-            return defaultValue;
-        }
-        return v;
-    }
-
-    /** A share written as a whole percentage: {@code 50} or {@code "50%"}, in {@code [0, 100]}. */
-    int percent(String key, int defaultValue) {
-        Node n = node(key);
-        if (n == null) {
-            return defaultValue;
-        }
-        String digits = null;
-        if (n instanceof ScalarNode s && s.kind() == Kind.INTEGER) {
-            digits = s.text();
-        } else if (n instanceof ScalarNode s && s.kind() == Kind.STRING && s.text().strip().endsWith("%")) {
-            String t = s.text().strip();
-            digits = t.substring(0, t.length() - 1).strip();
-        }
-        long v;
-        try {
-            v = digits == null ? Long.MIN_VALUE : Long.parseLong(digits);
-        } catch (NumberFormatException e) {
-            v = Long.MIN_VALUE;
-        }
-        if (v == Long.MIN_VALUE) {
-            invalid(key, n, "a percentage such as 50 or 50%");
-            return defaultValue;
-        }
-        if (v < 0) {
-            invalid(key, n, ">= 0");
-            return defaultValue;
-        }
-        if (v > 100) {
-            invalid(key, n, "<= 100");
-            return defaultValue;
-        }
-        return (int) v;
-    }
-
-    boolean bool(String key, boolean defaultValue) {
-        Node n = node(key);
-        if (n == null) {
-            return defaultValue;
-        }
-        if (!(n instanceof ScalarNode s) || s.kind() != Kind.BOOLEAN) {
-            invalid(key, n, "true or false");
-            return defaultValue;
-        }
-        return Boolean.parseBoolean(s.text());
-    }
-
-    /** A string value (strictly: a number or boolean is reported as the wrong type). */
-    String string(String key, String defaultValue, String expected) {
-        Node n = node(key);
-        if (n == null) {
-            return defaultValue;
-        }
-        String v = stringValue(key, n, expected);
-        return v == null ? defaultValue : v;
-    }
-
-    /** The text of a string scalar, or null after reporting {@code expected}. */
-    String stringValue(String key, Node n, String expected) {
-        if (!(n instanceof ScalarNode s) || s.kind() != Kind.STRING) {
-            invalid(key, n, expected);
-            return null;
-        }
-        return s.text();
-    }
-
-    /** Free text: any scalar but null is taken as written. */
-    String text(String key, String defaultValue) {
-        Node n = node(key);
-        if (n == null) {
-            return defaultValue;
-        }
-        if (!(n instanceof ScalarNode s) || s.kind() == Kind.NULL) {
-            invalid(key, n, "text");
-            return defaultValue;
-        }
-        return s.text();
-    }
-
-    /** One of {@code choices} (case-insensitive), returned in lower case. */
-    String choice(String key, String defaultValue, String... choices) {
-        Node n = node(key);
-        if (n == null) {
-            return defaultValue;
-        }
-        String expected = "one of " + String.join(", ", choices);
-        String v = stringValue(key, n, expected);
-        if (v == null) {
-            return defaultValue;
-        }
-        String lower = v.strip().toLowerCase(Locale.ROOT);
-        for (String c : choices) {
-            if (c.equals(lower)) {
-                return c;
-            }
-        }
-        invalid(key, n, expected);
-        return defaultValue;
+    /** As {@link #call(String, Node, Supplier, Function)}: the value as written, with the refusal's constraint. */
+    <T> T call(String key, Node value, Supplier<T> factory) {
+        return call(key, value, factory, r -> value.display() + " (expected: " + r.constraint() + ")");
     }
 
     /**
-     * A duration (see {@link Durations}); {@code positive} requires {@code > 0}, otherwise
-     * {@code >= 0} is required.
+     * Runs {@code setter}, which gives the value of {@code key} (in {@code value}) to a builder; a
+     * refusal is reported as the value as written with the builder's constraint, restated by
+     * {@code unit} for a key written in another unit than the builder takes.
+     *
+     * @return whether the builder took the value
      */
-    Duration duration(String key, Duration defaultValue, boolean positive) {
-        Node n = node(key);
-        if (n == null) {
-            return defaultValue;
-        }
-        Duration d = durationValue(key, n, positive);
-        return d == null ? defaultValue : d;
+    boolean set(String key, Node value, Runnable setter, UnaryOperator<String> unit) {
+        units.put(key, unit);
+        return call(key, value, () -> {
+            setter.run();
+            return Boolean.TRUE;
+        }, r -> value.display() + " (expected: " + unit.apply(r.constraint()) + ")") != null;
     }
 
-    Duration durationValue(String key, Node n, boolean positive) {
-        Duration d = null;
-        if (n instanceof ScalarNode s && s.kind() == Kind.STRING) {
-            d = Durations.parse(s.text());
-        } else if (n instanceof ScalarNode s && s.kind() == Kind.INTEGER) {
-            if (s.text().equals("0")) {
-                d = Duration.ZERO;
-            } else {
-                invalid(key, n, "a duration with a unit, such as " + s.text() + "s");
-                return null;
-            }
-        }
-        if (d == null) {
-            invalid(key, n, Durations.EXPECTED);
-            return null;
-        }
-        if (positive ? d.isNegative() || d.isZero() : d.isNegative()) {
-            invalid(key, n, positive ? "> 0" : ">= 0");
-            return null;
-        }
-        return d;
+    /** Gives an integer to a builder; returns the value it took, or null. */
+    Integer integer(String key, IntConsumer setter) {
+        Integer v = integer(key);
+        return v != null && set(key, node(key), () -> setter.accept(v), c -> Refusal.range(c, v)) ? v : null;
     }
 
-    /** A byte size (see {@link Sizes}) in {@code [min, max]}. */
-    long size(String key, long defaultValue, long min, long max) {
-        Node n = node(key);
-        if (n == null) {
-            return defaultValue;
+    /** Gives a duration to a builder; returns the value it took, or null. */
+    Duration duration(String key, Consumer<Duration> setter) {
+        Duration v = duration(key);
+        return v != null && set(key, node(key), () -> setter.accept(v), UnaryOperator.identity()) ? v : null;
+    }
+
+    /** Gives a boolean to a builder. */
+    void bool(String key, Consumer<Boolean> setter) {
+        Boolean v = bool(key);
+        if (v != null) {
+            setter.accept(v);
         }
-        long v = -1;
-        if (n instanceof ScalarNode s && (s.kind() == Kind.STRING || s.kind() == Kind.INTEGER)) {
-            v = Sizes.parse(s.text());
-            if (v < 0 && s.text().strip().startsWith("-")) {
-                invalid(key, n, ">= " + Sizes.format(min));
-                return defaultValue;
+    }
+
+    /** Gives a whole percentage to a builder that takes one. */
+    void percent(String key, IntConsumer setter) {
+        Integer v = percent(key);
+        if (v != null) {
+            set(key, node(key), () -> setter.accept(v), UnaryOperator.identity());
+        }
+    }
+
+    /** Gives a whole percentage to a builder that takes a fraction ({@code 25%} as 0.25); returns the fraction it took, or null. */
+    Double share(String key, DoubleConsumer setter) {
+        Integer v = percent(key);
+        return v != null && set(key, node(key), () -> setter.accept(v / 100.0), Refusal::percent) ? v / 100.0 : null;
+    }
+
+    /** Gives a string to a builder; a value of another type is reported with {@code expected}. */
+    void string(String key, String expected, Consumer<String> setter) {
+        String v = string(key, null, expected);
+        if (v != null) {
+            set(key, node(key), () -> setter.accept(v), UnaryOperator.identity());
+        }
+    }
+
+    /** As {@link #string(String, String, Consumer)}, but a refusal is also reported as {@code refused}: the key's own words. */
+    void string(String key, String expected, String refused, Consumer<String> setter) {
+        String v = string(key, null, expected);
+        if (v != null) {
+            set(key, node(key), () -> setter.accept(v), constraint -> refused);
+        }
+    }
+
+    /**
+     * Runs a builder's {@code build()}, whose rules involve several keys; keys that were refused
+     * hold the builder's defaults. A refusal names a setting; it is reported at the key of that
+     * name ({@code maxEjectionTime} is {@code max_ejection_time}), with the other keys it mentions
+     * written as the file writes them, or on the mapping when the key is absent; it is dropped when
+     * one of those keys was bad already (reported).
+     *
+     * @return what the builder built, or null when it refused
+     */
+    <T> T build(Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException e) {
+            refused(Refusal.of(e));
+            return null;
+        }
+    }
+
+    /** Reports a refusal of a builder's {@code build()}, as {@link #build(Supplier)} says. */
+    private void refused(Refusal r) {
+        String key = snake(r.name());
+        if (!valid(key) || invalid.stream().anyMatch(k -> mentions(r.constraint(), camel(k)))) {
+            return;
+        }
+        String constraint = units.getOrDefault(key, UnaryOperator.identity()).apply(inFileTerms(r.constraint()));
+        Entry entry = map.get(key);
+        Matcher compared = COMPARISON.matcher(r.constraint());
+        Entry other = compared.matches() ? map.get(snake(compared.group(2))) : null;
+        if (entry != null) {
+            problem(key, entry.value(), entry.value().display() + " (expected: " + constraint + ")");
+        } else if (other != null) {
+            // The key left at its default is compared with one the file gives: the problem is told there.
+            problem(other.key(), other.value(), other.value().display() + " (expected: "
+                    + INVERSE.get(compared.group(1)) + " " + key + " (" + r.value() + "))");
+        } else if (known.contains(key)) {
+            problems.add(line(), path(key), r.value() + ", the default (expected: " + constraint + ")");
+        } else {
+            problems.add(line(), path(), r.name() + ": " + r.value() + " (expected: " + constraint + ")");
+        }
+    }
+
+    /** As {@link #build(Supplier)}, but a refusal is reported on the mapping as {@code message}: for a rule no single key breaks. */
+    <T> T build(Supplier<T> build, String message) {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException e) {
+            problems.add(line(), path(), message);
+            return null;
+        }
+    }
+
+    /** The builder's names of this mapping's keys ({@code baseEjectionTime}) written as keys ({@code base_ejection_time}). */
+    private String inFileTerms(String text) {
+        String result = text;
+        for (String key : known) {
+            String camel = camel(key);
+            if (!camel.equals(key)) {
+                result = word(camel).matcher(result).replaceAll(Matcher.quoteReplacement(key));
             }
         }
-        if (v < 0) {
-            invalid(key, n, Sizes.EXPECTED);
-            return defaultValue;
-        }
-        if (v < min) {
-            invalid(key, n, ">= " + Sizes.format(min));
-            return defaultValue;
-        }
-        if (v > max) {
-            invalid(key, n, "<= " + Sizes.format(max));
-            return defaultValue;
-        }
-        return v;
+        return result;
+    }
+
+    private static boolean mentions(String text, String word) {
+        return word(word).matcher(text).find();
+    }
+
+    private static Pattern word(String word) {
+        return Pattern.compile("\\b" + Pattern.quote(word) + "\\b");
+    }
+
+    /** A builder's name as a key: {@code baseEjectionTime} is {@code base_ejection_time}. */
+    private static String snake(String name) {
+        return CAPITAL.matcher(name).replaceAll(m -> "_" + m.group().toLowerCase(Locale.ROOT));
+    }
+
+    /** A key as a builder names it: {@code base_ejection_time} is {@code baseEjectionTime}. */
+    private static String camel(String key) {
+        return SNAKE_HUMP.matcher(key).replaceAll(m -> m.group(1).toUpperCase(Locale.ROOT));
     }
 
     /** A nested mapping, or null when absent (or not a mapping: reported). */
@@ -337,10 +307,5 @@ final class MapReader {
                     ? "unknown key (did you mean " + suggestion + "?)"
                     : "unknown key (expected: one of " + String.join(", ", new TreeSet<>(known)) + ")");
         }
-    }
-
-    /** A number without a needless {@code .0}. */
-    static String number(double v) {
-        return v == Math.rint(v) && !Double.isInfinite(v) ? Long.toString((long) v) : Double.toString(v);
     }
 }

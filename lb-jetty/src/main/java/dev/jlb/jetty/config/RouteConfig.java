@@ -1,11 +1,23 @@
 package dev.jlb.jetty.config;
 
 import dev.jlb.Backend;
+import dev.jlb.DurationFormat;
+import dev.jlb.LoadBalancer;
+import dev.jlb.health.ActiveHealthCheck;
+import dev.jlb.health.LatencyHealth;
+import dev.jlb.health.OutlierDetection;
+import dev.jlb.health.PanicMode;
+import dev.jlb.health.SlowStart;
+import dev.jlb.jetty.ProxyOptions;
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.Collectors;
 
 /**
- * One route: a path prefix and the load balancer behind it. Immutable.
+ * One route: a path prefix and the load balancer behind it, in the core's and the adapter's own
+ * option types (the settings a {@link LoadBalancer.Builder} and a {@link ProxyOptions} take), so a
+ * file means exactly what the same calls in code mean. Immutable; {@code equals} compares every
+ * setting, backend weights included, so that a reload can tell what changed ({@link RouteDiff}).
  *
  * <p>A route's path matches the request path when it is equal to it or a prefix of it followed by
  * {@code /}: {@code /lb} matches {@code /lb}, {@code /lb/} and {@code /lb/a}, not {@code /lbx};
@@ -19,17 +31,14 @@ import java.util.Objects;
  * @param outlierDetection passive ejection (default on)
  * @param latencyHealth response-time health (default off)
  * @param slowStart slow start (default off)
- * @param panic what happens when too few backends are eligible
- * @param retry retries
- * @param timeouts timeouts
- * @param headers proxy headers
- * @param stripPrefix whether the path prefix is removed before the request goes to a backend (default false)
- * @param sticky sticky sessions by cookie (default off)
+ * @param panicMode what happens when too few backends are eligible (default route to all)
+ * @param panicThreshold the eligible share under which the route is in panic (default 0.5)
+ * @param proxy how requests are proxied: the path as the prefix, prefix stripping, retries, timeouts,
+ *     headers, sticky sessions and the connection pool sizes of the server section
  */
 public record RouteConfig(String name, String path, List<Backend> backends, StrategyConfig strategy,
-        HealthCheckConfig healthCheck, OutlierDetectionConfig outlierDetection, LatencyHealthConfig latencyHealth,
-        SlowStartConfig slowStart, PanicConfig panic, RetryConfig retry, TimeoutsConfig timeouts,
-        HeadersConfig headers, boolean stripPrefix, StickyConfig sticky) {
+        ActiveHealthCheck healthCheck, OutlierDetection outlierDetection, LatencyHealth latencyHealth,
+        SlowStart slowStart, PanicMode panicMode, double panicThreshold, ProxyOptions proxy) {
 
     /** The path of the Go original's single route. */
     public static final String GO_PATH = "/lb";
@@ -43,20 +52,9 @@ public record RouteConfig(String name, String path, List<Backend> backends, Stra
         Objects.requireNonNull(outlierDetection, "outlierDetection");
         Objects.requireNonNull(latencyHealth, "latencyHealth");
         Objects.requireNonNull(slowStart, "slowStart");
-        Objects.requireNonNull(panic, "panic");
-        Objects.requireNonNull(retry, "retry");
-        Objects.requireNonNull(timeouts, "timeouts");
-        Objects.requireNonNull(headers, "headers");
-        Objects.requireNonNull(sticky, "sticky");
-    }
-
-    /** A route without sticky sessions. */
-    public RouteConfig(String name, String path, List<Backend> backends, StrategyConfig strategy,
-            HealthCheckConfig healthCheck, OutlierDetectionConfig outlierDetection, LatencyHealthConfig latencyHealth,
-            SlowStartConfig slowStart, PanicConfig panic, RetryConfig retry, TimeoutsConfig timeouts,
-            HeadersConfig headers, boolean stripPrefix) {
-        this(name, path, backends, strategy, healthCheck, outlierDetection, latencyHealth, slowStart, panic, retry,
-                timeouts, headers, stripPrefix, StickyConfig.DISABLED);
+        Objects.requireNonNull(panicMode, "panicMode");
+        PanicMode.checkThreshold(panicThreshold);
+        Objects.requireNonNull(proxy, "proxy");
     }
 
     /**
@@ -71,18 +69,17 @@ public record RouteConfig(String name, String path, List<Backend> backends, Stra
         if (!(o instanceof RouteConfig r)) {
             return false;
         }
-        return stripPrefix == r.stripPrefix && name.equals(r.name) && path.equals(r.path)
-                && weights().equals(r.weights()) && backends.equals(r.backends)
-                && strategy.equals(r.strategy) && healthCheck.equals(r.healthCheck)
+        return name.equals(r.name) && path.equals(r.path) && backends.equals(r.backends)
+                && weights().equals(r.weights()) && strategy.equals(r.strategy) && healthCheck.equals(r.healthCheck)
                 && outlierDetection.equals(r.outlierDetection) && latencyHealth.equals(r.latencyHealth)
-                && slowStart.equals(r.slowStart) && panic.equals(r.panic) && retry.equals(r.retry)
-                && timeouts.equals(r.timeouts) && headers.equals(r.headers) && sticky.equals(r.sticky);
+                && slowStart.equals(r.slowStart) && panicMode == r.panicMode
+                && Double.compare(panicThreshold, r.panicThreshold) == 0 && proxy.equals(r.proxy);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(name, path, backends, weights(), strategy, healthCheck, outlierDetection, latencyHealth,
-                slowStart, panic, retry, timeouts, headers, stripPrefix, sticky);
+                slowStart, panicMode, panicThreshold, proxy);
     }
 
     private List<Integer> weights() {
@@ -96,5 +93,31 @@ public record RouteConfig(String name, String path, List<Backend> backends, Stra
         }
         return requestPath.startsWith(path)
                 && (requestPath.length() == path.length() || requestPath.charAt(path.length()) == '/');
+    }
+
+    /**
+     * The route in one line, for logs: its backends ({@code host:port*weight}), strategy, health
+     * check, outlier ejection, attempts and what else is on, such as {@code [a:1*2 b:1],
+     * least-connections, health check tcp connect every 5s, outlier ejection after 5 failures, 3
+     * attempts}.
+     */
+    public String summary() {
+        return backendList(backends) + ", " + strategy + ", health check " + healthCheckSummary(healthCheck)
+                + (outlierDetection.isEnabled() ? ", outlier ejection after " + outlierDetection.consecutiveFailures()
+                        + " failures" : "")
+                + ", " + proxy.retry().maxAttempts() + " attempts" + (proxy.stripPrefix() ? ", prefix stripped" : "")
+                + (proxy.stickyCookie().isEnabled() ? ", sticky cookie " + proxy.stickyCookie().name() : "")
+                + (name.equals(path) ? "" : ", name " + name);
+    }
+
+    /** {@code [a:1*2 b:1]}: each backend's id, with its weight when it is not 1. */
+    static String backendList(List<Backend> backends) {
+        return backends.stream().map(b -> b.id() + (b.weight() == 1 ? "" : "*" + b.weight()))
+                .collect(Collectors.joining(" ", "[", "]"));
+    }
+
+    /** {@code none}, or the probe and its interval: {@code tcp connect every 5s}. */
+    static String healthCheckSummary(ActiveHealthCheck check) {
+        return check.probe().map(p -> p + " every " + DurationFormat.format(check.interval())).orElse("none");
     }
 }

@@ -3,6 +3,7 @@ package dev.jlb.jetty.metrics;
 import dev.jlb.Backend;
 import dev.jlb.BackendState;
 import dev.jlb.BackendStats;
+import dev.jlb.DurationFormat;
 import dev.jlb.LatencyDistribution;
 import dev.jlb.LoadBalancer;
 import dev.jlb.LoadBalancerStats;
@@ -410,7 +411,8 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
         public Builder refreshInterval(Duration refreshInterval) {
             Objects.requireNonNull(refreshInterval, "refreshInterval");
             if (refreshInterval.isNegative()) {
-                throw new IllegalArgumentException("refreshInterval: " + refreshInterval + " (expected: >= 0)");
+                throw new IllegalArgumentException("refreshInterval: " + DurationFormat.format(refreshInterval)
+                        + " (expected: >= 0)");
             }
             this.refreshInterval = refreshInterval;
             return this;
@@ -420,7 +422,8 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
         public Builder latencyWindow(Duration latencyWindow) {
             Objects.requireNonNull(latencyWindow, "latencyWindow");
             if (latencyWindow.isNegative() || latencyWindow.isZero()) {
-                throw new IllegalArgumentException("latencyWindow: " + latencyWindow + " (expected: > 0)");
+                throw new IllegalArgumentException("latencyWindow: " + DurationFormat.format(latencyWindow)
+                        + " (expected: > 0)");
             }
             this.latencyWindow = latencyWindow;
             return this;
@@ -452,8 +455,9 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
 
         @Override
         public String toString() {
-            return "LoadBalancerMetrics.Builder{" + loadBalancer.name() + ", refreshInterval=" + refreshInterval
-                    + ", latencyWindow=" + latencyWindow + ", quantiles=" + quantiles + '}';
+            return "LoadBalancerMetrics.Builder{" + loadBalancer.name() + ", refreshInterval="
+                    + DurationFormat.format(refreshInterval) + ", latencyWindow=" + DurationFormat.format(latencyWindow)
+                    + ", quantiles=" + quantiles + '}';
         }
     }
 }

@@ -355,7 +355,7 @@ class AdminServletTest {
         assertThat(options.isBearerToken(TOKEN)).isTrue();
         assertThat(options.isBearerToken(TOKEN + " ")).isFalse();
         assertThat(options.isBearerToken(null)).isFalse();
-        assertThat(options.toString()).isEqualTo("AdminOptions{bearerToken=set, protectReads=false, window=PT10S, "
+        assertThat(options.toString()).isEqualTo("AdminOptions{bearerToken=set, protectReads=false, window=10s, "
                 + "pageRefreshSeconds=2}").doesNotContain(TOKEN);
     }
 }

@@ -29,13 +29,13 @@ class ConfigBinderTest {
 
         assertThat(ConfigBinder.proxyOptions(route, config.server()))
                 .isEqualTo(ProxyOptions.builder().prefix("/api").build());
-        assertThat(ConfigBinder.retryPolicy(route.retry())).isEqualTo(RetryPolicy.defaults());
-        assertThat(ConfigBinder.healthCheck(route.healthCheck())).isEqualTo(ActiveHealthCheck.disabled());
-        assertThat(ConfigBinder.outlierDetection(route.outlierDetection())).isEqualTo(OutlierDetection.defaults());
-        assertThat(ConfigBinder.latencyHealth(route.latencyHealth())).isEqualTo(LatencyHealth.disabled());
-        assertThat(ConfigBinder.slowStart(route.slowStart())).isEqualTo(SlowStart.disabled());
-        assertThat(ConfigBinder.panicMode(route.panic())).isEqualTo(PanicMode.ROUTE_ALL);
-        assertThat(ConfigBinder.panicThreshold(route.panic())).isEqualTo(PanicMode.DEFAULT_THRESHOLD);
+        assertThat(route.proxy().retry()).isEqualTo(RetryPolicy.defaults());
+        assertThat(route.healthCheck()).isEqualTo(ActiveHealthCheck.disabled());
+        assertThat(route.outlierDetection()).isEqualTo(OutlierDetection.defaults());
+        assertThat(route.latencyHealth()).isEqualTo(LatencyHealth.disabled());
+        assertThat(route.slowStart()).isEqualTo(SlowStart.disabled());
+        assertThat(route.panicMode()).isEqualTo(PanicMode.ROUTE_ALL);
+        assertThat(route.panicThreshold()).isEqualTo(PanicMode.DEFAULT_THRESHOLD);
     }
 
     @Test
@@ -48,30 +48,30 @@ class ConfigBinderTest {
                     latency_health: {}
                 """).routes().get(0);
 
-        assertThat(ConfigBinder.healthCheck(route.healthCheck())).isEqualTo(ActiveHealthCheck.http("/").build());
-        assertThat(ConfigBinder.latencyHealth(route.latencyHealth())).isEqualTo(LatencyHealth.builder().build());
+        assertThat(route.healthCheck()).isEqualTo(ActiveHealthCheck.http("/").build());
+        assertThat(route.latencyHealth()).isEqualTo(LatencyHealth.builder().build());
     }
 
     @Test
     void theHealthCheckUnejectionBindsAndDefaultsToOn() throws Exception {
         RouteConfig off = yaml("routes: [{path: /, backends: [\"http://127.0.0.1:8081\"],"
                 + " outlier_detection: {uneject_on_health_check_pass: false}}]").routes().get(0);
-        assertThat(ConfigBinder.outlierDetection(off.outlierDetection()))
+        assertThat(off.outlierDetection())
                 .isEqualTo(OutlierDetection.builder().unejectOnHealthCheckPass(false).build());
         RouteConfig on = yaml("routes: [{path: /, backends: [\"http://127.0.0.1:8081\"],"
                 + " outlier_detection: {consecutive_failures: 3}}]").routes().get(0);
-        assertThat(ConfigBinder.outlierDetection(on.outlierDetection()).unejectOnHealthCheckPass()).isTrue();
+        assertThat(on.outlierDetection().unejectOnHealthCheckPass()).isTrue();
     }
 
     @Test
     void theRetryBudgetBindsOrTurnsOff() throws Exception {
         RouteConfig budget = yaml("routes: [{path: /, backends: [\"http://127.0.0.1:8081\"],"
                 + " retry: {budget_percent: 50, budget_min_retries_per_second: 1, budget_window: 30s}}]").routes().get(0);
-        assertThat(ConfigBinder.retryPolicy(budget.retry()))
+        assertThat(budget.proxy().retry())
                 .isEqualTo(RetryPolicy.builder().retryBudget(50, 1, Duration.ofSeconds(30)).build());
         RouteConfig none = yaml("routes: [{path: /, backends: [\"http://127.0.0.1:8081\"],"
                 + " retry: {budget_percent: 0}}]").routes().get(0);
-        assertThat(ConfigBinder.retryPolicy(none.retry()).hasBudget()).isFalse();
+        assertThat(none.proxy().retry().hasBudget()).isFalse();
         assertThat(yamlProblems("routes: [{path: /, backends: [\"http://127.0.0.1:8081\"],"
                 + " retry: {budget_percent: 101, budget_min_retries_per_second: -1, budget_window: 500ms}}]"))
                 .containsExactly(
@@ -89,7 +89,7 @@ class ConfigBinderTest {
     @Test
     void theGoFormsCheckIsATcpCheckAtItsInterval() throws Exception {
         RouteConfig route = yaml("health_check_interval: 5s\nservers: [\"http://localhost:8081\"]\n").routes().get(0);
-        assertThat(ConfigBinder.healthCheck(route.healthCheck()))
+        assertThat(route.healthCheck())
                 .isEqualTo(ActiveHealthCheck.tcp().interval(Duration.ofSeconds(5)).build());
     }
 
@@ -150,7 +150,7 @@ class ConfigBinderTest {
             long successes = lb.pool().stats(kept).map(BackendStats::successes).orElseThrow();
             assertThat(successes).isEqualTo(2);
 
-            assertThat(ConfigBinder.update(lb, before, after)).isTrue();
+            assertThat(RouteDiff.of(before, after).applyTo(lb)).isTrue();
 
             assertThat(lb.pool().backends()).containsExactly(kept, Backend.of("http://127.0.0.1:8083"));
             assertThat(lb.pool().backends()).extracting(Backend::weight).containsExactly(4, 1);
@@ -162,7 +162,7 @@ class ConfigBinderTest {
             assertThat(lb.panicMode()).isEqualTo(PanicMode.FAIL_FAST);
             assertThat(lb.panicThreshold()).isZero();
 
-            assertThat(ConfigBinder.update(lb, after, after)).as("nothing changed").isFalse();
+            assertThat(RouteDiff.of(after, after).applyTo(lb)).as("nothing changed").isFalse();
         }
     }
 }

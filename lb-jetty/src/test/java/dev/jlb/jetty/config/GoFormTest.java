@@ -5,6 +5,10 @@ import static dev.jlb.jetty.config.ConfigTestSupport.yamlProblems;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jlb.Backend;
+import dev.jlb.RetryPolicy;
+import dev.jlb.health.ActiveHealthCheck;
+import dev.jlb.health.OutlierDetection;
+import dev.jlb.jetty.ProxyOptions;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -37,14 +41,17 @@ class GoFormTest {
         assertThat(route.backends()).extracting(Backend::weight).containsExactly(2, 1, 1, 1, 1);
         assertThat(route.strategy().name()).isEqualTo("least-connection");
         assertThat(route.strategy().create().name()).isEqualTo("least-connections");
-        assertThat(route.healthCheck().type()).isEqualTo(HealthCheckConfig.Type.TCP);
+        assertThat(route.healthCheck().probe().orElseThrow()).as("a TCP check").hasToString("tcp connect");
         assertThat(route.healthCheck().interval()).isEqualTo(Duration.ofSeconds(5));
         assertThat(route.healthCheck().timeout()).isEqualTo(Duration.ofSeconds(1));
-        assertThat(route.retry().attempts()).as("max_retry_limit: 3 is three attempts in total")
+        assertThat(route.proxy().retry().maxAttempts()).as("max_retry_limit: 3 is three attempts in total")
                 .isEqualTo(3);
-        assertThat(route.outlierDetection()).isEqualTo(OutlierDetectionConfig.DEFAULT);
-        assertThat(route.timeouts()).isEqualTo(TimeoutsConfig.DEFAULT);
-        assertThat(route.stripPrefix()).isFalse();
+        assertThat(route.outlierDetection()).isEqualTo(OutlierDetection.defaults());
+        assertThat(route.proxy()).extracting(ProxyOptions::connectTimeout, ProxyOptions::attemptTimeout,
+                ProxyOptions::totalTimeout, ProxyOptions::idleTimeout).containsExactly(
+                ProxyOptions.DEFAULT_CONNECT_TIMEOUT, ProxyOptions.DEFAULT_ATTEMPT_TIMEOUT,
+                ProxyOptions.DEFAULT_TOTAL_TIMEOUT, ProxyOptions.DEFAULT_IDLE_TIMEOUT);
+        assertThat(route.proxy().stripPrefix()).isFalse();
     }
 
     @Test
@@ -55,8 +62,8 @@ class GoFormTest {
         assertThat(config.server()).isEqualTo(ServerConfig.DEFAULTS);
         assertThat(route.backends()).extracting(Backend::weight).containsExactly(1, 1);
         assertThat(route.strategy()).isEqualTo(StrategyConfig.DEFAULT);
-        assertThat(route.healthCheck()).isEqualTo(HealthCheckConfig.tcp(Duration.ofSeconds(2)));
-        assertThat(route.retry()).isEqualTo(RetryConfig.DEFAULT);
+        assertThat(route.healthCheck()).isEqualTo(ActiveHealthCheck.tcp().interval(Duration.ofSeconds(2)).build());
+        assertThat(route.proxy().retry()).isEqualTo(RetryPolicy.defaults());
     }
 
     @Test
@@ -69,17 +76,17 @@ class GoFormTest {
 
     @Test
     void maxRetryLimitIsTheMostAttemptsInTotal() throws Exception {
-        assertThat(yaml("max_retry_limit: 1\nservers: [\"http://a:1\"]\n").routes().get(0).retry().attempts())
-                .isEqualTo(1);
-        assertThat(yaml("max_retry_limit: 5\nservers: [\"http://a:1\"]\n").routes().get(0).retry().attempts())
-                .isEqualTo(5);
+        assertThat(yaml("max_retry_limit: 1\nservers: [\"http://a:1\"]\n").routes().get(0).proxy().retry()
+                .maxAttempts()).isEqualTo(1);
+        assertThat(yaml("max_retry_limit: 5\nservers: [\"http://a:1\"]\n").routes().get(0).proxy().retry()
+                .maxAttempts()).isEqualTo(5);
         assertThat(yamlProblems("max_retry_limit: 0\nservers: [\"http://a:1\"]\n"))
                 .containsExactly("config.yaml:1: max_retry_limit: 0 (expected: >= 1)");
     }
 
     @Test
     void aShortIntervalShortensTheCheckTimeout() throws Exception {
-        HealthCheckConfig check = yaml("health_check_interval: 500ms\nservers: [\"http://a:1\"]\n")
+        ActiveHealthCheck check = yaml("health_check_interval: 500ms\nservers: [\"http://a:1\"]\n")
                 .routes().get(0).healthCheck();
         assertThat(check.interval()).isEqualTo(Duration.ofMillis(500));
         assertThat(check.timeout()).isEqualTo(Duration.ofMillis(500));

@@ -7,7 +7,13 @@ import static dev.jlb.jetty.config.ConfigTestSupport.yamlProblems;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jlb.Backend;
-import dev.jlb.jetty.config.HealthCheckConfig.StatusRange;
+import dev.jlb.RetryPolicy;
+import dev.jlb.health.ActiveHealthCheck;
+import dev.jlb.health.LatencyHealth;
+import dev.jlb.health.OutlierDetection;
+import dev.jlb.health.PanicMode;
+import dev.jlb.health.SlowStart;
+import dev.jlb.jetty.ProxyOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -73,37 +79,44 @@ class NativeFormTest {
         RouteConfig api = config.routes().get(0);
         assertThat(api.name()).isEqualTo("api");
         assertThat(api.path()).as("the trailing slash is dropped").isEqualTo("/api");
-        assertThat(api.stripPrefix()).isTrue();
+        assertThat(api.proxy().stripPrefix()).isTrue();
         assertThat(api.backends()).containsExactly(Backend.of("http://127.0.0.1:9001"),
                 Backend.of("http://127.0.0.1:9002"), Backend.of("http://127.0.0.1:9003"));
         assertThat(api.backends()).extracting(Backend::weight).containsExactly(1, 3, 0);
         assertThat(api.strategy()).isEqualTo(new StrategyConfig("consistent-hash",
                 Map.of("key", "header:X-User", "factor", "1.5")));
-        assertThat(api.healthCheck()).isEqualTo(new HealthCheckConfig(HealthCheckConfig.Type.HTTP, "OPTIONS",
-                "/health?deep=1", Duration.ofSeconds(5), Duration.ofMillis(500), 20, 3, 2,
-                List.of(new StatusRange(200, 200), new StatusRange(300, 399), new StatusRange(400, 499)), "ok"));
-        assertThat(api.outlierDetection()).isEqualTo(new OutlierDetectionConfig(false, 7, Duration.ofSeconds(10),
-                Duration.ofMinutes(2), 30, false));
-        assertThat(api.latencyHealth()).isEqualTo(new LatencyHealthConfig(true, Duration.ofMillis(250), 4.0,
-                Duration.ofMillis(5), 20, Duration.ofSeconds(2), LatencyHealthConfig.Action.EJECT, 25));
-        assertThat(api.slowStart()).isEqualTo(new SlowStartConfig(Duration.ofSeconds(30), 25));
-        assertThat(api.panic()).isEqualTo(new PanicConfig(PanicConfig.Mode.FAIL_FAST, 40));
-        assertThat(api.retry()).isEqualTo(new RetryConfig(2, List.of(502, 503), true, 1 << 20, 50, 1, Duration.ofSeconds(30)));
-        assertThat(api.timeouts()).isEqualTo(new TimeoutsConfig(Duration.ofSeconds(1), Duration.ofSeconds(5),
-                Duration.ofSeconds(12), Duration.ofMinutes(2)));
-        assertThat(api.headers()).isEqualTo(new HeadersConfig(false, false, "edge-1", "X-Trace", false));
+        assertThat(api.healthCheck()).isEqualTo(ActiveHealthCheck.http("/health?deep=1").method("OPTIONS")
+                .expectedStatuses("200,300-399,400-499").expectedBody("ok").interval(Duration.ofSeconds(5))
+                .timeout(Duration.ofMillis(500)).jitter(0.2).rise(3).fall(2).build());
+        assertThat(api.outlierDetection()).as("enabled: false, its other keys read and checked")
+                .isEqualTo(OutlierDetection.disabled());
+        assertThat(api.latencyHealth()).isEqualTo(LatencyHealth.builder().absoluteLimit(Duration.ofMillis(250))
+                .relativeFactor(4.0).relativeFloor(Duration.ofMillis(5)).minimumSamples(20)
+                .interval(Duration.ofSeconds(2)).action(LatencyHealth.Action.EJECT).degradedWeightFactor(0.25).build());
+        assertThat(api.slowStart()).isEqualTo(SlowStart.of(Duration.ofSeconds(30), 0.25));
+        assertThat(api.panicMode()).isEqualTo(PanicMode.FAIL_FAST);
+        assertThat(api.panicThreshold()).isEqualTo(0.4);
+        assertThat(api.proxy().retry()).isEqualTo(RetryPolicy.builder().maxAttempts(2).retryableStatuses(502, 503)
+                .retryNonIdempotent(true).bufferLimitBytes(1 << 20).retryBudget(50, 1, Duration.ofSeconds(30)).build());
+        assertThat(api.proxy()).extracting(ProxyOptions::connectTimeout, ProxyOptions::attemptTimeout,
+                ProxyOptions::totalTimeout, ProxyOptions::idleTimeout).containsExactly(Duration.ofSeconds(1),
+                Duration.ofSeconds(5), Duration.ofSeconds(12), Duration.ofMinutes(2));
+        assertThat(api.proxy()).extracting(ProxyOptions::preserveHost, ProxyOptions::xForwardedHeaders,
+                ProxyOptions::via, ProxyOptions::requestIdHeader, ProxyOptions::generateRequestId)
+                .containsExactly(false, false, "edge-1", "X-Trace", false);
 
         RouteConfig root = config.routes().get(1);
         assertThat(root.name()).isEqualTo("/");
-        assertThat(root.healthCheck()).isEqualTo(HealthCheckConfig.NONE);
-        assertThat(root.outlierDetection()).isEqualTo(OutlierDetectionConfig.DEFAULT);
-        assertThat(root.latencyHealth()).isEqualTo(LatencyHealthConfig.DEFAULT);
-        assertThat(root.slowStart()).isEqualTo(SlowStartConfig.DISABLED);
-        assertThat(root.panic()).isEqualTo(PanicConfig.DEFAULT);
-        assertThat(root.retry()).isEqualTo(RetryConfig.DEFAULT);
-        assertThat(root.timeouts()).isEqualTo(TimeoutsConfig.DEFAULT);
+        assertThat(root.healthCheck()).isEqualTo(ActiveHealthCheck.disabled());
+        assertThat(root.outlierDetection()).isEqualTo(OutlierDetection.defaults());
+        assertThat(root.latencyHealth()).isEqualTo(LatencyHealth.disabled());
+        assertThat(root.slowStart()).isEqualTo(SlowStart.disabled());
+        assertThat(root.panicMode()).isEqualTo(PanicMode.ROUTE_ALL);
+        assertThat(root.panicThreshold()).isEqualTo(PanicMode.DEFAULT_THRESHOLD);
+        assertThat(root.proxy().retry()).isEqualTo(RetryPolicy.defaults());
         assertThat(root.strategy()).isEqualTo(StrategyConfig.DEFAULT);
-        assertThat(root.headers()).isEqualTo(HeadersConfig.DEFAULT);
+        assertThat(root.proxy()).as("timeouts and headers at their defaults").isEqualTo(ProxyOptions.builder()
+                .prefix("/").maxConnectionsPerBackend(128).maxRequestsQueuedPerBackend(64).build());
     }
 
     @Test
@@ -129,7 +142,8 @@ class NativeFormTest {
                     retry: {buffer_limit: 64KiB}
                 """);
         assertThat(fromJson).isEqualTo(fromYaml);
-        assertThat(fromJson.routes().get(0).healthCheck().type()).isEqualTo(HealthCheckConfig.Type.HTTP);
+        assertThat(fromJson.routes().get(0).healthCheck().probe().orElseThrow()).hasToString(
+                "http GET /health expecting 200-299 within 1s");
         assertThat(fromJson.routes().get(0).healthCheck().timeout()).isEqualTo(Duration.ofSeconds(1));
     }
 
@@ -200,6 +214,8 @@ class NativeFormTest {
                 "config.yaml:15: routes[2].path: /api/ (expected: each path once; first at line 9)",
                 "config.yaml:16: routes[2].name: /api (expected: each name once; first at line 9)",
                 "config.yaml:18: routes[2].strategy.facter: unknown option of consistent-hash (did you mean factor?)",
+                "config.yaml:18: routes[2].strategy.key: \"header:\" (expected: header:<name>, cookie:<name>, client or"
+                        + " path)",
                 "config.yaml:19: routes[3].path: missing (expected: a path prefix such as /api)",
                 "config.yaml:20: routes[3].strip_prefix: \"yes\" (expected: true or false)");
     }
@@ -235,7 +251,8 @@ class NativeFormTest {
                       key: "header:"
                       factor: 0.5
                 """)).containsExactly(
-                "config.yaml:6: routes[0].strategy.key: \"header:\" (expected: header:<name>, cookie:<name>, client or path)");
+                "config.yaml:6: routes[0].strategy.key: \"header:\" (expected: header:<name>, cookie:<name>, client or path)",
+                "config.yaml:7: routes[0].strategy.factor: 0.5 (expected: a finite number >= 1.0)");
         assertThat(yamlProblems("""
                 routes:
                   - path: /
@@ -265,6 +282,34 @@ class NativeFormTest {
                 """)).containsExactly(
                 "config.yaml:4: routes[0].strategy: [...] (expected: a strategy name such as round-robin, or a"
                         + " mapping with name and options)");
+    }
+
+    @Test
+    void everyProblemOfOneStrategysOptionsIsReportedAtOnce() {
+        assertThat(yamlProblems("""
+                routes:
+                  - path: /
+                    backends: [http://a:1]
+                    strategy:
+                      name: consistent-hash
+                      key: "query:id"
+                      factor: 0.5
+                      replicas: 3
+                """)).containsExactly(
+                "config.yaml:6: routes[0].strategy.key: query:id (expected: header:<name>, cookie:<name>, client or path)",
+                "config.yaml:7: routes[0].strategy.factor: 0.5 (expected: a finite number >= 1.0)",
+                "config.yaml:8: routes[0].strategy.replicas: unknown option of consistent-hash (expected: one of key,"
+                        + " factor)");
+        assertThat(yamlProblems("""
+                routes:
+                  - path: /
+                    backends: [http://a:1]
+                    strategy: {name: consistent-hash, key: "query:id", factor: 0.5, replicas: 3}
+                """)).containsExactlyInAnyOrder(
+                "config.yaml:4: routes[0].strategy.replicas: unknown option of consistent-hash (expected: one of key,"
+                        + " factor)",
+                "config.yaml:4: routes[0].strategy.key: query:id (expected: header:<name>, cookie:<name>, client or path)",
+                "config.yaml:4: routes[0].strategy.factor: 0.5 (expected: a finite number >= 1.0)");
     }
 
     @Test
@@ -421,10 +466,11 @@ class NativeFormTest {
 
     @Test
     void aShortTotalTimeoutLowersTheDefaultsBelowIt() throws Exception {
-        TimeoutsConfig timeouts = yaml("routes: [{path: /, backends: [\"http://a:1\"], timeouts: {total: 1s}}]")
-                .routes().get(0).timeouts();
-        assertThat(timeouts).isEqualTo(new TimeoutsConfig(Duration.ofSeconds(1), Duration.ofSeconds(1),
-                Duration.ofSeconds(1), TimeoutsConfig.DEFAULT_IDLE));
+        ProxyOptions timeouts = yaml("routes: [{path: /, backends: [\"http://a:1\"], timeouts: {total: 1s}}]")
+                .routes().get(0).proxy();
+        assertThat(timeouts).extracting(ProxyOptions::connectTimeout, ProxyOptions::attemptTimeout,
+                ProxyOptions::totalTimeout, ProxyOptions::idleTimeout).containsExactly(Duration.ofSeconds(1),
+                Duration.ofSeconds(1), Duration.ofSeconds(1), ProxyOptions.DEFAULT_IDLE_TIMEOUT);
     }
 
     @Test

@@ -33,21 +33,20 @@ class StickyConfigTest {
         JlbConfig config = yaml("routes: [{path: /api, backends: [\"http://127.0.0.1:8081\"]}]");
         RouteConfig route = config.routes().get(0);
 
-        assertThat(route.sticky()).isEqualTo(StickyConfig.DISABLED);
-        assertThat(ConfigBinder.stickyCookie(route.sticky())).isSameAs(StickyCookie.disabled());
+        assertThat(route.proxy().stickyCookie()).isSameAs(StickyCookie.disabled());
         assertThat(ConfigBinder.proxyOptions(route, config.server()).stickyCookie()).isSameAs(StickyCookie.disabled());
-        assertThat(yaml("servers: [\"http://127.0.0.1:8081\"]").routes().get(0).sticky())
-                .as("the Go form").isEqualTo(StickyConfig.DISABLED);
+        assertThat(yaml("servers: [\"http://127.0.0.1:8081\"]").routes().get(0).proxy().stickyCookie())
+                .as("the Go form").isSameAs(StickyCookie.disabled());
     }
 
     @Test
     void anEmptySectionTurnsThemOnWithTheLibraryDefaults() throws Exception {
         RouteConfig route = route("    sticky: {}\n");
 
-        assertThat(route.sticky().enabled()).isTrue();
-        assertThat(ConfigBinder.stickyCookie(route.sticky())).isEqualTo(StickyCookie.builder().build());
-        assertThat(route.sticky().toString()).isEqualTo("StickyConfig{cookie=JLB_STICKY, secret=random per process, "
-                + "sameSite=Lax, maxAge=session, forwardToBackends=false}");
+        assertThat(route.proxy().stickyCookie().isEnabled()).isTrue();
+        assertThat(route.proxy().stickyCookie()).isEqualTo(StickyCookie.builder().build());
+        assertThat(route.proxy().stickyCookie().toString()).isEqualTo("StickyCookie{name=JLB_STICKY, secret=random per"
+                + " process, sameSite=Lax, maxAge=session, path=(mount point), forwardToBackends=false}");
     }
 
     @Test
@@ -64,21 +63,19 @@ class StickyConfigTest {
                       forward_to_backends: true
                 """.formatted(SECRET, OLD));
 
-        assertThat(route.sticky()).isEqualTo(new StickyConfig(true, "SRV", SECRET, null, List.of(OLD),
-                HttpCookie.SameSite.STRICT, Duration.ofMinutes(90), "/", ".example.com", true));
-        assertThat(ConfigBinder.stickyCookie(route.sticky())).isEqualTo(StickyCookie.builder().name("SRV")
+        assertThat(route.proxy().stickyCookie()).isEqualTo(StickyCookie.builder().name("SRV")
                 .secret(SECRET).fallbackSecrets(OLD).sameSite(HttpCookie.SameSite.STRICT)
                 .maxAge(Duration.ofMinutes(90)).path("/").domain(".example.com").forwardToBackends(true).build());
         assertThat(route.toString()).as("secrets never shown").doesNotContain(SECRET).doesNotContain(OLD)
-                .contains("StickyConfig{cookie=SRV, secret=configured, fallbackSecrets=1, sameSite=Strict, "
+                .contains("StickyCookie{name=SRV, secret=configured, fallbackSecrets=1, sameSite=Strict, "
                         + "maxAge=90m, path=/, domain=.example.com, forwardToBackends=true}");
     }
 
     @Test
     void enabledFalseKeepsThemOff() throws Exception {
         RouteConfig route = route("    sticky: {enabled: false, cookie: SRV}\n");
-        assertThat(route.sticky().enabled()).isFalse();
-        assertThat(ConfigBinder.stickyCookie(route.sticky())).isSameAs(StickyCookie.disabled());
+        assertThat(route.proxy().stickyCookie().isEnabled()).isFalse();
+        assertThat(route.proxy().stickyCookie()).isSameAs(StickyCookie.disabled());
     }
 
     @Test
@@ -92,10 +89,9 @@ class StickyConfigTest {
         RouteConfig route = ConfigLoader.parse(text, "config.yaml", ConfigFormat.YAML,
                 Map.of("JLB_STICKY_SECRET", SECRET)::get).routes().get(0);
 
-        assertThat(route.sticky().secret()).isEqualTo(SECRET);
-        assertThat(route.sticky().secretEnv()).isEqualTo("JLB_STICKY_SECRET");
-        assertThat(ConfigBinder.stickyCookie(route.sticky())).isEqualTo(StickyCookie.builder().secret(SECRET).build());
-        assertThat(route.sticky().toString()).contains("secret=from $JLB_STICKY_SECRET").doesNotContain(SECRET);
+        assertThat(route.proxy().stickyCookie()).as("the variable's secret")
+                .isEqualTo(StickyCookie.builder().secret(SECRET).build());
+        assertThat(route.toString()).contains("secret=configured").doesNotContain(SECRET);
 
         ConfigException unset = catchThrowableOfType(ConfigException.class,
                 () -> ConfigLoader.parse(text, "config.yaml", ConfigFormat.YAML, Map.<String, String>of()::get));

@@ -1,0 +1,134 @@
+package dev.jlb.jetty.config;
+
+import dev.jlb.DurationFormat;
+import dev.jlb.RetryPolicy;
+import dev.jlb.jetty.ProxyOptions;
+import dev.jlb.jetty.config.Node.ListNode;
+import java.time.Duration;
+import java.util.TreeSet;
+import java.util.function.UnaryOperator;
+
+/**
+ * Reads how a route proxies: {@code retry:}, {@code timeouts:}, {@code headers:} and
+ * {@code strip_prefix} into a {@link ProxyOptions.Builder}, with the route's path as its prefix and
+ * the server's connection pool sizes ({@link StickySection} adds the sticky cookie). {@link ProxyOptions.Builder} and
+ * {@link RetryPolicy.Builder} judge every value; the file adds that a timeout left out is lowered
+ * under a shorter one given ({@code attempt} under {@code total}, {@code connect} under
+ * {@code attempt}), and that one given may not exceed the one above it.
+ */
+final class ProxySection {
+
+    private ProxySection() {
+    }
+
+    /** The route's proxy options so far; {@code path} null when it was bad (reported). */
+    static ProxyOptions.Builder proxy(MapReader r, String path, ServerConfig server) {
+        ProxyOptions.Builder b = ProxyOptions.builder()
+                .maxConnectionsPerBackend(server.maxConnectionsPerBackend())
+                .maxRequestsQueuedPerBackend(server.maxRequestsQueuedPerBackend());
+        if (path != null) {
+            b.prefix(path);
+        }
+        b.retry(retry(r.map("retry")));
+        timeouts(r, b);
+        headers(r, b);
+        r.bool("strip_prefix", b::stripPrefix);
+        return b;
+    }
+
+    /** The {@code retry:} section; the defaults without one (null). */
+    static RetryPolicy retry(MapReader t) {
+        RetryPolicy.Builder b = RetryPolicy.builder();
+        if (t == null) {
+            return b.build();
+        }
+        t.integer("attempts", b::maxAttempts);
+        ListNode list = t.list("statuses", "a list of statuses such as [502, 503, 504]");
+        if (list != null) {
+            TreeSet<Integer> statuses = new TreeSet<>();
+            for (int i = 0; i < list.items().size(); i++) {
+                String key = "statuses[" + i + "]";
+                Node item = list.items().get(i);
+                Long v = t.integerValue(key, item, Integer.MIN_VALUE, Integer.MAX_VALUE);
+                if (v != null && t.set(key, item, () -> RetryPolicy.builder().retryableStatuses(v.intValue()),
+                        c -> Refusal.range(c, v))) {
+                    statuses.add(v.intValue());
+                }
+            }
+            b.retryableStatuses(statuses);
+        }
+        t.bool("non_idempotent", b::retryNonIdempotent);
+        Long buffer = t.size("buffer_limit");
+        if (buffer != null) {
+            t.set("buffer_limit", t.node("buffer_limit"), () -> b.bufferLimitBytes((int) Math.min(buffer,
+                    Integer.MAX_VALUE)), Refusal::size);
+        }
+        budget(t, b);
+        t.finish();
+        return b.build();
+    }
+
+    /** The retry budget's three keys; {@code budget_percent: 0} turns it off. */
+    private static void budget(MapReader t, RetryPolicy.Builder b) {
+        Integer percent = t.percent("budget_percent");
+        Integer min = t.integer("budget_min_retries_per_second");
+        Duration window = t.duration("budget_window");
+        // The builder takes the three together: each key is judged with the others at their defaults.
+        boolean minOk = min == null || t.set("budget_min_retries_per_second", t.node("budget_min_retries_per_second"),
+                () -> RetryPolicy.builder().retryBudget(RetryPolicy.DEFAULT_BUDGET_PERCENT, min,
+                        RetryPolicy.DEFAULT_BUDGET_WINDOW), UnaryOperator.identity());
+        boolean windowOk = window == null || t.set("budget_window", t.node("budget_window"),
+                () -> RetryPolicy.builder().retryBudget(RetryPolicy.DEFAULT_BUDGET_PERCENT,
+                        RetryPolicy.DEFAULT_BUDGET_MIN_RETRIES_PER_SECOND, window), UnaryOperator.identity());
+        if (percent != null && percent == 0) {
+            b.noRetryBudget();
+        } else if (minOk && windowOk && (percent != null || min != null || window != null)) {
+            b.retryBudget(percent != null ? percent : RetryPolicy.DEFAULT_BUDGET_PERCENT,
+                    min != null ? min : RetryPolicy.DEFAULT_BUDGET_MIN_RETRIES_PER_SECOND,
+                    window != null ? window : RetryPolicy.DEFAULT_BUDGET_WINDOW);
+        }
+    }
+
+    private static void timeouts(MapReader r, ProxyOptions.Builder b) {
+        MapReader t = r.map("timeouts");
+        if (t == null) {
+            return;
+        }
+        Duration total = t.duration("total", b::totalTimeout);
+        Duration attempt = t.duration("attempt", b::attemptTimeout);
+        Duration connect = t.duration("connect", b::connectTimeout);
+        t.duration("idle", b::idleTimeout);
+        Duration totalNow = total != null ? total : ProxyOptions.DEFAULT_TOTAL_TIMEOUT;
+        Duration attemptNow = attempt != null ? attempt : min(ProxyOptions.DEFAULT_ATTEMPT_TIMEOUT, totalNow);
+        if (!t.has("attempt")) {
+            b.attemptTimeout(attemptNow);
+        }
+        if (!t.has("connect")) {
+            b.connectTimeout(min(ProxyOptions.DEFAULT_CONNECT_TIMEOUT, attemptNow));
+        }
+        if (attempt != null && t.valid("total") && attempt.compareTo(totalNow) > 0) {
+            t.invalid("attempt", t.node("attempt"), "<= total (" + DurationFormat.format(totalNow) + ")");
+        }
+        if (connect != null && t.valid("attempt") && connect.compareTo(attemptNow) > 0) {
+            t.invalid("connect", t.node("connect"), "<= attempt (" + DurationFormat.format(attemptNow) + ")");
+        }
+        t.finish();
+    }
+
+    private static void headers(MapReader r, ProxyOptions.Builder b) {
+        MapReader h = r.map("headers");
+        if (h == null) {
+            return;
+        }
+        h.bool("preserve_host", b::preserveHost);
+        h.bool("x_forwarded", b::xForwardedHeaders);
+        h.string("via", "a token such as jlb or a host name", b::via);
+        h.string("request_id", "a header name such as X-Request-Id", b::requestIdHeader);
+        h.bool("generate_request_id", b::generateRequestId);
+        h.finish();
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+}

@@ -1,0 +1,215 @@
+package dev.jlb.jetty.config;
+
+import dev.jlb.Backend;
+import dev.jlb.LoadBalancer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What changed between two versions of one route, and how it is applied: backends added, removed
+ * and re-weighted, and the load balancer's settings, change in place on the running
+ * {@link LoadBalancer} ({@link #applyTo}), keeping the statistics and health state of what stays;
+ * changed {@linkplain RouteConfig#proxy() proxy options} need a new handler on the same load
+ * balancer; a new name (logs and metrics are named after it) needs a new load balancer.
+ *
+ * <pre>{@code
+ * RouteDiff diff = RouteDiff.of(running, reloaded);
+ * diff.applyTo(lb);                      // backends, strategy, health settings, in place
+ * if (diff.proxyChanged()) { ... }       // a new handler with reloaded.proxy()
+ * }</pre>
+ *
+ * <p>Backends are compared by identity ({@link Backend#equals}: scheme, host, port) and then by
+ * weight; their order does not matter ({@link dev.jlb.Pool#replaceAll} keeps the pool's order).
+ * Immutable and thread-safe.
+ */
+public final class RouteDiff {
+
+    private final RouteConfig before;
+    private final RouteConfig after;
+    private final List<Backend> added = new ArrayList<>();
+    private final List<Backend> removed = new ArrayList<>();
+    private final List<Backend> reweighted = new ArrayList<>();
+
+    private RouteDiff(RouteConfig before, RouteConfig after) {
+        this.before = before;
+        this.after = after;
+        Map<Backend, Backend> old = new HashMap<>();
+        before.backends().forEach(b -> old.put(b, b));
+        Set<Backend> kept = new HashSet<>();
+        for (Backend b : after.backends()) {
+            Backend was = old.get(b);
+            if (was == null) {
+                added.add(b);
+            } else {
+                kept.add(b);
+                if (was.weight() != b.weight()) {
+                    reweighted.add(b);
+                }
+            }
+        }
+        before.backends().stream().filter(b -> !kept.contains(b)).forEach(removed::add);
+    }
+
+    /** The changes from {@code before} (the running route) to {@code after} (the reloaded one). */
+    public static RouteDiff of(RouteConfig before, RouteConfig after) {
+        return new RouteDiff(Objects.requireNonNull(before, "before"), Objects.requireNonNull(after, "after"));
+    }
+
+    /** Backends of {@code after} that {@code before} did not have. */
+    public List<Backend> added() {
+        return List.copyOf(added);
+    }
+
+    /** Backends of {@code before} that {@code after} does not have. */
+    public List<Backend> removed() {
+        return List.copyOf(removed);
+    }
+
+    /** Backends of both whose weight changed, with their new weight. */
+    public List<Backend> reweighted() {
+        return List.copyOf(reweighted);
+    }
+
+    public boolean backendsChanged() {
+        return !added.isEmpty() || !removed.isEmpty() || !reweighted.isEmpty();
+    }
+
+    public boolean strategyChanged() {
+        return !before.strategy().equals(after.strategy());
+    }
+
+    public boolean healthCheckChanged() {
+        return !before.healthCheck().equals(after.healthCheck());
+    }
+
+    public boolean outlierDetectionChanged() {
+        return !before.outlierDetection().equals(after.outlierDetection());
+    }
+
+    public boolean latencyHealthChanged() {
+        return !before.latencyHealth().equals(after.latencyHealth());
+    }
+
+    public boolean slowStartChanged() {
+        return !before.slowStart().equals(after.slowStart());
+    }
+
+    public boolean panicChanged() {
+        return before.panicMode() != after.panicMode()
+                || Double.compare(before.panicThreshold(), after.panicThreshold()) != 0;
+    }
+
+    /** Whether the proxy options changed: the route needs a new handler (on the same load balancer). */
+    public boolean proxyChanged() {
+        return !before.proxy().equals(after.proxy());
+    }
+
+    /** Whether the name changed: the route needs a new load balancer, named after it. */
+    public boolean renamed() {
+        return !before.name().equals(after.name());
+    }
+
+    /** Whether nothing changed. */
+    public boolean isEmpty() {
+        return inPlaceChanges().isEmpty() && !proxyChanged() && !renamed();
+    }
+
+    /**
+     * Applies what changes in place to a running load balancer built from {@code before}: backends and
+     * weights (one atomic change; statistics of the backends that stay are kept), strategy, active
+     * health check, outlier detection, latency health, slow start and panic. Each setting that did
+     * not change is left alone, so its state (streaks, ejections, ramps) stays. Requests in flight
+     * are not affected.
+     *
+     * @return whether anything was applied
+     */
+    public boolean applyTo(LoadBalancer lb) {
+        Objects.requireNonNull(lb, "lb");
+        if (backendsChanged()) {
+            lb.pool().replaceAll(after.backends());
+        }
+        if (strategyChanged()) {
+            lb.updateStrategy(after.strategy().create());
+        }
+        if (healthCheckChanged()) {
+            lb.updateHealthCheck(after.healthCheck());
+        }
+        if (outlierDetectionChanged()) {
+            lb.updateOutlierDetection(after.outlierDetection());
+        }
+        if (latencyHealthChanged()) {
+            lb.updateLatencyHealth(after.latencyHealth());
+        }
+        if (slowStartChanged()) {
+            lb.updateSlowStart(after.slowStart());
+        }
+        if (panicChanged()) {
+            lb.updatePanic(after.panicMode(), after.panicThreshold());
+        }
+        return !inPlaceChanges().isEmpty();
+    }
+
+    /**
+     * The changes {@link #applyTo} makes, one line each for logs: {@code backends added [c:1],
+     * removed [b:1], re-weighted [a:1*4]}, {@code strategy p2c}, {@code health check tcp connect
+     * every 10s}, {@code outlier detection}, {@code latency health}, {@code slow start}, {@code panic}.
+     */
+    public List<String> inPlaceChanges() {
+        List<String> lines = new ArrayList<>();
+        if (backendsChanged()) {
+            List<String> parts = new ArrayList<>();
+            if (!added.isEmpty()) {
+                parts.add("added " + RouteConfig.backendList(added));
+            }
+            if (!removed.isEmpty()) {
+                parts.add("removed " + RouteConfig.backendList(removed));
+            }
+            if (!reweighted.isEmpty()) {
+                parts.add("re-weighted " + RouteConfig.backendList(reweighted));
+            }
+            lines.add("backends " + String.join(", ", parts));
+        }
+        if (strategyChanged()) {
+            lines.add("strategy " + after.strategy());
+        }
+        if (healthCheckChanged()) {
+            lines.add("health check " + RouteConfig.healthCheckSummary(after.healthCheck()));
+        }
+        if (outlierDetectionChanged()) {
+            lines.add("outlier detection");
+        }
+        if (latencyHealthChanged()) {
+            lines.add("latency health");
+        }
+        if (slowStartChanged()) {
+            lines.add("slow start");
+        }
+        if (panicChanged()) {
+            lines.add("panic");
+        }
+        return lines;
+    }
+
+    /** Every change, for logs: {@link #inPlaceChanges()}, then {@code proxy settings} when the proxy options changed. */
+    public List<String> changes() {
+        List<String> lines = inPlaceChanges();
+        if (proxyChanged()) {
+            lines.add("proxy settings");
+        }
+        return lines;
+    }
+
+    @Override
+    public String toString() {
+        List<String> lines = changes();
+        if (renamed()) {
+            lines.add(0, "renamed " + before.name() + " -> " + after.name());
+        }
+        return "RouteDiff{" + after.path() + (lines.isEmpty() ? ": no change" : ": " + String.join(", ", lines)) + '}';
+    }
+}
