@@ -29,6 +29,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.component.AbstractLifeCycle;
 import org.eclipse.jetty.util.component.Graceful;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -112,6 +113,8 @@ final class Standalone implements AutoCloseable {
         connector.setIdleTimeout(s.idleTimeout().toMillis());
         server.addConnector(connector);
         server.setHandler(router);
+        // The port is bound by RoutesFirst, once every route is ready (see start).
+        server.setOpenEarly(false);
     }
 
     /**
@@ -128,7 +131,7 @@ final class Standalone implements AutoCloseable {
     }
 
     /**
-     * Starts a balancer: binds the port, builds and starts every route.
+     * Starts a balancer: builds and starts every route, then binds the port and accepts connections.
      *
      * @throws Exception when the port cannot be bound or a route cannot start; nothing is left running
      */
@@ -141,16 +144,11 @@ final class Standalone implements AutoCloseable {
         Objects.requireNonNull(config, "config");
         Standalone s = new Standalone(config, accessSink);
         try {
+            // Jetty starts a server's beans (its thread pool, the router, then this one) before its
+            // connectors: the routes start, the port is bound and "listening" is logged before the
+            // connector accepts the first connection. A port that accepts serves every route.
+            s.server.addBean(s.new RoutesFirst(), true);
             s.server.start();
-            synchronized (s) {
-                List<Router.Route> active = new ArrayList<>();
-                for (RouteConfig route : config.routes()) {
-                    RouteRuntime rt = s.startRoute(route, config.server(), null);
-                    s.routes.put(route.path(), rt);
-                    active.add(rt.route());
-                }
-                s.router.setRoutes(active);
-            }
             if (config.admin().enabled()) {
                 s.admin = AdminListener.start(config.admin(), s::loadBalancers);
             }
@@ -158,8 +156,26 @@ final class Standalone implements AutoCloseable {
             s.close();
             throw e;
         }
-        s.logStarted();
         return s;
+    }
+
+    /** Starts the routes, then binds the port and logs it; runs inside {@code server.start()}. */
+    private final class RoutesFirst extends AbstractLifeCycle {
+        @Override
+        protected void doStart() throws Exception {
+            synchronized (Standalone.this) {
+                List<Router.Route> active = new ArrayList<>();
+                for (RouteConfig route : config.routes()) {
+                    RouteRuntime rt = startRoute(route, config.server(), null);
+                    routes.put(route.path(), rt);
+                    active.add(rt.route());
+                }
+                router.setRoutes(active);
+            }
+            // Connections wait in the accept queue until the connector starts, after this.
+            connector.open();
+            logStarted();
+        }
     }
 
     /** The port the balancer listens on (the OS's choice when configured as 0). */
