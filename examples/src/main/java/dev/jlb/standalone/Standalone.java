@@ -2,6 +2,7 @@ package dev.jlb.standalone;
 
 import dev.jlb.Backend;
 import dev.jlb.LoadBalancer;
+import dev.jlb.Ticker;
 import dev.jlb.jetty.LoadBalancingHandler;
 import dev.jlb.jetty.ProxyOptions;
 import dev.jlb.jetty.config.ConfigBinder;
@@ -26,7 +27,6 @@ import java.util.stream.Collectors;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.component.AbstractLifeCycle;
@@ -106,7 +106,8 @@ final class Standalone implements AutoCloseable {
         // Jetty's per-connection header cache matches values ignoring case by default, so a Cookie
         // equal to the previous request's but for case would reach backends in the previous spelling.
         http.setHeaderCacheCaseSensitive(true);
-        connector = new ServerConnector(server, 1, selectors, new HttpConnectionFactory(http));
+        HeaderTimeouts headerTimeouts = new HeaderTimeouts(s.headerTimeout(), Ticker.systemTicker(), server.getScheduler());
+        connector = new ServerConnector(server, 1, selectors, new HeaderTimeoutConnectionFactory(http, headerTimeouts));
         connector.setHost(s.address());
         connector.setPort(s.port());
         connector.setAcceptQueueSize(s.acceptQueue());
@@ -250,6 +251,7 @@ final class Standalone implements AutoCloseable {
         warnIfChanged(changes, "server.threads", now.threads(), wanted.threads());
         warnIfChanged(changes, "server.selectors", now.selectors(), wanted.selectors());
         warnIfChanged(changes, "server.accept_queue", now.acceptQueue(), wanted.acceptQueue());
+        warnIfChanged(changes, "server.header_timeout", now.headerTimeout(), wanted.headerTimeout());
         if (!now.idleTimeout().equals(wanted.idleTimeout())) {
             connector.setIdleTimeout(wanted.idleTimeout().toMillis());
             changes.add("server.idle_timeout: " + wanted.idleTimeout().toMillis() + "ms");
@@ -257,7 +259,8 @@ final class Standalone implements AutoCloseable {
         // What can change while running is taken; what cannot stays as it runs.
         ServerConfig applied = new ServerConfig(now.address(), now.port(), now.threads(), now.selectors(),
                 now.acceptQueue(), wanted.idleTimeout(), wanted.maxConnectionsPerBackend(),
-                wanted.maxRequestsQueuedPerBackend(), wanted.shutdownGracePeriod(), wanted.accessLog());
+                wanted.maxRequestsQueuedPerBackend(), wanted.shutdownGracePeriod(), wanted.accessLog(),
+                now.headerTimeout());
         if (wanted.accessLog() != now.accessLog()) {
             changes.add("server.access_log: " + wanted.accessLog());
         }

@@ -126,9 +126,10 @@ final class ConfigValidator {
         int maxQueued = s.integer("max_requests_queued_per_backend", d.maxRequestsQueuedPerBackend(), 1, 1_000_000);
         Duration grace = s.duration("shutdown_grace_period", d.shutdownGracePeriod(), false);
         boolean accessLog = s.bool("access_log", d.accessLog());
+        Duration headerTimeout = s.duration("header_timeout", d.headerTimeout(), true);
         s.finish();
         return new ServerConfig(address.strip(), port, threads, selectors, acceptQueue, idleTimeout, maxConnections,
-                maxQueued, grace, accessLog);
+                maxQueued, grace, accessLog, headerTimeout);
     }
 
     // ---- admin ---------------------------------------------------------------------------------
