@@ -1,9 +1,14 @@
 package dev.jlb.jetty.admin;
 
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -19,8 +24,16 @@ import java.util.Objects;
  *   <li>Without a token, mutating calls are accepted from loopback clients only (403 otherwise).</li>
  *   <li>Reads ({@code GET}: the JSON API and the status page) need no token unless
  *       {@link Builder#protectReads(boolean)} is on.</li>
+ *   <li>Every call must name this server in its {@code Host} header: {@code localhost} (or a name
+ *       under {@code .localhost}), a loopback address, the address the connection came in on, or one
+ *       of the {@linkplain Builder#allowedHosts allowed hosts}; any other gets 421 (Misdirected
+ *       Request). A page on {@code evil.example} whose name an attacker rebinds to 127.0.0.1 (DNS
+ *       rebinding) is thereby refused: its requests carry {@code Host: evil.example}.</li>
  *   <li>A mutating call with an {@code Origin} header other than the servlet's own origin gets 403,
  *       so a web page in a browser cannot drive the API of a balancer on the same machine.</li>
+ *   <li>Without a token, a mutating call from a browser (one with an {@code Origin} or a
+ *       {@code Sec-Fetch-*} header) gets 403 even from the servlet's own origin: the page could be
+ *       anyone's that reached it. Browsers may change things only with the token.</li>
  * </ul>
  */
 public final class AdminOptions {
@@ -36,12 +49,14 @@ public final class AdminOptions {
     private final boolean protectReads;
     private final Duration window;
     private final int pageRefreshSeconds;
+    private final List<String> allowedHosts;
 
     private AdminOptions(Builder builder) {
         this.tokenDigest = builder.token == null ? null : sha256(builder.token);
         this.protectReads = builder.protectReads;
         this.window = builder.window;
         this.pageRefreshSeconds = builder.pageRefreshSeconds;
+        this.allowedHosts = builder.allowedHosts;
     }
 
     /** The defaults: no token (mutations from loopback only), open reads, a 10 s window, a page refreshed every 2 s. */
@@ -85,6 +100,68 @@ public final class AdminOptions {
         return pageRefreshSeconds;
     }
 
+    /** The host names and addresses accepted in {@code Host} besides this server's own (default none). */
+    public List<String> allowedHosts() {
+        return allowedHosts;
+    }
+
+    /**
+     * Whether a request whose {@code Host} header is {@code host} (null: none) and that came in on the
+     * local address {@code localAddress} is meant for this server (see the class comment). Names are
+     * never resolved.
+     */
+    public boolean isAllowedHost(String host, String localAddress) {
+        if (host == null) {
+            return true; // HTTP/1.0 without Host: not a browser
+        }
+        String name = hostName(host);
+        if (name == null) {
+            return false;
+        }
+        if (name.equals("localhost") || name.endsWith(".localhost")) {
+            return true; // RFC 6761: resolved to loopback by the client itself, never by DNS
+        }
+        InetAddress literal = Hosts.literal(name);
+        if (literal != null) {
+            if (literal.isLoopbackAddress()) {
+                return true;
+            }
+            InetAddress local = localAddress == null ? null : Hosts.literal(localAddress);
+            if (literal.equals(local)) {
+                return true;
+            }
+        }
+        for (String allowed : allowedHosts) {
+            if (allowed.startsWith("*.") ? name.endsWith(allowed.substring(1)) : Hosts.sameHost(allowed, name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The host of a {@code Host} header value without its port, lower case; null when malformed. */
+    static String hostName(String host) {
+        String h = host.strip().toLowerCase(Locale.ROOT);
+        if (h.startsWith("[")) {
+            int end = h.indexOf(']');
+            if (end < 0 || (end + 1 < h.length() && h.charAt(end + 1) != ':')) {
+                return null;
+            }
+            return h.substring(0, end + 1);
+        }
+        int colon = h.indexOf(':');
+        if (colon >= 0) {
+            if (h.indexOf(':', colon + 1) >= 0) {
+                return null;
+            }
+            h = h.substring(0, colon);
+        }
+        if (h.endsWith(".")) {
+            h = h.substring(0, h.length() - 1); // the root label: "localhost." is localhost
+        }
+        return h.isEmpty() ? null : h;
+    }
+
     private static byte[] sha256(String s) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
@@ -96,7 +173,8 @@ public final class AdminOptions {
     @Override
     public String toString() {
         return "AdminOptions{bearerToken=" + (tokenDigest == null ? "none" : "set") + ", protectReads=" + protectReads
-                + ", window=" + window + ", pageRefreshSeconds=" + pageRefreshSeconds + '}';
+                + ", window=" + window + ", pageRefreshSeconds=" + pageRefreshSeconds
+                + (allowedHosts.isEmpty() ? "" : ", allowedHosts=" + allowedHosts) + '}';
     }
 
     /** Builds {@link AdminOptions}; setters validate at once. Not thread-safe. */
@@ -105,8 +183,29 @@ public final class AdminOptions {
         private boolean protectReads;
         private Duration window = DEFAULT_WINDOW;
         private int pageRefreshSeconds = DEFAULT_PAGE_REFRESH_SECONDS;
+        private List<String> allowedHosts = List.of();
 
         Builder() {
+        }
+
+        /**
+         * Host names and addresses accepted in requests' {@code Host} header besides this server's
+         * own (default none): the names clients use to reach the admin API, such as
+         * {@code jlb-1.internal} or {@code *.admin.internal} (any name under it), or the address a
+         * port mapping or NAT puts in front of it. Without a port; names are never resolved.
+         */
+        public Builder allowedHosts(Collection<String> hosts) {
+            Objects.requireNonNull(hosts, "allowedHosts");
+            List<String> list = new ArrayList<>();
+            int i = 0;
+            for (String host : hosts) {
+                String checked = Hosts.pattern(host, "allowedHosts[" + i++ + "]");
+                if (!list.contains(checked)) {
+                    list.add(checked);
+                }
+            }
+            this.allowedHosts = List.copyOf(list);
+            return this;
         }
 
         /**

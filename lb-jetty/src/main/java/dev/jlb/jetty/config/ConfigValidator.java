@@ -5,6 +5,7 @@ import dev.jlb.RetryPolicy;
 import dev.jlb.StrategyProvider;
 import dev.jlb.StrategyRegistry;
 import dev.jlb.jetty.StickyCookie;
+import dev.jlb.jetty.admin.AdminOptions;
 import dev.jlb.jetty.config.HealthCheckConfig.StatusRange;
 import dev.jlb.jetty.config.Node.Entry;
 import dev.jlb.jetty.config.Node.ListNode;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -160,8 +162,40 @@ final class ConfigValidator {
         Duration window = a.duration("window", d.window(), true);
         boolean metrics = a.bool("metrics", d.metrics());
         Duration latencyWindow = a.duration("metrics_latency_window", d.latencyWindow(), true);
+        List<String> allowedHosts = strings(a, "allowed_hosts", "a list of host names or addresses", host -> {
+            AdminOptions.builder().allowedHosts(List.of(host));
+        });
         a.finish();
-        return new AdminConfig(enabled, address.strip(), port, token, protectReads, window, metrics, latencyWindow);
+        return new AdminConfig(enabled, address.strip(), port, token, protectReads, window, metrics, latencyWindow,
+                allowedHosts);
+    }
+
+    /**
+     * A list of strings, each checked by {@code check} (which throws {@link IllegalArgumentException}
+     * with {@code <name>: <message>}); the items that fail are reported with {@code <message>}.
+     */
+    private static List<String> strings(MapReader r, String key, String expected, Consumer<String> check) {
+        ListNode list = r.list(key, expected);
+        List<String> out = new ArrayList<>();
+        if (list == null) {
+            return out;
+        }
+        for (int i = 0; i < list.items().size(); i++) {
+            String item = key + "[" + i + "]";
+            Node n = list.items().get(i);
+            String value = r.stringValue(item, n, "text");
+            if (value == null) {
+                continue;
+            }
+            try {
+                check.accept(value);
+                out.add(value.strip());
+            } catch (IllegalArgumentException e) {
+                String m = e.getMessage();
+                r.problem(item, n, m.substring(m.indexOf(": ") + 2));
+            }
+        }
+        return out;
     }
 
     /** An integer in {@code [min, max]}, or {@code auto} ({@link ServerConfig#AUTO}). */

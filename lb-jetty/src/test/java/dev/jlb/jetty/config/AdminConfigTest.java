@@ -57,6 +57,21 @@ class AdminConfigTest {
     }
 
     @Test
+    void allowedHosts() throws Exception {
+        AdminConfig admin = yaml("admin:\n  allowed_hosts: [jlb.internal, \"*.admin.example\", 192.0.2.7]\n" + ROUTE).admin();
+        assertThat(admin.allowedHosts()).containsExactly("jlb.internal", "*.admin.example", "192.0.2.7");
+        assertThat(admin.options().allowedHosts()).containsExactly("jlb.internal", "*.admin.example", "192.0.2.7");
+        assertThat(AdminConfig.DEFAULTS.allowedHosts()).isEmpty();
+        assertThat(yamlProblems("admin:\n  allowed_hosts:\n    - ok.example\n    - \"jlb:9901\"\n    - 7\n" + ROUTE))
+                .containsExactly(
+                        "config.yaml:4: admin.allowed_hosts[1]: \"jlb:9901\" (expected: a host name, *. and a domain,"
+                                + " or an IP address, without a port)",
+                        "config.yaml:5: admin.allowed_hosts[2]: 7 (expected: text)");
+        assertThat(yamlProblems("admin: {allowed_hosts: jlb.internal}\n" + ROUTE)).containsExactly(
+                "config.yaml:1: admin.allowed_hosts: jlb.internal (expected: a list of host names or addresses)");
+    }
+
+    @Test
     void badValuesAreReportedWithTheirLine() {
         assertThat(yamlProblems("""
                 admin:
