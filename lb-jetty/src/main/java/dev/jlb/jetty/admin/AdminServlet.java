@@ -136,6 +136,12 @@ public class AdminServlet extends HttpServlet {
         } catch (Failure f) {
             discardBody(request, response);
             sendError(response, f.status, f.getMessage(), f.allow, f.bearerError);
+        } catch (RuntimeException e) {
+            // A bug or a failing supplier: JSON like every other answer, the details in the log only.
+            LOG.warn("jlb admin: {} {} failed", request.getMethod(), path(request), e);
+            discardBody(request, response);
+            sendError(response, 500, "internal error: " + e.getClass().getName() + " (expected: none; see the log)",
+                    null, null);
         }
     }
 

@@ -328,6 +328,39 @@ class AdminServletTest {
     }
 
     @Test
+    void aHugeHostIsA400WithTheProjectsErrorNotAnHtmlPage() throws Exception {
+        start(AdminOptions.defaults());
+        String huge = "h".repeat(900_000);
+        AdminFixture.Reply add = admin.send("POST", BACKENDS, "{\"uri\": \"http://" + huge + ":8080\"}");
+        assertThat(add.status()).isEqualTo(400);
+        assertThat(add.header("Content-Type")).isEqualTo("application/json");
+        assertThat(add.error()).isEqualTo("host: " + "h".repeat(64) + "... (expected: at most 253 characters)");
+        AdminFixture.Reply replace = admin.send("PUT", BACKENDS, "{\"backends\": [{\"uri\": \"http://127.0.0.1:1\"},"
+                + " {\"uri\": \"http://" + huge + "\"}]}");
+        assertThat(replace.status()).isEqualTo(400);
+        assertThat(replace.error()).isEqualTo("backends[1].host: " + "h".repeat(64)
+                + "... (expected: at most 253 characters)");
+        assertThat(members()).containsExactly(A, B);
+    }
+
+    @Test
+    void anUnexpectedFailureIsA500InJsonWithoutDetails() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+        admin = new AdminFixture(AdminOptions.defaults(), () -> {
+            if (gone.get()) {
+                throw new IllegalStateException("the routes are gone");
+            }
+            return List.of(api);
+        });
+        gone.set(true);
+        AdminFixture.Reply r = admin.get("/admin/api/routes");
+        assertThat(r.status()).isEqualTo(500);
+        assertThat(r.header("Content-Type")).isEqualTo("application/json");
+        assertThat(r.error()).isEqualTo("internal error: java.lang.IllegalStateException (expected: none; see the log)");
+        assertThat(r.body()).doesNotContain("the routes are gone").doesNotContain("<html");
+    }
+
+    @Test
     void withoutATokenNoBrowserMayChangeAnythingEvenFromTheListenersOwnOrigin() throws Exception {
         start(AdminOptions.defaults());
         String drain = BACKENDS + "/" + A.id() + "/drain";
