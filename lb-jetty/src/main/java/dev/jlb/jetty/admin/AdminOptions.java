@@ -1,5 +1,6 @@
 package dev.jlb.jetty.admin;
 
+import dev.jlb.Backend;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -31,6 +32,9 @@ import java.util.Objects;
  *       rebinding) is thereby refused: its requests carry {@code Host: evil.example}.</li>
  *   <li>A mutating call with an {@code Origin} header other than the servlet's own origin gets 403,
  *       so a web page in a browser cannot drive the API of a balancer on the same machine.</li>
+ *   <li>With {@linkplain Builder#allowedBackends allowed backends}, a call that would add a backend
+ *       none of them admits gets 403; without (the default), any address may be added, including
+ *       cloud metadata services ({@code 169.254.169.254}) and jlb's own ports.</li>
  *   <li>Without a token, a mutating call from a browser (one with an {@code Origin} or a
  *       {@code Sec-Fetch-*} header) gets 403 even from the servlet's own origin: the page could be
  *       anyone's that reached it. Browsers may change things only with the token.</li>
@@ -50,6 +54,7 @@ public final class AdminOptions {
     private final Duration window;
     private final int pageRefreshSeconds;
     private final List<String> allowedHosts;
+    private final List<BackendRule> allowedBackends;
 
     private AdminOptions(Builder builder) {
         this.tokenDigest = builder.token == null ? null : sha256(builder.token);
@@ -57,6 +62,7 @@ public final class AdminOptions {
         this.window = builder.window;
         this.pageRefreshSeconds = builder.pageRefreshSeconds;
         this.allowedHosts = builder.allowedHosts;
+        this.allowedBackends = builder.allowedBackends;
     }
 
     /** The defaults: no token (mutations from loopback only), open reads, a 10 s window, a page refreshed every 2 s. */
@@ -103,6 +109,25 @@ public final class AdminOptions {
     /** The host names and addresses accepted in {@code Host} besides this server's own (default none). */
     public List<String> allowedHosts() {
         return allowedHosts;
+    }
+
+    /** The rules of the backends that calls may add, as given; empty (the default) admits any. */
+    public List<String> allowedBackends() {
+        return allowedBackends.stream().map(BackendRule::toString).toList();
+    }
+
+    /** Whether a call may add {@code backend}: always without allowed backends, else when one admits it. */
+    public boolean isAllowedBackend(Backend backend) {
+        Objects.requireNonNull(backend, "backend");
+        if (allowedBackends.isEmpty()) {
+            return true;
+        }
+        for (BackendRule rule : allowedBackends) {
+            if (rule.allows(backend)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -174,7 +199,8 @@ public final class AdminOptions {
     public String toString() {
         return "AdminOptions{bearerToken=" + (tokenDigest == null ? "none" : "set") + ", protectReads=" + protectReads
                 + ", window=" + window + ", pageRefreshSeconds=" + pageRefreshSeconds
-                + (allowedHosts.isEmpty() ? "" : ", allowedHosts=" + allowedHosts) + '}';
+                + (allowedHosts.isEmpty() ? "" : ", allowedHosts=" + allowedHosts)
+                + (allowedBackends.isEmpty() ? "" : ", allowedBackends=" + allowedBackends) + '}';
     }
 
     /** Builds {@link AdminOptions}; setters validate at once. Not thread-safe. */
@@ -184,8 +210,27 @@ public final class AdminOptions {
         private Duration window = DEFAULT_WINDOW;
         private int pageRefreshSeconds = DEFAULT_PAGE_REFRESH_SECONDS;
         private List<String> allowedHosts = List.of();
+        private List<BackendRule> allowedBackends = List.of();
 
         Builder() {
+        }
+
+        /**
+         * The backends that calls may add (by {@code POST} or {@code PUT}): each entry an address or
+         * CIDR block ({@code 10.0.0.0/8}, {@code fd00::/8}), a host name ({@code api.internal}) or
+         * {@code *.} and a domain, with an optional port or port range ({@code 127.0.0.1:8081-8089},
+         * {@code [::1]:8080}). Address entries admit backends given by address, name entries backends
+         * given by name (names are never resolved). Empty (the default): any backend.
+         */
+        public Builder allowedBackends(Collection<String> rules) {
+            Objects.requireNonNull(rules, "allowedBackends");
+            List<BackendRule> list = new ArrayList<>();
+            int i = 0;
+            for (String rule : rules) {
+                list.add(BackendRule.parse(rule, "allowedBackends[" + i++ + "]"));
+            }
+            this.allowedBackends = List.copyOf(list);
+            return this;
         }
 
         /**

@@ -220,6 +220,7 @@ public class AdminServlet extends HttpServlet {
             }
             case "POST": {
                 Backend backend = parseBackend(object(readBody(request), "body"), "");
+                checkAllowed(backend, "");
                 if (lb.pool().find(backend.id()).isPresent()) {
                     throw new Failure(409, "backend: " + backend.id() + " (expected: not yet in route " + lb.name() + ")");
                 }
@@ -242,12 +243,16 @@ public class AdminServlet extends HttpServlet {
                 checkFields(body, "", "backends");
                 JsonNode array = body.get("backends");
                 if (array == null || !array.isArray()) {
-                    throw new Failure(400, "backends: " + (array == null ? "missing" : array.toString())
+                    throw new Failure(400, "backends: " + (array == null ? "missing" : abbreviate(array.toString()))
                             + " (expected: an array of {\"uri\": ..., \"weight\": ...})");
                 }
                 List<Backend> wanted = new ArrayList<>();
                 for (int i = 0; i < array.size(); i++) {
-                    wanted.add(parseBackend(object(array.get(i), "backends[" + i + "]"), "backends[" + i + "]."));
+                    Backend backend = parseBackend(object(array.get(i), "backends[" + i + "]"), "backends[" + i + "].");
+                    if (!lb.pool().backends().contains(backend)) {
+                        checkAllowed(backend, "backends[" + i + "].");
+                    }
+                    wanted.add(backend);
                 }
                 try {
                     lb.pool().replaceAll(wanted);
@@ -391,6 +396,14 @@ public class AdminServlet extends HttpServlet {
         }
         JsonNode weight = node.get("weight");
         return weight == null ? backend : withWeight(backend, weight, prefix);
+    }
+
+    /** Refuses (403) a backend that the allowed backends do not admit. */
+    private void checkAllowed(Backend backend, String prefix) {
+        if (!options.isAllowedBackend(backend)) {
+            throw new Failure(403, prefix + "uri: " + backend.uri() + " (expected: a backend admitted by the allowed"
+                    + " backends " + options.allowedBackends() + ")");
+        }
     }
 
     private static Backend withWeight(Backend backend, JsonNode weight, String prefix) {

@@ -22,9 +22,12 @@ import java.util.Objects;
  * @param latencyWindow the window of the latency quantiles in {@code /metrics} (default 60s)
  * @param allowedHosts names and addresses accepted in the {@code Host} header besides the listener's
  *     own (default none; see {@link AdminOptions.Builder#allowedHosts})
+ * @param allowedBackends the backends that admin calls may add (default empty: any; see
+ *     {@link AdminOptions.Builder#allowedBackends})
  */
 public record AdminConfig(boolean enabled, String address, int port, String bearerToken, boolean protectReads,
-        Duration window, boolean metrics, Duration latencyWindow, List<String> allowedHosts) {
+        Duration window, boolean metrics, Duration latencyWindow, List<String> allowedHosts,
+        List<String> allowedBackends) {
 
     /** Loopback only. */
     public static final String DEFAULT_ADDRESS = "127.0.0.1";
@@ -47,27 +50,28 @@ public record AdminConfig(boolean enabled, String address, int port, String bear
         Objects.requireNonNull(window, "window");
         Objects.requireNonNull(latencyWindow, "latencyWindow");
         allowedHosts = List.copyOf(allowedHosts);
+        allowedBackends = List.copyOf(allowedBackends);
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
         }
     }
 
-    /** A configuration without allowed hosts. */
+    /** A configuration without allowed hosts, admitting any backend. */
     public AdminConfig(boolean enabled, String address, int port, String bearerToken, boolean protectReads,
             Duration window, boolean metrics, Duration latencyWindow) {
-        this(enabled, address, port, bearerToken, protectReads, window, metrics, latencyWindow, List.of());
+        this(enabled, address, port, bearerToken, protectReads, window, metrics, latencyWindow, List.of(), List.of());
     }
 
     /** This configuration on another port (tests, the demo). */
     public AdminConfig withPort(int port) {
         return new AdminConfig(enabled, address, port, bearerToken, protectReads, window, metrics, latencyWindow,
-                allowedHosts);
+                allowedHosts, allowedBackends);
     }
 
     /** The {@link AdminOptions} of the admin servlet. */
     public AdminOptions options() {
         AdminOptions.Builder b = AdminOptions.builder().protectReads(protectReads).window(window)
-                .allowedHosts(allowedHosts);
+                .allowedHosts(allowedHosts).allowedBackends(allowedBackends);
         if (bearerToken != null) {
             b.bearerToken(bearerToken);
         }
@@ -78,6 +82,7 @@ public record AdminConfig(boolean enabled, String address, int port, String bear
     public String toString() {
         return "AdminConfig[enabled=" + enabled + ", address=" + address + ", port=" + port + ", bearerToken="
                 + (bearerToken == null ? "none" : "(set)") + ", protectReads=" + protectReads + ", window=" + window
-                + ", metrics=" + metrics + ", latencyWindow=" + latencyWindow + ", allowedHosts=" + allowedHosts + ']';
+                + ", metrics=" + metrics + ", latencyWindow=" + latencyWindow + ", allowedHosts=" + allowedHosts
+                + ", allowedBackends=" + allowedBackends + ']';
     }
 }

@@ -165,9 +165,13 @@ final class ConfigValidator {
         List<String> allowedHosts = strings(a, "allowed_hosts", "a list of host names or addresses", host -> {
             AdminOptions.builder().allowedHosts(List.of(host));
         });
+        List<String> allowedBackends = strings(a, "allowed_backends",
+                "a list of addresses, CIDR blocks or host names", rule -> {
+                    AdminOptions.builder().allowedBackends(List.of(rule));
+                });
         a.finish();
         return new AdminConfig(enabled, address.strip(), port, token, protectReads, window, metrics, latencyWindow,
-                allowedHosts);
+                allowedHosts, allowedBackends);
     }
 
     /**

@@ -344,6 +344,31 @@ class AdminServletTest {
     }
 
     @Test
+    void allowedBackendsLimitWhatCallsMayAdd() throws Exception {
+        start(AdminOptions.builder().allowedBackends(List.of("127.0.0.1:9100-9199")).build());
+        AdminFixture.Reply metadata = admin.send("POST", BACKENDS, "{\"uri\": \"http://169.254.169.254\"}");
+        assertThat(metadata.status()).isEqualTo(403);
+        assertThat(metadata.error()).isEqualTo("uri: http://169.254.169.254:80 (expected: a backend admitted by the"
+                + " allowed backends [127.0.0.1:9100-9199])");
+        assertThat(admin.send("POST", BACKENDS, "{\"uri\": \"http://127.0.0.1:8080\"}").status())
+                .as("jlb's own port").isEqualTo(403);
+        assertThat(admin.send("POST", BACKENDS, "{\"uri\": \"http://127.0.0.1:9103\"}").status()).isEqualTo(201);
+        AdminFixture.Reply replace = admin.send("PUT", BACKENDS, "{\"backends\": [{\"uri\": \"http://127.0.0.1:9104\"},"
+                + " {\"uri\": \"http://localhost:9105\"}]}");
+        assertThat(replace.status()).isEqualTo(403);
+        assertThat(replace.error()).isEqualTo("backends[1].uri: http://localhost:9105 (expected: a backend admitted by"
+                + " the allowed backends [127.0.0.1:9100-9199])");
+        assertThat(members()).containsExactly(A, B, Backend.of("http://127.0.0.1:9103"));
+        // Members already there may stay in a replacement, and be re-weighted, drained or removed.
+        admin.close();
+        start(AdminOptions.builder().allowedBackends(List.of("10.0.0.0/8")).build());
+        AdminFixture.Reply keep = admin.send("PUT", BACKENDS, "{\"backends\": [{\"uri\": \"" + A.uri() + "\"},"
+                + " {\"uri\": \"http://10.0.0.7:80\"}]}");
+        assertThat(keep.status()).as(keep.body()).isEqualTo(200);
+        assertThat(admin.send("PATCH", BACKENDS + "/" + A.id(), "{\"weight\": 3}").status()).isEqualTo(200);
+    }
+
+    @Test
     void anUnexpectedFailureIsA500InJsonWithoutDetails() throws Exception {
         java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
         admin = new AdminFixture(AdminOptions.defaults(), () -> {
