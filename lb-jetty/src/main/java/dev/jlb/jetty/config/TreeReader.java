@@ -5,6 +5,7 @@ import dev.jlb.jetty.config.Node.ListNode;
 import dev.jlb.jetty.config.Node.MapNode;
 import dev.jlb.jetty.config.Node.ScalarNode;
 import dev.jlb.jetty.config.Node.ScalarNode.Kind;
+import org.snakeyaml.engine.v2.api.LoadSettings;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -22,7 +23,24 @@ import tools.jackson.dataformat.yaml.YAMLParser;
  */
 final class TreeReader {
 
-    private static final TokenStreamFactory YAML = new YAMLFactory();
+    /** The longest configuration text read, in characters (a file is bounded in bytes by {@link ConfigLoader}). */
+    static final int MAX_CHARS = ConfigLoader.MAX_FILE_BYTES;
+    /** The longest value: far beyond any setting (tokens, secrets, header values are a few hundred at most). */
+    static final int MAX_SCALAR_CHARS = 64 * 1024;
+    /** The longest key: keys are setting names, or header names where a section takes them. */
+    static final int MAX_KEY_CHARS = 1024;
+
+    /**
+     * snakeyaml re-copies its window of the text for every buffer it reads while one token is open,
+     * so a long scalar costs its length squared over the buffer size (1,024 code points by default:
+     * a 10 MB value took 28 s). With 64 Ki the largest file allowed scans in well under a second.
+     * The size limits are jlb's own (above), not snakeyaml's 3 MB document limit.
+     */
+    private static final TokenStreamFactory YAML = YAMLFactory.builder()
+            .loadSettings(LoadSettings.builder().setBufferSize(64 * 1024).setCodePointLimit(MAX_CHARS + 1)
+                    // Duplicates are reported by this reader, with both lines.
+                    .setAllowDuplicateKeys(true).build())
+            .build();
     private static final TokenStreamFactory JSON = new JsonFactory();
 
     private final Problems problems;
@@ -38,6 +56,10 @@ final class TreeReader {
      * reason is then in {@code problems}).
      */
     static Node read(String text, ConfigFormat format, Problems problems) {
+        if (text.length() > MAX_CHARS) {
+            problems.add(0, "", "the text is " + text.length() + " characters (expected: at most " + MAX_CHARS + ")");
+            return null;
+        }
         TokenStreamFactory factory = format == ConfigFormat.YAML ? YAML : JSON;
         try (JsonParser parser = factory.createParser(ObjectReadContext.empty(), text)) {
             TreeReader reader = new TreeReader(parser, problems);
@@ -70,6 +92,13 @@ final class TreeReader {
                 while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
                     String key = parser.currentName();
                     int keyLine = line(parser.currentTokenLocation());
+                    if (key.length() > MAX_KEY_CHARS) {
+                        problems.add(keyLine, path, "a key of " + key.length() + " characters, "
+                                + Values.displayString(key) + " (expected: at most " + MAX_KEY_CHARS + ")");
+                        parser.nextToken();
+                        parser.skipChildren();
+                        continue;
+                    }
                     String childPath = path.isEmpty() ? key : path + "." + key;
                     parser.nextToken();
                     Node child = value(childPath);
@@ -90,16 +119,14 @@ final class TreeReader {
                 return list;
             }
             case VALUE_STRING:
-                if (parser instanceof YAMLParser yaml && yaml.isCurrentAlias()) {
-                    problems.add(line, path, "*" + parser.getString()
-                            + " (expected: a value written out; YAML aliases are not supported)");
+            case VALUE_NUMBER_INT:
+            case VALUE_NUMBER_FLOAT:
+                if (parser.getStringLength() > MAX_SCALAR_CHARS) {
+                    problems.add(line, path, "a value of " + parser.getStringLength() + " characters, "
+                            + Values.displayString(parser.getString()) + " (expected: at most " + MAX_SCALAR_CHARS + ")");
                     return new ScalarNode(line, Kind.NULL, "");
                 }
-                return new ScalarNode(line, Kind.STRING, parser.getString());
-            case VALUE_NUMBER_INT:
-                return new ScalarNode(line, Kind.INTEGER, parser.getText());
-            case VALUE_NUMBER_FLOAT:
-                return new ScalarNode(line, Kind.DECIMAL, parser.getText());
+                return scalar(token, line, path);
             case VALUE_TRUE:
             case VALUE_FALSE:
                 return new ScalarNode(line, Kind.BOOLEAN, parser.getText());
@@ -109,6 +136,22 @@ final class TreeReader {
                 // VALUE_EMBEDDED_OBJECT (YAML !!binary) and anything else no setting uses.
                 problems.add(line, path, "a " + token + " value (expected: text, a number, a list or a mapping)");
                 return new ScalarNode(line, Kind.NULL, "");
+        }
+    }
+
+    private Node scalar(JsonToken token, int line, String path) {
+        switch (token) {
+            case VALUE_STRING:
+                if (parser instanceof YAMLParser yaml && yaml.isCurrentAlias()) {
+                    problems.add(line, path, "*" + parser.getString()
+                            + " (expected: a value written out; YAML aliases are not supported)");
+                    return new ScalarNode(line, Kind.NULL, "");
+                }
+                return new ScalarNode(line, Kind.STRING, parser.getString());
+            case VALUE_NUMBER_INT:
+                return new ScalarNode(line, Kind.INTEGER, parser.getText());
+            default:
+                return new ScalarNode(line, Kind.DECIMAL, parser.getText());
         }
     }
 

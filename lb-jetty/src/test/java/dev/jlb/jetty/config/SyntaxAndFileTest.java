@@ -3,11 +3,13 @@ package dev.jlb.jetty.config;
 import static dev.jlb.jetty.config.ConfigTestSupport.jsonProblems;
 import static dev.jlb.jetty.config.ConfigTestSupport.yamlProblems;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,6 +91,35 @@ class SyntaxAndFileTest {
         Path latin1 = dir.resolve("latin1.yaml");
         Files.write(latin1, "servers: [\"http://caf\u00e9:1\"]".getBytes(StandardCharsets.ISO_8859_1));
         assertThat(problems(latin1)).containsExactly(latin1 + ": not UTF-8 text (expected: a UTF-8 file)");
+    }
+
+    @Test
+    void aFileOverTheLimitIsRefusedBeforeItIsParsed() throws Exception {
+        Path big = dir.resolve("big.yaml");
+        Files.write(big, ("servers: [\"http://a:1\"]\nstrategy: \"" + "a".repeat(10 * 1024 * 1024) + "\"\n")
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(problems(big)).containsExactly(big + ": the file is " + Files.size(big)
+                + " bytes (expected: at most 4194304)");
+        assertThat(yamlProblems("x: " + "a".repeat(ConfigLoader.MAX_FILE_BYTES))).containsExactly(
+                "config.yaml: the text is 4194307 characters (expected: at most 4194304)");
+    }
+
+    @Test
+    void aLongValueOrKeyIsAProblemWithItsLineAndALongestValueIsStillRead() {
+        String value = "a".repeat(4_000_000);
+        for (String quote : new String[] {"\"", "'", ""}) {
+            String yaml = "servers: [\"http://a:1\"]\nstrategy: " + quote + value + quote + "\n";
+            List<String> problems = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> yamlProblems(yaml));
+            assertThat(problems).as("quote %s", quote).containsExactly("config.yaml:2: strategy: a value of 4000000"
+                    + " characters, " + "a".repeat(80) + "... (expected: at most 65536)");
+        }
+        assertThat(jsonProblems("{\"servers\": [\"http://a:1\"],\n\"strategy\": \"" + value + "\"}")).containsExactly(
+                "config.json:2: strategy: a value of 4000000 characters, " + "a".repeat(80) + "... (expected: at most 65536)");
+        assertThat(jsonProblems("{\"servers\": [\"http://a:1\"],\n\"server\": {\"" + "k".repeat(2000) + "\": 1}}"))
+                .containsExactly("config.json:2: server: a key of 2000 characters, " + "k".repeat(80)
+                        + "... (expected: at most 1024)");
+        assertThat(yamlProblems("servers: [\"http://a:1\"]\nstrategy: \"" + "r".repeat(65_536) + "\"\n")).singleElement()
+                .asString().startsWith("config.yaml:2: strategy: " + "r".repeat(80) + "... (expected: one of");
     }
 
     @Test
