@@ -29,6 +29,11 @@ final class Problems {
         problems.add(new ConfigProblem(file, line, path, message));
     }
 
+    /** Records a problem of the file's syntax at a line and column. */
+    void syntax(int line, int column, String message) {
+        problems.add(new ConfigProblem(file, line, column, "", message));
+    }
+
     /** Records {@code <path>: <shown value> (expected: <expected>)} at the node's line. */
     void invalid(Node node, String path, String expected) {
         add(node.line(), path, node.display() + " (expected: " + expected + ")");

@@ -5,7 +5,10 @@ import dev.jlb.jetty.config.Node.ListNode;
 import dev.jlb.jetty.config.Node.MapNode;
 import dev.jlb.jetty.config.Node.ScalarNode;
 import dev.jlb.jetty.config.Node.ScalarNode.Kind;
+import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -78,7 +81,7 @@ final class TreeReader {
             }
             return root;
         } catch (JacksonException e) {
-            syntaxError(e, format, problems);
+            syntaxError(e, format, problems, text);
             return null;
         }
     }
@@ -155,8 +158,23 @@ final class TreeReader {
         }
     }
 
-    private static void syntaxError(JacksonException e, ConfigFormat format, Problems problems) {
+    private static void syntaxError(JacksonException e, ConfigFormat format, Problems problems, String text) {
         int line = line(e.getLocation());
+        int column = e.getLocation() == null ? 0 : Math.max(e.getLocation().getColumnNr(), 0);
+        // Jackson places a YAML error at the end of the last good event (often the line before the
+        // culprit); snakeyaml's own marks say where the problem is. At the end of the text (an
+        // unterminated quote or bracket) the mark of what was left open is the useful one.
+        if (e.getCause() instanceof MarkedYamlEngineException marked) {
+            Mark mark = marked.getProblemMark().orElse(null);
+            Mark context = marked.getContextMark().orElse(null);
+            if (context != null && (mark == null || atEnd(mark, text))) {
+                mark = context;
+            }
+            if (mark != null) {
+                line = mark.getLine() + 1;
+                column = mark.getColumn() + 1;
+            }
+        }
         String message = e.getOriginalMessage();
         // snakeyaml's messages interleave the problem with source excerpts (indented lines and a
         // caret); Jackson's JSON messages may add a source reference. Keep the unindented lines.
@@ -175,7 +193,17 @@ final class TreeReader {
         if (reason.length() == 0) {
             reason.append(e.getClass().getSimpleName());
         }
-        problems.add(Math.max(line, 1), "", "not valid " + format + ": " + reason);
+        // Jackson's "(start marker at [Source: REDACTED (...); byte offset: #UNKNOWN])" says nothing.
+        String cleaned = SOURCE_REFERENCE.matcher(reason).replaceAll("");
+        problems.syntax(Math.max(line, 1), column, "not valid " + format + ": " + cleaned);
+    }
+
+    private static final Pattern SOURCE_REFERENCE = Pattern.compile(" ?\\((start marker at )?\\[Source: [^\\]]*\\]\\)");
+
+    /** Whether a mark is at the end of the text, past its last visible character. */
+    private static boolean atEnd(Mark mark, String text) {
+        String visible = text.stripTrailing();
+        return mark.getIndex() >= visible.codePointCount(0, visible.length());
     }
 
     private static int line(TokenStreamLocation location) {

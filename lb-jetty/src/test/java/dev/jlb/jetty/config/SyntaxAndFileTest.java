@@ -23,15 +23,49 @@ class SyntaxAndFileTest {
     @Test
     void aYamlSyntaxErrorIsTheOnlyProblemReported() {
         assertThat(yamlProblems("servers: [http://a:1\nlb_port: 8080\n")).containsExactly(
-                "config.yaml:2: not valid YAML: while parsing a flow sequence: expected ',' or ']', but got :");
+                "config.yaml:2:8: not valid YAML: while parsing a flow sequence: expected ',' or ']', but got :");
         assertThat(yamlProblems("lb_port: 8080\n  servers: []\n")).containsExactly(
-                "config.yaml:2: not valid YAML: mapping values are not allowed here");
+                "config.yaml:2:10: not valid YAML: mapping values are not allowed here");
     }
 
     @Test
-    void aJsonSyntaxErrorNamesItsLine() {
+    void aJsonSyntaxErrorNamesItsLineAndColumn() {
         assertThat(jsonProblems("{\"lb_port\": 8080,\n \"servers\": [\"http://a:1\"],\n \"x\": }\n")).containsExactly(
-                "config.json:3: not valid JSON: Unexpected character ('}' (code 125)): expected a value");
+                "config.json:3:7: not valid JSON: Unexpected character ('}' (code 125)): expected a value");
+        assertThat(jsonProblems("{\"lb_port\": 8080,\n\t\"servers\" [\"http://a:1\"]}\n")).containsExactly(
+                "config.json:2:12: not valid JSON: Unexpected character ('[' (code 91)): was expecting a colon to"
+                        + " separate property name and value");
+        assertThat(jsonProblems("{\"lb_port\": 8080,\n \"strategy\": \"random\n}\n")).containsExactly(
+                "config.json:2:21: not valid JSON: Illegal unquoted character ((CTRL-CHAR, code 10)): has to be"
+                        + " escaped using backslash to be included in string value");
+        assertThat(jsonProblems("{\"servers\": [\"http://a:1\",\n  \"http://b:1\"\n")).containsExactly(
+                "config.json:3:1: not valid JSON: Unexpected end-of-input: expected close marker for Array");
+    }
+
+    @Test
+    void yamlSyntaxErrorsPointAtTheirOwnLineAndColumn() {
+        // A tab on line 4 (Jackson's own location said line 3).
+        assertThat(yamlProblems("servers:\n  - http://a:1\nlb_port: 8080\n\tstrategy: random\n")).containsExactly(
+                "config.yaml:4:1: not valid YAML: while scanning for the next token: found character '\\t(TAB)' that"
+                        + " cannot start any token. (Do not use \\t(TAB) for indentation)");
+        assertThat(yamlProblems("servers:\n  - http://a:1\nstrategy:\trandom\n")).containsExactly(
+                "config.yaml:3:10: not valid YAML: while scanning for the next token: found character '\\t(TAB)' that"
+                        + " cannot start any token. (Do not use \\t(TAB) for indentation)");
+        // An unterminated quote on line 6: where the quote opened, not the end of the file.
+        String unterminated = "servers:\n  - http://a:1\nlb_port: 8080\nstrategy: random\nhealth_check_interval: 1s\n"
+                + "max_retry_limit: \"3\n\n";
+        assertThat(yamlProblems(unterminated)).containsExactly(
+                "config.yaml:6:18: not valid YAML: while scanning a quoted scalar: found unexpected end of stream");
+        assertThat(yamlProblems("servers: ['http://a:1]\n")).containsExactly(
+                "config.yaml:1:11: not valid YAML: while scanning a quoted scalar: found unexpected end of stream");
+        assertThat(yamlProblems("servers: [\"http://a:1\"\n")).containsExactly(
+                "config.yaml:1:10: not valid YAML: while parsing a flow sequence: expected ',' or ']', but got <stream end>");
+        // Bad indentation: the line that breaks the mapping.
+        assertThat(yamlProblems("server:\n  port: 8080\n address: 127.0.0.1\nservers: [\"http://a:1\"]\n"))
+                .containsExactly("config.yaml:3:2: not valid YAML: while parsing a block mapping: expected <block end>,"
+                        + " but found '<block mapping start>'");
+        assertThat(yamlProblems("servers:\n  - http://a:1\n - http://b:1\n")).singleElement().asString()
+                .startsWith("config.yaml:3:2: not valid YAML: ");
     }
 
     @Test
