@@ -69,12 +69,20 @@ public final class ConfigLoader {
                         + " bytes (expected: at most " + MAX_FILE_BYTES + ")");
                 throw new ConfigException(problems.sorted());
             }
-            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+            ByteBuffer in = ByteBuffer.wrap(bytes);
+            try {
+                text = StandardCharsets.UTF_8.newDecoder().decode(in).toString();
+            } catch (CharacterCodingException e) {
+                // The decoder stops at the first byte that is not UTF-8: name its line.
+                int line = 1;
+                for (int i = 0; i < in.position(); i++) {
+                    line += bytes[i] == '\n' ? 1 : 0;
+                }
+                problems.add(line, "", "not UTF-8 text (expected: a UTF-8 file)");
+                throw new ConfigException(problems.sorted());
+            }
         } catch (NoSuchFileException e) {
             problems.add(0, "", "no such file (expected: a readable file)");
-            throw new ConfigException(problems.sorted());
-        } catch (CharacterCodingException e) {
-            problems.add(0, "", "not UTF-8 text (expected: a UTF-8 file)");
             throw new ConfigException(problems.sorted());
         } catch (IOException e) {
             problems.add(0, "", "cannot be read: " + e + " (expected: a readable file)");

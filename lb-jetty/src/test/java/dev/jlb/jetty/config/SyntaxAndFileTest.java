@@ -124,7 +124,12 @@ class SyntaxAndFileTest {
                 dir.resolve("lb.conf") + ": unknown file type (expected: a name ending in .yaml, .yml or .json)");
         Path latin1 = dir.resolve("latin1.yaml");
         Files.write(latin1, "servers: [\"http://caf\u00e9:1\"]".getBytes(StandardCharsets.ISO_8859_1));
-        assertThat(problems(latin1)).containsExactly(latin1 + ": not UTF-8 text (expected: a UTF-8 file)");
+        assertThat(problems(latin1)).containsExactly(latin1 + ":1: not UTF-8 text (expected: a UTF-8 file)");
+        Path third = dir.resolve("third.yaml");
+        Files.write(third, "lb_port: 8080\nstrategy: random\nservers: [\"http://caf\u00e9:1\"]\n"
+                .getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(problems(third)).as("the line of the first byte that is not UTF-8")
+                .containsExactly(third + ":3: not UTF-8 text (expected: a UTF-8 file)");
     }
 
     @Test
