@@ -23,6 +23,8 @@ final class Problems {
      * such is not reported again as a value of the wrong type).
      */
     void add(int line, String path, String message) {
+        // A key may hold a line break or a control character: a problem stays one printed line.
+        path = Values.escapeControls(path);
         if (!path.isEmpty() && !reported.add(line + ":" + path)) {
             return;
         }

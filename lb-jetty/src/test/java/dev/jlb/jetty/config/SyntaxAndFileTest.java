@@ -81,6 +81,16 @@ class SyntaxAndFileTest {
     }
 
     @Test
+    void aKeyWithALineBreakOrAControlCharacterStaysOnOneLine() {
+        assertThat(yamlProblems("\"a\\nb\": 1\nservers: [\"http://a:1\"]\n")).singleElement().asString()
+                .startsWith("config.yaml:1: a\\nb: unknown key (expected: one of ");
+        assertThat(yamlProblems("servers: [\"http://a:1\"]\nserver: {\"po\\rt\": 1}\n")).containsExactly(
+                "config.yaml:2: server.po\\rt: unknown key (did you mean port?)");
+        assertThat(jsonProblems("{\"servers\": [\"http://a:1\"], \"x\\u0000y\": 1}")).singleElement().asString()
+                .startsWith("config.json:1: x\\u0000y: unknown key");
+    }
+
+    @Test
     void duplicateKeysAreProblems() {
         assertThat(yamlProblems("servers: [\"http://a:1\"]\nlb_port: 1\nservers: [\"http://b:1\"]\n")).containsExactly(
                 "config.yaml:3: servers: duplicate key (expected: each key once; first at line 1)");
