@@ -28,6 +28,12 @@ public final class Backend {
     /** The largest weight accepted. */
     public static final int MAX_WEIGHT = 10_000;
 
+    /** The longest host accepted, in characters: the longest DNS name (RFC 1035). */
+    public static final int MAX_HOST_LENGTH = 253;
+
+    /** How much of a rejected value an error message shows. */
+    private static final int SHOWN = 100;
+
     private final String scheme;
     private final String host;
     private final int port;
@@ -47,7 +53,8 @@ public final class Backend {
     /**
      * Parses a backend from an absolute {@code http} or {@code https} URI without path, query or
      * fragment, such as {@code http://127.0.0.1:8081}, with weight {@value #DEFAULT_WEIGHT}. A
-     * missing port defaults to 80 for http and 443 for https.
+     * missing port defaults to 80 for http and 443 for https; a host has at most
+     * {@value #MAX_HOST_LENGTH} characters.
      *
      * @throws IllegalArgumentException naming the value and what was expected, when the URI is not
      *     of that form
@@ -69,7 +76,7 @@ public final class Backend {
             parsed = new URI(uri.trim());
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException(
-                    "uri: " + uri + " (expected: an absolute http or https URI such as http://127.0.0.1:8081)");
+                    "uri: " + shown(uri) + " (expected: an absolute http or https URI such as http://127.0.0.1:8081)");
         }
         return of(parsed, weight, uri);
     }
@@ -80,7 +87,8 @@ public final class Backend {
         return of(uri, weight, uri.toString());
     }
 
-    private static Backend of(URI uri, int weight, String original) {
+    private static Backend of(URI uri, int weight, String uriText) {
+        String original = shown(uriText);
         String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
         if (scheme == null || !uri.isAbsolute() || uri.isOpaque()) {
             throw new IllegalArgumentException(
@@ -93,6 +101,10 @@ public final class Backend {
         if (host == null || host.isEmpty()) {
             // URI leaves host null for authorities it cannot parse as server-based (bad port, '_').
             throw new IllegalArgumentException("uri: " + original + " (expected: a host and an optional port in 1..65535)");
+        }
+        if (host.length() > MAX_HOST_LENGTH) {
+            throw new IllegalArgumentException("host: " + host.substring(0, 64) + "... (expected: at most "
+                    + MAX_HOST_LENGTH + " characters)");
         }
         if (uri.getRawUserInfo() != null) {
             throw new IllegalArgumentException("uri: " + original + " (expected: no user info)");
@@ -110,6 +122,11 @@ public final class Backend {
         }
         checkWeight(weight);
         return new Backend(scheme, host.toLowerCase(Locale.ROOT), port, weight);
+    }
+
+    /** A value as error messages show it: at most {@value #SHOWN} characters. */
+    private static String shown(String value) {
+        return value.length() <= SHOWN ? value : value.substring(0, SHOWN) + "...";
     }
 
     /**

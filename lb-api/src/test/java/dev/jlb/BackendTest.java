@@ -110,6 +110,26 @@ class BackendTest {
     }
 
     @Test
+    void boundsTheHostAt253Characters() {
+        String longest = "a".repeat(63) + "." + "b".repeat(63) + "." + "c".repeat(63) + "." + "d".repeat(61);
+        assertThat(longest).hasSize(Backend.MAX_HOST_LENGTH);
+        assertThat(Backend.of("http://" + longest + ":8080").host()).isEqualTo(longest);
+        String huge = "x".repeat(900_000);
+        assertThatThrownBy(() -> Backend.of("http://" + huge + ":8080"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("host: " + "x".repeat(64) + "... (expected: at most 253 characters)");
+        assertThatThrownBy(() -> Backend.of("http://" + longest + "e:8080"))
+                .hasMessage("host: " + longest.substring(0, 64) + "... (expected: at most 253 characters)");
+    }
+
+    @Test
+    void messagesShowAtMost100CharactersOfTheUri() {
+        String huge = "ftp://" + "x".repeat(10_000);
+        assertThatThrownBy(() -> Backend.of(huge))
+                .hasMessage("uri: " + huge.substring(0, 100) + "... (expected: scheme http or https)");
+    }
+
+    @Test
     void rejectsNull() {
         assertThatThrownBy(() -> Backend.of((String) null)).isInstanceOf(NullPointerException.class).hasMessage("uri");
     }

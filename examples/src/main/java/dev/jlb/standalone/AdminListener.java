@@ -57,6 +57,7 @@ final class AdminListener implements AutoCloseable {
         threads.setName("jlb-admin");
         server = new Server(threads);
         server.setStopAtShutdown(false);
+        server.setErrorHandler(new PlainErrorHandler());
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
@@ -152,6 +153,15 @@ final class AdminListener implements AutoCloseable {
 
         @Override
         protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            String host = request.getHeader("Host");
+            if (!options.isAllowedHost(host, request.getLocalAddr())) {
+                response.setStatus(421);
+                response.setContentType("text/plain;charset=utf-8");
+                response.getWriter().print("misdirected request: host " + (host.length() > 100 ? host.substring(0, 100)
+                        + "..." : host) + " is not this server's (expected: localhost, a loopback address, "
+                        + request.getLocalAddr() + ", or one of admin.allowed_hosts)\n");
+                return;
+            }
             if (options.protectReads()) {
                 String header = request.getHeader("Authorization");
                 if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)

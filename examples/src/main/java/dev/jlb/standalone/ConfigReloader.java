@@ -3,6 +3,7 @@ package dev.jlb.standalone;
 import dev.jlb.jetty.config.ConfigException;
 import dev.jlb.jetty.config.ConfigLoader;
 import dev.jlb.jetty.config.JlbConfig;
+import dev.jlb.jetty.config.RouteConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,16 +11,20 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Reloads a configuration file into a running {@link Standalone}, one reload at a time on its own
  * thread: a file that does not validate is refused with its problems logged, and the running
- * configuration stays. A change notice whose file content is unchanged does nothing.
+ * configuration stays. A change notice whose file content is unchanged does nothing. A reload that
+ * removes routes is applied with a warning naming them: a file caught half-written (a pause between
+ * two writes longer than {@link ConfigWatcher#DEBOUNCE}) shows up as lost routes.
  */
 final class ConfigReloader implements AutoCloseable {
 
@@ -79,6 +84,12 @@ final class ConfigReloader implements AutoCloseable {
                     e.problems().size(), e.problems().size() == 1 ? "" : "s", e.getMessage());
             return Outcome.REFUSED;
         }
+        List<String> lost = lostRoutes(balancer.config(), next);
+        if (!lost.isEmpty()) {
+            LOG.warn("reload ({}): {} no longer has route{} {}: removing {} (if the file was still being written,"
+                    + " the next change brings {} back)", why, file, lost.size() == 1 ? "" : "s",
+                    String.join(", ", lost), lost.size() == 1 ? "it" : "them", lost.size() == 1 ? "it" : "them");
+        }
         try {
             List<String> changes = balancer.apply(next);
             if (changes.isEmpty()) {
@@ -92,6 +103,12 @@ final class ConfigReloader implements AutoCloseable {
                     + " failure)", why, e);
             return Outcome.FAILED;
         }
+    }
+
+    /** The paths of the routes that run now and that {@code next} does not have, in running order. */
+    static List<String> lostRoutes(JlbConfig running, JlbConfig next) {
+        Set<String> kept = next.routes().stream().map(RouteConfig::path).collect(Collectors.toSet());
+        return running.routes().stream().map(RouteConfig::path).filter(p -> !kept.contains(p)).toList();
     }
 
     /** The SHA-256 of a file's content; empty when it cannot be read (then a reload reports why). */

@@ -180,7 +180,7 @@ public final class Main {
         ConfigWatcher watcher = null;
         if (cl.watch()) {
             try {
-                watcher = new ConfigWatcher(file, () -> reloader.reload("file change", false));
+                watcher = ConfigWatcher.start(file, () -> reloader.reload("file change", false));
             } catch (IOException e) {
                 LOG.warn("{}: cannot watch it ({}); reload with SIGHUP", file, e.toString());
             }

@@ -2,6 +2,7 @@ package dev.jlb.standalone;
 
 import dev.jlb.DurationFormat;
 import dev.jlb.LoadBalancer;
+import dev.jlb.Ticker;
 import dev.jlb.jetty.LoadBalancingHandler;
 import dev.jlb.jetty.ProxyOptions;
 import dev.jlb.jetty.config.ConfigBinder;
@@ -25,9 +26,9 @@ import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.component.AbstractLifeCycle;
 import org.eclipse.jetty.util.component.Graceful;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -104,13 +105,16 @@ final class Standalone implements AutoCloseable {
         // Jetty's per-connection header cache matches values ignoring case by default, so a Cookie
         // equal to the previous request's but for case would reach backends in the previous spelling.
         http.setHeaderCacheCaseSensitive(true);
-        connector = new ServerConnector(server, 1, selectors, new HttpConnectionFactory(http));
+        HeaderTimeouts headerTimeouts = new HeaderTimeouts(s.headerTimeout(), Ticker.systemTicker(), server.getScheduler());
+        connector = new ServerConnector(server, 1, selectors, new HeaderTimeoutConnectionFactory(http, headerTimeouts));
         connector.setHost(s.address());
         connector.setPort(s.port());
         connector.setAcceptQueueSize(s.acceptQueue());
         connector.setIdleTimeout(s.idleTimeout().toMillis());
         server.addConnector(connector);
         server.setHandler(router);
+        // The port is bound by RoutesFirst, once every route is ready (see start).
+        server.setOpenEarly(false);
     }
 
     /**
@@ -127,7 +131,7 @@ final class Standalone implements AutoCloseable {
     }
 
     /**
-     * Starts a balancer: binds the port, builds and starts every route.
+     * Starts a balancer: builds and starts every route, then binds the port and accepts connections.
      *
      * @throws Exception when the port cannot be bound or a route cannot start; nothing is left running
      */
@@ -140,16 +144,11 @@ final class Standalone implements AutoCloseable {
         Objects.requireNonNull(config, "config");
         Standalone s = new Standalone(config, accessSink);
         try {
+            // Jetty starts a server's beans (its thread pool, the router, then this one) before its
+            // connectors: the routes start, the port is bound and "listening" is logged before the
+            // connector accepts the first connection. A port that accepts serves every route.
+            s.server.addBean(s.new RoutesFirst(), true);
             s.server.start();
-            synchronized (s) {
-                List<Router.Route> active = new ArrayList<>();
-                for (RouteConfig route : config.routes()) {
-                    RouteRuntime rt = s.startRoute(route, config.server(), null);
-                    s.routes.put(route.path(), rt);
-                    active.add(rt.route());
-                }
-                s.router.setRoutes(active);
-            }
             if (config.admin().enabled()) {
                 s.admin = AdminListener.start(config.admin(), s::loadBalancers);
             }
@@ -157,8 +156,26 @@ final class Standalone implements AutoCloseable {
             s.close();
             throw e;
         }
-        s.logStarted();
         return s;
+    }
+
+    /** Starts the routes, then binds the port and logs it; runs inside {@code server.start()}. */
+    private final class RoutesFirst extends AbstractLifeCycle {
+        @Override
+        protected void doStart() throws Exception {
+            synchronized (Standalone.this) {
+                List<Router.Route> active = new ArrayList<>();
+                for (RouteConfig route : config.routes()) {
+                    RouteRuntime rt = startRoute(route, config.server(), null);
+                    routes.put(route.path(), rt);
+                    active.add(rt.route());
+                }
+                router.setRoutes(active);
+            }
+            // Connections wait in the accept queue until the connector starts, after this.
+            connector.open();
+            logStarted();
+        }
     }
 
     /** The port the balancer listens on (the OS's choice when configured as 0). */
@@ -232,6 +249,7 @@ final class Standalone implements AutoCloseable {
         warnIfChanged(changes, "server.threads", now.threads(), wanted.threads());
         warnIfChanged(changes, "server.selectors", now.selectors(), wanted.selectors());
         warnIfChanged(changes, "server.accept_queue", now.acceptQueue(), wanted.acceptQueue());
+        warnIfChanged(changes, "server.header_timeout", now.headerTimeout(), wanted.headerTimeout());
         if (!now.idleTimeout().equals(wanted.idleTimeout())) {
             connector.setIdleTimeout(wanted.idleTimeout().toMillis());
             changes.add("server.idle_timeout: " + DurationFormat.format(wanted.idleTimeout()));
@@ -239,7 +257,8 @@ final class Standalone implements AutoCloseable {
         // What can change while running is taken; what cannot stays as it runs.
         ServerConfig applied = new ServerConfig(now.address(), now.port(), now.threads(), now.selectors(),
                 now.acceptQueue(), wanted.idleTimeout(), wanted.maxConnectionsPerBackend(),
-                wanted.maxRequestsQueuedPerBackend(), wanted.shutdownGracePeriod(), wanted.accessLog());
+                wanted.maxRequestsQueuedPerBackend(), wanted.shutdownGracePeriod(), wanted.accessLog(),
+                now.headerTimeout());
         if (wanted.accessLog() != now.accessLog()) {
             changes.add("server.access_log: " + wanted.accessLog());
         }

@@ -139,6 +139,38 @@ class AdminListenerTest {
         }
     }
 
+    /** A raw GET with the given Host header (the JDK's client does not let a caller set it): the whole answer. */
+    private static String rawGet(int port, String path, String host) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void aForeignHostIsRefusedOnEveryPathAndAllowedHostsComeFromTheFile() throws Exception {
+        String yaml = """
+                server: {address: 127.0.0.1, port: 0}
+                servers: ["http://127.0.0.1:1"]
+                admin: {port: 0, allowed_hosts: [jlb.example]}
+                """;
+        balancer = Standalone.start(ConfigLoader.parse(yaml, "test.yaml", ConfigFormat.YAML), line -> { });
+        int admin = balancer.adminPort();
+        for (String path : new String[] {"/admin/", "/admin/api/routes", "/metrics"}) {
+            assertThat(rawGet(admin, path, "evil.example:" + admin)).as(path).startsWith("HTTP/1.1 421 ");
+            assertThat(rawGet(admin, path, "jlb.example:" + admin)).as(path).startsWith("HTTP/1.1 200 ");
+            assertThat(rawGet(admin, path, "localhost:" + admin)).as(path).startsWith("HTTP/1.1 200 ");
+        }
+        assertThat(rawGet(admin, "/metrics", "evil.example")).endsWith("\r\n\r\nmisdirected request: host evil.example"
+                + " is not this server's (expected: localhost, a loopback address, 127.0.0.1, or one of"
+                + " admin.allowed_hosts)\n");
+        String malformed = rawGet(admin, "/admin/", "[::1");
+        assertThat(malformed).startsWith("HTTP/1.1 400 ").containsIgnoringCase("Content-Type: text/plain")
+                .doesNotContainIgnoringCase("<html");
+    }
+
     @Test
     void theDemoHasAnAdminListenerOnLoopback() throws Exception {
         try (Demo demo = Demo.start(0, Collections.nCopies(5, 0))) {

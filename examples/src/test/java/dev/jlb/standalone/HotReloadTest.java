@@ -225,7 +225,7 @@ class HotReloadTest {
         Path file = dir.resolve("jlb.yaml");
         Files.writeString(file, "servers: []\n");
         CountDownLatch changed = new CountDownLatch(1);
-        try (ConfigWatcher watcher = new ConfigWatcher(file, changed::countDown)) {
+        try (ConfigWatcher watcher = ConfigWatcher.start(file, changed::countDown)) {
             Files.writeString(file, "servers: [\"http://127.0.0.1:1\"]\n");
             assertThat(changed.await(10, TimeUnit.SECONDS)).as("a change noticed within 10 s").isTrue();
         }

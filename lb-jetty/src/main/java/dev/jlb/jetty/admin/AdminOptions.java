@@ -1,10 +1,16 @@
 package dev.jlb.jetty.admin;
 
+import dev.jlb.Backend;
 import dev.jlb.DurationFormat;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -20,8 +26,19 @@ import java.util.Objects;
  *   <li>Without a token, mutating calls are accepted from loopback clients only (403 otherwise).</li>
  *   <li>Reads ({@code GET}: the JSON API and the status page) need no token unless
  *       {@link Builder#protectReads(boolean)} is on.</li>
+ *   <li>Every call must name this server in its {@code Host} header: {@code localhost} (or a name
+ *       under {@code .localhost}), a loopback address, the address the connection came in on, or one
+ *       of the {@linkplain Builder#allowedHosts allowed hosts}; any other gets 421 (Misdirected
+ *       Request). A page on {@code evil.example} whose name an attacker rebinds to 127.0.0.1 (DNS
+ *       rebinding) is thereby refused: its requests carry {@code Host: evil.example}.</li>
  *   <li>A mutating call with an {@code Origin} header other than the servlet's own origin gets 403,
  *       so a web page in a browser cannot drive the API of a balancer on the same machine.</li>
+ *   <li>With {@linkplain Builder#allowedBackends allowed backends}, a call that would add a backend
+ *       none of them admits gets 403; without (the default), any address may be added, including
+ *       cloud metadata services ({@code 169.254.169.254}) and jlb's own ports.</li>
+ *   <li>Without a token, a mutating call from a browser (one with an {@code Origin} or a
+ *       {@code Sec-Fetch-*} header) gets 403 even from the servlet's own origin: the page could be
+ *       anyone's that reached it. Browsers may change things only with the token.</li>
  * </ul>
  */
 public final class AdminOptions {
@@ -37,12 +54,16 @@ public final class AdminOptions {
     private final boolean protectReads;
     private final Duration window;
     private final int pageRefreshSeconds;
+    private final List<String> allowedHosts;
+    private final List<BackendRule> allowedBackends;
 
     private AdminOptions(Builder builder) {
         this.tokenDigest = builder.token == null ? null : sha256(builder.token);
         this.protectReads = builder.protectReads;
         this.window = builder.window;
         this.pageRefreshSeconds = builder.pageRefreshSeconds;
+        this.allowedHosts = builder.allowedHosts;
+        this.allowedBackends = builder.allowedBackends;
     }
 
     /** The defaults: no token (mutations from loopback only), open reads, a 10 s window, a page refreshed every 2 s. */
@@ -86,6 +107,87 @@ public final class AdminOptions {
         return pageRefreshSeconds;
     }
 
+    /** The host names and addresses accepted in {@code Host} besides this server's own (default none). */
+    public List<String> allowedHosts() {
+        return allowedHosts;
+    }
+
+    /** The rules of the backends that calls may add, as given; empty (the default) admits any. */
+    public List<String> allowedBackends() {
+        return allowedBackends.stream().map(BackendRule::toString).toList();
+    }
+
+    /** Whether a call may add {@code backend}: always without allowed backends, else when one admits it. */
+    public boolean isAllowedBackend(Backend backend) {
+        Objects.requireNonNull(backend, "backend");
+        if (allowedBackends.isEmpty()) {
+            return true;
+        }
+        for (BackendRule rule : allowedBackends) {
+            if (rule.allows(backend)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether a request whose {@code Host} header is {@code host} (null: none) and that came in on the
+     * local address {@code localAddress} is meant for this server (see the class comment). Names are
+     * never resolved.
+     */
+    public boolean isAllowedHost(String host, String localAddress) {
+        if (host == null) {
+            return true; // HTTP/1.0 without Host: not a browser
+        }
+        String name = hostName(host);
+        if (name == null) {
+            return false;
+        }
+        if (name.equals("localhost") || name.endsWith(".localhost")) {
+            return true; // RFC 6761: resolved to loopback by the client itself, never by DNS
+        }
+        InetAddress literal = Hosts.literal(name);
+        if (literal != null) {
+            if (literal.isLoopbackAddress()) {
+                return true;
+            }
+            InetAddress local = localAddress == null ? null : Hosts.literal(localAddress);
+            if (literal.equals(local)) {
+                return true;
+            }
+        }
+        for (String allowed : allowedHosts) {
+            if (allowed.startsWith("*.") ? name.endsWith(allowed.substring(1)) : Hosts.sameHost(allowed, name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The host of a {@code Host} header value without its port, lower case; null when malformed. */
+    static String hostName(String host) {
+        String h = host.strip().toLowerCase(Locale.ROOT);
+        if (h.startsWith("[")) {
+            int end = h.indexOf(']');
+            if (end < 0 || (end + 1 < h.length() && h.charAt(end + 1) != ':')) {
+                return null;
+            }
+            return h.substring(0, end + 1);
+        }
+        int colon = h.indexOf(':');
+        if (colon >= 0) {
+            if (h.indexOf(':', colon + 1) >= 0) {
+                return null;
+            }
+            h = h.substring(0, colon);
+        }
+        if (h.endsWith(".")) {
+            h = h.substring(0, h.length() - 1); // the root label: "localhost." is localhost
+        }
+        return h.isEmpty() ? null : h;
+    }
+
     private static byte[] sha256(String s) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
@@ -97,7 +199,9 @@ public final class AdminOptions {
     @Override
     public String toString() {
         return "AdminOptions{bearerToken=" + (tokenDigest == null ? "none" : "set") + ", protectReads=" + protectReads
-                + ", window=" + DurationFormat.format(window) + ", pageRefreshSeconds=" + pageRefreshSeconds + '}';
+                + ", window=" + DurationFormat.format(window) + ", pageRefreshSeconds=" + pageRefreshSeconds
+                + (allowedHosts.isEmpty() ? "" : ", allowedHosts=" + allowedHosts)
+                + (allowedBackends.isEmpty() ? "" : ", allowedBackends=" + allowedBackends) + '}';
     }
 
     /** Builds {@link AdminOptions}; setters validate at once. Not thread-safe. */
@@ -106,8 +210,48 @@ public final class AdminOptions {
         private boolean protectReads;
         private Duration window = DEFAULT_WINDOW;
         private int pageRefreshSeconds = DEFAULT_PAGE_REFRESH_SECONDS;
+        private List<String> allowedHosts = List.of();
+        private List<BackendRule> allowedBackends = List.of();
 
         Builder() {
+        }
+
+        /**
+         * The backends that calls may add (by {@code POST} or {@code PUT}): each entry an address or
+         * CIDR block ({@code 10.0.0.0/8}, {@code fd00::/8}), a host name ({@code api.internal}) or
+         * {@code *.} and a domain, with an optional port or port range ({@code 127.0.0.1:8081-8089},
+         * {@code [::1]:8080}). Address entries admit backends given by address, name entries backends
+         * given by name (names are never resolved). Empty (the default): any backend.
+         */
+        public Builder allowedBackends(Collection<String> rules) {
+            Objects.requireNonNull(rules, "allowedBackends");
+            List<BackendRule> list = new ArrayList<>();
+            int i = 0;
+            for (String rule : rules) {
+                list.add(BackendRule.parse(rule, "allowedBackends[" + i++ + "]"));
+            }
+            this.allowedBackends = List.copyOf(list);
+            return this;
+        }
+
+        /**
+         * Host names and addresses accepted in requests' {@code Host} header besides this server's
+         * own (default none): the names clients use to reach the admin API, such as
+         * {@code jlb-1.internal} or {@code *.admin.internal} (any name under it), or the address a
+         * port mapping or NAT puts in front of it. Without a port; names are never resolved.
+         */
+        public Builder allowedHosts(Collection<String> hosts) {
+            Objects.requireNonNull(hosts, "allowedHosts");
+            List<String> list = new ArrayList<>();
+            int i = 0;
+            for (String host : hosts) {
+                String checked = Hosts.pattern(host, "allowedHosts[" + i++ + "]");
+                if (!list.contains(checked)) {
+                    list.add(checked);
+                }
+            }
+            this.allowedHosts = List.copyOf(list);
+            return this;
         }
 
         /**

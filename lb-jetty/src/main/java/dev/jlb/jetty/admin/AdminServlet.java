@@ -58,8 +58,9 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>Changes go through {@link dev.jlb.Pool}: each applies atomically (one new snapshot), requests
  * in flight finish, and statistics of the backends that stay are kept. Errors are
  * {@code {"error": "<name>: <value> (expected: <constraint>)"}} with 400 (bad body), 401 (token),
- * 403 (origin, or a non-loopback client without a token configured), 404 (unknown route, backend or
- * path), 405, 409 (backend present already), 413 and 415. See {@link AdminOptions} for security.
+ * 403 (origin, a browser or a non-loopback client without a token configured), 404 (unknown route,
+ * backend or path), 405, 409 (backend present already), 413, 415 and 421 (a {@code Host} that is not
+ * this server's). See {@link AdminOptions} for security.
  *
  * <p>Serve it on a connector whose {@code HttpConfiguration} has
  * {@code setHeaderCacheCaseSensitive(true)}: Jetty's per-connection header cache otherwise matches
@@ -135,6 +136,12 @@ public class AdminServlet extends HttpServlet {
         } catch (Failure f) {
             discardBody(request, response);
             sendError(response, f.status, f.getMessage(), f.allow, f.bearerError);
+        } catch (RuntimeException e) {
+            // A bug or a failing supplier: JSON like every other answer, the details in the log only.
+            LOG.warn("jlb admin: {} {} failed", request.getMethod(), path(request), e);
+            discardBody(request, response);
+            sendError(response, 500, "internal error: " + e.getClass().getName() + " (expected: none; see the log)",
+                    null, null);
         }
     }
 
@@ -213,6 +220,7 @@ public class AdminServlet extends HttpServlet {
             }
             case "POST": {
                 Backend backend = parseBackend(object(readBody(request), "body"), "");
+                checkAllowed(backend, "");
                 if (lb.pool().find(backend.id()).isPresent()) {
                     throw new Failure(409, "backend: " + backend.id() + " (expected: not yet in route " + lb.name() + ")");
                 }
@@ -235,12 +243,16 @@ public class AdminServlet extends HttpServlet {
                 checkFields(body, "", "backends");
                 JsonNode array = body.get("backends");
                 if (array == null || !array.isArray()) {
-                    throw new Failure(400, "backends: " + (array == null ? "missing" : array.toString())
+                    throw new Failure(400, "backends: " + (array == null ? "missing" : abbreviate(array.toString()))
                             + " (expected: an array of {\"uri\": ..., \"weight\": ...})");
                 }
                 List<Backend> wanted = new ArrayList<>();
                 for (int i = 0; i < array.size(); i++) {
-                    wanted.add(parseBackend(object(array.get(i), "backends[" + i + "]"), "backends[" + i + "]."));
+                    Backend backend = parseBackend(object(array.get(i), "backends[" + i + "]"), "backends[" + i + "].");
+                    if (!lb.pool().backends().contains(backend)) {
+                        checkAllowed(backend, "backends[" + i + "].");
+                    }
+                    wanted.add(backend);
                 }
                 try {
                     lb.pool().replaceAll(wanted);
@@ -386,6 +398,14 @@ public class AdminServlet extends HttpServlet {
         return weight == null ? backend : withWeight(backend, weight, prefix);
     }
 
+    /** Refuses (403) a backend that the allowed backends do not admit. */
+    private void checkAllowed(Backend backend, String prefix) {
+        if (!options.isAllowedBackend(backend)) {
+            throw new Failure(403, prefix + "uri: " + backend.uri() + " (expected: a backend admitted by the allowed"
+                    + " backends " + options.allowedBackends() + ")");
+        }
+    }
+
     private static Backend withWeight(Backend backend, JsonNode weight, String prefix) {
         if (!weight.isIntegralNumber() || !weight.canConvertToInt()) {
             throw new Failure(400, prefix + "weight: " + abbreviate(weight.toString()) + " (expected: an integer in 0.."
@@ -405,10 +425,18 @@ public class AdminServlet extends HttpServlet {
     // ---- Security -------------------------------------------------------------------------------
 
     private void authorize(HttpServletRequest request, boolean mutating) {
+        checkHost(request, options);
         if (mutating) {
             String origin = request.getHeader("Origin");
             if (origin != null && !sameOrigin(origin, request)) {
                 throw new Failure(403, "origin: " + abbreviate(origin) + " (expected: none, or this server's own)");
+            }
+            if (!options.hasBearerToken()) {
+                String browser = browserHeader(request);
+                if (browser != null) {
+                    throw new Failure(403, browser + " (expected: no request from a browser, or a bearer token"
+                            + " configured: without one a web page may change nothing)");
+                }
             }
         }
         if (!mutating && !options.protectReads()) {
@@ -430,6 +458,34 @@ public class AdminServlet extends HttpServlet {
             throw new Failure(403, "client: " + request.getRemoteAddr()
                     + " (expected: a loopback address, or a bearer token configured)");
         }
+    }
+
+    /**
+     * Refuses (421) a request whose {@code Host} does not name this server: a page whose name an
+     * attacker rebound to this machine's address (DNS rebinding) sends its own name.
+     */
+    private static void checkHost(HttpServletRequest request, AdminOptions options) {
+        String host = request.getHeader("Host");
+        if (!options.isAllowedHost(host, request.getLocalAddr())) {
+            throw new Failure(421, "host: " + abbreviate(host) + " (expected: localhost, a loopback address, "
+                    + request.getLocalAddr() + " (this listener's)"
+                    + (options.allowedHosts().isEmpty() ? "" : " or one of " + options.allowedHosts()) + ")");
+        }
+    }
+
+    /** The first header that only browsers send ({@code Origin}, {@code Sec-Fetch-*}) as {@code name: value}; or null. */
+    private static String browserHeader(HttpServletRequest request) {
+        String origin = request.getHeader("Origin");
+        if (origin != null) {
+            return "origin: " + abbreviate(origin);
+        }
+        for (java.util.Enumeration<String> names = request.getHeaderNames(); names.hasMoreElements(); ) {
+            String name = names.nextElement();
+            if (name.regionMatches(true, 0, "Sec-Fetch-", 0, 10)) {
+                return name.toLowerCase(Locale.ROOT) + ": " + abbreviate(String.valueOf(request.getHeader(name)));
+            }
+        }
+        return null;
     }
 
     private static boolean sameOrigin(String origin, HttpServletRequest request) {

@@ -3,6 +3,7 @@ package dev.jlb.jetty.config;
 import dev.jlb.DurationFormat;
 import dev.jlb.jetty.admin.AdminOptions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -20,9 +21,14 @@ import java.util.Objects;
  * @param window the window of the recent figures on the status page and in the API (default 10s)
  * @param metrics whether {@code /metrics} is served (default true)
  * @param latencyWindow the window of the latency quantiles in {@code /metrics} (default 60s)
+ * @param allowedHosts names and addresses accepted in the {@code Host} header besides the listener's
+ *     own (default none; see {@link AdminOptions.Builder#allowedHosts})
+ * @param allowedBackends the backends that admin calls may add (default empty: any; see
+ *     {@link AdminOptions.Builder#allowedBackends})
  */
 public record AdminConfig(boolean enabled, String address, int port, String bearerToken, boolean protectReads,
-        Duration window, boolean metrics, Duration latencyWindow) {
+        Duration window, boolean metrics, Duration latencyWindow, List<String> allowedHosts,
+        List<String> allowedBackends) {
 
     /** Loopback only. */
     public static final String DEFAULT_ADDRESS = "127.0.0.1";
@@ -44,19 +50,29 @@ public record AdminConfig(boolean enabled, String address, int port, String bear
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(window, "window");
         Objects.requireNonNull(latencyWindow, "latencyWindow");
+        allowedHosts = List.copyOf(allowedHosts);
+        allowedBackends = List.copyOf(allowedBackends);
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
         }
     }
 
+    /** A configuration without allowed hosts, admitting any backend. */
+    public AdminConfig(boolean enabled, String address, int port, String bearerToken, boolean protectReads,
+            Duration window, boolean metrics, Duration latencyWindow) {
+        this(enabled, address, port, bearerToken, protectReads, window, metrics, latencyWindow, List.of(), List.of());
+    }
+
     /** This configuration on another port (tests, the demo). */
     public AdminConfig withPort(int port) {
-        return new AdminConfig(enabled, address, port, bearerToken, protectReads, window, metrics, latencyWindow);
+        return new AdminConfig(enabled, address, port, bearerToken, protectReads, window, metrics, latencyWindow,
+                allowedHosts, allowedBackends);
     }
 
     /** The {@link AdminOptions} of the admin servlet. */
     public AdminOptions options() {
-        AdminOptions.Builder b = AdminOptions.builder().protectReads(protectReads).window(window);
+        AdminOptions.Builder b = AdminOptions.builder().protectReads(protectReads).window(window)
+                .allowedHosts(allowedHosts).allowedBackends(allowedBackends);
         if (bearerToken != null) {
             b.bearerToken(bearerToken);
         }
@@ -68,6 +84,7 @@ public record AdminConfig(boolean enabled, String address, int port, String bear
         return "AdminConfig[enabled=" + enabled + ", address=" + address + ", port=" + port + ", bearerToken="
                 + (bearerToken == null ? "none" : "(set)") + ", protectReads=" + protectReads + ", window="
                 + DurationFormat.format(window) + ", metrics=" + metrics + ", latencyWindow="
-                + DurationFormat.format(latencyWindow) + ']';
+                + DurationFormat.format(latencyWindow) + ", allowedHosts=" + allowedHosts
+                + ", allowedBackends=" + allowedBackends + ']';
     }
 }

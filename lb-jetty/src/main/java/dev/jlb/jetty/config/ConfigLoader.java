@@ -1,6 +1,7 @@
 package dev.jlb.jetty.config;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -25,9 +26,18 @@ import java.util.function.Function;
  * is silently replaced by a default. Strategy names and options are checked against
  * {@link dev.jlb.StrategyRegistry}.
  *
+ * <p>A file is at most {@value #MAX_FILE_BYTES} bytes, a value at most 65,536 characters and a key
+ * at most 1,024: beyond, the problem says so (at once, whatever the size).
+ *
  * <p>Stateless and thread-safe.
  */
 public final class ConfigLoader {
+
+    /**
+     * The largest configuration file read, in bytes (4 MiB): some forty times a file with 10,000
+     * backends, and small enough that a file that is no configuration is refused at once.
+     */
+    public static final int MAX_FILE_BYTES = 4 * 1024 * 1024;
 
     private ConfigLoader() {
     }
@@ -49,12 +59,30 @@ public final class ConfigLoader {
         }
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+            byte[] bytes;
+            try (InputStream in = Files.newInputStream(file)) {
+                bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+            }
+            if (bytes.length > MAX_FILE_BYTES) {
+                long size = Files.size(file);
+                problems.add(0, "", "the file is " + (size > MAX_FILE_BYTES ? size : "more than " + MAX_FILE_BYTES)
+                        + " bytes (expected: at most " + MAX_FILE_BYTES + ")");
+                throw new ConfigException(problems.sorted());
+            }
+            ByteBuffer in = ByteBuffer.wrap(bytes);
+            try {
+                text = StandardCharsets.UTF_8.newDecoder().decode(in).toString();
+            } catch (CharacterCodingException e) {
+                // The decoder stops at the first byte that is not UTF-8: name its line.
+                int line = 1;
+                for (int i = 0; i < in.position(); i++) {
+                    line += bytes[i] == '\n' ? 1 : 0;
+                }
+                problems.add(line, "", "not UTF-8 text (expected: a UTF-8 file)");
+                throw new ConfigException(problems.sorted());
+            }
         } catch (NoSuchFileException e) {
             problems.add(0, "", "no such file (expected: a readable file)");
-            throw new ConfigException(problems.sorted());
-        } catch (CharacterCodingException e) {
-            problems.add(0, "", "not UTF-8 text (expected: a UTF-8 file)");
             throw new ConfigException(problems.sorted());
         } catch (IOException e) {
             problems.add(0, "", "cannot be read: " + e + " (expected: a readable file)");

@@ -23,10 +23,17 @@ final class Problems {
      * such is not reported again as a value of the wrong type).
      */
     void add(int line, String path, String message) {
+        // A key may hold a line break or a control character: a problem stays one printed line.
+        path = Values.escapeControls(path);
         if (!path.isEmpty() && !reported.add(line + ":" + path)) {
             return;
         }
         problems.add(new ConfigProblem(file, line, path, message));
+    }
+
+    /** Records a problem of the file's syntax at a line and column. */
+    void syntax(int line, int column, String message) {
+        problems.add(new ConfigProblem(file, line, column, "", message));
     }
 
     /** Records {@code <path>: <shown value> (expected: <expected>)} at the node's line. */

@@ -22,10 +22,13 @@ import java.util.Objects;
  *     (default {@value #DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND}); beyond that an attempt fails at once
  * @param shutdownGracePeriod how long a stopping jlb lets requests in flight finish (default 30s)
  * @param accessLog whether one line per request is logged (default false)
+ * @param headerTimeout how long a client may take to send a request's headers, from the first byte
+ *     of the request (from accept for a connection's first request) to the end of its headers
+ *     (default 10s); then the connection is closed, after a 408 if part of a request had arrived
  */
 public record ServerConfig(String address, int port, int threads, int selectors, int acceptQueue,
         Duration idleTimeout, int maxConnectionsPerBackend, int maxRequestsQueuedPerBackend,
-        Duration shutdownGracePeriod, boolean accessLog) {
+        Duration shutdownGracePeriod, boolean accessLog, Duration headerTimeout) {
 
     /** Every interface. */
     public static final String DEFAULT_ADDRESS = "0.0.0.0";
@@ -39,24 +42,43 @@ public record ServerConfig(String address, int port, int threads, int selectors,
     public static final int DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND =
             ProxyOptions.DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND;
     public static final Duration DEFAULT_SHUTDOWN_GRACE_PERIOD = Duration.ofSeconds(30);
+    /**
+     * HAProxy's usual {@code timeout http-request}: a client sends its headers in one round trip,
+     * so 10 s is ample on any network, and a slow-header client (slowloris) holds a socket for a
+     * sixth of nginx's 60 s {@code client_header_timeout}. Idle keep-alive time does not count
+     * (that is {@link #idleTimeout()}): the clock starts at a request's first byte.
+     */
+    public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
 
     /** Every setting at its default. */
     public static final ServerConfig DEFAULTS = new ServerConfig(DEFAULT_ADDRESS, DEFAULT_PORT, AUTO, AUTO,
             DEFAULT_ACCEPT_QUEUE, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS_PER_BACKEND,
-            DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND, DEFAULT_SHUTDOWN_GRACE_PERIOD, false);
+            DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND, DEFAULT_SHUTDOWN_GRACE_PERIOD, false, DEFAULT_HEADER_TIMEOUT);
 
     public ServerConfig {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(shutdownGracePeriod, "shutdownGracePeriod");
+        Objects.requireNonNull(headerTimeout, "headerTimeout");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
         }
+        if (headerTimeout.isNegative() || headerTimeout.isZero()) {
+            throw new IllegalArgumentException("headerTimeout: " + headerTimeout + " (expected: > 0)");
+        }
+    }
+
+    /** A configuration with the default {@link #headerTimeout()}. */
+    public ServerConfig(String address, int port, int threads, int selectors, int acceptQueue, Duration idleTimeout,
+            int maxConnectionsPerBackend, int maxRequestsQueuedPerBackend, Duration shutdownGracePeriod,
+            boolean accessLog) {
+        this(address, port, threads, selectors, acceptQueue, idleTimeout, maxConnectionsPerBackend,
+                maxRequestsQueuedPerBackend, shutdownGracePeriod, accessLog, DEFAULT_HEADER_TIMEOUT);
     }
 
     /** This configuration listening on another address and port (command-line overrides). */
     public ServerConfig withListen(String address, int port) {
         return new ServerConfig(address, port, threads, selectors, acceptQueue, idleTimeout,
-                maxConnectionsPerBackend, maxRequestsQueuedPerBackend, shutdownGracePeriod, accessLog);
+                maxConnectionsPerBackend, maxRequestsQueuedPerBackend, shutdownGracePeriod, accessLog, headerTimeout);
     }
 }

@@ -1,8 +1,13 @@
 package dev.jlb.jetty.config;
 
+import dev.jlb.jetty.admin.AdminOptions;
+import dev.jlb.jetty.config.Node.ListNode;
 import dev.jlb.jetty.config.Node.ScalarNode;
 import dev.jlb.jetty.config.Node.ScalarNode.Kind;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Reads the {@code server:} and {@code admin:} sections: jlb's own listeners. Their records are
@@ -39,9 +44,10 @@ final class ServerSection {
         int maxQueued = s.integer("max_requests_queued_per_backend", d.maxRequestsQueuedPerBackend(), 1, 1_000_000);
         Duration grace = s.duration("shutdown_grace_period", d.shutdownGracePeriod(), false);
         boolean accessLog = s.bool("access_log", d.accessLog());
+        Duration headerTimeout = s.duration("header_timeout", d.headerTimeout(), true);
         s.finish();
         return new ServerConfig(address.strip(), port, threads, selectors, acceptQueue, idleTimeout, maxConnections,
-                maxQueued, grace, accessLog);
+                maxQueued, grace, accessLog, headerTimeout);
     }
 
     /** The {@code admin:} section; {@link AdminConfig#DISABLED} without one. */
@@ -71,8 +77,41 @@ final class ServerSection {
         Duration window = a.duration("window", d.window(), true);
         boolean metrics = a.bool("metrics", d.metrics());
         Duration latencyWindow = a.duration("metrics_latency_window", d.latencyWindow(), true);
+        List<String> allowedHosts = strings(a, "allowed_hosts", "a list of host names or addresses",
+                host -> AdminOptions.builder().allowedHosts(List.of(host)));
+        List<String> allowedBackends = strings(a, "allowed_backends", "a list of addresses, CIDR blocks or host names",
+                rule -> AdminOptions.builder().allowedBackends(List.of(rule)));
         a.finish();
-        return new AdminConfig(enabled, address.strip(), port, token, protectReads, window, metrics, latencyWindow);
+        return new AdminConfig(enabled, address.strip(), port, token, protectReads, window, metrics, latencyWindow,
+                allowedHosts, allowedBackends);
+    }
+
+    /**
+     * A list of strings, each checked by {@code check} (which throws {@link IllegalArgumentException}
+     * with {@code <name>: <message>}); the items that fail are reported with {@code <message>}.
+     */
+    private static List<String> strings(MapReader r, String key, String expected, Consumer<String> check) {
+        ListNode list = r.list(key, expected);
+        List<String> out = new ArrayList<>();
+        if (list == null) {
+            return out;
+        }
+        for (int i = 0; i < list.items().size(); i++) {
+            String item = key + "[" + i + "]";
+            Node n = list.items().get(i);
+            String value = r.stringValue(item, n, "text");
+            if (value == null) {
+                continue;
+            }
+            try {
+                check.accept(value);
+                out.add(value.strip());
+            } catch (IllegalArgumentException e) {
+                String m = e.getMessage();
+                r.problem(item, n, m.substring(m.indexOf(": ") + 2));
+            }
+        }
+        return out;
     }
 
     /** An integer in {@code [min, max]}, or {@code auto} ({@link ServerConfig#AUTO}). */

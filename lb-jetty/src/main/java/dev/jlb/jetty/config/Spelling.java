@@ -22,6 +22,9 @@ final class Spelling {
         for (String candidate : candidates) {
             String c = normalize(candidate);
             int limit = c.length() <= 4 ? 1 : c.length() <= 8 ? 2 : 3;
+            if (Math.abs(w.length() - c.length()) > limit) {
+                continue; // the distance is at least the difference in length
+            }
             int d = distance(w, c);
             if (d <= limit && d < bestDistance) {
                 best = candidate;

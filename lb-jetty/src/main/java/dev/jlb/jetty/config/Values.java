@@ -15,6 +15,24 @@ final class Values {
     private Values() {
     }
 
+    /** {@code text} with control characters written as escapes ({@code \n}, {@code \u0000}); unchanged without. */
+    static String escapeControls(String text) {
+        if (text.chars().noneMatch(Character::isISOControl)) {
+            return text;
+        }
+        StringBuilder sb = new StringBuilder(text.length() + 8);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '\n' -> sb.append("\\n");
+                case '\t' -> sb.append("\\t");
+                case '\r' -> sb.append("\\r");
+                default -> sb.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            }
+        }
+        return sb.toString();
+    }
+
     /**
      * A string as the user wrote it; quoted when it would otherwise be unclear (empty, blank
      * around, containing white space, quotes or a colon that would read as the message's own,

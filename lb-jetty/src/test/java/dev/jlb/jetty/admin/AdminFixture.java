@@ -76,6 +76,32 @@ final class AdminFixture implements AutoCloseable {
         return new Reply(response.statusCode(), response.headers(), response.body());
     }
 
+    /**
+     * Sends {@code method path} over a raw connection with the given header lines (the JDK's client
+     * does not let a caller set {@code Host}) and returns the status and the body.
+     */
+    Reply raw(String method, String path, String body, String... headerLines) throws IOException {
+        StringBuilder request = new StringBuilder(method + " " + path + " HTTP/1.1\r\n");
+        for (String line : headerLines) {
+            request.append(line).append("\r\n");
+        }
+        byte[] content = body == null ? new byte[0] : body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (body != null) {
+            request.append("Content-Type: application/json\r\n");
+        }
+        request.append("Content-Length: ").append(content.length).append("\r\nConnection: close\r\n\r\n");
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", connector.getLocalPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().write(content);
+            socket.getOutputStream().flush();
+            String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            int status = Integer.parseInt(answer.substring(9, 12));
+            int split = answer.indexOf("\r\n\r\n");
+            return new Reply(status, null, split < 0 ? "" : answer.substring(split + 4));
+        }
+    }
+
     Reply get(String path, String... headers) throws IOException, InterruptedException {
         return send("GET", path, null, headers);
     }

@@ -314,16 +314,151 @@ class AdminServletTest {
 
     @Test
     void aMutationFromAnotherOriginIsRefused() throws Exception {
-        start(AdminOptions.defaults());
+        start(AdminOptions.builder().bearerToken(TOKEN).build());
         AdminFixture.Reply evil = admin.send("POST", BACKENDS + "/" + A.id() + "/drain", null,
-                "Origin", "http://evil.example");
+                "Origin", "http://evil.example", "Authorization", auth());
         assertThat(evil.status()).isEqualTo(403);
         assertThat(evil.error()).isEqualTo("origin: http://evil.example (expected: none, or this server's own)");
         assertThat(api.pool().find(A.id()).orElseThrow().weight()).isEqualTo(1);
+        // With the token, a page of the admin listener's own origin may change things.
         AdminFixture.Reply own = admin.send("POST", BACKENDS + "/" + A.id() + "/drain", null,
-                "Origin", "http://127.0.0.1:" + admin.connector.getLocalPort());
+                "Origin", "http://127.0.0.1:" + admin.connector.getLocalPort(), "Authorization", auth());
         assertThat(own.status()).isEqualTo(200);
         assertThat(api.pool().find(A.id()).orElseThrow().weight()).isZero();
+    }
+
+    @Test
+    void aHugeHostIsA400WithTheProjectsErrorNotAnHtmlPage() throws Exception {
+        start(AdminOptions.defaults());
+        String huge = "h".repeat(900_000);
+        AdminFixture.Reply add = admin.send("POST", BACKENDS, "{\"uri\": \"http://" + huge + ":8080\"}");
+        assertThat(add.status()).isEqualTo(400);
+        assertThat(add.header("Content-Type")).isEqualTo("application/json");
+        assertThat(add.error()).isEqualTo("host: " + "h".repeat(64) + "... (expected: at most 253 characters)");
+        AdminFixture.Reply replace = admin.send("PUT", BACKENDS, "{\"backends\": [{\"uri\": \"http://127.0.0.1:1\"},"
+                + " {\"uri\": \"http://" + huge + "\"}]}");
+        assertThat(replace.status()).isEqualTo(400);
+        assertThat(replace.error()).isEqualTo("backends[1].host: " + "h".repeat(64)
+                + "... (expected: at most 253 characters)");
+        assertThat(members()).containsExactly(A, B);
+    }
+
+    @Test
+    void allowedBackendsLimitWhatCallsMayAdd() throws Exception {
+        start(AdminOptions.builder().allowedBackends(List.of("127.0.0.1:9100-9199")).build());
+        AdminFixture.Reply metadata = admin.send("POST", BACKENDS, "{\"uri\": \"http://169.254.169.254\"}");
+        assertThat(metadata.status()).isEqualTo(403);
+        assertThat(metadata.error()).isEqualTo("uri: http://169.254.169.254:80 (expected: a backend admitted by the"
+                + " allowed backends [127.0.0.1:9100-9199])");
+        assertThat(admin.send("POST", BACKENDS, "{\"uri\": \"http://127.0.0.1:8080\"}").status())
+                .as("jlb's own port").isEqualTo(403);
+        assertThat(admin.send("POST", BACKENDS, "{\"uri\": \"http://127.0.0.1:9103\"}").status()).isEqualTo(201);
+        AdminFixture.Reply replace = admin.send("PUT", BACKENDS, "{\"backends\": [{\"uri\": \"http://127.0.0.1:9104\"},"
+                + " {\"uri\": \"http://localhost:9105\"}]}");
+        assertThat(replace.status()).isEqualTo(403);
+        assertThat(replace.error()).isEqualTo("backends[1].uri: http://localhost:9105 (expected: a backend admitted by"
+                + " the allowed backends [127.0.0.1:9100-9199])");
+        assertThat(members()).containsExactly(A, B, Backend.of("http://127.0.0.1:9103"));
+        // Members already there may stay in a replacement, and be re-weighted, drained or removed.
+        admin.close();
+        start(AdminOptions.builder().allowedBackends(List.of("10.0.0.0/8")).build());
+        AdminFixture.Reply keep = admin.send("PUT", BACKENDS, "{\"backends\": [{\"uri\": \"" + A.uri() + "\"},"
+                + " {\"uri\": \"http://10.0.0.7:80\"}]}");
+        assertThat(keep.status()).as(keep.body()).isEqualTo(200);
+        assertThat(admin.send("PATCH", BACKENDS + "/" + A.id(), "{\"weight\": 3}").status()).isEqualTo(200);
+    }
+
+    @Test
+    void anUnexpectedFailureIsA500InJsonWithoutDetails() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+        admin = new AdminFixture(AdminOptions.defaults(), () -> {
+            if (gone.get()) {
+                throw new IllegalStateException("the routes are gone");
+            }
+            return List.of(api);
+        });
+        gone.set(true);
+        AdminFixture.Reply r = admin.get("/admin/api/routes");
+        assertThat(r.status()).isEqualTo(500);
+        assertThat(r.header("Content-Type")).isEqualTo("application/json");
+        assertThat(r.error()).isEqualTo("internal error: java.lang.IllegalStateException (expected: none; see the log)");
+        assertThat(r.body()).doesNotContain("the routes are gone").doesNotContain("<html");
+    }
+
+    @Test
+    void withoutATokenNoBrowserMayChangeAnythingEvenFromTheListenersOwnOrigin() throws Exception {
+        start(AdminOptions.defaults());
+        String drain = BACKENDS + "/" + A.id() + "/drain";
+        AdminFixture.Reply own = admin.send("POST", drain, null,
+                "Origin", "http://127.0.0.1:" + admin.connector.getLocalPort());
+        assertThat(own.status()).isEqualTo(403);
+        assertThat(own.error()).isEqualTo("origin: http://127.0.0.1:" + admin.connector.getLocalPort()
+                + " (expected: no request from a browser, or a bearer token configured: without one a web page may"
+                + " change nothing)");
+        AdminFixture.Reply fetch = admin.send("POST", drain, null, "Sec-Fetch-Site", "same-origin");
+        assertThat(fetch.status()).isEqualTo(403);
+        assertThat(fetch.error()).startsWith("sec-fetch-site: same-origin (expected: no request from a browser");
+        assertThat(admin.send("DELETE", BACKENDS + "/" + A.id(), null, "Sec-Fetch-Mode", "no-cors").status())
+                .isEqualTo(403);
+        assertThat(api.pool().find(A.id()).orElseThrow().weight()).isEqualTo(1);
+        assertThat(members()).containsExactly(A, B);
+        // Reads from a browser stay open; a change from a script (no browser header) from loopback works.
+        assertThat(admin.get(BACKENDS, "Sec-Fetch-Site", "same-origin").status()).isEqualTo(200);
+        assertThat(admin.send("POST", drain, null).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aHostHeaderThatIsNotThisServersIsRefusedAgainstDnsRebinding() throws Exception {
+        start(AdminOptions.defaults());
+        int port = admin.connector.getLocalPort();
+        // A page on evil.example, its name rebound to 127.0.0.1: the browser sends its own name.
+        AdminFixture.Reply read = admin.raw("GET", "/admin/api/routes", null, "Host: evil.example:" + port);
+        assertThat(read.status()).isEqualTo(421);
+        assertThat(read.error()).isEqualTo("host: evil.example:" + port
+                + " (expected: localhost, a loopback address, 127.0.0.1 (this listener's))");
+        assertThat(admin.raw("GET", "/admin/", null, "Host: evil.example").status()).isEqualTo(421);
+        AdminFixture.Reply change = admin.raw("POST", BACKENDS + "/" + A.id() + "/drain", null,
+                "Host: evil.example:" + port, "Origin: http://evil.example:" + port);
+        assertThat(change.status()).isEqualTo(421);
+        AdminFixture.Reply add = admin.raw("POST", BACKENDS, "{\"uri\": \"http://169.254.169.254\"}",
+                "Host: evil.example:" + port);
+        assertThat(add.status()).isEqualTo(421);
+        assertThat(members()).containsExactly(A, B);
+        assertThat(api.pool().find(A.id()).orElseThrow().weight()).isEqualTo(1);
+
+        for (String own : new String[] {"localhost:" + port, "LOCALHOST", "localhost.", "app.localhost:" + port,
+                "127.0.0.1:" + port, "127.0.0.2", "[::1]:" + port}) {
+            assertThat(admin.raw("GET", "/admin/api/routes", null, "Host: " + own).status()).as(own).isEqualTo(200);
+        }
+        for (String other : new String[] {"127.0.0.1.evil.example", "localhost.evil.example", "evillocalhost",
+                "0.0.0.0:" + port, "10.0.0.1", "[::2]"}) {
+            assertThat(admin.raw("GET", "/admin/api/routes", null, "Host: " + other).status()).as(other).isEqualTo(421);
+        }
+        for (String malformed : new String[] {"[::1", "a:b:c", "localhost:x"}) {
+            assertThat(admin.raw("GET", "/admin/api/routes", null, "Host: " + malformed).status()).as(malformed)
+                    .isIn(400, 421);
+        }
+    }
+
+    @Test
+    void allowedHostsAddNamesAndAddresses() throws Exception {
+        start(AdminOptions.builder().allowedHosts(List.of("JLB-1.internal", "*.admin.example", "192.0.2.7")).build());
+        for (String host : new String[] {"jlb-1.internal:9901", "jlb-1.internal", "a.admin.example",
+                "b.c.admin.example:1", "192.0.2.7:9901"}) {
+            assertThat(admin.raw("GET", "/admin/api/routes", null, "Host: " + host).status()).as(host).isEqualTo(200);
+        }
+        for (String host : new String[] {"admin.example", "evil-admin.example", "jlb-2.internal", "192.0.2.8"}) {
+            AdminFixture.Reply r = admin.raw("GET", "/admin/api/routes", null, "Host: " + host);
+            assertThat(r.status()).as(host).isEqualTo(421);
+        }
+        assertThat(admin.raw("GET", "/admin/api/routes", null, "Host: jlb-2.internal").error()).isEqualTo(
+                "host: jlb-2.internal (expected: localhost, a loopback address, 127.0.0.1 (this listener's) or one of"
+                        + " [jlb-1.internal, *.admin.example, 192.0.2.7])");
+        assertThatThrownBy(() -> AdminOptions.builder().allowedHosts(List.of("ok.example", "bad host")))
+                .hasMessage("allowedHosts[1]: \"bad host\" (expected: a host name, *. and a domain, or an IP address,"
+                        + " without a port)");
+        assertThatThrownBy(() -> AdminOptions.builder().allowedHosts(List.of("jlb.internal:9901")))
+                .hasMessageStartingWith("allowedHosts[0]: \"jlb.internal:9901\" (expected:");
     }
 
     @Test

@@ -57,6 +57,36 @@ class AdminConfigTest {
     }
 
     @Test
+    void allowedHosts() throws Exception {
+        AdminConfig admin = yaml("admin:\n  allowed_hosts: [jlb.internal, \"*.admin.example\", 192.0.2.7]\n" + ROUTE).admin();
+        assertThat(admin.allowedHosts()).containsExactly("jlb.internal", "*.admin.example", "192.0.2.7");
+        assertThat(admin.options().allowedHosts()).containsExactly("jlb.internal", "*.admin.example", "192.0.2.7");
+        assertThat(AdminConfig.DEFAULTS.allowedHosts()).isEmpty();
+        assertThat(yamlProblems("admin:\n  allowed_hosts:\n    - ok.example\n    - \"jlb:9901\"\n    - 7\n" + ROUTE))
+                .containsExactly(
+                        "config.yaml:4: admin.allowed_hosts[1]: \"jlb:9901\" (expected: a host name, *. and a domain,"
+                                + " or an IP address, without a port)",
+                        "config.yaml:5: admin.allowed_hosts[2]: 7 (expected: text)");
+        assertThat(yamlProblems("admin: {allowed_hosts: jlb.internal}\n" + ROUTE)).containsExactly(
+                "config.yaml:1: admin.allowed_hosts: jlb.internal (expected: a list of host names or addresses)");
+    }
+
+    @Test
+    void allowedBackends() throws Exception {
+        AdminConfig admin = yaml("admin:\n  allowed_backends: [\"10.0.0.0/8\", \"127.0.0.1:8081-8089\", \"*.internal\"]\n"
+                + ROUTE).admin();
+        assertThat(admin.allowedBackends()).containsExactly("10.0.0.0/8", "127.0.0.1:8081-8089", "*.internal");
+        assertThat(admin.options().isAllowedBackend(dev.jlb.Backend.of("http://169.254.169.254"))).isFalse();
+        assertThat(admin.options().isAllowedBackend(dev.jlb.Backend.of("http://127.0.0.1:8085"))).isTrue();
+        assertThat(AdminConfig.DEFAULTS.options().isAllowedBackend(dev.jlb.Backend.of("http://169.254.169.254")))
+                .as("without the list, any backend").isTrue();
+        assertThat(yamlProblems("admin:\n  allowed_backends:\n    - 10.0.0.0/33\n" + ROUTE)).containsExactly(
+                "config.yaml:3: admin.allowed_backends[0]: \"10.0.0.0/33\" (expected: an address or CIDR block"
+                        + " (10.0.0.0/8, [fd00::]/8), a host name or *. and a domain, each with an optional :port or"
+                        + " :port-port)");
+    }
+
+    @Test
     void badValuesAreReportedWithTheirLine() {
         assertThat(yamlProblems("""
                 admin:

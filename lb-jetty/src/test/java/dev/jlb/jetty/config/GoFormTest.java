@@ -55,6 +55,13 @@ class GoFormTest {
     }
 
     @Test
+    void aHostLongerThan253CharactersIsAProblem() {
+        String url = "http://" + "a".repeat(254) + ":8080";
+        assertThat(yamlProblems("servers: [\"" + url + "\"]\n")).containsExactly(
+                "config.yaml:1: servers[0]: " + url.substring(0, 80) + "... (expected: at most 253 characters)");
+    }
+
+    @Test
     void onlyServersIsRequired() throws Exception {
         JlbConfig config = yaml("servers:\n  - http://127.0.0.1:8081\n  - http://127.0.0.1:8082\n");
 

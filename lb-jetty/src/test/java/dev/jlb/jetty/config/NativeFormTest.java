@@ -496,6 +496,15 @@ class NativeFormTest {
     }
 
     @Test
+    void headerTimeout() throws Exception {
+        assertThat(yaml("servers: [\"http://a:1\"]\n").server().headerTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(yaml("server: {header_timeout: 250ms}\nservers: [\"http://a:1\"]\n").server().headerTimeout())
+                .isEqualTo(Duration.ofMillis(250));
+        assertThat(yamlProblems("server: {header_timeout: 0s}\nservers: [\"http://a:1\"]\n")).containsExactly(
+                "config.yaml:1: server.header_timeout: 0s (expected: > 0)");
+    }
+
+    @Test
     void jsonProblemsHaveLinesToo() {
         assertThat(jsonProblems("""
                 {
