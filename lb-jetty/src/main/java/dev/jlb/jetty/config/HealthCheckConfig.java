@@ -15,7 +15,7 @@ import java.util.Objects;
  * @param interval the time between two checks of one backend (default 2s)
  * @param timeout how long one check may take (default 1s; at most the interval)
  * @param jitterPercent how much each interval varies at random, in percent of it, so that checks
- *     of different backends spread (default {@value #DEFAULT_JITTER_PERCENT})
+ *     of different backends spread (default {@link #DEFAULT_JITTER_PERCENT})
  * @param rise consecutive successes that make an unhealthy backend healthy (default {@value #DEFAULT_RISE})
  * @param fall consecutive failures that make a healthy backend unhealthy (default {@value #DEFAULT_FALL})
  * @param expectedStatuses the statuses that count as healthy (default 200-299; HTTP only)

@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param minimumSamples samples a backend needs before it is judged (default {@value #DEFAULT_MINIMUM_SAMPLES})
  * @param interval the time between two evaluations (default 1s)
  * @param action what happens to a slow backend (default {@link Action#DEGRADE})
- * @param degradedWeightPercent a degraded backend's share of its weight, in percent (default {@value #DEFAULT_DEGRADED_WEIGHT_PERCENT})
+ * @param degradedWeightPercent a degraded backend's share of its weight, in percent (default {@link #DEFAULT_DEGRADED_WEIGHT_PERCENT})
  */
 public record LatencyHealthConfig(boolean enabled, Duration absoluteLimit, double relativeFactor,
         Duration relativeFloor, int minimumSamples, Duration interval, Action action, int degradedWeightPercent) {

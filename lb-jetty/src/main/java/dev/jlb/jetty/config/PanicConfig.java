@@ -8,7 +8,7 @@ import java.util.Objects;
  * Immutable.
  *
  * @param mode route to every non-drained backend, or answer 503 (default {@link Mode#ROUTE_ALL})
- * @param thresholdPercent the eligible share, in percent, under which panic starts (default {@value #DEFAULT_THRESHOLD_PERCENT})
+ * @param thresholdPercent the eligible share, in percent, under which panic starts (default {@link #DEFAULT_THRESHOLD_PERCENT})
  */
 public record PanicConfig(Mode mode, int thresholdPercent) {
 

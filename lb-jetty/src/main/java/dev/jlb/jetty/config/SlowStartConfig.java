@@ -9,7 +9,7 @@ import java.util.Objects;
  * full weight over a window (the {@code slow_start:} section). Off by default. Immutable.
  *
  * @param window the ramp's length; {@link Duration#ZERO} for off (the default)
- * @param floorPercent where the ramp starts, in percent of the weight, 1..99 (default {@value #DEFAULT_FLOOR_PERCENT})
+ * @param floorPercent where the ramp starts, in percent of the weight, 1..99 (default {@link #DEFAULT_FLOOR_PERCENT})
  */
 public record SlowStartConfig(Duration window, int floorPercent) {
 
