@@ -4,7 +4,9 @@ import dev.jlb.jetty.config.ConfigException;
 import dev.jlb.jetty.config.ConfigFormat;
 import dev.jlb.jetty.config.ConfigLoader;
 import dev.jlb.jetty.config.JlbConfig;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
@@ -14,14 +16,73 @@ import java.util.stream.Collectors;
  */
 final class Demo implements AutoCloseable {
 
-    /** The demo backends' ports when run from the command line. */
-    static final List<Integer> BACKEND_PORTS = List.of(8081, 8082, 8083, 8084, 8085);
-    /** The balancer's port when run from the command line. */
-    static final int PORT = 8080;
-    /** The admin listener's port when run from the command line (the balancer on port 0 gets one at random). */
-    static final int ADMIN_PORT = 9901;
     /** Everything of the demo listens on loopback only. */
     static final String HOST = "127.0.0.1";
+
+    /**
+     * The demo's ports: the balancer's, its backends' and the admin listener's; 0 lets the OS choose.
+     *
+     * @param balancer the balancer's port
+     * @param backends the backends' ports, one per backend
+     * @param admin the admin listener's port
+     */
+    record Ports(int balancer, List<Integer> backends, int admin) {
+
+        /** The balancer's port by default. */
+        static final int BASE = 8080;
+        /** How many backends the demo runs. */
+        static final int BACKENDS = 5;
+        /** The admin port is the base plus this (9901 for 8080, as in config.example.yaml). */
+        static final int ADMIN_OFFSET = 9901 - BASE;
+        /** The highest base port: its admin port is 65535. */
+        static final int MAX_BASE = 65535 - ADMIN_OFFSET;
+        /** The ports without --demo-base-port: 8080, 8081..8085, 9901. */
+        static final Ports DEFAULT = from(BASE);
+
+        Ports {
+            backends = List.copyOf(Objects.requireNonNull(backends, "backends"));
+        }
+
+        /**
+         * The balancer on {@code base}, the backends on {@code base+1..base+5}, the admin listener on
+         * {@code base+1821}: every port moves by {@code base - 8080}. Base 0 lets the OS choose each.
+         *
+         * @throws IllegalArgumentException when {@code base} is outside {@code 0..MAX_BASE}
+         */
+        static Ports from(int base) {
+            if (base < 0 || base > MAX_BASE) {
+                throw new IllegalArgumentException("base: " + base + " (expected: 0.." + MAX_BASE + ")");
+            }
+            List<Integer> backends = new ArrayList<>();
+            for (int i = 1; i <= BACKENDS; i++) {
+                backends.add(base == 0 ? 0 : base + i);
+            }
+            return new Ports(base, backends, base == 0 ? 0 : base + ADMIN_OFFSET);
+        }
+
+        /** These ports with the balancer on {@code port} (the others unchanged). */
+        Ports withBalancer(int port) {
+            return new Ports(port, backends, admin);
+        }
+
+        /** For messages: {@code 8080 (balancer), 8081..8085 (backends), 9901 (admin)}; 0 reads "any". */
+        String describe() {
+            return port(balancer) + " (balancer), " + range(backends) + " (backends), " + port(admin) + " (admin)";
+        }
+
+        static String range(List<Integer> ports) {
+            boolean consecutive = !ports.isEmpty() && ports.get(0) > 0;
+            for (int i = 1; consecutive && i < ports.size(); i++) {
+                consecutive = ports.get(i) == ports.get(0) + i;
+            }
+            return consecutive && ports.size() > 1 ? ports.get(0) + ".." + ports.get(ports.size() - 1)
+                    : ports.stream().map(Ports::port).collect(Collectors.joining(", "));
+        }
+
+        private static String port(int port) {
+            return port == 0 ? "any" : Integer.toString(port);
+        }
+    }
 
     private final DemoBackends backends;
     private final Standalone balancer;
@@ -31,16 +92,11 @@ final class Demo implements AutoCloseable {
         this.balancer = balancer;
     }
 
-    /**
-     * Starts the backends, then the balancer.
-     *
-     * @param port the balancer's port (0: any free one)
-     * @param backendPorts the backends' ports (0: any free one)
-     */
-    static Demo start(int port, List<Integer> backendPorts) throws Exception {
-        DemoBackends backends = new DemoBackends(HOST, backendPorts);
+    /** Starts the backends, then the balancer and its admin listener, on {@code ports}. */
+    static Demo start(Ports ports) throws Exception {
+        DemoBackends backends = new DemoBackends(HOST, ports.backends());
         try {
-            return new Demo(backends, Standalone.start(config(port, backends.uris())));
+            return new Demo(backends, Standalone.start(config(ports.balancer(), ports.admin(), backends.uris())));
         } catch (Exception e) {
             backends.close();
             throw e;
@@ -48,7 +104,7 @@ final class Demo implements AutoCloseable {
     }
 
     /** The demo's configuration: what a config.yaml for the same setup would say. */
-    static JlbConfig config(int port, List<String> backendUris) throws ConfigException {
+    static JlbConfig config(int port, int adminPort, List<String> backendUris) throws ConfigException {
         String yaml = """
                 server:
                   address: %s
@@ -63,7 +119,7 @@ final class Demo implements AutoCloseable {
                   address: %s
                   port: %d
                 """.formatted(HOST, port, backendUris.stream().map(u -> '"' + u + '"').collect(Collectors.joining(", ")),
-                HOST, port == 0 ? 0 : ADMIN_PORT);
+                HOST, adminPort);
         return ConfigLoader.parse(yaml, "(demo)", ConfigFormat.YAML);
     }
 
@@ -92,6 +148,8 @@ final class Demo implements AutoCloseable {
             sb.append("  status    ").append(admin).append("/admin/  (refreshes itself), JSON at ").append(admin)
                     .append("/admin/api/routes, Prometheus metrics at ").append(admin).append("/metrics\n");
         }
+        sb.append("  ports     ").append(ports().describe()).append(" on ").append(HOST)
+                .append("; --demo-base-port N moves them all\n");
         String third = uris.get(Math.min(2, uris.size() - 1));
         sb.append("\nTry:\n");
         String[][] tries = {
@@ -99,7 +157,6 @@ final class Demo implements AutoCloseable {
             {"curl -X POST " + third + "/_demo/down", "that backend fails its checks: watch the log, jlb routes around it"},
             {"curl -X POST " + third + "/_demo/up", "and it comes back"},
             {"wrk -t2 -c100 -d10s " + lb, "load (Debian: apt-get install wrk)"},
-            {"java -jar examples/target/jlb.jar --help", "run from a config.yaml instead"},
         };
         int width = 0;
         for (String[] t : tries) {
@@ -109,8 +166,16 @@ final class Demo implements AutoCloseable {
             sb.append("  ").append(t[0]).append(" ".repeat(width - t[0].length() + 2)).append("# ").append(t[1])
                     .append('\n');
         }
+        sb.append("\nA configuration file instead (stop the demo first; --demo-backends runs its backends alone,\n")
+                .append("--help lists every option):\n")
+                .append("  java -jar examples/target/jlb.jar --config examples/config.example.yaml\n");
         sb.append("\nStop with Ctrl-C.\n");
         return sb.toString();
+    }
+
+    /** The ports the demo listens on (the ones the OS chose, where it was asked to). */
+    Ports ports() {
+        return new Ports(balancer.port(), backends.ports(), Math.max(balancer.adminPort(), 0));
     }
 
     /** Stops the balancer (within {@code grace}), then the backends. */

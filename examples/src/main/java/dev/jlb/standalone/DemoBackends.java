@@ -85,6 +85,15 @@ final class DemoBackends implements AutoCloseable {
         return uris;
     }
 
+    /** The ports the backends listen on, in order. */
+    List<Integer> ports() {
+        List<Integer> ports = new ArrayList<>();
+        for (ServerConnector c : connectors) {
+            ports.add(c.getLocalPort());
+        }
+        return ports;
+    }
+
     @Override
     public void close() throws Exception {
         server.stop();

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code java -jar jlb.jar}: the standalone balancer. With no arguments it runs the demo; with
  * {@code --config FILE} it runs from a YAML or JSON file, reloads it when it changes or on SIGHUP,
- * and drains on SIGTERM; {@code --check} validates a file; {@code --help} lists the options.
+ * and drains on SIGTERM; {@code --check} validates a file; {@code --help} lists the options;
+ * {@code --version} prints the version and commit.
  */
 public final class Main {
 
@@ -54,8 +55,8 @@ public final class Main {
     }
 
     /**
-     * Runs a command line that returns at once ({@code --help}, {@code --check}, or a bad command
-     * line); for tests.
+     * Runs a command line that returns at once ({@code --help}, {@code --version}, {@code --check}, or
+     * a bad command line); for tests.
      */
     static int runToCompletion(List<String> args, PrintStream out, PrintStream err) {
         return new Main(out, err).run(args, false);
@@ -74,17 +75,21 @@ public final class Main {
             out.print(CommandLine.USAGE);
             return EXIT_OK;
         }
+        if (cl.version()) {
+            out.println(Version.current());
+            return EXIT_OK;
+        }
         if (cl.check()) {
             return check(cl);
         }
         if (!serve) {
-            err.println("jlb: runToCompletion runs --help and --check only");
+            err.println("jlb: runToCompletion runs --help, --version and --check only");
             return EXIT_USAGE;
         }
         installSignals();
         try {
             if (cl.demoBackends()) {
-                return demoBackends();
+                return demoBackends(cl);
             }
             return cl.config() == null ? demo(cl) : serve(cl);
         } catch (InterruptedException e) {
@@ -117,13 +122,20 @@ public final class Main {
                 cl.port() >= 0 ? cl.port() : s.port()), config.routes(), config.admin());
     }
 
+    /** The demo's ports: from --demo-base-port (or 8080), with --port for the balancer's. */
+    static Demo.Ports demoPorts(CommandLine cl) {
+        Demo.Ports ports = cl.demoBasePort() >= 0 ? Demo.Ports.from(cl.demoBasePort()) : Demo.Ports.DEFAULT;
+        return cl.port() >= 0 ? ports.withBalancer(cl.port()) : ports;
+    }
+
     private int demo(CommandLine cl) throws InterruptedException {
+        Demo.Ports ports = demoPorts(cl);
         Demo demo;
         try {
-            demo = Demo.start(cl.port() >= 0 ? cl.port() : Demo.PORT, Demo.BACKEND_PORTS);
+            demo = Demo.start(ports);
         } catch (Exception e) {
-            err.println("jlb: could not start the demo: " + e.getMessage()
-                    + " (expected: ports 8080..8085 and 9901 free on 127.0.0.1; --port N moves the balancer)");
+            err.println("jlb: could not start the demo: " + e.getMessage() + " (expected: ports " + ports.describe()
+                    + " free on " + Demo.HOST + "; --demo-base-port N moves them all, --port N the balancer's)");
             return EXIT_START_FAILED;
         }
         out.print(demo.banner());
@@ -133,13 +145,14 @@ public final class Main {
         return EXIT_OK;
     }
 
-    private int demoBackends() throws InterruptedException {
+    private int demoBackends(CommandLine cl) throws InterruptedException {
+        List<Integer> ports = demoPorts(cl).backends();
         DemoBackends backends;
         try {
-            backends = new DemoBackends(Demo.HOST, Demo.BACKEND_PORTS);
+            backends = new DemoBackends(Demo.HOST, ports);
         } catch (Exception e) {
-            err.println("jlb: could not start the demo backends: " + e.getMessage()
-                    + " (expected: ports 8081..8085 free on 127.0.0.1)");
+            err.println("jlb: could not start the demo backends: " + e.getMessage() + " (expected: ports "
+                    + Demo.Ports.range(ports) + " free on " + Demo.HOST + "; --demo-base-port N moves them)");
             return EXIT_START_FAILED;
         }
         out.println("demo backends running (each answers any path with 200 " + DemoBackends.BODY + "):");

@@ -10,7 +10,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -173,7 +172,7 @@ class AdminListenerTest {
 
     @Test
     void theDemoHasAnAdminListenerOnLoopback() throws Exception {
-        try (Demo demo = Demo.start(0, Collections.nCopies(5, 0))) {
+        try (Demo demo = Demo.start(Demo.Ports.from(0))) {
             int admin = demo.balancer().adminPort();
             assertThat(admin).isPositive();
             assertThat(demo.banner()).contains("http://localhost:" + admin + "/admin/")

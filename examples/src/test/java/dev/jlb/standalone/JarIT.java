@@ -196,4 +196,46 @@ class JarIT {
             assertThat(output).isNotEmpty().allMatch(l -> l.matches(LOG_LINE), "lines like " + LOG_LINE);
         }
     }
+
+    @Test
+    void theDemoOnPortsTheOsChoosesPrintsThemAndBalances() throws Exception {
+        start("--demo-base-port", "0");
+        Pattern ports = Pattern.compile("^  ports     (\\d+) \\(balancer\\), (\\d+\\.\\.\\d+|\\d+(, \\d+){4}) \\(backends\\), (\\d+) \\(admin\\)"
+                + " on 127\\.0\\.0\\.1; --demo-base-port N moves them all$");
+        Matcher m = ports.matcher(awaitLine(ports));
+        assertThat(m.find()).isTrue();
+        HttpClient client = HttpClient.newHttpClient();
+        HttpResponse<String> lb = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + m.group(1) + "/lb"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(lb.statusCode()).isEqualTo(200);
+        assertThat(lb.body()).isEqualTo("<--response-->");
+        List<String> backends = new java.util.ArrayList<>(List.of(m.group(2).split(", ")));
+        if (m.group(2).contains("..")) { // the OS chose consecutive ports: "first..last"
+            backends.clear();
+            String[] range = m.group(2).split("\\.\\.");
+            for (int p = Integer.parseInt(range[0]); p <= Integer.parseInt(range[1]); p++) {
+                backends.add(Integer.toString(p));
+            }
+        }
+        assertThat(backends).hasSize(5);
+        for (String backend : backends) {
+            assertThat(client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + backend + "/")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("<--response-->");
+        }
+        assertThat(client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + m.group(4) + "/admin/api/routes"))
+                .build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        signal("TERM");
+        assertThat(process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(String.join("\n", output)).isZero();
+    }
+
+    @Test
+    void versionNamesTheVersionAndTheCommit() throws Exception {
+        start("--version");
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        reader.join(5_000);
+        assertThat(process.exitValue()).isZero();
+        assertThat(output).containsExactly("jlb " + System.getProperty("jlb.version") + " (commit "
+                + MainTest.headCommit() + ")");
+    }
 }

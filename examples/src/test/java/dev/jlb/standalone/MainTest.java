@@ -37,8 +37,39 @@ class MainTest {
     void helpListsTheOptions() {
         assertThat(run("--help")).isEqualTo(Main.EXIT_OK);
         assertThat(out()).startsWith("Usage: java -jar jlb.jar [options]")
-                .contains("--config FILE", "--check", "--port N", "--address ADDR", "--no-watch", "--demo-backends",
-                        "--help", "SIGHUP reloads", "SIGTERM");
+                .contains("-c, --config FILE", "--check", "-p, --port N", "--address ADDR", "--no-watch",
+                        "--demo-base-port N", "--demo-backends", "--version", "-h, --help", "--config=FILE",
+                        "SIGHUP reloads", "SIGTERM", "8080", "8081..8085", "9901");
+    }
+
+    @Test
+    void helpNamesEveryOptionTheParserAccepts() {
+        assertThat(run("-h")).isEqualTo(Main.EXIT_OK);
+        String help = out();
+        // Every option the parser knows (from its error message), and each alias, is in the text.
+        assertThat(run("--nope")).isEqualTo(Main.EXIT_USAGE);
+        String known = err().substring(err().indexOf("one of ") + 7, err().indexOf(')'));
+        assertThat(known.split(", ")).hasSizeGreaterThan(8).allSatisfy(option -> assertThat(help).contains(option));
+        // and each short alias, next to its long form (CommandLineTest checks that they parse)
+        assertThat(help).contains("  -c, --config ", "  -p, --port ", "  -h, --help ");
+    }
+
+    @Test
+    void versionPrintsTheVersionAndTheCommitItWasBuiltFrom() throws Exception {
+        assertThat(run("--version")).isEqualTo(Main.EXIT_OK);
+        assertThat(out()).isEqualTo("jlb " + System.getProperty("jlb.version") + " (commit " + headCommit() + ")\n");
+        assertThat(err()).isEmpty();
+    }
+
+    /** What git says the commit is (12 digits), or "unknown" without git or a repository. */
+    static String headCommit() throws Exception {
+        try {
+            Process git = new ProcessBuilder("git", "rev-parse", "--short=12", "HEAD").redirectErrorStream(true).start();
+            String out = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            return git.waitFor() == 0 && out.matches("[0-9a-f]{12}") ? out : Version.UNKNOWN;
+        } catch (java.io.IOException e) {
+            return Version.UNKNOWN;
+        }
     }
 
     @Test
@@ -106,7 +137,8 @@ class MainTest {
     void badCommandLinesExitTwoWithTheReason() {
         assertThat(run("--frobnicate")).isEqualTo(Main.EXIT_USAGE);
         assertThat(err()).isEqualTo("jlb: --frobnicate: unknown option (expected: one of --config, --check, --port,"
-                + " --address, --no-watch, --demo-backends, --help)\nRun java -jar jlb.jar --help for the options.\n");
+                + " --address, --no-watch, --demo-base-port, --demo-backends, --version, --help)\n"
+                + "Run java -jar jlb.jar --help for the options.\n");
 
         err.reset();
         assertThat(run("--port", "http")).isEqualTo(Main.EXIT_USAGE);

@@ -1,5 +1,6 @@
 package dev.jlb.jetty.config;
 
+import dev.jlb.jetty.internal.OptionalDependency;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -47,6 +48,8 @@ public final class ConfigLoader {
      *
      * @throws ConfigException when the file cannot be read, has an unknown extension, or is not a
      *     valid configuration; with every problem found
+     * @throws IllegalStateException when tools.jackson.dataformat:jackson-dataformat-yaml, an optional
+     *     dependency of lb-jetty, is not on the class path; the message names it
      */
     public static JlbConfig load(Path file) throws ConfigException {
         Objects.requireNonNull(file, "file");
@@ -95,6 +98,8 @@ public final class ConfigLoader {
      * Validates configuration text; {@code fileName} is used in the messages only.
      *
      * @throws ConfigException with every problem found
+     * @throws IllegalStateException when tools.jackson.dataformat:jackson-dataformat-yaml is not on the
+     *     class path (see {@link #load(Path)})
      */
     public static JlbConfig parse(String text, String fileName, ConfigFormat format) throws ConfigException {
         return parse(text, fileName, format, System::getenv);
@@ -103,6 +108,7 @@ public final class ConfigLoader {
     /** As {@link #parse(String, String, ConfigFormat)}, reading environment variables from {@code environment}. */
     static JlbConfig parse(String text, String fileName, ConfigFormat format, Function<String, String> environment)
             throws ConfigException {
+        OptionalDependency.CONFIG_FILES.require(); // before TreeReader loads Jackson
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(fileName, "fileName");
         Objects.requireNonNull(format, "format");
