@@ -58,6 +58,12 @@ public final class TestBackend implements AutoCloseable {
         }
     }
 
+    private void record(Recorded recorded) {
+        if (requests.size() < MAX_RECORDED) {
+            requests.add(recorded);
+        }
+    }
+
     /** The default behaviour (see the class comment). */
     public static final Behaviour OK = (backend, recorded, request, response, callback) -> backend.answer(request,
             response, callback);
@@ -67,8 +73,13 @@ public final class TestBackend implements AutoCloseable {
     public final Server server;
     public final ServerConnector connector;
     private final int port;
-    /** Every request but health checks, in arrival order. */
+    /**
+     * The first {@link #MAX_RECORDED} requests but health checks, in arrival order (a copy-on-write
+     * list: safe to read while requests arrive; bounded because each add copies it).
+     */
     public final List<Recorded> requests = new CopyOnWriteArrayList<>();
+    /** How many requests {@link #requests} keeps; {@link #arrivals} counts them all. */
+    public static final int MAX_RECORDED = 2_000;
     /** Every request, health checks included. */
     public final AtomicInteger arrivals = new AtomicInteger();
     /** The ids of the connections requests arrived on. */
@@ -118,7 +129,7 @@ public final class TestBackend implements AutoCloseable {
                 HttpFields headers = HttpFields.build(request.getHeaders()).asImmutable();
                 if (!readBody) {
                     Recorded recorded = new Recorded(request.getMethod(), pathQuery, headers, null);
-                    requests.add(recorded);
+                    record(recorded);
                     run(recorded, request, response, callback);
                     return true;
                 }
@@ -126,7 +137,7 @@ public final class TestBackend implements AutoCloseable {
                     byte[] body = new byte[buffer.remaining()];
                     buffer.get(body);
                     Recorded recorded = new Recorded(request.getMethod(), pathQuery, headers, body);
-                    requests.add(recorded);
+                    record(recorded);
                     run(recorded, request, response, callback);
                 }, callback));
                 return true;
