@@ -4,6 +4,7 @@ import dev.jlb.Backend;
 import dev.jlb.FailureKind;
 import dev.jlb.NoBackendAvailableException;
 import dev.jlb.RequestContext;
+import dev.jlb.RetryPolicy;
 import dev.jlb.Selection;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -79,6 +80,8 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
 
     // Whether the route's retry budget (see RetryBudget) refused this request a retry.
     private boolean budgetRefused;
+    // Attempts sent again because a reused connection turned out closed (see StaleConnections).
+    private int staleRetries;
 
     // Scratch state of one header copy (see accept).
     private String connectionTokens;
@@ -542,6 +545,8 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
         AttemptTimeouts timeouts;
         volatile int state;
         private volatile boolean begun;
+        /** Whether the request went on a connection that carried an earlier request. */
+        private volatile boolean reused;
         private long headersNanos;
         private int status;
         private Selection next;
@@ -556,6 +561,7 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
         /** The request went on a connection: from now on the backend may see it. */
         @Override
         public void onBegin(Request request) {
+            reused = StaleConnections.reused(request);
             begun = true;
         }
 
@@ -720,6 +726,23 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
                 return;
             }
             long now = System.nanoTime();
+            if (s == WAITING && reused && staleRetries < StaleConnections.MAX_RETRIES
+                    && StaleConnections.isStale(failure, result.getResponse()) && replayable()
+                    && (RetryPolicy.isIdempotent(method()) || core.retry.retryNonIdempotent())
+                    && timeLeft(now)) {
+                Selection again = StaleConnections.sameBackend(core.loadBalancer, ProxyExchange.this,
+                        selection.backend());
+                if (again != null) {
+                    // The connection, not the backend, failed: no failure counted, no attempt used.
+                    selection.close();
+                    staleRetries++;
+                    attempts--;
+                    LOG.debug("jlb: {} closed a reused connection before answering; sending again for {}",
+                            selection.backend().id(), ProxyExchange.this);
+                    send(again, now);
+                    return;
+                }
+            }
             boolean timedOut = s == TIMED_OUT;
             BadResponseException bad = BadResponseException.find(failure, core.options.maxResponseHeaderSize());
             FailureKind kind;

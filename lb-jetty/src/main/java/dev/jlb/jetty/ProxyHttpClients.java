@@ -66,7 +66,9 @@ public final class ProxyHttpClients {
             client.setExecutor(pool);
         }
         client.setConnectTimeout(options.connectTimeout().toMillis());
-        client.setIdleTimeout(options.idleTimeout().toMillis());
+        // Idle pooled connections close before typical backends close them (see StaleConnections);
+        // a request in flight has the route's idle timeout (ProxyExchange sets it per request).
+        client.setIdleTimeout(StaleConnections.poolIdleMillis(options));
         client.setMaxConnectionsPerDestination(options.maxConnectionsPerBackend());
         client.setMaxRequestsQueuedPerDestination(options.maxRequestsQueuedPerBackend());
         client.setMaxResponseHeadersSize(options.maxResponseHeaderSize());

@@ -506,8 +506,8 @@ public final class ProxyOptions {
          */
         public Builder maxResponseHeaderSize(int maxResponseHeaderSize) {
             if (maxResponseHeaderSize < 1024 || maxResponseHeaderSize > MAX_RESPONSE_HEADER_SIZE_LIMIT) {
-                throw new IllegalArgumentException("maxResponseHeaderSize: " + maxResponseHeaderSize
-                        + " (expected: 1024.." + MAX_RESPONSE_HEADER_SIZE_LIMIT + ")");
+                throw new IllegalArgumentException("maxResponseHeaderSize: " + maxResponseHeaderSize + " (expected: "
+                        + (maxResponseHeaderSize < 1024 ? ">= 1024" : "<= " + MAX_RESPONSE_HEADER_SIZE_LIMIT) + ")");
             }
             this.maxResponseHeaderSize = maxResponseHeaderSize;
             return this;
