@@ -89,6 +89,15 @@ abstract class Attempt implements Callback, CyclicTimeouts.Expirable {
             if (state != WAITING) {
                 return; // timed out: the abort is on its way
             }
+            if (status < HttpStatus.OK_200) {
+                if (status == HttpStatus.SWITCHING_PROTOCOLS_101) {
+                    // jlb never asks a backend to upgrade (Upgrade is hop-by-hop): an unasked switch.
+                    abort(new BadResponseException(AttemptLoop.REASON_UPGRADE));
+                }
+                // Another interim status reaches here only on a transport that does not skip them:
+                // the final response is awaited and the attempt timeout keeps running.
+                return;
+            }
             cancelTimer();
             long now = System.nanoTime();
             headersNanos = now;
@@ -213,9 +222,12 @@ abstract class Attempt implements Callback, CyclicTimeouts.Expirable {
         }
         long now = System.nanoTime();
         boolean timedOut = s == TIMED_OUT;
+        BadResponseException bad = badResponse(failure);
         FailureKind kind;
         if (timedOut) {
             kind = FailureKind.TIMEOUT;
+        } else if (bad != null) {
+            kind = FailureKind.OTHER;
         } else if (!begun) {
             kind = FailureKind.CONNECT; // never sent: refused, unreachable, connect timeout, queue full
         } else {
@@ -226,7 +238,8 @@ abstract class Attempt implements Callback, CyclicTimeouts.Expirable {
             LOG.debug("jlb: attempt {} to {} failed ({}) for {}", loop.attemptCount(), selection.backend().id(), kind,
                     loop, failure);
         }
-        String reason = kind == FailureKind.TIMEOUT ? AttemptLoop.REASON_TIMEOUT
+        String reason = bad != null ? bad.getMessage()
+                : kind == FailureKind.TIMEOUT ? AttemptLoop.REASON_TIMEOUT
                 : kind == FailureKind.CONNECT ? AttemptLoop.REASON_CONNECT
                 : kind == FailureKind.RESET ? AttemptLoop.REASON_RESET : AttemptLoop.REASON_OTHER;
         int errorStatus = kind == FailureKind.TIMEOUT ? HttpStatus.GATEWAY_TIMEOUT_504 : HttpStatus.BAD_GATEWAY_502;
@@ -243,6 +256,15 @@ abstract class Attempt implements Callback, CyclicTimeouts.Expirable {
         } else {
             loop.finishError(errorStatus, loop.reason(reason), Outcome.FAILED);
         }
+    }
+
+    /**
+     * The response jlb must not relay that {@code failure} reports (an unasked {@code 101}, headers
+     * over the limit), or null. A transport whose client refuses such responses itself recognises
+     * its own exceptions here.
+     */
+    BadResponseException badResponse(Throwable failure) {
+        return failure instanceof BadResponseException bad ? bad : null;
     }
 
     final void cancelTimer() {

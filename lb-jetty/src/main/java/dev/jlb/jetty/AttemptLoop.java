@@ -42,6 +42,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable> {
     static final String REASON_TIMEOUT = "gateway timeout: no response from a backend in time";
     static final String REASON_OTHER = "bad gateway: invalid response from a backend";
     static final String REASON_PROXY = "bad gateway: the proxy failed to handle the backend response";
+    static final String REASON_UPGRADE = "bad gateway: the backend switched protocols (101) without being asked to";
 
     private static final AtomicIntegerFieldUpdater<AttemptLoop> FINISHED =
             AtomicIntegerFieldUpdater.newUpdater(AttemptLoop.class, "finished");

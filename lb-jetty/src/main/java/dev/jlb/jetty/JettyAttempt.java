@@ -39,6 +39,12 @@ final class JettyAttempt extends Attempt implements Response.Listener, Request.B
         request.abort(cause);
     }
 
+    /** Ours, or Jetty's parser refusing response headers over the limit (see {@link BadResponseException#find}). */
+    @Override
+    BadResponseException badResponse(Throwable failure) {
+        return BadResponseException.find(failure, loop.core.options.maxResponseHeaderSize());
+    }
+
     @Override
     public void onBegin(Request request) {
         onBegin();
