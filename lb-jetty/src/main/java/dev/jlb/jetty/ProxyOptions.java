@@ -3,6 +3,7 @@ package dev.jlb.jetty;
 import dev.jlb.DurationFormat;
 import dev.jlb.RetryPolicy;
 import dev.jlb.internal.HttpTokens;
+import dev.jlb.jetty.tls.BackendTls;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -97,6 +98,7 @@ public final class ProxyOptions {
     private final boolean useServerThreadPool;
     private final StickyCookie stickyCookie;
     private final ProxyListener listener;
+    private final BackendTls backendTls;
 
     private ProxyOptions(Builder b) {
         this.prefix = b.prefix;
@@ -116,6 +118,7 @@ public final class ProxyOptions {
         this.useServerThreadPool = b.useServerThreadPool;
         this.stickyCookie = b.stickyCookie;
         this.listener = b.listener;
+        this.backendTls = b.backendTls;
     }
 
     /** The options with every default. */
@@ -138,6 +141,7 @@ public final class ProxyOptions {
         b.totalTimeout = totalTimeout;
         b.idleTimeout = idleTimeout;
         b.retry = retry;
+        b.backendTls = backendTls;
         b.requestIdHeader = requestIdHeader;
         b.generateRequestId = generateRequestId;
         b.via = via;
@@ -265,6 +269,14 @@ public final class ProxyOptions {
         return listener;
     }
 
+    /**
+     * How the adapter's own client talks TLS to {@code https://} backends (default
+     * {@link BackendTls#defaults()}: the JDK's trust store, hostname verification on).
+     */
+    public BackendTls backendTls() {
+        return backendTls;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -282,7 +294,7 @@ public final class ProxyOptions {
                 && connectTimeout.equals(that.connectTimeout) && attemptTimeout.equals(that.attemptTimeout)
                 && totalTimeout.equals(that.totalTimeout) && idleTimeout.equals(that.idleTimeout)
                 && retry.equals(that.retry) && requestIdHeader.equals(that.requestIdHeader) && via.equals(that.via)
-                && stickyCookie.equals(that.stickyCookie)
+                && stickyCookie.equals(that.stickyCookie) && backendTls.equals(that.backendTls)
                 && Objects.equals(listener, that.listener);
     }
 
@@ -290,7 +302,7 @@ public final class ProxyOptions {
     public int hashCode() {
         return Objects.hash(prefix, stripPrefix, connectTimeout, attemptTimeout, totalTimeout, idleTimeout, retry,
                 requestIdHeader, generateRequestId, via, preserveHost, xForwardedHeaders, maxConnectionsPerBackend,
-                maxRequestsQueuedPerBackend, useServerThreadPool, stickyCookie, listener);
+                maxRequestsQueuedPerBackend, useServerThreadPool, stickyCookie, backendTls, listener);
     }
 
     @Override
@@ -303,6 +315,7 @@ public final class ProxyOptions {
                 + preserveHost + ", xForwardedHeaders=" + xForwardedHeaders + ", maxConnectionsPerBackend="
                 + maxConnectionsPerBackend + ", maxRequestsQueuedPerBackend=" + maxRequestsQueuedPerBackend
                 + ", useServerThreadPool=" + useServerThreadPool + ", stickyCookie=" + stickyCookie
+                + (backendTls.equals(BackendTls.defaults()) ? "" : ", backendTls=" + backendTls)
                 + (listener == null ? "" : ", listener=" + listener) + '}';
     }
 
@@ -328,6 +341,7 @@ public final class ProxyOptions {
         private boolean useServerThreadPool = DEFAULT_USE_SERVER_THREAD_POOL;
         private StickyCookie stickyCookie = StickyCookie.disabled();
         private ProxyListener listener;
+        private BackendTls backendTls = BackendTls.defaults();
 
         Builder() {
         }
@@ -496,6 +510,12 @@ public final class ProxyOptions {
          */
         public Builder listener(ProxyListener listener) {
             this.listener = listener;
+            return this;
+        }
+
+        /** TLS to {@code https://} backends (default {@link BackendTls#defaults()}). */
+        public Builder backendTls(BackendTls backendTls) {
+            this.backendTls = Objects.requireNonNull(backendTls, "backendTls");
             return this;
         }
 
