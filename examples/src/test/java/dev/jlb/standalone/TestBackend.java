@@ -25,9 +25,16 @@ final class TestBackend implements AutoCloseable {
     final AtomicInteger requests = new AtomicInteger();
     private final Server server;
     private final ServerConnector connector;
+    private final String scheme;
 
     TestBackend(String name) throws Exception {
+        this(name, null);
+    }
+
+    /** A backend over TLS with {@code ssl} (its {@link #uri()} is {@code https://}), or plain HTTP when null. */
+    TestBackend(String name, org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl) throws Exception {
         this.name = name;
+        this.scheme = ssl == null ? "http" : "https";
         QueuedThreadPool pool = new QueuedThreadPool(16, 2);
         pool.setName("test-backend-" + name);
         server = new Server(pool);
@@ -35,7 +42,12 @@ final class TestBackend implements AutoCloseable {
         // hide what jlb forwards (see HeaderValuesTest).
         org.eclipse.jetty.server.HttpConfiguration http = new org.eclipse.jetty.server.HttpConfiguration();
         http.setHeaderCacheCaseSensitive(true);
-        connector = new ServerConnector(server, 1, 1, new org.eclipse.jetty.server.HttpConnectionFactory(http));
+        org.eclipse.jetty.server.HttpConnectionFactory h1 = new org.eclipse.jetty.server.HttpConnectionFactory(http);
+        connector = ssl == null ? new ServerConnector(server, 1, 1, h1) : new ServerConnector(server, 1, 1,
+                new org.eclipse.jetty.server.SslConnectionFactory(ssl, "http/1.1"), h1);
+        if (ssl != null) {
+            http.addCustomizer(new org.eclipse.jetty.server.SecureRequestCustomizer(false));
+        }
         connector.setHost("127.0.0.1");
         server.addConnector(connector);
         server.setHandler(new Handler.Abstract.NonBlocking() {
@@ -62,7 +74,7 @@ final class TestBackend implements AutoCloseable {
     }
 
     String uri() {
-        return "http://127.0.0.1:" + connector.getLocalPort();
+        return scheme + "://127.0.0.1:" + connector.getLocalPort();
     }
 
     String id() {
