@@ -723,7 +723,9 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
                 LOG.debug("jlb: attempt {} to {} failed ({}) for {}", attempts, selection.backend().id(), kind,
                         ProxyExchange.this, failure);
             }
+            String tls = kind == FailureKind.TIMEOUT || timedOut ? null : TlsFailures.reason(failure);
             String reason = timedOut || kind == FailureKind.TIMEOUT ? REASON_TIMEOUT
+                    : tls != null ? tls
                     : kind == FailureKind.CONNECT ? REASON_CONNECT
                     : kind == FailureKind.RESET ? REASON_RESET : REASON_OTHER;
             int errorStatus = reason == REASON_TIMEOUT ? HttpStatus.GATEWAY_TIMEOUT_504 : HttpStatus.BAD_GATEWAY_502;
