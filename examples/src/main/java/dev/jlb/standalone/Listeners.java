@@ -104,6 +104,26 @@ final class Listeners {
         return tls != null && tls.reloadIfChanged();
     }
 
+    /**
+     * Checks the certificate files every {@code reload_interval} while {@code server} runs: the
+     * scheduler's thread hands each check to {@code executor} (it reads files).
+     */
+    void scheduleTlsReload(Server server, java.util.concurrent.Executor executor) {
+        if (tls == null || tls.settings().reloadInterval().isZero() || !server.isRunning()) {
+            return;
+        }
+        server.getScheduler().schedule(() -> {
+            try {
+                executor.execute(() -> {
+                    reloadTls();
+                    scheduleTlsReload(server, executor);
+                });
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                // Shutting down.
+            }
+        }, tls.settings().reloadInterval().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
     /** {@code http://0.0.0.0:8080} or {@code https://...}, and the other listener. */
     String describe(String address) {
         if (secure == null) {

@@ -147,7 +147,7 @@ final class Standalone implements AutoCloseable {
             if (config.admin().enabled()) {
                 s.admin = AdminListener.start(config.admin(), s::loadBalancers, s::warnings);
             }
-            s.scheduleTlsReload();
+            s.listeners.scheduleTlsReload(s.server, s.maintenance);
         } catch (Exception e) {
             s.close();
             throw e;
@@ -192,25 +192,6 @@ final class Standalone implements AutoCloseable {
      */
     boolean reloadTls() {
         return listeners.reloadTls();
-    }
-
-    /** Checks the certificate files every {@code reload_interval}, off the scheduler's thread. */
-    private void scheduleTlsReload() {
-        ServerTlsContext tls = listeners.tls();
-        if (tls == null || tls.settings().reloadInterval().isZero() || !server.isRunning()) {
-            return;
-        }
-        long millis = tls.settings().reloadInterval().toMillis();
-        server.getScheduler().schedule(() -> {
-            try {
-                maintenance.execute(() -> {
-                    listeners.reloadTls();
-                    scheduleTlsReload();
-                });
-            } catch (java.util.concurrent.RejectedExecutionException stopped) {
-                // Shutting down.
-            }
-        }, millis, TimeUnit.MILLISECONDS);
     }
 
     /** What the status page shows above the routes: routes whose backends' certificates are not verified. */
