@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * Where a certificate and its private key come from: a PEM certificate chain with a PEM key, or a
  * PKCS#12 or JKS keystore (its type is detected) with its password. Read by
- * {@link TlsFiles#load(KeySource)}. Immutable; {@link #toString()} never shows the password.
+ * {@link TlsFiles#load(KeySource, java.time.Instant)}. Immutable; {@link #toString()} never shows the password.
  *
  * @param cert the PEM certificate chain, leaf first (null for a keystore)
  * @param key the PEM private key: PKCS#8, PKCS#1 RSA or SEC1 EC, unencrypted (null for a keystore)
