@@ -6,6 +6,7 @@ import dev.jlb.BackendState;
 import dev.jlb.BackendStats;
 import dev.jlb.jetty.config.ConfigFormat;
 import dev.jlb.jetty.config.ConfigLoader;
+import dev.jlb.testing.TestBackend;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -102,7 +103,7 @@ class BackendTlsTest {
         start(b, "    backend_tls: {ca: " + ca + "}\n");
         HttpResponse<String> r = get("/app/x?echo=Host");
         assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(b.requests.get()).isEqualTo(1);
+        assertThat(b.requests.size()).isEqualTo(1);
     }
 
     @Test
@@ -113,7 +114,7 @@ class BackendTlsTest {
         assertThat(r.statusCode()).isEqualTo(502);
         assertThat(r.body()).isEqualTo("bad gateway: TLS handshake with a backend failed: its certificate is not "
                 + "signed by a trusted CA\n");
-        assertThat(b.requests.get()).isZero();
+        assertThat(b.requests.size()).isZero();
     }
 
     @Test
@@ -124,7 +125,7 @@ class BackendTlsTest {
         assertThat(r.statusCode()).isEqualTo(502);
         assertThat(r.body()).isEqualTo("bad gateway: TLS handshake with a backend failed: its certificate does not "
                 + "name it\n");
-        assertThat(b.requests.get()).isZero();
+        assertThat(b.requests.size()).isZero();
     }
 
     @Test
@@ -143,7 +144,7 @@ class BackendTlsTest {
         TestBackend b = backend("b1", false, "api.internal");
         start(b, "    backend_tls: {ca: " + ca + ", sni: api.internal}\n");
         assertThat(get("/app/x").statusCode()).isEqualTo(200);
-        assertThat(b.requests.get()).isEqualTo(1);
+        assertThat(b.requests.size()).isEqualTo(1);
     }
 
     @Test
@@ -181,12 +182,12 @@ class BackendTlsTest {
                 + "    backend_tls: {ca: " + ca + ", cert: " + clientCert + ", key: " + clientKey + "}\n";
         balancer = Standalone.start(ConfigLoader.parse(yaml, "test.yaml", ConfigFormat.YAML), line -> { });
         // The first check runs at once; its result decides at once. Bounded wait for it.
-        BackendStats goodStats = await("/good", s -> good.requests.get() > 0 && s.state() == BackendState.HEALTHY);
+        BackendStats goodStats = await("/good", s -> good.healthChecks.get() > 0 && s.state() == BackendState.HEALTHY);
         assertThat(goodStats.state()).as(goodStats.stateReason()).isEqualTo(BackendState.HEALTHY);
         BackendStats bad = await("/mismatch", s -> s.state() == BackendState.UNHEALTHY);
         assertThat(bad.state()).isEqualTo(BackendState.UNHEALTHY);
         assertThat(bad.stateReason()).contains("TLS handshake failed");
-        assertThat(mismatch.requests.get()).isZero();
+        assertThat(mismatch.arrivals.get()).isZero();
     }
 
     private BackendStats await(String route, Predicate<BackendStats> done) throws Exception {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jlb.jetty.config.ConfigFormat;
 import dev.jlb.jetty.config.ConfigLoader;
+import dev.jlb.testing.TestBackend;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
