@@ -241,8 +241,10 @@ abstract class Attempt implements Callback, CyclicTimeouts.Expirable {
             LOG.debug("jlb: attempt {} to {} failed ({}) for {}", loop.attemptCount(), selection.backend().id(), kind,
                     loop, failure);
         }
+        String tls = kind == FailureKind.TIMEOUT ? null : TlsFailures.reason(failure);
         String reason = bad != null ? bad.getMessage()
                 : kind == FailureKind.TIMEOUT ? AttemptLoop.REASON_TIMEOUT
+                : tls != null ? tls
                 : kind == FailureKind.CONNECT ? AttemptLoop.REASON_CONNECT
                 : kind == FailureKind.RESET ? AttemptLoop.REASON_RESET : AttemptLoop.REASON_OTHER;
         int errorStatus = kind == FailureKind.TIMEOUT ? HttpStatus.GATEWAY_TIMEOUT_504 : HttpStatus.BAD_GATEWAY_502;

@@ -56,7 +56,7 @@ final class ConfigValidator {
             return null;
         }
         MapReader top = new MapReader((MapNode) root, "", problems);
-        ServerConfig server = ServerSection.server(top);
+        ServerConfig server = ServerSection.server(top, environment);
         List<RouteConfig> routes = List.of();
         if (top.has("routes")) {
             for (String key : GO_ROUTE_KEYS) {
@@ -153,6 +153,7 @@ final class ConfigValidator {
         Panic panic = PassiveHealthSection.panic(r);
         ProxyOptions proxy = ProxySection.proxy(r, path, server)
                 .stickyCookie(StickySection.sticky(r, environment))
+                .backendTls(TlsSection.backendTls(r, environment))
                 .build();
         r.finish();
         if (path == null) {
