@@ -169,7 +169,8 @@ final class HeaderRewriter {
     /** Passes the backend's response headers to the client, hop-by-hop and {@code Connection}-listed ones removed. */
     void copyResponseHeaders(HttpFields headers, ClientSide client) {
         String tokens = ProxyHeaders.connectionTokens(headers);
-        for (HttpField field : headers) {
+        for (int i = 0, size = headers.size(); i < size; i++) { // by index: no iterator per response
+            HttpField field = headers.getField(i);
             if (ProxyHeaders.isHopByHopResponse(field.getHeader())
                     || (tokens != null && ProxyHeaders.isListed(tokens, field.getLowerCaseName()))) {
                 continue;
