@@ -162,6 +162,11 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
      * Starts proxying. {@code content} is the client's body, or null when the request has none.
      */
     final void start(Content.Source content, long contentLength, String contentType) {
+        int refused = RequestChecks.refusal(method(), path(), core.options);
+        if (refused != 0) {
+            finishError(refused, RequestChecks.reason(method()), Outcome.REFUSED);
+            return;
+        }
         if (content != null) {
             body = new ReplayableBody(content, contentLength, contentType, core.bufferLimit);
         }
