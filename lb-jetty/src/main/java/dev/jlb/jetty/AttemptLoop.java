@@ -80,6 +80,11 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable> {
 
     /** Starts proxying. {@code content} is the client's body, or null when the request has none. */
     void start(Content.Source content, long contentLength, String contentType) {
+        int refused = RequestChecks.refusal(client.method(), client.path(), core.options);
+        if (refused != 0) {
+            finishError(refused, RequestChecks.reason(client.method()), Outcome.REFUSED);
+            return;
+        }
         if (content != null) {
             body = new ReplayableBody(content, contentLength, contentType, core.bufferLimit);
         }

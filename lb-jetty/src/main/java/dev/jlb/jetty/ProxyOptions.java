@@ -105,6 +105,7 @@ public final class ProxyOptions {
     private final int maxConnectionsPerBackend;
     private final int maxRequestsQueuedPerBackend;
     private final int maxResponseHeaderSize;
+    private final boolean allowTrace;
     private final boolean useServerThreadPool;
     private final StickyCookie stickyCookie;
     private final ProxyListener listener;
@@ -126,6 +127,7 @@ public final class ProxyOptions {
         this.maxConnectionsPerBackend = b.maxConnectionsPerBackend;
         this.maxRequestsQueuedPerBackend = b.maxRequestsQueuedPerBackend;
         this.maxResponseHeaderSize = b.maxResponseHeaderSize;
+        this.allowTrace = b.allowTrace;
         this.useServerThreadPool = b.useServerThreadPool;
         this.stickyCookie = b.stickyCookie;
         this.listener = b.listener;
@@ -161,6 +163,7 @@ public final class ProxyOptions {
         b.maxConnectionsPerBackend = maxConnectionsPerBackend;
         b.maxRequestsQueuedPerBackend = maxRequestsQueuedPerBackend;
         b.maxResponseHeaderSize = maxResponseHeaderSize;
+        b.allowTrace = allowTrace;
         b.useServerThreadPool = useServerThreadPool;
         b.stickyCookie = stickyCookie;
         b.listener = listener;
@@ -270,6 +273,14 @@ public final class ProxyOptions {
     }
 
     /**
+     * Whether {@code TRACE} requests are proxied (default false: jlb answers them 405, since a
+     * backend's echo of the request would hand cookies and credentials to a script that sent it).
+     */
+    public boolean allowTrace() {
+        return allowTrace;
+    }
+
+    /**
      * Whether the adapter's own {@code HttpClient} runs on the server's thread pool (default
      * {@value #DEFAULT_USE_SERVER_THREAD_POOL}): one pool for both sides measured faster here.
      */
@@ -311,7 +322,7 @@ public final class ProxyOptions {
                 && preserveHost == that.preserveHost && xForwardedHeaders == that.xForwardedHeaders
                 && maxConnectionsPerBackend == that.maxConnectionsPerBackend
                 && maxRequestsQueuedPerBackend == that.maxRequestsQueuedPerBackend
-                && maxResponseHeaderSize == that.maxResponseHeaderSize
+                && maxResponseHeaderSize == that.maxResponseHeaderSize && allowTrace == that.allowTrace
                 && useServerThreadPool == that.useServerThreadPool && Objects.equals(prefix, that.prefix)
                 && connectTimeout.equals(that.connectTimeout) && attemptTimeout.equals(that.attemptTimeout)
                 && totalTimeout.equals(that.totalTimeout) && idleTimeout.equals(that.idleTimeout)
@@ -324,8 +335,8 @@ public final class ProxyOptions {
     public int hashCode() {
         return Objects.hash(prefix, stripPrefix, connectTimeout, attemptTimeout, totalTimeout, idleTimeout, retry,
                 requestIdHeader, generateRequestId, via, preserveHost, xForwardedHeaders, maxConnectionsPerBackend,
-                maxRequestsQueuedPerBackend, maxResponseHeaderSize, useServerThreadPool, stickyCookie, backendTls,
-                listener);
+                maxRequestsQueuedPerBackend, maxResponseHeaderSize, allowTrace, useServerThreadPool, stickyCookie,
+                backendTls, listener);
     }
 
     @Override
@@ -337,7 +348,7 @@ public final class ProxyOptions {
                 + requestIdHeader + ", generateRequestId=" + generateRequestId + ", via=" + via + ", preserveHost="
                 + preserveHost + ", xForwardedHeaders=" + xForwardedHeaders + ", maxConnectionsPerBackend="
                 + maxConnectionsPerBackend + ", maxRequestsQueuedPerBackend=" + maxRequestsQueuedPerBackend
-                + ", maxResponseHeaderSize=" + maxResponseHeaderSize
+                + ", maxResponseHeaderSize=" + maxResponseHeaderSize + ", allowTrace=" + allowTrace
                 + ", useServerThreadPool=" + useServerThreadPool + ", stickyCookie=" + stickyCookie
                 + (backendTls.equals(BackendTls.defaults()) ? "" : ", backendTls=" + backendTls)
                 + (listener == null ? "" : ", listener=" + listener) + '}';
@@ -363,6 +374,7 @@ public final class ProxyOptions {
         private int maxConnectionsPerBackend = DEFAULT_MAX_CONNECTIONS_PER_BACKEND;
         private int maxRequestsQueuedPerBackend = DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND;
         private int maxResponseHeaderSize = DEFAULT_MAX_RESPONSE_HEADER_SIZE;
+        private boolean allowTrace;
         private boolean useServerThreadPool = DEFAULT_USE_SERVER_THREAD_POOL;
         private StickyCookie stickyCookie = StickyCookie.disabled();
         private ProxyListener listener;
@@ -525,6 +537,12 @@ public final class ProxyOptions {
                         + (maxResponseHeaderSize < 1024 ? ">= 1024" : "<= " + MAX_RESPONSE_HEADER_SIZE_LIMIT) + ")");
             }
             this.maxResponseHeaderSize = maxResponseHeaderSize;
+            return this;
+        }
+
+        /** Whether {@code TRACE} is proxied (default false: answered 405). */
+        public Builder allowTrace(boolean allowTrace) {
+            this.allowTrace = allowTrace;
             return this;
         }
 

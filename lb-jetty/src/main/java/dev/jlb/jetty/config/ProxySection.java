@@ -34,6 +34,7 @@ final class ProxySection {
         timeouts(r, b);
         headers(r, b);
         r.bool("strip_prefix", b::stripPrefix);
+        r.bool("allow_trace", b::allowTrace);
         return b;
     }
 

@@ -32,4 +32,11 @@ class FaultKeysTest {
         assertThat(yamlProblems("server: {max_response_header_size: 2MiB}\n" + ROUTES)).containsExactly(
                 "config.yaml:1: server.max_response_header_size: 2MiB (expected: <= 1MiB)");
     }
+
+    @Test
+    void allowTraceIsARouteKeyOffByDefault() throws Exception {
+        assertThat(yaml(ROUTES).routes().get(0).proxy().allowTrace()).isFalse();
+        JlbConfig c = yaml("routes:\n  - path: /api\n    allow_trace: true\n    backends: [\"http://a:1\"]\n");
+        assertThat(c.routes().get(0).proxy().allowTrace()).isTrue();
+    }
 }
