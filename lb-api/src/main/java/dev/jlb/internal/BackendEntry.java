@@ -120,6 +120,8 @@ public final class BackendEntry extends BackendEntryPad1 {
     }
 
     private final Streaks streaks;
+    /** The pool's overload limits, told of every completed lease; null without limits. */
+    private final OverloadGate gate;
 
     volatile Backend backend;
     /** The pool strategy's tracker of this member, or null; written under the pool's lock. */
@@ -142,9 +144,10 @@ public final class BackendEntry extends BackendEntryPad1 {
     private long connectFailures;
     private long timeouts;
 
-    BackendEntry(Backend backend, Streaks streaks, MemberStatus status) {
+    BackendEntry(Backend backend, Streaks streaks, OverloadGate gate, MemberStatus status) {
         this.backend = backend;
         this.streaks = streaks;
+        this.gate = gate;
         this.status = status;
     }
 
@@ -194,9 +197,13 @@ public final class BackendEntry extends BackendEntryPad1 {
         inFlightChanged();
     }
 
+    /** A lease completed. */
     private void release() {
         IN_FLIGHT.getAndAdd(this, -1);
         inFlightChanged();
+        if (gate != null) {
+            gate.released();
+        }
     }
 
     private void inFlightChanged() {

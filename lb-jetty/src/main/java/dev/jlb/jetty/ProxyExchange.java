@@ -2,6 +2,7 @@ package dev.jlb.jetty;
 
 import dev.jlb.Backend;
 import dev.jlb.FailureKind;
+import dev.jlb.LoadBalancer;
 import dev.jlb.NoBackendAvailableException;
 import dev.jlb.RequestContext;
 import dev.jlb.Selection;
@@ -45,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: attempts run one after another; callbacks of one attempt are serialized by Jetty's
  * client, except its timer, which only ever aborts the attempt.
  */
-abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<HttpFields.Mutable> {
+abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<HttpFields.Mutable>,
+        LoadBalancer.Waiter {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProxyExchange.class);
 
@@ -167,6 +169,11 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
         Selection selection;
         try {
             StickyTokens sticky = core.sticky;
+            if (core.queued) {
+                // The route's overload queue: selected or refused, now or when a lease completes.
+                core.loadBalancer.selectOrWait(this, sticky == null ? null : stickyBackend(sticky), this);
+                return;
+            }
             selection = sticky == null ? core.loadBalancer.select(this)
                     : core.loadBalancer.selectPreferring(this, stickyBackend(sticky));
         } catch (NoBackendAvailableException e) {
@@ -179,6 +186,18 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
             return;
         }
         send(selection, startNanos);
+    }
+
+    /** {@link LoadBalancer#selectOrWait}'s lease: the first attempt starts. */
+    @Override
+    public final void selected(Selection selection) {
+        send(selection, System.nanoTime());
+    }
+
+    /** {@link LoadBalancer#selectOrWait}'s refusal: a 503 with the reason. */
+    @Override
+    public final void refused(NoBackendAvailableException e) {
+        finishError(HttpStatus.SERVICE_UNAVAILABLE_503, e.getMessage(), Outcome.NO_BACKEND);
     }
 
     private void send(Selection selection, long now) {
