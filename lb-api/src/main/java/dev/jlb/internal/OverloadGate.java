@@ -44,6 +44,9 @@ final class OverloadGate {
     private final LongAdder queuedTotal = new LongAdder();
     private DefaultLoadBalancer lb;
     private DefaultPool pool;
+    /** The refusals, made once: stackless, their messages fixed by the limits (a full queue answers fast). */
+    private final NoBackendAvailableException overloaded;
+    private final NoBackendAvailableException timedOut;
 
     OverloadGate(OverloadProtection limits, Timers timers) {
         this.limits = limits;
@@ -51,6 +54,11 @@ final class OverloadGate {
         this.routeMax = limits.maxInFlight();
         this.timeoutNanos = limits.queueTimeout().toNanos();
         this.timers = timers;
+        this.overloaded = new NoBackendAvailableException(Reason.OVERLOADED, "service unavailable: overloaded ("
+                + describeLimits() + (limits.maxQueued() > 0 ? ", and " + limits.maxQueued() + " requests queued)" : ")"));
+        this.timedOut = new NoBackendAvailableException(Reason.QUEUE_TIMEOUT,
+                "service unavailable: overloaded, no backend within the queue timeout ("
+                        + Durations.format(limits.queueTimeout()) + ")");
     }
 
     void bind(DefaultLoadBalancer lb, DefaultPool pool) {
@@ -122,8 +130,7 @@ final class OverloadGate {
 
     /** Why the limits refused a request, for its 503. */
     NoBackendAvailableException overloaded() {
-        return new NoBackendAvailableException(Reason.OVERLOADED, "service unavailable: overloaded ("
-                + describeLimits() + (limits.maxQueued() > 0 ? ", and " + limits.maxQueued() + " requests queued)" : ")"));
+        return overloaded;
     }
 
     private String describeLimits() {
@@ -189,9 +196,7 @@ final class OverloadGate {
             waiting = queue.size();
         }
         if (removed) {
-            w.waiter.refused(pool.rejected(new NoBackendAvailableException(Reason.QUEUE_TIMEOUT,
-                    "service unavailable: overloaded, no backend within the queue timeout ("
-                            + Durations.format(limits.queueTimeout()) + ")")));
+            w.waiter.refused(pool.rejected(timedOut));
         }
     }
 
