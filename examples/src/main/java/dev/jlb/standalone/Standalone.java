@@ -258,7 +258,7 @@ final class Standalone implements AutoCloseable {
         ServerConfig applied = new ServerConfig(now.address(), now.port(), now.threads(), now.selectors(),
                 now.acceptQueue(), wanted.idleTimeout(), wanted.maxConnectionsPerBackend(),
                 wanted.maxRequestsQueuedPerBackend(), wanted.shutdownGracePeriod(), wanted.accessLog(),
-                now.headerTimeout());
+                now.headerTimeout(), wanted.maxResponseHeaderSize());
         if (wanted.accessLog() != now.accessLog()) {
             changes.add("server.access_log: " + wanted.accessLog());
         }

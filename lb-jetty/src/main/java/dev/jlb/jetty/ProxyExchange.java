@@ -5,6 +5,7 @@ import dev.jlb.FailureKind;
 import dev.jlb.LoadBalancer;
 import dev.jlb.NoBackendAvailableException;
 import dev.jlb.RequestContext;
+import dev.jlb.RetryPolicy;
 import dev.jlb.Selection;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -56,6 +57,7 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
     static final String REASON_TIMEOUT = "gateway timeout: no response from a backend in time";
     static final String REASON_OTHER = "bad gateway: invalid response from a backend";
     static final String REASON_PROXY = "bad gateway: the proxy failed to handle the backend response";
+    static final String REASON_UPGRADE = "bad gateway: the backend switched protocols (101) without being asked to";
 
     private static final AtomicIntegerFieldUpdater<ProxyExchange> FINISHED =
             AtomicIntegerFieldUpdater.newUpdater(ProxyExchange.class, "finished");
@@ -80,6 +82,8 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
 
     // Whether the route's retry budget (see RetryBudget) refused this request a retry.
     private boolean budgetRefused;
+    // Attempts sent again because a reused connection turned out closed (see StaleConnections).
+    private int staleRetries;
 
     // Scratch state of one header copy (see accept).
     private String connectionTokens;
@@ -560,6 +564,8 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
         AttemptTimeouts timeouts;
         volatile int state;
         private volatile boolean begun;
+        /** Whether the request went on a connection that carried an earlier request. */
+        private volatile boolean reused;
         private long headersNanos;
         private int status;
         private Selection next;
@@ -574,6 +580,7 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
         /** The request went on a connection: from now on the backend may see it. */
         @Override
         public void onBegin(Request request) {
+            reused = StaleConnections.reused(request);
             begun = true;
         }
 
@@ -592,9 +599,19 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
                 if (state != WAITING) {
                     return; // timed out: the abort is on its way
                 }
+                int received = response.getStatus();
+                if (received < HttpStatus.OK_200) {
+                    if (received == HttpStatus.SWITCHING_PROTOCOLS_101) {
+                        // jlb never asks a backend to upgrade (Upgrade is hop-by-hop): an unasked switch.
+                        request.abort(new BadResponseException(REASON_UPGRADE));
+                    }
+                    // Another interim status reaches here only on a client without InterimResponses:
+                    // the final response is awaited and the attempt timeout keeps running.
+                    return;
+                }
                 cancelTimer();
                 headersNanos = System.nanoTime();
-                status = response.getStatus();
+                status = received;
                 if (core.retry.shouldRetryStatus(status, method(), attempts, replayable()) && timeLeft(headersNanos)
                         && budgetAllowsRetry(headersNanos)) {
                     Selection candidate = selectNext(selection.backend());
@@ -728,10 +745,30 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
                 return;
             }
             long now = System.nanoTime();
+            if (s == WAITING && reused && staleRetries < StaleConnections.MAX_RETRIES
+                    && StaleConnections.isStale(failure, result.getResponse()) && replayable()
+                    && (RetryPolicy.isIdempotent(method()) || core.retry.retryNonIdempotent())
+                    && timeLeft(now)) {
+                Selection again = StaleConnections.sameBackend(core.loadBalancer, ProxyExchange.this,
+                        selection.backend());
+                if (again != null) {
+                    // The connection, not the backend, failed: no failure counted, no attempt used.
+                    selection.close();
+                    staleRetries++;
+                    attempts--;
+                    LOG.debug("jlb: {} closed a reused connection before answering; sending again for {}",
+                            selection.backend().id(), ProxyExchange.this);
+                    send(again, now);
+                    return;
+                }
+            }
             boolean timedOut = s == TIMED_OUT;
+            BadResponseException bad = BadResponseException.find(failure, core.options.maxResponseHeaderSize());
             FailureKind kind;
             if (timedOut) {
                 kind = FailureKind.TIMEOUT;
+            } else if (bad != null) {
+                kind = FailureKind.OTHER;
             } else if (!begun) {
                 kind = FailureKind.CONNECT; // never sent: refused, unreachable, connect timeout, queue full
             } else {
@@ -742,7 +779,8 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
                 LOG.debug("jlb: attempt {} to {} failed ({}) for {}", attempts, selection.backend().id(), kind,
                         ProxyExchange.this, failure);
             }
-            String reason = timedOut || kind == FailureKind.TIMEOUT ? REASON_TIMEOUT
+            String reason = bad != null ? bad.getMessage()
+                    : timedOut || kind == FailureKind.TIMEOUT ? REASON_TIMEOUT
                     : kind == FailureKind.CONNECT ? REASON_CONNECT
                     : kind == FailureKind.RESET ? REASON_RESET : REASON_OTHER;
             int errorStatus = reason == REASON_TIMEOUT ? HttpStatus.GATEWAY_TIMEOUT_504 : HttpStatus.BAD_GATEWAY_502;

@@ -52,6 +52,7 @@ public final class ConfigBinder {
         return route.proxy().toBuilder()
                 .maxConnectionsPerBackend(server.maxConnectionsPerBackend())
                 .maxRequestsQueuedPerBackend(server.maxRequestsQueuedPerBackend())
+                .maxResponseHeaderSize(server.maxResponseHeaderSize())
                 .build();
     }
 }

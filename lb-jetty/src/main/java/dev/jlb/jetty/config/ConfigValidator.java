@@ -91,7 +91,8 @@ final class ConfigValidator {
         top.integer("max_retry_limit", retry::maxAttempts);
         ProxyOptions proxy = ProxyOptions.builder().prefix(RouteConfig.GO_PATH).retry(retry.build())
                 .maxConnectionsPerBackend(server.maxConnectionsPerBackend())
-                .maxRequestsQueuedPerBackend(server.maxRequestsQueuedPerBackend()).build();
+                .maxRequestsQueuedPerBackend(server.maxRequestsQueuedPerBackend())
+                .maxResponseHeaderSize(server.maxResponseHeaderSize()).build();
         return new RouteConfig(RouteConfig.GO_PATH, RouteConfig.GO_PATH, backends, strategy, healthCheck,
                 OutlierDetection.defaults(), LatencyHealth.disabled(), SlowStart.disabled(), Panic.DEFAULT.mode(),
                 Panic.DEFAULT.threshold(), proxy);

@@ -1,5 +1,6 @@
 package dev.jlb.jetty.config;
 
+import dev.jlb.jetty.ProxyOptions;
 import dev.jlb.jetty.admin.AdminOptions;
 import dev.jlb.jetty.config.Node.ListNode;
 import dev.jlb.jetty.config.Node.ScalarNode;
@@ -45,9 +46,18 @@ final class ServerSection {
         Duration grace = s.duration("shutdown_grace_period", d.shutdownGracePeriod(), false);
         boolean accessLog = s.bool("access_log", d.accessLog());
         Duration headerTimeout = s.duration("header_timeout", d.headerTimeout(), true);
+        int maxResponseHeader = d.maxResponseHeaderSize();
+        Long headerSize = s.size("max_response_header_size");
+        if (headerSize != null) {
+            int v = (int) Math.min(headerSize, Integer.MAX_VALUE);
+            if (s.set("max_response_header_size", s.node("max_response_header_size"),
+                    () -> ProxyOptions.builder().maxResponseHeaderSize(v), Refusal::size)) {
+                maxResponseHeader = v;
+            }
+        }
         s.finish();
         return new ServerConfig(address.strip(), port, threads, selectors, acceptQueue, idleTimeout, maxConnections,
-                maxQueued, grace, accessLog, headerTimeout);
+                maxQueued, grace, accessLog, headerTimeout, maxResponseHeader);
     }
 
     /** The {@code admin:} section; {@link AdminConfig#DISABLED} without one. */
