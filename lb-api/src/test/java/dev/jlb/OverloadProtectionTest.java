@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jlb.NoBackendAvailableException.Reason;
 import dev.jlb.health.OutlierDetection;
+import dev.jlb.testing.TestStrategies;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -6,6 +6,7 @@ import dev.jlb.LoadBalancer;
 import dev.jlb.NoBackendAvailableException.Reason;
 import dev.jlb.OverloadProtection;
 import dev.jlb.health.OutlierDetection;
+import dev.jlb.testing.TestBackend;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
