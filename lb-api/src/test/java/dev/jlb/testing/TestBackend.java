@@ -70,6 +70,8 @@ public final class TestBackend implements AutoCloseable {
 
     /** The name it answers with; {@code "hello from PORT"} for a backend made without one. */
     public final String name;
+    /** {@code http}, or {@code https} for a backend over TLS. */
+    public final String scheme;
     public final Server server;
     public final ServerConnector connector;
     private final int port;
@@ -106,12 +108,26 @@ public final class TestBackend implements AutoCloseable {
     }
 
     public TestBackend(String name) throws Exception {
+        this(name, null);
+    }
+
+    /**
+     * A backend over TLS with {@code ssl} (its {@link #uri()} is {@code https://}; a request's
+     * {@code isSecure()} is true), or over cleartext HTTP when {@code ssl} is null.
+     */
+    public TestBackend(String name, org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl) throws Exception {
+        this.scheme = ssl == null ? "http" : "https";
         QueuedThreadPool threads = new QueuedThreadPool(16, 2);
         threads.setName(name == null ? "backend" : "backend-" + name);
         server = new Server(threads);
         HttpConfiguration http = new HttpConfiguration();
         http.setHeaderCacheCaseSensitive(true);
-        connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        if (ssl != null) {
+            http.addCustomizer(new org.eclipse.jetty.server.SecureRequestCustomizer(false));
+        }
+        HttpConnectionFactory h1 = new HttpConnectionFactory(http);
+        connector = ssl == null ? new ServerConnector(server, 1, 1, h1)
+                : new ServerConnector(server, 1, 1, new org.eclipse.jetty.server.SslConnectionFactory(ssl, "http/1.1"), h1);
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);
@@ -218,7 +234,7 @@ public final class TestBackend implements AutoCloseable {
     }
 
     public String uri() {
-        return "http://127.0.0.1:" + port;
+        return scheme + "://127.0.0.1:" + port;
     }
 
     /** {@code 127.0.0.1:PORT}, the id jlb gives this backend. */

@@ -3,6 +3,7 @@ package dev.jlb.jetty;
 import dev.jlb.DurationFormat;
 import dev.jlb.RetryPolicy;
 import dev.jlb.internal.HttpTokens;
+import dev.jlb.jetty.tls.BackendTls;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -107,6 +108,7 @@ public final class ProxyOptions {
     private final boolean useServerThreadPool;
     private final StickyCookie stickyCookie;
     private final ProxyListener listener;
+    private final BackendTls backendTls;
 
     private ProxyOptions(Builder b) {
         this.prefix = b.prefix;
@@ -127,6 +129,7 @@ public final class ProxyOptions {
         this.useServerThreadPool = b.useServerThreadPool;
         this.stickyCookie = b.stickyCookie;
         this.listener = b.listener;
+        this.backendTls = b.backendTls;
     }
 
     /** The options with every default. */
@@ -149,6 +152,7 @@ public final class ProxyOptions {
         b.totalTimeout = totalTimeout;
         b.idleTimeout = idleTimeout;
         b.retry = retry;
+        b.backendTls = backendTls;
         b.requestIdHeader = requestIdHeader;
         b.generateRequestId = generateRequestId;
         b.via = via;
@@ -286,6 +290,14 @@ public final class ProxyOptions {
         return listener;
     }
 
+    /**
+     * How the adapter's own client talks TLS to {@code https://} backends (default
+     * {@link BackendTls#defaults()}: the JDK's trust store, hostname verification on).
+     */
+    public BackendTls backendTls() {
+        return backendTls;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -304,7 +316,7 @@ public final class ProxyOptions {
                 && connectTimeout.equals(that.connectTimeout) && attemptTimeout.equals(that.attemptTimeout)
                 && totalTimeout.equals(that.totalTimeout) && idleTimeout.equals(that.idleTimeout)
                 && retry.equals(that.retry) && requestIdHeader.equals(that.requestIdHeader) && via.equals(that.via)
-                && stickyCookie.equals(that.stickyCookie)
+                && stickyCookie.equals(that.stickyCookie) && backendTls.equals(that.backendTls)
                 && Objects.equals(listener, that.listener);
     }
 
@@ -312,7 +324,8 @@ public final class ProxyOptions {
     public int hashCode() {
         return Objects.hash(prefix, stripPrefix, connectTimeout, attemptTimeout, totalTimeout, idleTimeout, retry,
                 requestIdHeader, generateRequestId, via, preserveHost, xForwardedHeaders, maxConnectionsPerBackend,
-                maxRequestsQueuedPerBackend, maxResponseHeaderSize, useServerThreadPool, stickyCookie, listener);
+                maxRequestsQueuedPerBackend, maxResponseHeaderSize, useServerThreadPool, stickyCookie, backendTls,
+                listener);
     }
 
     @Override
@@ -326,6 +339,7 @@ public final class ProxyOptions {
                 + maxConnectionsPerBackend + ", maxRequestsQueuedPerBackend=" + maxRequestsQueuedPerBackend
                 + ", maxResponseHeaderSize=" + maxResponseHeaderSize
                 + ", useServerThreadPool=" + useServerThreadPool + ", stickyCookie=" + stickyCookie
+                + (backendTls.equals(BackendTls.defaults()) ? "" : ", backendTls=" + backendTls)
                 + (listener == null ? "" : ", listener=" + listener) + '}';
     }
 
@@ -352,6 +366,7 @@ public final class ProxyOptions {
         private boolean useServerThreadPool = DEFAULT_USE_SERVER_THREAD_POOL;
         private StickyCookie stickyCookie = StickyCookie.disabled();
         private ProxyListener listener;
+        private BackendTls backendTls = BackendTls.defaults();
 
         Builder() {
         }
@@ -534,6 +549,12 @@ public final class ProxyOptions {
          */
         public Builder listener(ProxyListener listener) {
             this.listener = listener;
+            return this;
+        }
+
+        /** TLS to {@code https://} backends (default {@link BackendTls#defaults()}). */
+        public Builder backendTls(BackendTls backendTls) {
+            this.backendTls = Objects.requireNonNull(backendTls, "backendTls");
             return this;
         }
 

@@ -56,7 +56,7 @@ final class ConfigValidator {
             return null;
         }
         MapReader top = new MapReader((MapNode) root, "", problems);
-        ServerConfig server = ServerSection.server(top);
+        ServerConfig server = ServerSection.server(top, environment);
         List<RouteConfig> routes = List.of();
         if (top.has("routes")) {
             for (String key : GO_ROUTE_KEYS) {
@@ -154,6 +154,7 @@ final class ConfigValidator {
         dev.jlb.OverloadProtection overload = OverloadSection.overload(r);
         ProxyOptions proxy = ProxySection.proxy(r, path, server)
                 .stickyCookie(StickySection.sticky(r, environment))
+                .backendTls(TlsSection.backendTls(r, environment))
                 .build();
         r.finish();
         if (path == null) {
