@@ -41,4 +41,13 @@ public interface Endpoint {
 
     /** The position of this endpoint in the snapshot list given to the strategy. */
     int index();
+
+    /**
+     * The tracker the snapshot's strategy made for this backend with
+     * {@link Strategy#newTracker(Backend)}, or {@code null} when it made none. The same object in
+     * every snapshot while the strategy stays the same.
+     */
+    default Strategy.Tracker tracker() {
+        return null;
+    }
 }

@@ -86,6 +86,50 @@ public interface LoadBalancer extends AutoCloseable {
      */
     Selection selectPreferring(RequestContext context, Backend preferred);
 
+    /**
+     * Selects as {@link #selectPreferring} does, or, when the route's {@link OverloadProtection}
+     * limits leave no backend and it has a queue, waits in that queue without holding a thread:
+     * {@code waiter} is called exactly once, either now on this thread or later on the thread that
+     * completed a lease (or on the load balancer's timer thread for a timeout). Requests that wait are
+     * served in arrival order; while any waits, a new request queues behind it.
+     *
+     * <p>Without a queue this is {@code selectPreferring}, with the outcome given to {@code waiter}.
+     *
+     * @param preferred the backend to select if it is eligible, or {@code null} for none
+     */
+    default void selectOrWait(RequestContext context, Backend preferred, Waiter waiter) {
+        Selection selection;
+        try {
+            selection = selectPreferring(context, preferred);
+        } catch (NoBackendAvailableException e) {
+            waiter.refused(e);
+            return;
+        }
+        waiter.selected(selection);
+    }
+
+    /**
+     * Where {@link #selectOrWait} delivers its outcome. Called once per request, on any thread: it
+     * must not block (start the request, answer the client).
+     */
+    interface Waiter {
+
+        /** The request has its lease: complete it exactly once, as any selection. */
+        void selected(Selection selection);
+
+        /**
+         * No lease: no backend is eligible, the limits refused the request and the queue is full
+         * ({@link NoBackendAvailableException.Reason#OVERLOADED}), or it waited too long
+         * ({@link NoBackendAvailableException.Reason#QUEUE_TIMEOUT}).
+         */
+        void refused(NoBackendAvailableException e);
+    }
+
+    /** The route's overload limits (default {@link OverloadProtection#disabled()}). */
+    default OverloadProtection overload() {
+        return OverloadProtection.disabled();
+    }
+
     /** The live membership: add, remove, drain and re-weight backends, read their state. */
     Pool pool();
 
@@ -207,8 +251,19 @@ public interface LoadBalancer extends AutoCloseable {
         private PanicMode panicMode = PanicMode.ROUTE_ALL;
         private double panicThreshold = PanicMode.DEFAULT_THRESHOLD;
         private ScheduledExecutorService scheduler;
+        private OverloadProtection overload = OverloadProtection.disabled();
 
         Builder() {
+        }
+
+        /**
+         * Limits on requests in flight per backend and per route, and the queue for requests they
+         * refuse (default {@link OverloadProtection#disabled()}: none). Fixed for the load
+         * balancer's life.
+         */
+        public Builder overload(OverloadProtection overload) {
+            this.overload = Objects.requireNonNull(overload, "overload");
+            return this;
         }
 
         /** The name used in logs and metrics (default {@value #DEFAULT_NAME}). */
@@ -363,7 +418,7 @@ public interface LoadBalancer extends AutoCloseable {
             Strategy resolved = strategy != null ? strategy : StrategyRegistry.create(DEFAULT_STRATEGY);
             return DefaultLoadBalancer.create(new Settings(name, List.copyOf(backends), resolved, ticker, random,
                     List.copyOf(listeners), healthCheck, outlierDetection, latencyHealth, slowStart, panicMode,
-                    panicThreshold, scheduler));
+                    panicThreshold, scheduler, overload));
         }
 
         @Override
@@ -372,7 +427,7 @@ public interface LoadBalancer extends AutoCloseable {
                     + (strategy == null ? DEFAULT_STRATEGY : strategyName != null ? strategyName : strategy.name())
                     + ", healthCheck=" + healthCheck + ", outlierDetection=" + outlierDetection + ", latencyHealth="
                     + latencyHealth + ", slowStart=" + slowStart + ", panic=" + panicMode + " below " + panicThreshold
-                    + '}';
+                    + (overload.isEnabled() ? ", overload=" + overload : "") + '}';
         }
     }
 }

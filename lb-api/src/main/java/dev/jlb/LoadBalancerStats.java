@@ -62,6 +62,16 @@ public interface LoadBalancerStats {
     /** Every current backend's statistics, in membership order. */
     List<BackendStats> backends();
 
+    /** Requests waiting in the route's overload queue now (see {@link OverloadProtection}). */
+    default int queued() {
+        return 0;
+    }
+
+    /** Requests that ever entered the route's overload queue. */
+    default long queuedTotal() {
+        return 0;
+    }
+
     @Override
     String toString();
 }

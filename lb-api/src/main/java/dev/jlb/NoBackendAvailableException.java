@@ -25,7 +25,14 @@ public final class NoBackendAvailableException extends RuntimeException {
         /** Every eligible backend was excluded by the caller (all were tried already). */
         ALL_EXCLUDED,
         /** Too few backends are healthy and panic mode is set to fail fast. */
-        PANIC
+        PANIC,
+        /**
+         * The route's {@link OverloadProtection} limits leave no backend and its queue is full (or
+         * it has none).
+         */
+        OVERLOADED,
+        /** The request waited in the route's queue for {@link OverloadProtection#queueTimeout()}. */
+        QUEUE_TIMEOUT
     }
 
     private final Reason reason;

@@ -31,6 +31,45 @@ public interface Strategy {
     Picker newPicker(List<? extends Endpoint> endpoints, RandomSource random);
 
     /**
+     * The long-lived state this strategy keeps about {@code backend}, or {@code null} (the default)
+     * for a strategy that reads nothing but weights and in-flight counts. jlb calls it under its
+     * writer lock, once per pool member whenever the pool's strategy becomes this one (before the
+     * first {@link #newPicker} that sees the member), keeps the tracker with the member across
+     * every later snapshot, feeds it the member's outcomes and hands it to pickers as
+     * {@link Endpoint#tracker()}.
+     */
+    default Tracker newTracker(Backend backend) {
+        return null;
+    }
+
+    /**
+     * What a strategy learns about one backend from its requests (a latency average, a position
+     * in an index of loads). Called on the request path, by any thread, concurrently: every method
+     * must be thread-safe, lock-free or holding a lock only briefly, must not block and should not
+     * allocate.
+     */
+    interface Tracker {
+
+        /**
+         * The backend's in-flight count changed (an acquire or a release; read the new value from
+         * the endpoint). Called after every change, by the thread that made it.
+         */
+        default void inFlightChanged() {
+        }
+
+        /**
+         * An attempt on the backend completed (not called for cancelled attempts).
+         *
+         * @param latencyNanos the time to the response headers as the caller reported it, or
+         *     {@code -1} when there is none (a connect failure, a reset)
+         * @param failure whether the attempt failed: a connect failure, a timeout, a reset, or a
+         *     5xx response (also when the caller did not treat it as a failure)
+         */
+        default void completed(long latencyNanos, boolean failure) {
+        }
+    }
+
+    /**
      * Picks from one snapshot. Thread-safe, lock-free, and allocation-free: it runs on every request.
      */
     @FunctionalInterface

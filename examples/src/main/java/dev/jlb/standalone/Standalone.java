@@ -310,11 +310,14 @@ final class Standalone implements AutoCloseable {
                     changes.add("route " + route.path() + ": added, " + route.summary());
                     continue;
                 }
-                if (!old.config().name().equals(route.name())) {
+                if (!old.config().name().equals(route.name())
+                        || !old.config().overload().equals(route.overload())) {
                     kept.put(route.path(), startRoute(route, applied, null));
                     retired.add(old);
                     toClose.add(old.loadBalancer());
-                    changes.add("route " + route.path() + ": renamed " + old.config().name() + " -> " + route.name());
+                    changes.add("route " + route.path() + ": " + (old.config().name().equals(route.name())
+                            ? "overload limits " + route.overload() + " (a new load balancer)"
+                            : "renamed " + old.config().name() + " -> " + route.name()));
                     continue;
                 }
                 RouteDiff diff = RouteDiff.of(old.config(), route);

@@ -25,6 +25,8 @@ class ConfigExampleTest {
                 .startsWith("http GET /health ");
         assertThat(api.latencyHealth().isEnabled()).isTrue();
         assertThat(api.slowStart().isEnabled()).isTrue();
+        assertThat(api.overload()).hasToString(
+                "OverloadProtection{backendMaxInFlight=200, maxInFlight=500, maxQueued=100, queueTimeout=1s}");
         assertThat(config.admin()).isEqualTo(dev.jlb.jetty.config.AdminConfig.DEFAULTS);
     }
 }

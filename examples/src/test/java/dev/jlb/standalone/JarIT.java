@@ -144,7 +144,7 @@ class JarIT {
         reader.join(5_000);
         assertThat(process.exitValue()).isEqualTo(1);
         assertThat(output).contains(
-                config + ":2: strategy: fastest (expected: one of consistent-hash, least-connections, p2c, random,"
+                config + ":2: strategy: fastest (expected: one of consistent-hash, least-connections, p2c, peak-ewma, random,"
                         + " round-robin, weighted-round-robin)",
                 config + ":3: servers: [] (expected: at least one backend URL)",
                 "jlb: " + config + " has 2 problems; nothing was started");

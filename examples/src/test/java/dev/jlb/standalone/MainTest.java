@@ -97,7 +97,7 @@ class MainTest {
         assertThat(run("--check", "--config", file.toString())).isEqualTo(Main.EXIT_INVALID);
 
         assertThat(err()).isEqualTo(file + ":2: strategy: fastest (expected: one of consistent-hash, least-connections,"
-                + " p2c, random, round-robin, weighted-round-robin)\n"
+                + " p2c, peak-ewma, random, round-robin, weighted-round-robin)\n"
                 + file + ":3: servers[1]: http://localhost:8081 (expected: each backend once; first at line 3)\n"
                 + file + ":4: server_weights[0]: -1 (expected: >= 0)\n"
                 + file + ":4: server_weights: 1 weight (expected: 2, one per server)\n"

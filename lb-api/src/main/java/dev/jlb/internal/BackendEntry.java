@@ -3,6 +3,7 @@ package dev.jlb.internal;
 import dev.jlb.Backend;
 import dev.jlb.BackendState;
 import dev.jlb.FailureKind;
+import dev.jlb.Strategy;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -119,8 +120,14 @@ public final class BackendEntry extends BackendEntryPad1 {
     }
 
     private final Streaks streaks;
+    /** The pool's overload limits, told of every completed lease; null without limits. */
+    private final OverloadGate gate;
 
     volatile Backend backend;
+    /** The pool strategy's tracker of this member, or null; written under the pool's lock. */
+    volatile Strategy.Tracker tracker;
+    /** The strategy that made {@link #tracker}; written and read under the pool's lock. */
+    private Strategy trackerOwner;
     /** What the last publish decided about this member; written under the pool's lock. */
     volatile MemberStatus status;
 
@@ -137,9 +144,10 @@ public final class BackendEntry extends BackendEntryPad1 {
     private long connectFailures;
     private long timeouts;
 
-    BackendEntry(Backend backend, Streaks streaks, MemberStatus status) {
+    BackendEntry(Backend backend, Streaks streaks, OverloadGate gate, MemberStatus status) {
         this.backend = backend;
         this.streaks = streaks;
+        this.gate = gate;
         this.status = status;
     }
 
@@ -159,24 +167,65 @@ public final class BackendEntry extends BackendEntryPad1 {
         return inFlight;
     }
 
+    /**
+     * Gives this member the tracker {@code strategy} keeps for it, made once per strategy change.
+     * Under the pool's lock.
+     */
+    void bindTracker(Strategy strategy) {
+        if (trackerOwner != strategy) {
+            trackerOwner = strategy;
+            tracker = strategy.newTracker(backend);
+        }
+    }
+
     void acquire() {
         IN_FLIGHT.getAndAdd(this, 1);
+        inFlightChanged();
     }
 
     boolean tryAcquire(int expected) {
-        return IN_FLIGHT.compareAndSet(this, expected, expected + 1);
+        if (IN_FLIGHT.compareAndSet(this, expected, expected + 1)) {
+            inFlightChanged();
+            return true;
+        }
+        return false;
     }
 
     /** Gives back an acquisition without recording an outcome (a pick the balancer discarded). */
     void releaseUnused() {
         IN_FLIGHT.getAndAdd(this, -1);
+        inFlightChanged();
+    }
+
+    /** A lease completed. */
+    private void release() {
+        IN_FLIGHT.getAndAdd(this, -1);
+        inFlightChanged();
+        if (gate != null) {
+            gate.released();
+        }
+    }
+
+    private void inFlightChanged() {
+        Strategy.Tracker t = tracker;
+        if (t != null) {
+            t.inFlightChanged();
+        }
+    }
+
+    private void completed(long latencyNanos, boolean failure) {
+        Strategy.Tracker t = tracker;
+        if (t != null) {
+            t.completed(latencyNanos, failure);
+        }
     }
 
     // A retry is counted before its completion: a reader that sums completions before retries
     // (LoadBalancerStats#requests) may then count it low for a moment, never high.
 
     void onSuccess(int status, long latencyNanos, boolean retry) {
-        IN_FLIGHT.getAndAdd(this, -1);
+        release();
+        completed(latencyNanos, status >= 500);
         if (retry) {
             RETRIES.getAndAdd(this, 1L);
         }
@@ -200,7 +249,8 @@ public final class BackendEntry extends BackendEntryPad1 {
     }
 
     void onFailure(FailureKind kind, int status, long latencyNanos, boolean retry) {
-        IN_FLIGHT.getAndAdd(this, -1);
+        release();
+        completed(latencyNanos, true);
         if (retry) {
             RETRIES.getAndAdd(this, 1L);
         }
@@ -279,7 +329,7 @@ public final class BackendEntry extends BackendEntryPad1 {
     }
 
     void onCancel(boolean retry) {
-        IN_FLIGHT.getAndAdd(this, -1);
+        release();
         if (retry) {
             RETRIES.getAndAdd(this, 1L);
         }

@@ -4,6 +4,7 @@ import dev.jlb.Backend;
 import dev.jlb.LoadBalancer;
 import dev.jlb.LoadBalancerStats;
 import dev.jlb.NoBackendAvailableException;
+import dev.jlb.OverloadProtection;
 import dev.jlb.Pool;
 import dev.jlb.RandomSource;
 import dev.jlb.RequestContext;
@@ -25,13 +26,20 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     private final String name;
     private final DefaultPool pool;
+    /** Null without overload limits. */
+    private final OverloadGate gate;
 
     private DefaultLoadBalancer(Settings settings) {
         this.name = settings.name();
         HealthConfig health = new HealthConfig(settings.healthCheck(), settings.outlierDetection(),
                 settings.latencyHealth(), settings.slowStart(), settings.panicMode(), settings.panicThreshold());
+        Timers timers = new Timers(settings.name(), settings.scheduler());
+        this.gate = settings.overload().isEnabled() ? new OverloadGate(settings.overload(), timers) : null;
         this.pool = new DefaultPool(settings.name(), settings.strategy(), settings.ticker(), settings.random(),
-                settings.listeners(), health, new Timers(settings.name(), settings.scheduler()));
+                settings.listeners(), health, timers, gate);
+        if (gate != null) {
+            gate.bind(this, pool);
+        }
     }
 
     /** Builds and starts a load balancer from validated settings. */
@@ -68,7 +76,68 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         if (picker == null) {
             throw pool.rejected(snapshot.noBackend);
         }
-        return (SnapshotEndpoint) picker.pick(context);
+        SnapshotEndpoint endpoint = (SnapshotEndpoint) picker.pick(context);
+        return gate == null ? endpoint : admitFirst(endpoint, snapshot, context);
+    }
+
+    /** A first pick through the overload limits; a refusal counts. */
+    private SnapshotEndpoint admitFirst(SnapshotEndpoint endpoint, Snapshot snapshot, RequestContext context) {
+        SnapshotEndpoint admitted = gate.admit(endpoint, snapshot, context, null, pool.random());
+        if (admitted == null) {
+            throw pool.rejected(gate.overloaded());
+        }
+        return admitted;
+    }
+
+    /** A retry's pick through the overload limits. */
+    private SnapshotEndpoint admitRetry(SnapshotEndpoint endpoint, Snapshot snapshot, RequestContext context,
+            Collection<Backend> excluded) {
+        if (gate == null) {
+            return endpoint;
+        }
+        SnapshotEndpoint admitted = gate.admit(endpoint, snapshot, context, excluded, pool.random());
+        if (admitted == null) {
+            throw gate.overloaded();
+        }
+        return admitted;
+    }
+
+    /**
+     * For {@link OverloadGate}: a first lease on {@code preferred} or the strategy's pick, or null
+     * when the limits refuse it (not counted: the request may wait).
+     *
+     * @throws NoBackendAvailableException (counted) when no backend is eligible
+     */
+    Selection leaseOrNull(RequestContext context, Backend preferred) {
+        Snapshot snapshot = pool.snapshot();
+        SnapshotEndpoint endpoint = preferred == null ? null : snapshot.endpoint(preferred);
+        if (endpoint != null) {
+            endpoint.entry.acquire();
+        } else {
+            Strategy.Picker picker = snapshot.picker;
+            if (picker == null) {
+                throw pool.rejected(snapshot.noBackend);
+            }
+            endpoint = (SnapshotEndpoint) picker.pick(context);
+        }
+        endpoint = gate.admit(endpoint, snapshot, context, null, pool.random());
+        return endpoint == null ? null : new DefaultSelection(endpoint.entry, endpoint.backend, false);
+    }
+
+    @Override
+    public void selectOrWait(RequestContext context, Backend preferred, Waiter waiter) {
+        Objects.requireNonNull(context, "context");
+        Objects.requireNonNull(waiter, "waiter");
+        if (gate == null || gate.limits().maxQueued() == 0) {
+            LoadBalancer.super.selectOrWait(context, preferred, waiter);
+        } else {
+            gate.selectOrWait(context, preferred, waiter);
+        }
+    }
+
+    @Override
+    public OverloadProtection overload() {
+        return gate == null ? OverloadProtection.disabled() : gate.limits();
     }
 
     private static SnapshotEndpoint pick(RequestContext context, Snapshot snapshot) {
@@ -101,7 +170,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             SnapshotEndpoint endpoint = snapshot.endpoint(preferred);
             if (endpoint != null) {
                 endpoint.entry.acquire();
-                return endpoint;
+                return gate == null ? endpoint : admitFirst(endpoint, snapshot, context);
             }
         }
         return pickFirst(context, snapshot);
@@ -143,6 +212,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             }
             endpoint = pick(context, snapshot);
         }
+        endpoint = admitRetry(endpoint, snapshot, context, excluded);
         return new DefaultSelection(endpoint.entry, endpoint.backend, true);
     }
 
@@ -151,6 +221,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             SnapshotEndpoint chosen = weightedRandom(snapshot, excluded, pool.random());
             if (chosen != null) {
                 chosen.entry.acquire();
+                chosen = admitRetry(chosen, snapshot, context, excluded);
                 return new DefaultSelection(chosen.entry, chosen.backend, true);
             }
         }
@@ -169,6 +240,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         }
         SnapshotEndpoint chosen = (SnapshotEndpoint) snapshot.strategy
                 .newPicker(Collections.unmodifiableList(rest), pool.random()).pick(context);
+        chosen = admitRetry(chosen, snapshot, context, excluded);
         return new DefaultSelection(chosen.entry, chosen.backend, true);
     }
 
@@ -276,7 +348,8 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     @Override
     public LoadBalancerStats stats() {
-        return pool.loadBalancerStats(name);
+        LoadBalancerStats stats = pool.loadBalancerStats(name);
+        return gate == null ? stats : ((DefaultLoadBalancerStats) stats).withQueue(gate.waiting(), gate.queuedTotal());
     }
 
     @Override

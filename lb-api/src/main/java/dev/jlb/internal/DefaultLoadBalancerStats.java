@@ -18,6 +18,8 @@ final class DefaultLoadBalancerStats implements LoadBalancerStats {
     private final int inFlight;
     private final boolean panic;
     private final List<BackendStats> backends;
+    private int queued;
+    private long queuedTotal;
 
     DefaultLoadBalancerStats(String name, long nanoTime, long requests, long[] noBackend, long noBackendTotal,
             long retries, long retriesExhausted, int inFlight, boolean panic, List<BackendStats> backends) {
@@ -46,6 +48,25 @@ final class DefaultLoadBalancerStats implements LoadBalancerStats {
     @Override
     public long requests() {
         return requests;
+    }
+
+    /** This copy with the overload queue's figures. */
+    DefaultLoadBalancerStats withQueue(int queued, long queuedTotal) {
+        DefaultLoadBalancerStats copy = new DefaultLoadBalancerStats(name, nanoTime, requests, noBackend,
+                noBackendTotal, retries, retriesExhausted, inFlight, panic, backends);
+        copy.queued = queued;
+        copy.queuedTotal = queuedTotal;
+        return copy;
+    }
+
+    @Override
+    public int queued() {
+        return queued;
+    }
+
+    @Override
+    public long queuedTotal() {
+        return queuedTotal;
     }
 
     @Override

@@ -44,16 +44,19 @@ final class DefaultPool implements Pool {
     /** Guarded by {@link #lock} for writes. */
     private volatile Strategy strategy;
     private volatile Snapshot snapshot;
+    /** Null without overload limits; every member tells it of its completed leases. */
+    private final OverloadGate gate;
     /** Guarded by {@link #lock}. */
     private boolean closed;
 
     DefaultPool(String name, Strategy strategy, Ticker ticker, RandomSource random, List<PoolListener> initialListeners,
-            HealthConfig config, Timers timers) {
+            HealthConfig config, Timers timers, OverloadGate gate) {
         this.name = name;
         this.strategy = strategy;
         this.ticker = ticker;
         this.random = random;
         this.timers = timers;
+        this.gate = gate;
         this.events = new PoolEvents(name, initialListeners);
         this.health = new PoolHealth(name, config, timers, ticker, random, new PoolHealth.Membership() {
             @Override
@@ -243,7 +246,7 @@ final class DefaultPool implements Pool {
     }
 
     private void addLocked(Backend backend, boolean initial) {
-        BackendEntry entry = new BackendEntry(backend, health.streaks(), backend.weight() == 0
+        BackendEntry entry = new BackendEntry(backend, health.streaks(), gate, backend.weight() == 0
                 ? MemberStatus.added(BackendState.DRAINING, "weight 0") : MemberStatus.added(BackendState.HEALTHY, "added"));
         entries.put(backend, entry);
         events.enqueue(new PoolEvent(PoolEvent.Type.ADDED, backend, null, entry.state(), ""));

@@ -28,5 +28,6 @@ public record Settings(
         PanicMode panicMode,
         double panicThreshold,
         /** Null: the load balancer creates (and owns) its own. */
-        ScheduledExecutorService scheduler) {
+        ScheduledExecutorService scheduler,
+        dev.jlb.OverloadProtection overload) {
 }

@@ -122,6 +122,7 @@ final class SnapshotBuilder {
         }
         for (int i = 0; i < size; i++) {
             BackendEntry entry = members[i];
+            entry.bindTracker(strategy);
             entry.status = entry.status.next(states[i], reasons[i], weights[i], factors[i], ejections[i]);
         }
         if (current.sameAs(endpoints, strategy, panic, none)) {

@@ -2,6 +2,7 @@ package dev.jlb.internal;
 
 import dev.jlb.Backend;
 import dev.jlb.Endpoint;
+import dev.jlb.Strategy;
 
 /** A pool member as one snapshot presents it to the strategy. Immutable apart from the shared entry. */
 final class SnapshotEndpoint implements Endpoint {
@@ -45,6 +46,11 @@ final class SnapshotEndpoint implements Endpoint {
     @Override
     public int index() {
         return index;
+    }
+
+    @Override
+    public Strategy.Tracker tracker() {
+        return entry.tracker;
     }
 
     @Override

@@ -20,7 +20,7 @@ final class Members extends BackendEntry.Streaks {
 
     /** A healthy member at {@code 127.0.0.1:port} with weight {@code weight}. */
     BackendEntry member(int port, int weight) {
-        return new BackendEntry(Backend.of("http://127.0.0.1:" + port, weight), this,
+        return new BackendEntry(Backend.of("http://127.0.0.1:" + port, weight), this, null,
                 MemberStatus.added(weight == 0 ? BackendState.DRAINING : BackendState.HEALTHY, "added"));
     }
 

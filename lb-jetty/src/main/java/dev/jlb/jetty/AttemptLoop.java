@@ -2,6 +2,7 @@ package dev.jlb.jetty;
 
 import dev.jlb.Backend;
 import dev.jlb.FailureKind;
+import dev.jlb.LoadBalancer;
 import dev.jlb.NoBackendAvailableException;
 import dev.jlb.RetryPolicy;
 import dev.jlb.Selection;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * transport, except its timer, which only ever aborts the attempt. The {@link ProxyRecord} view is
  * read by the listener once the exchange ended.
  */
-final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable> {
+final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, LoadBalancer.Waiter {
 
     private static final Logger LOG = LoggerFactory.getLogger(AttemptLoop.class);
 
@@ -94,6 +95,11 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable> {
         Selection selection;
         try {
             StickyTokens sticky = core.sticky;
+            if (core.queued) {
+                // The route's overload queue: selected or refused, now or when a lease completes.
+                core.loadBalancer.selectOrWait(client, sticky == null ? null : stickyBackend(sticky), this);
+                return;
+            }
             selection = sticky == null ? core.loadBalancer.select(client)
                     : core.loadBalancer.selectPreferring(client, stickyBackend(sticky));
         } catch (NoBackendAvailableException e) {
@@ -106,6 +112,18 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable> {
             return;
         }
         send(selection, startNanos);
+    }
+
+    /** {@link LoadBalancer#selectOrWait}'s lease: the first attempt starts. */
+    @Override
+    public void selected(Selection selection) {
+        send(selection, System.nanoTime());
+    }
+
+    /** {@link LoadBalancer#selectOrWait}'s refusal: a 503 with the reason. */
+    @Override
+    public void refused(NoBackendAvailableException e) {
+        finishError(HttpStatus.SERVICE_UNAVAILABLE_503, e.getMessage(), Outcome.NO_BACKEND);
     }
 
     /** Sends an attempt on {@code selection}, which this loop then owns. */

@@ -27,6 +27,8 @@ final class ProxyCore {
     final boolean budgeted;
     /** The route's retry budget (requests and retries of this adapter), shared by its requests. */
     final dev.jlb.RetryBudget budget;
+    /** Whether the load balancer has an overload queue: requests then select through it. */
+    final boolean queued;
 
     private volatile HttpClient client;
     /** The per-attempt timeouts, from {@link #start}. */
@@ -34,6 +36,7 @@ final class ProxyCore {
 
     ProxyCore(LoadBalancer loadBalancer, ProxyOptions options) {
         this.loadBalancer = Objects.requireNonNull(loadBalancer, "loadBalancer");
+        this.queued = loadBalancer.overload().maxQueued() > 0;
         this.options = Objects.requireNonNull(options, "options");
         this.retry = options.retry();
         this.budgeted = retry.retries() && retry.hasBudget();

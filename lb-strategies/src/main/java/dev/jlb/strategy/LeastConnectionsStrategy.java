@@ -22,8 +22,14 @@ import java.util.List;
  * After {@value #MAX_ATTEMPTS} lost races in a row (extreme contention) the last choice is acquired
  * unconditionally, so a pick always terminates.
  *
- * <p>Cost: two passes over the backends per pick (O(n)), plus a random draw when there is a tie.
- * Prefer {@code p2c} for large pools.
+ * <p><b>Cost.</b> Below {@value #TREE_MIN_BACKENDS} backends: two lock-free passes over the
+ * backends per pick (O(n)), plus a random draw when there is a tie; at tens of backends that beats
+ * anything with a lock. From {@value #TREE_MIN_BACKENDS} on, the loads sit in a {@link LoadTree}
+ * that every count change updates (each backend's {@link LoadTree.Tracker}), and a pick is
+ * O(log n) under the tree's lock, with the same answer: the lowest {@code inFlight / weight},
+ * ties by weight at random. The threshold is above the pool size up to which jlb builds a
+ * throw-away picker over the backends not yet tried for a retry, so such a picker never takes the
+ * trackers away from the snapshot's tree.
  */
 final class LeastConnectionsStrategy implements Strategy {
 
@@ -33,7 +39,25 @@ final class LeastConnectionsStrategy implements Strategy {
     /** Lost compare-and-set races after which a pick acquires its choice unconditionally. */
     static final int MAX_ATTEMPTS = 16;
 
+    /** The pool size from which picks use a {@link LoadTree}. */
+    static final int TREE_MIN_BACKENDS = 128;
+
+    /** The scan at every size: for the benchmark's before-and-after. */
+    static final LeastConnectionsStrategy SCAN_ONLY = new LeastConnectionsStrategy(Integer.MAX_VALUE);
+
+    private final int treeMinBackends;
+
     private LeastConnectionsStrategy() {
+        this(TREE_MIN_BACKENDS);
+    }
+
+    private LeastConnectionsStrategy(int treeMinBackends) {
+        this.treeMinBackends = treeMinBackends;
+    }
+
+    @Override
+    public Tracker newTracker(dev.jlb.Backend backend) {
+        return treeMinBackends == Integer.MAX_VALUE ? null : new LoadTree.Tracker();
     }
 
     @Override
@@ -47,7 +71,36 @@ final class LeastConnectionsStrategy implements Strategy {
         if (array.length == 1) {
             return new SinglePicker(array[0]);
         }
-        return new LeastConnectionsPicker(array, Endpoints.weights(array), random);
+        int[] weights = Endpoints.weights(array);
+        if (array.length >= treeMinBackends) {
+            LoadTree tree = new LoadTree(array, weights);
+            if (tree.bind()) {
+                return new TreePicker(tree, random, array.length);
+            }
+        }
+        return new LeastConnectionsPicker(array, weights, random);
+    }
+
+    private static final class TreePicker implements Picker {
+        private final LoadTree tree;
+        private final RandomSource random;
+        private final int size;
+
+        TreePicker(LoadTree tree, RandomSource random, int size) {
+            this.tree = tree;
+            this.random = random;
+            this.size = size;
+        }
+
+        @Override
+        public Endpoint pick(RequestContext context) {
+            return tree.pickAndAcquire(random);
+        }
+
+        @Override
+        public String toString() {
+            return "LeastConnectionsPicker{endpoints=" + size + ", tree}";
+        }
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.jlb.strategy;
 
 import dev.jlb.Strategy;
+import dev.jlb.Ticker;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -15,6 +17,8 @@ import java.util.Objects;
  *   <li>{@link #random()} ({@code random}): weighted random.
  *   <li>{@link #powerOfTwoChoices()} ({@code p2c}, alias {@code power-of-two-choices}): the less
  *       loaded of two random backends.
+ *   <li>{@link #peakEwma()} ({@code peak-ewma}): the cheaper of two random backends, cost being
+ *       the peak-EWMA latency times (in flight + 1).
  *   <li>{@link #consistentHash(HashKey, double)} ({@code consistent-hash}): key affinity by
  *       consistent hashing with bounded loads.
  * </ul>
@@ -28,6 +32,12 @@ public final class Strategies {
 
     /** The default balance factor of {@code consistent-hash}: no backend above 125% of its share. */
     public static final double DEFAULT_HASH_FACTOR = 1.25;
+
+    /** The default time constant of {@code peak-ewma}'s latency average. */
+    public static final Duration DEFAULT_EWMA_DECAY = Duration.ofSeconds(10);
+
+    /** The latency {@code peak-ewma} assumes for a backend before its first response. */
+    public static final Duration DEFAULT_EWMA_LATENCY = Duration.ofMillis(30);
 
     private Strategies() {
     }
@@ -74,6 +84,51 @@ public final class Strategies {
      */
     public static Strategy powerOfTwoChoices() {
         return PowerOfTwoChoicesStrategy.INSTANCE;
+    }
+
+    /**
+     * Peak EWMA with the default decay ({@link #DEFAULT_EWMA_DECAY}) and default latency
+     * ({@link #DEFAULT_EWMA_LATENCY}), on the system ticker. See {@link #peakEwma(Duration, Duration, Ticker)}.
+     */
+    public static Strategy peakEwma() {
+        return peakEwma(DEFAULT_EWMA_DECAY, DEFAULT_EWMA_LATENCY, Ticker.systemTicker());
+    }
+
+    /**
+     * Peak EWMA, Finagle's and Linkerd's default: of two distinct random backends (drawn by
+     * weight), the one with the lower {@code latency x (inFlight + 1) / weight}. The latency is a
+     * per-backend peak-sensitive moving average of the time to response headers: a slower
+     * response replaces it at once, faster ones pull it down over about {@code decay}, and it decays
+     * towards 0 while the backend gets no responses (so a backend avoided for being slow is tried
+     * again). A failure counts as a response at least twice the current estimate, so a backend that
+     * fails fast does not look cheap. O(1) per pick.
+     *
+     * @param decay the averaging time constant, {@code > 0} (how long a slow response is remembered)
+     * @param defaultLatency the estimate of a backend before its first response, {@code > 0}
+     * @param ticker the clock of the averages (the pool's, for deterministic tests)
+     * @throws IllegalArgumentException {@code decay: <value> (expected: > 0s)}, and the same for
+     *     {@code default_latency}
+     */
+    public static Strategy peakEwma(Duration decay, Duration defaultLatency, Ticker ticker) {
+        Objects.requireNonNull(decay, "decay");
+        Objects.requireNonNull(defaultLatency, "defaultLatency");
+        Objects.requireNonNull(ticker, "ticker");
+        String problem = peakEwmaProblem("decay", decay);
+        if (problem == null) {
+            problem = peakEwmaProblem("default_latency", defaultLatency);
+        }
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+        return new PeakEwmaStrategy(decay, defaultLatency, ticker);
+    }
+
+    /** The problem with one of peak-ewma's durations, or null; both must be positive and at most an hour. */
+    static String peakEwmaProblem(String name, Duration value) {
+        if (value.isNegative() || value.isZero() || value.compareTo(Duration.ofHours(1)) > 0) {
+            return name + ": " + dev.jlb.DurationFormat.format(value) + " (expected: > 0s and <= 1h)";
+        }
+        return null;
     }
 
     /** Consistent hashing of the client address with the default balance factor ({@value #DEFAULT_HASH_FACTOR}). */

@@ -1,7 +1,10 @@
 package dev.jlb.strategy;
 
+import dev.jlb.DurationFormat;
 import dev.jlb.Strategy;
 import dev.jlb.StrategyProvider;
+import dev.jlb.Ticker;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -172,6 +175,84 @@ public final class StrategyProviders {
                 }
             }
             return problems.isEmpty() ? Strategies.consistentHash(key, factor) : null;
+        }
+
+        @Override
+        public String toString() {
+            return "StrategyProvider{" + name() + ", options=" + OPTIONS + '}';
+        }
+    }
+
+    /**
+     * {@code peak-ewma}, options {@code decay} (a duration {@code > 0s}, default 10s) and
+     * {@code default_latency} (a duration {@code > 0s}, default 30ms).
+     */
+    public static final class PeakEwma implements StrategyProvider {
+        /** The option holding the averaging time constant. */
+        public static final String DECAY = "decay";
+        /** The option holding the latency assumed before the first response. */
+        public static final String DEFAULT_LATENCY = "default_latency";
+
+        private static final List<String> OPTIONS = List.of(DECAY, DEFAULT_LATENCY);
+
+        public PeakEwma() {
+        }
+
+        @Override
+        public String name() {
+            return PeakEwmaStrategy.NAME;
+        }
+
+        @Override
+        public List<String> options() {
+            return OPTIONS;
+        }
+
+        @Override
+        public Strategy create(Map<String, String> options) {
+            List<String> problems = new ArrayList<>();
+            Strategy strategy = read(options, problems);
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException(problems.get(0));
+            }
+            return strategy;
+        }
+
+        @Override
+        public List<String> problems(Map<String, String> options) {
+            List<String> problems = new ArrayList<>();
+            read(options, problems);
+            return problems;
+        }
+
+        private static Strategy read(Map<String, String> options, List<String> problems) {
+            Objects.requireNonNull(options, "options");
+            for (String option : new TreeSet<>(options.keySet())) {
+                if (!OPTIONS.contains(option)) {
+                    problems.add("option: " + option + " (expected: one of " + OPTIONS + ")");
+                }
+            }
+            Duration decay = duration(options, DECAY, Strategies.DEFAULT_EWMA_DECAY, problems);
+            Duration latency = duration(options, DEFAULT_LATENCY, Strategies.DEFAULT_EWMA_LATENCY, problems);
+            return problems.isEmpty() ? Strategies.peakEwma(decay, latency, Ticker.systemTicker()) : null;
+        }
+
+        private static Duration duration(Map<String, String> options, String name, Duration fallback,
+                List<String> problems) {
+            String text = options.get(name);
+            if (text == null) {
+                return fallback;
+            }
+            Duration value = DurationFormat.parse(text).orElse(null);
+            if (value == null) {
+                problems.add(name + ": " + text + " (expected: a duration such as 10s or 30ms, > 0s and <= 1h)");
+                return fallback;
+            }
+            String problem = Strategies.peakEwmaProblem(name, value);
+            if (problem != null) {
+                problems.add(name + ": " + text.strip() + " (expected: > 0s and <= 1h)");
+            }
+            return value;
         }
 
         @Override

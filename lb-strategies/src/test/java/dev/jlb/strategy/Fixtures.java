@@ -227,6 +227,8 @@ final class Fixtures {
         int failTryAcquire;
         int acquires;
         int tryAcquires;
+        /** The strategy's tracker, told of every count change; null unless a test sets it. */
+        Strategy.Tracker tracker;
 
         FakeEndpoint(int index, int weight) {
             this.backend = Fixtures.backend(index, weight);
@@ -261,6 +263,14 @@ final class Fixtures {
         public void acquire() {
             acquires++;
             inFlight.incrementAndGet();
+            if (tracker != null) {
+                tracker.inFlightChanged();
+            }
+        }
+
+        @Override
+        public Strategy.Tracker tracker() {
+            return tracker;
         }
 
         @Override

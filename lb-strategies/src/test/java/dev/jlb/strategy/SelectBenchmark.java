@@ -40,7 +40,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class SelectBenchmark {
 
-    @Param({"round-robin", "weighted-round-robin", "least-connections", "random", "p2c", "consistent-hash"})
+    /** {@code least-connections-scan}: least connections without its tree, the O(n) scan at every size. */
+    @Param({"round-robin", "weighted-round-robin", "least-connections", "least-connections-scan", "random", "p2c",
+            "peak-ewma", "consistent-hash"})
     public String strategy;
 
     @Param({"5", "100", "10000"})
@@ -54,7 +56,8 @@ public class SelectBenchmark {
         for (int i = 0; i < backends; i++) {
             list.add(Backend.of("http://127.0.0.1:" + (20_000 + i), 1 + i % 4));
         }
-        lb = LoadBalancer.builder().name("bench").strategy(StrategyRegistry.create(strategy)).backends(list).build();
+        lb = LoadBalancer.builder().name("bench").strategy(strategy.equals("least-connections-scan")
+                ? LeastConnectionsStrategy.SCAN_ONLY : StrategyRegistry.create(strategy)).backends(list).build();
     }
 
     @TearDown(Level.Trial)

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class StrategyRegistryTest {
 
     private static final String NAMES =
-            "[consistent-hash, least-connections, p2c, random, round-robin, weighted-round-robin]";
+            "[consistent-hash, least-connections, p2c, peak-ewma, random, round-robin, weighted-round-robin]";
 
     @Test
     void everyBundledStrategyIsRegisteredByName() {

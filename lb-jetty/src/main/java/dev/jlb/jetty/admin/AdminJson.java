@@ -45,6 +45,16 @@ final class AdminJson {
         }
         node.put("retries", stats.retries());
         node.put("retriesExhausted", stats.retriesExhausted());
+        if (lb.overload().isEnabled()) {
+            ObjectNode overload = node.putObject("overload");
+            overload.put("backendMaxInFlight", lb.overload().backendMaxInFlight());
+            overload.put("maxInFlight", lb.overload().maxInFlight());
+            overload.put("maxQueued", lb.overload().maxQueued());
+            overload.put("queued", stats.queued());
+            overload.put("queuedTotal", stats.queuedTotal());
+            overload.put("refused", stats.noBackend(Reason.OVERLOADED));
+            overload.put("queueTimeouts", stats.noBackend(Reason.QUEUE_TIMEOUT));
+        }
         ObjectNode window = node.putObject("recent");
         window.put("seconds", round(recent.seconds(), 3));
         window.put("requestsPerSecond", round(recent.requestsPerSecond(), 3));

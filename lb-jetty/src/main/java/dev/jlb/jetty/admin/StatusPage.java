@@ -110,6 +110,11 @@ final class StatusPage {
         summary(html, "503 no backend", Long.toString(stats.noBackend()));
         summary(html, "retries", Long.toString(stats.retries()));
         summary(html, "retries exhausted", Long.toString(stats.retriesExhausted()));
+        if (route.loadBalancer().overload().isEnabled()) {
+            summary(html, "queued", Integer.toString(stats.queued()));
+            summary(html, "503 overloaded", Long.toString(stats.noBackend(dev.jlb.NoBackendAvailableException.Reason.OVERLOADED)
+                    + stats.noBackend(dev.jlb.NoBackendAvailableException.Reason.QUEUE_TIMEOUT)));
+        }
         html.append("</div>\n");
         if (stats.backends().isEmpty()) {
             html.append("<div class=\"empty\">No backends.</div>\n</section>\n");

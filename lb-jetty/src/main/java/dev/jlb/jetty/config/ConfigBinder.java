@@ -40,7 +40,8 @@ public final class ConfigBinder {
                 .outlierDetection(route.outlierDetection())
                 .latencyHealth(route.latencyHealth())
                 .slowStart(route.slowStart())
-                .panic(route.panicMode(), route.panicThreshold());
+                .panic(route.panicMode(), route.panicThreshold())
+                .overload(route.overload());
     }
 
     /**

@@ -151,6 +151,7 @@ final class ConfigValidator {
         LatencyHealth latencyHealth = PassiveHealthSection.latencyHealth(r);
         SlowStart slowStart = PassiveHealthSection.slowStart(r);
         Panic panic = PassiveHealthSection.panic(r);
+        dev.jlb.OverloadProtection overload = OverloadSection.overload(r);
         ProxyOptions proxy = ProxySection.proxy(r, path, server)
                 .stickyCookie(StickySection.sticky(r, environment))
                 .backendTls(TlsSection.backendTls(r, environment))
@@ -160,7 +161,8 @@ final class ConfigValidator {
             return null;
         }
         return new RouteConfig(name == null || name.isBlank() ? path : name.strip(), path, backends, strategy,
-                healthCheck, outlierDetection, latencyHealth, slowStart, panic.mode(), panic.threshold(), proxy);
+                healthCheck, outlierDetection, latencyHealth, slowStart, panic.mode(), panic.threshold(), proxy,
+                overload);
     }
 
     /** The normalized path prefix, or null when missing or bad (reported). */

@@ -3,6 +3,7 @@ package dev.jlb.jetty.config;
 import dev.jlb.Backend;
 import dev.jlb.DurationFormat;
 import dev.jlb.LoadBalancer;
+import dev.jlb.OverloadProtection;
 import dev.jlb.health.ActiveHealthCheck;
 import dev.jlb.health.LatencyHealth;
 import dev.jlb.health.OutlierDetection;
@@ -35,10 +36,13 @@ import java.util.stream.Collectors;
  * @param panicThreshold the eligible share under which the route is in panic (default 0.5)
  * @param proxy how requests are proxied: the path as the prefix, prefix stripping, retries, timeouts,
  *     headers, sticky sessions and the connection pool sizes of the server section
+ * @param overload limits on requests in flight and the queue behind them (default none); fixed
+ *     for a load balancer's life, so a change on reload starts the route on a new one
  */
 public record RouteConfig(String name, String path, List<Backend> backends, StrategyConfig strategy,
         ActiveHealthCheck healthCheck, OutlierDetection outlierDetection, LatencyHealth latencyHealth,
-        SlowStart slowStart, PanicMode panicMode, double panicThreshold, ProxyOptions proxy) {
+        SlowStart slowStart, PanicMode panicMode, double panicThreshold, ProxyOptions proxy,
+        OverloadProtection overload) {
 
     /** The path of the Go original's single route. */
     public static final String GO_PATH = "/lb";
@@ -55,6 +59,15 @@ public record RouteConfig(String name, String path, List<Backend> backends, Stra
         Objects.requireNonNull(panicMode, "panicMode");
         PanicMode.checkThreshold(panicThreshold);
         Objects.requireNonNull(proxy, "proxy");
+        Objects.requireNonNull(overload, "overload");
+    }
+
+    /** A route without overload limits. */
+    public RouteConfig(String name, String path, List<Backend> backends, StrategyConfig strategy,
+            ActiveHealthCheck healthCheck, OutlierDetection outlierDetection, LatencyHealth latencyHealth,
+            SlowStart slowStart, PanicMode panicMode, double panicThreshold, ProxyOptions proxy) {
+        this(name, path, backends, strategy, healthCheck, outlierDetection, latencyHealth, slowStart, panicMode,
+                panicThreshold, proxy, OverloadProtection.disabled());
     }
 
     /**
@@ -73,13 +86,14 @@ public record RouteConfig(String name, String path, List<Backend> backends, Stra
                 && weights().equals(r.weights()) && strategy.equals(r.strategy) && healthCheck.equals(r.healthCheck)
                 && outlierDetection.equals(r.outlierDetection) && latencyHealth.equals(r.latencyHealth)
                 && slowStart.equals(r.slowStart) && panicMode == r.panicMode
-                && Double.compare(panicThreshold, r.panicThreshold) == 0 && proxy.equals(r.proxy);
+                && Double.compare(panicThreshold, r.panicThreshold) == 0 && proxy.equals(r.proxy)
+                && overload.equals(r.overload);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(name, path, backends, weights(), strategy, healthCheck, outlierDetection, latencyHealth,
-                slowStart, panicMode, panicThreshold, proxy);
+                slowStart, panicMode, panicThreshold, proxy, overload);
     }
 
     private List<Integer> weights() {

@@ -116,9 +116,14 @@ public final class RouteDiff {
         return !before.name().equals(after.name());
     }
 
+    /** Whether the overload limits changed: fixed for a load balancer's life, they need a new one. */
+    public boolean overloadChanged() {
+        return !before.overload().equals(after.overload());
+    }
+
     /** Whether nothing changed. */
     public boolean isEmpty() {
-        return inPlaceChanges().isEmpty() && !proxyChanged() && !renamed();
+        return inPlaceChanges().isEmpty() && !proxyChanged() && !renamed() && !overloadChanged();
     }
 
     /**

@@ -249,6 +249,10 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
                 routeTags, m -> m.route().retriesExhausted(), registry));
         routeMeters.add(gauge("jlb.route.in.flight", "Attempts in flight", routeTags, null,
                 m -> m.route().inFlight(), registry));
+        routeMeters.add(gauge("jlb.route.queued", "Requests waiting in the overload queue", routeTags, null,
+                m -> m.route().queued(), registry));
+        routeMeters.add(counter("jlb.route.queued.total", "Requests that waited in the overload queue", routeTags,
+                m -> m.route().queuedTotal(), registry));
         routeMeters.add(gauge("jlb.route.panic", "1 while the pool is in panic, else 0", routeTags, null,
                 m -> m.route().inPanic() ? 1 : 0, registry));
         for (BackendState state : BackendState.values()) {

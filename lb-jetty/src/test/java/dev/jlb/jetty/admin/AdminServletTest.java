@@ -74,7 +74,7 @@ class AdminServletTest {
         assertThat(route.get("strategy").stringValue()).isEqualTo("round-robin");
         assertThat(route.get("requests").longValue()).isEqualTo(1);
         assertThat(route.get("noBackendByReason").propertyNames())
-                .containsExactly("none_configured", "all_unhealthy", "all_drained", "panic");
+                .containsExactly("none_configured", "all_unhealthy", "all_drained", "panic", "overloaded", "queue_timeout");
         assertThat(list.get(1).get("name").stringValue()).isEqualTo("web");
 
         JsonNode backend = admin.get(BACKENDS + "/" + s.backend().id()).json();

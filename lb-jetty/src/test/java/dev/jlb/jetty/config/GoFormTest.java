@@ -117,7 +117,7 @@ class GoFormTest {
 
         assertThat(problems).containsExactly(
                 "config.yaml:1: lb_port: \"8080\" (expected: an integer)",
-                "config.yaml:2: strategy: least-conection (expected: one of consistent-hash, least-connections, p2c,"
+                "config.yaml:2: strategy: least-conection (expected: one of consistent-hash, least-connections, p2c, peak-ewma,"
                         + " random, round-robin, weighted-round-robin; did you mean least-connection?)",
                 "config.yaml:3: health_check_interval: \"5 parsecs\" (expected: a duration such as 500ms, 2s or 1m)",
                 "config.yaml:6: servers[1]: localhost:8082 (expected: an absolute http or https URI such as http://127.0.0.1:8081)",
@@ -132,7 +132,7 @@ class GoFormTest {
     @Test
     void anUnknownStrategyIsRefusedNeverTurnedIntoRoundRobin() {
         assertThat(yamlProblems("strategy: fastest\nservers: [\"http://a:1\"]\n")).containsExactly(
-                "config.yaml:1: strategy: fastest (expected: one of consistent-hash, least-connections, p2c, random,"
+                "config.yaml:1: strategy: fastest (expected: one of consistent-hash, least-connections, p2c, peak-ewma, random,"
                         + " round-robin, weighted-round-robin)");
     }
 
