@@ -221,6 +221,9 @@ abstract class Attempt implements Callback, CyclicTimeouts.Expirable {
             return;
         }
         long now = System.nanoTime();
+        if (s == WAITING && staleConnection(failure) && loop.resendAfterStale(selection, now)) {
+            return; // the connection, not the backend, failed (see StaleConnections)
+        }
         boolean timedOut = s == TIMED_OUT;
         BadResponseException bad = badResponse(failure);
         FailureKind kind;
@@ -238,8 +241,10 @@ abstract class Attempt implements Callback, CyclicTimeouts.Expirable {
             LOG.debug("jlb: attempt {} to {} failed ({}) for {}", loop.attemptCount(), selection.backend().id(), kind,
                     loop, failure);
         }
+        String tls = kind == FailureKind.TIMEOUT ? null : TlsFailures.reason(failure);
         String reason = bad != null ? bad.getMessage()
                 : kind == FailureKind.TIMEOUT ? AttemptLoop.REASON_TIMEOUT
+                : tls != null ? tls
                 : kind == FailureKind.CONNECT ? AttemptLoop.REASON_CONNECT
                 : kind == FailureKind.RESET ? AttemptLoop.REASON_RESET : AttemptLoop.REASON_OTHER;
         int errorStatus = kind == FailureKind.TIMEOUT ? HttpStatus.GATEWAY_TIMEOUT_504 : HttpStatus.BAD_GATEWAY_502;
@@ -256,6 +261,14 @@ abstract class Attempt implements Callback, CyclicTimeouts.Expirable {
         } else {
             loop.finishError(errorStatus, loop.reason(reason), Outcome.FAILED);
         }
+    }
+
+    /**
+     * Whether {@code failure} is a reused keep-alive connection that the backend had closed, found
+     * before any response byte ({@link StaleConnections}); false unless the transport can tell.
+     */
+    boolean staleConnection(Throwable failure) {
+        return false;
     }
 
     /**

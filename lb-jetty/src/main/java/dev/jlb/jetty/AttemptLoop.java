@@ -53,6 +53,8 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable> {
     private final long startNanos;
     ReplayableBody body;
     private int attempts;
+    // Attempts sent again because a reused connection turned out closed (see StaleConnections).
+    private int staleRetries;
     private List<Backend> tried;
     private volatile Attempt attempt;
     private String requestId;
@@ -78,6 +80,11 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable> {
 
     /** Starts proxying. {@code content} is the client's body, or null when the request has none. */
     void start(Content.Source content, long contentLength, String contentType) {
+        int refused = RequestChecks.refusal(client.method(), client.path(), core.options);
+        if (refused != 0) {
+            finishError(refused, RequestChecks.reason(client.method()), Outcome.REFUSED);
+            return;
+        }
         if (content != null) {
             body = new ReplayableBody(content, contentLength, contentType, core.bufferLimit);
         }
@@ -127,6 +134,30 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable> {
             selection.close();
             finishError(HttpStatus.BAD_GATEWAY_502, REASON_PROXY, Outcome.PROXY_ERROR);
         }
+    }
+
+    /**
+     * Sends the request again to {@code failed}'s backend after a reused connection turned out closed
+     * before any response byte: no failure counted, no attempt of the retry policy used, at most
+     * {@link StaleConnections#MAX_RETRIES} times, for methods the policy may repeat with a replayable
+     * body. False when it may not (the caller then treats the failure as any other).
+     */
+    boolean resendAfterStale(Selection failed, long now) {
+        if (staleRetries >= StaleConnections.MAX_RETRIES || !replayable() || !timeLeft(now)
+                || !(RetryPolicy.isIdempotent(client.method()) || core.retry.retryNonIdempotent())) {
+            return false;
+        }
+        Selection again = StaleConnections.sameBackend(core.loadBalancer, client, failed.backend());
+        if (again == null) {
+            return false;
+        }
+        failed.close();
+        staleRetries++;
+        attempts--;
+        LOG.debug("jlb: {} closed a reused connection before answering; sending again for {}",
+                failed.backend().id(), this);
+        send(again, now);
+        return true;
     }
 
     /** Writes the backend request's headers (called by the transport for each attempt). */

@@ -15,6 +15,9 @@ import org.eclipse.jetty.io.Content;
 final class JettyAttempt extends Attempt implements Response.Listener, Request.BeginListener {
 
     private final Request request;
+    /** Whether the request went on a connection that carried an earlier exchange. */
+    private volatile boolean reused;
+    private volatile Response response;
 
     /** {@code request} is new, its method and URI set; this sets headers, timeout, body and listeners. */
     JettyAttempt(AttemptLoop loop, Selection selection, long startNanos, Request request) {
@@ -46,7 +49,13 @@ final class JettyAttempt extends Attempt implements Response.Listener, Request.B
     }
 
     @Override
+    boolean staleConnection(Throwable failure) {
+        return reused && StaleConnections.isStale(failure, response);
+    }
+
+    @Override
     public void onBegin(Request request) {
+        reused = StaleConnections.reused(request);
         onBegin();
     }
 
@@ -62,6 +71,7 @@ final class JettyAttempt extends Attempt implements Response.Listener, Request.B
 
     @Override
     public void onComplete(Result result) {
+        response = result.getResponse();
         onComplete(result.getFailure());
     }
 }
