@@ -1,6 +1,7 @@
 package dev.jlb.testing;
 
 import dev.jlb.Backend;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -254,10 +255,23 @@ public final class TestBackend implements AutoCloseable {
         server.start();
     }
 
-    /** Jetty's orderly stop. Declares {@code Exception}, as Jetty's {@code stop()} does. */
+    /**
+     * Jetty's orderly stop. Declares {@code IOException} rather than Jetty's {@code Exception}, so
+     * that try-with-resources does not have to handle an {@code InterruptedException} (javac's
+     * {@code try} lint); an interrupt is kept as the thread's status.
+     */
     @Override
-    public void close() throws Exception {
-        server.stop();
+    public void close() throws IOException {
+        try {
+            server.stop();
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stopping " + this, e);
+        } catch (Exception e) {
+            throw new IOException("stopping " + this + " failed", e);
+        }
     }
 
     /**
