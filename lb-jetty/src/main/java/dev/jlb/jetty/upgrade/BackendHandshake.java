@@ -34,7 +34,8 @@ abstract class BackendHandshake extends AbstractConnection implements Connection
     private final TunnelConnector.HandshakeListener listener;
     private final long timeoutMillis;
     private final AtomicBoolean reported = new AtomicBoolean();
-    private ByteBuffer in = ByteBuffer.allocate(4096);
+    /** What was read, in flush mode (position: the first unparsed byte of the body; 0 before the head is parsed). */
+    private ByteBuffer in = ByteBuffer.allocate(4096).limit(0);
     private TunnelConnector.Response head;
     private int bodyLength = -1;
     private ByteBuffer leftover;
@@ -63,18 +64,17 @@ abstract class BackendHandshake extends AbstractConnection implements Connection
     public void onFillable() {
         try {
             while (true) {
-                if (!in.hasRemaining()) {
+                if (in.limit() == in.capacity()) { // full: grow, up to a head and a small body
                     if (in.capacity() >= MAX_HEAD + MAX_BODY) {
-                        fail(new IOException("response head from " + backend.id() + " too large"));
+                        fail(new IOException("response from " + backend.id() + " too large"));
                         return;
                     }
                     ByteBuffer bigger = ByteBuffer.allocate(in.capacity() * 2);
-                    in.flip();
-                    bigger.put(in);
+                    bigger.put(in.array(), 0, in.limit()).flip();
+                    bigger.position(in.position());
                     in = bigger;
                 }
-                int filled = getEndPoint().fill(flipToFill());
-                flipToFlush();
+                int filled = getEndPoint().fill(in); // appends after the limit (Jetty's flush-mode convention)
                 if (filled < 0) {
                     if (head != null && bodyLength < 0) { // a body delimited by the end of the connection
                         reportRefused();
@@ -94,17 +94,6 @@ abstract class BackendHandshake extends AbstractConnection implements Connection
         } catch (Throwable x) {
             fail(x);
         }
-    }
-
-    private ByteBuffer flipToFill() {
-        in.position(in.limit());
-        in.limit(in.capacity());
-        return in;
-    }
-
-    private void flipToFlush() {
-        in.limit(in.position());
-        in.position(0);
     }
 
     /** Returns true when the response was reported (or failed). */
