@@ -23,7 +23,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * Opens the backend side of upgraded connections (WebSocket and other {@code Upgrade} protocols)
  * for the jlb adapters: a raw TCP connection from Jetty's {@link ClientConnector}, on which the
  * adapter's rewritten handshake request is written and the response head parsed; on a {@code 101}
- * the adapter calls {@link Response#tunnel} to splice the client's connection with it.
+ * the adapter calls {@link Handshake#tunnel} to splice the client's connection with it.
  *
  * <p>One per adapter, started and stopped with it. The plumbing of {@code LoadBalancingHandler} and
  * {@code LoadBalancingProxyServlet}: applications have no reason to use it directly.
@@ -77,7 +77,7 @@ public final class TunnelConnector extends ContainerLifeCycle {
     /** Told once of the backend's answer or of a failure; must not block. */
     public interface HandshakeListener {
         /**
-         * The backend answered. For a {@code 101}, call {@link #tunnel} (or {@link #close}) with
+         * The backend answered. For a {@code 101}, call {@link Handshake#tunnel} (or {@link Handshake#close}) with
          * {@code connection}; otherwise the connection is already closed.
          */
         void onResponse(Response response, Handshake connection);
