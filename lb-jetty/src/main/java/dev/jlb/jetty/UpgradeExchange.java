@@ -157,7 +157,7 @@ final class UpgradeExchange implements RequestContext, TunnelConnector.Handshake
         } catch (Throwable x) {
             LOG.warn("jlb: could not open an upgraded connection to {} for {}", next.backend().id(), this, x);
             next.close();
-            sendError(HttpStatus.BAD_GATEWAY_502, ProxyExchange.REASON_PROXY);
+            sendError(HttpStatus.BAD_GATEWAY_502, AttemptLoop.REASON_PROXY);
         }
     }
 
@@ -195,7 +195,7 @@ final class UpgradeExchange implements RequestContext, TunnelConnector.Handshake
             LOG.warn("jlb: relaying the upgrade answer of {} failed for {}", selection.backend().id(), this, x);
             handshake.close();
             selection.close();
-            sendError(HttpStatus.BAD_GATEWAY_502, ProxyExchange.REASON_PROXY);
+            sendError(HttpStatus.BAD_GATEWAY_502, AttemptLoop.REASON_PROXY);
         }
     }
 
@@ -241,8 +241,8 @@ final class UpgradeExchange implements RequestContext, TunnelConnector.Handshake
                 LOG.warn("jlb: selecting a backend for a retry failed for {}", this, x);
             }
         }
-        String reason = kind == FailureKind.TIMEOUT ? ProxyExchange.REASON_TIMEOUT
-                : kind == FailureKind.CONNECT ? ProxyExchange.REASON_CONNECT : ProxyExchange.REASON_RESET;
+        String reason = kind == FailureKind.TIMEOUT ? AttemptLoop.REASON_TIMEOUT
+                : kind == FailureKind.CONNECT ? AttemptLoop.REASON_CONNECT : AttemptLoop.REASON_RESET;
         if (attempts > 1) {
             reason = reason + " (" + attempts + " attempts)";
         }

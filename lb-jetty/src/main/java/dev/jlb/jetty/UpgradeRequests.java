@@ -93,7 +93,7 @@ final class UpgradeRequests {
             lineIfPresent(out, "X-Forwarded-Proto", forwardedProto);
             lineIfPresent(out, "X-Forwarded-Host", forwardedHost);
         }
-        line(out, "Via", ProxyHeaders.append(via, core.via(request.getConnectionMetaData().getProtocol())));
+        line(out, "Via", ProxyHeaders.append(via, ProxyHeaders.viaEntry(request.getConnectionMetaData().getProtocol(), options.via())));
         String id = ProxyHeaders.isValidRequestId(incomingId) ? incomingId
                 : options.generateRequestId() ? ProxyHeaders.newRequestId() : null;
         lineIfPresent(out, options.requestIdHeader(), id);

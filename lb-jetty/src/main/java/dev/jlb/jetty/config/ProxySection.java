@@ -27,7 +27,8 @@ final class ProxySection {
     static ProxyOptions.Builder proxy(MapReader r, String path, ServerConfig server) {
         ProxyOptions.Builder b = ProxyOptions.builder()
                 .maxConnectionsPerBackend(server.maxConnectionsPerBackend())
-                .maxRequestsQueuedPerBackend(server.maxRequestsQueuedPerBackend());
+                .maxRequestsQueuedPerBackend(server.maxRequestsQueuedPerBackend())
+                .maxResponseHeaderSize(server.maxResponseHeaderSize());
         if (path != null) {
             b.prefix(path);
         }
