@@ -64,6 +64,7 @@ public class LoadBalancingHandler extends Handler.Abstract {
 
     private final ProxyCore core;
     private HttpClient httpClient;
+    private UpgradeHook upgrades;
 
     /** A handler with {@link ProxyOptions#defaults()}. */
     public LoadBalancingHandler(LoadBalancer loadBalancer) {
@@ -119,6 +120,12 @@ public class LoadBalancingHandler extends Handler.Abstract {
         } else {
             addBean(httpClient); // managed only if not running yet
         }
+        Server server = getServer();
+        upgrades = new UpgradeHook(core, server == null ? null : server.getThreadPool(),
+                server == null ? null : server.getScheduler(), server == null ? null : server.getByteBufferPool());
+        if (upgrades.connector() != null) {
+            addBean(upgrades.connector(), true);
+        }
         super.doStart();
         core.start(httpClient);
     }
@@ -127,6 +134,9 @@ public class LoadBalancingHandler extends Handler.Abstract {
     protected void doStop() throws Exception {
         core.stop();
         super.doStop();
+        if (upgrades != null && upgrades.connector() != null) {
+            removeBean(upgrades.connector());
+        }
     }
 
     @Override
@@ -136,8 +146,19 @@ public class LoadBalancingHandler extends Handler.Abstract {
         if (prefix != null && !ProxyHeaders.matches(pathInContext, prefix)) {
             return false;
         }
+        if (upgrades.handle(request, response, callback, mountPath(request, prefix))) {
+            return true; // a WebSocket or another upgrade: spliced once the backend answers 101
+        }
         new CoreExchange(core, request, response, callback, prefix).start();
         return true;
+    }
+
+    private static String mountPath(Request request, String prefix) {
+        String context = Request.getContextPath(request);
+        if (context == null) {
+            context = "";
+        }
+        return prefix == null || "/".equals(prefix) ? context : context + prefix;
     }
 
     /**
@@ -242,11 +263,7 @@ public class LoadBalancingHandler extends Handler.Abstract {
 
         @Override
         public String mountPath() {
-            String context = Request.getContextPath(request);
-            if (context == null) {
-                context = "";
-            }
-            return prefix == null || "/".equals(prefix) ? context : context + prefix;
+            return LoadBalancingHandler.mountPath(request, prefix);
         }
 
         @Override

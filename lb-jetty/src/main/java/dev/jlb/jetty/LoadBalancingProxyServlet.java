@@ -68,6 +68,7 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
 
     private final transient ProxyCore core;
     private transient HttpClient sharedClient;
+    private transient UpgradeHook upgrades;
 
     /** A servlet with {@link ProxyOptions#defaults()}. */
     public LoadBalancingProxyServlet(LoadBalancer loadBalancer) {
@@ -100,6 +101,13 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
     public void init() throws ServletException {
         super.init();
         core.start(getHttpClient());
+        upgrades = new UpgradeHook(core, (Executor) getServletContext().getAttribute("org.eclipse.jetty.server.Executor"),
+                null, null);
+        try {
+            upgrades.start();
+        } catch (Exception e) {
+            throw new ServletException("jlb: could not start the upgrade connector", e);
+        }
     }
 
     @Override
@@ -126,6 +134,9 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
     @Override
     public void destroy() {
         core.stop();
+        if (upgrades != null) {
+            upgrades.stop();
+        }
         if (sharedClient == null) {
             super.destroy();
         }
@@ -148,6 +159,9 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
         if (prefix != null && !ProxyHeaders.matches(decodedPath(request), mount)) {
             response.sendError(HttpServletResponse.SC_NOT_FOUND);
             return;
+        }
+        if (upgrades != null && ServletUpgrade.handle(upgrades, core, request, mount)) {
+            return; // a WebSocket or another upgrade: answered, and spliced on a 101
         }
         if (!request.isAsyncSupported()) {
             throw new ServletException("jlb: request to " + request.getRequestURI()

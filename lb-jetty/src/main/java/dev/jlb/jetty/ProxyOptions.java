@@ -5,7 +5,12 @@ import dev.jlb.RetryPolicy;
 import dev.jlb.internal.HttpTokens;
 import dev.jlb.jetty.tls.BackendTls;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * How the Jetty adapters ({@link LoadBalancingProxyServlet}, {@link LoadBalancingFilter},
@@ -85,6 +90,12 @@ public final class ProxyOptions {
     /** The longest timeout accepted: 24 hours. */
     public static final Duration MAX_TIMEOUT = Duration.ofHours(24);
 
+    /** Default {@link #websocketIdleTimeout()}: 1 hour. */
+    public static final Duration DEFAULT_WEBSOCKET_IDLE_TIMEOUT = Duration.ofHours(1);
+
+    /** Default {@link #upgrades()}: WebSocket only. */
+    public static final Set<String> DEFAULT_UPGRADES = Set.of("websocket");
+
     /** Whether the adapter's own {@code HttpClient} runs on the server's thread pool, by default. */
     public static final boolean DEFAULT_USE_SERVER_THREAD_POOL = true;
 
@@ -109,6 +120,8 @@ public final class ProxyOptions {
     private final boolean useServerThreadPool;
     private final StickyCookie stickyCookie;
     private final ProxyListener listener;
+    private final Duration websocketIdleTimeout;
+    private final Set<String> upgrades;
     private final BackendTls backendTls;
 
     private ProxyOptions(Builder b) {
@@ -131,6 +144,8 @@ public final class ProxyOptions {
         this.useServerThreadPool = b.useServerThreadPool;
         this.stickyCookie = b.stickyCookie;
         this.listener = b.listener;
+        this.websocketIdleTimeout = b.websocketIdleTimeout;
+        this.upgrades = b.upgrades;
         this.backendTls = b.backendTls;
     }
 
@@ -167,6 +182,8 @@ public final class ProxyOptions {
         b.useServerThreadPool = useServerThreadPool;
         b.stickyCookie = stickyCookie;
         b.listener = listener;
+        b.websocketIdleTimeout = websocketIdleTimeout;
+        b.upgrades = upgrades;
         return b;
     }
 
@@ -207,6 +224,24 @@ public final class ProxyOptions {
     /** The time a backend connection may stay silent during an attempt or a response (default 30 s). */
     public Duration idleTimeout() {
         return idleTimeout;
+    }
+
+    /**
+     * How long an upgraded connection (a WebSocket) may carry no byte in either direction before jlb
+     * closes it, a WebSocket with close code 1001 (default 1 hour). Pings and pongs count as traffic.
+     */
+    public Duration websocketIdleTimeout() {
+        return websocketIdleTimeout;
+    }
+
+    /**
+     * The {@code Upgrade} protocols this route carries, lower case (default {@code [websocket]}): a
+     * handshake for one of them goes to a backend and, on its {@code 101}, the connection is spliced
+     * with it; a request to upgrade to any other is refused with 400. {@code h2c} is never relayed
+     * (the listener answers it, or it is ignored as RFC 9113 allows).
+     */
+    public Set<String> upgrades() {
+        return upgrades;
     }
 
     /** The retry policy (default {@link RetryPolicy#defaults()}). */
@@ -328,6 +363,7 @@ public final class ProxyOptions {
                 && totalTimeout.equals(that.totalTimeout) && idleTimeout.equals(that.idleTimeout)
                 && retry.equals(that.retry) && requestIdHeader.equals(that.requestIdHeader) && via.equals(that.via)
                 && stickyCookie.equals(that.stickyCookie) && backendTls.equals(that.backendTls)
+                && websocketIdleTimeout.equals(that.websocketIdleTimeout) && upgrades.equals(that.upgrades)
                 && Objects.equals(listener, that.listener);
     }
 
@@ -336,7 +372,7 @@ public final class ProxyOptions {
         return Objects.hash(prefix, stripPrefix, connectTimeout, attemptTimeout, totalTimeout, idleTimeout, retry,
                 requestIdHeader, generateRequestId, via, preserveHost, xForwardedHeaders, maxConnectionsPerBackend,
                 maxRequestsQueuedPerBackend, maxResponseHeaderSize, allowTrace, useServerThreadPool, stickyCookie,
-                backendTls, listener);
+                backendTls, listener, websocketIdleTimeout, upgrades);
     }
 
     @Override
@@ -350,6 +386,7 @@ public final class ProxyOptions {
                 + maxConnectionsPerBackend + ", maxRequestsQueuedPerBackend=" + maxRequestsQueuedPerBackend
                 + ", maxResponseHeaderSize=" + maxResponseHeaderSize + ", allowTrace=" + allowTrace
                 + ", useServerThreadPool=" + useServerThreadPool + ", stickyCookie=" + stickyCookie
+                + ", websocketIdleTimeout=" + DurationFormat.format(websocketIdleTimeout) + ", upgrades=" + upgrades
                 + (backendTls.equals(BackendTls.defaults()) ? "" : ", backendTls=" + backendTls)
                 + (listener == null ? "" : ", listener=" + listener) + '}';
     }
@@ -378,6 +415,8 @@ public final class ProxyOptions {
         private boolean useServerThreadPool = DEFAULT_USE_SERVER_THREAD_POOL;
         private StickyCookie stickyCookie = StickyCookie.disabled();
         private ProxyListener listener;
+        private Duration websocketIdleTimeout = DEFAULT_WEBSOCKET_IDLE_TIMEOUT;
+        private Set<String> upgrades = DEFAULT_UPGRADES;
         private BackendTls backendTls = BackendTls.defaults();
 
         Builder() {
@@ -567,6 +606,37 @@ public final class ProxyOptions {
          */
         public Builder listener(ProxyListener listener) {
             this.listener = listener;
+            return this;
+        }
+
+        /** See {@link ProxyOptions#websocketIdleTimeout()}. @throws IllegalArgumentException unless positive and at most 24 h */
+        public Builder websocketIdleTimeout(Duration websocketIdleTimeout) {
+            this.websocketIdleTimeout = positive("websocketIdleTimeout", websocketIdleTimeout);
+            return this;
+        }
+
+        /**
+         * The {@code Upgrade} protocols the route carries (see {@link ProxyOptions#upgrades()}); empty
+         * refuses every upgrade. Tokens are matched case-insensitively.
+         *
+         * @throws IllegalArgumentException for a token that is not an HTTP token, or {@code h2c}
+         */
+        public Builder upgrades(Collection<String> upgrades) {
+            Objects.requireNonNull(upgrades, "upgrades");
+            Set<String> tokens = new LinkedHashSet<>();
+            for (String token : upgrades) {
+                String t = token == null ? "" : token.trim().toLowerCase(Locale.ROOT);
+                if (!HttpTokens.isToken(t)) {
+                    throw new IllegalArgumentException("upgrades: " + (token == null ? "null" : '"' + token + '"')
+                            + " (expected: a protocol token such as websocket)");
+                }
+                if (t.equals("h2c")) {
+                    throw new IllegalArgumentException("upgrades: h2c (expected: a protocol other than h2c, which"
+                            + " the listener handles)");
+                }
+                tokens.add(t);
+            }
+            this.upgrades = Collections.unmodifiableSet(tokens);
             return this;
         }
 

@@ -5,6 +5,8 @@ import dev.jlb.RetryPolicy;
 import dev.jlb.jetty.ProxyOptions;
 import dev.jlb.jetty.config.Node.ListNode;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 
@@ -35,6 +37,7 @@ final class ProxySection {
         headers(r, b);
         r.bool("strip_prefix", b::stripPrefix);
         r.bool("allow_trace", b::allowTrace);
+        upgrades(r, b);
         return b;
     }
 
@@ -100,6 +103,7 @@ final class ProxySection {
         Duration attempt = t.duration("attempt", b::attemptTimeout);
         Duration connect = t.duration("connect", b::connectTimeout);
         t.duration("idle", b::idleTimeout);
+        t.duration("websocket_idle", b::websocketIdleTimeout);
         Duration totalNow = total != null ? total : ProxyOptions.DEFAULT_TOTAL_TIMEOUT;
         Duration attemptNow = attempt != null ? attempt : min(ProxyOptions.DEFAULT_ATTEMPT_TIMEOUT, totalNow);
         if (!t.has("attempt")) {
@@ -115,6 +119,29 @@ final class ProxySection {
             t.invalid("connect", t.node("connect"), "<= attempt (" + DurationFormat.format(attemptNow) + ")");
         }
         t.finish();
+    }
+
+    /** {@code upgrades: [websocket, ...]}: the Upgrade protocols the route carries; each token judged by the builder. */
+    private static void upgrades(MapReader r, ProxyOptions.Builder b) {
+        ListNode list = r.list("upgrades", "a list of protocols such as [websocket]");
+        if (list == null) {
+            return;
+        }
+        List<String> tokens = new ArrayList<>();
+        boolean ok = true;
+        for (int i = 0; i < list.items().size(); i++) {
+            String key = "upgrades[" + i + "]";
+            Node item = list.items().get(i);
+            String v = r.stringValue(key, item, "a protocol token such as websocket");
+            if (v != null && r.set(key, item, () -> ProxyOptions.builder().upgrades(List.of(v)), c -> c)) {
+                tokens.add(v);
+            } else {
+                ok = false;
+            }
+        }
+        if (ok) {
+            b.upgrades(tokens);
+        }
     }
 
     private static void headers(MapReader r, ProxyOptions.Builder b) {

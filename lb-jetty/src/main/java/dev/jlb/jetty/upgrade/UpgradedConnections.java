@@ -1,0 +1,142 @@
+package dev.jlb.jetty.upgrade;
+
+import dev.jlb.Backend;
+import dev.jlb.LoadBalancer;
+import dev.jlb.PoolEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The upgraded connections (WebSockets and other allowed {@code Upgrade} protocols) open through
+ * the adapters of one {@link LoadBalancer}, whichever adapter carries them.
+ *
+ * <p>Each holds one lease on its backend for its whole life, so least-connections and the in-flight
+ * counts see it. A backend {@link dev.jlb.Pool#remove removed} from the pool has its connections
+ * closed at once, a WebSocket with close code 1001 ("backend removed"); a
+ * {@link dev.jlb.Pool#drain drained} one keeps them (draining stops new requests only) unless
+ * {@link #closeAfter} gives the drain a deadline.
+ *
+ * <p>Thread-safe.
+ */
+public final class UpgradedConnections {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UpgradedConnections.class);
+    private static final Map<LoadBalancer, UpgradedConnections> BY_BALANCER = new WeakHashMap<>();
+
+    private final Set<Splice> open = ConcurrentHashMap.newKeySet();
+    private final String name;
+
+    private UpgradedConnections(String name) {
+        this.name = name;
+    }
+
+    /** The connections of {@code loadBalancer} (created, and listening to its pool, on first use). */
+    public static UpgradedConnections of(LoadBalancer loadBalancer) {
+        Objects.requireNonNull(loadBalancer, "loadBalancer");
+        synchronized (BY_BALANCER) {
+            UpgradedConnections connections = BY_BALANCER.get(loadBalancer);
+            if (connections == null) {
+                UpgradedConnections created = new UpgradedConnections(loadBalancer.name());
+                loadBalancer.pool().addListener(created::onPoolEvent);
+                BY_BALANCER.put(loadBalancer, created);
+                connections = created;
+            }
+            return connections;
+        }
+    }
+
+    /** One open upgraded connection. */
+    interface Handle {
+        Backend backend();
+
+        void shutdown(int code, String reason);
+    }
+
+    void add(Splice tunnel) {
+        open.add(tunnel);
+    }
+
+    void remove(Splice tunnel) {
+        open.remove(tunnel);
+    }
+
+    /** How many upgraded connections are open. */
+    public int count() {
+        return open.size();
+    }
+
+    /** How many upgraded connections to {@code backend} (matched by id) are open. */
+    public int count(Backend backend) {
+        int n = 0;
+        for (Splice t : open) {
+            if (t.backend().id().equals(backend.id())) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Closes the connections to {@code backend} (matched by id): a WebSocket gets a close frame with
+     * {@code code} and {@code reason} between two frames, then both sides close. Returns how many.
+     */
+    public int close(Backend backend, int code, String reason) {
+        List<Splice> matching = new ArrayList<>();
+        for (Splice t : open) {
+            if (t.backend().id().equals(backend.id())) {
+                matching.add(t);
+            }
+        }
+        for (Splice t : matching) {
+            t.shutdown(code, reason);
+        }
+        return matching.size();
+    }
+
+    /**
+     * A deadline for a drain: after {@code deadline}, closes the connections to {@code backend} that
+     * are still open with 1001 ("backend drained"), as {@link #close} does; the timer runs on
+     * {@code scheduler}. Connections opened after the call are not affected (a drained backend gets none).
+     */
+    public void closeAfter(Backend backend, Duration deadline, Scheduler scheduler) {
+        List<Splice> matching = new ArrayList<>();
+        for (Splice t : open) {
+            if (t.backend().id().equals(backend.id())) {
+                matching.add(t);
+            }
+        }
+        if (matching.isEmpty()) {
+            return;
+        }
+        scheduler.schedule(() -> {
+            for (Splice t : matching) {
+                t.shutdown(CloseFrame.GOING_AWAY, "backend drained");
+            }
+        }, Math.max(0, deadline.toMillis()), TimeUnit.MILLISECONDS);
+    }
+
+    private void onPoolEvent(PoolEvent event) {
+        if (event.type() == PoolEvent.Type.REMOVED && event.backend() != null) {
+            int closed = close(event.backend(), CloseFrame.GOING_AWAY, "backend removed");
+            if (closed > 0) {
+                LOG.info("jlb: route {}: closing {} upgraded connection(s) to removed backend {}", name, closed,
+                        event.backend().id());
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "UpgradedConnections{" + name + ", open=" + open.size() + '}';
+    }
+}
