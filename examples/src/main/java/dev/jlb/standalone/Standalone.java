@@ -10,6 +10,8 @@ import dev.jlb.jetty.config.JlbConfig;
 import dev.jlb.jetty.config.RouteConfig;
 import dev.jlb.jetty.config.RouteDiff;
 import dev.jlb.jetty.config.ServerConfig;
+import dev.jlb.jetty.engine.EngineRoute;
+import dev.jlb.jetty.engine.HttpEngine;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -55,6 +57,8 @@ final class Standalone implements AutoCloseable {
     private final Server server;
     private final QueuedThreadPool threads;
     private final ServerConnector connector;
+    /** The lean data path, first on the connector; routes with {@code data_path: jetty} fall through it. */
+    private final HttpEngine engine;
     private final Router router;
     private final boolean autoThreads;
     private final int selectors;
@@ -72,7 +76,7 @@ final class Standalone implements AutoCloseable {
 
     /** What runs one route. */
     private record RouteRuntime(RouteConfig config, LoadBalancer loadBalancer, ProxyOptions options,
-            boolean accessLog, Router.Route route) {
+            boolean accessLog, Router.Route route, EngineRoute engineRoute) {
     }
 
     /** The access log, set on the routes' options while {@code server.access_log} is on. */
@@ -106,7 +110,9 @@ final class Standalone implements AutoCloseable {
         // equal to the previous request's but for case would reach backends in the previous spelling.
         http.setHeaderCacheCaseSensitive(true);
         HeaderTimeouts headerTimeouts = new HeaderTimeouts(s.headerTimeout(), Ticker.systemTicker(), server.getScheduler());
-        connector = new ServerConnector(server, 1, selectors, new HeaderTimeoutConnectionFactory(http, headerTimeouts));
+        engine = new HttpEngine(threads, server.getScheduler(), server.getByteBufferPool());
+        connector = new ServerConnector(server, 1, selectors, engine,
+                new HeaderTimeoutConnectionFactory(http, headerTimeouts));
         connector.setHost(s.address());
         connector.setPort(s.port());
         connector.setAcceptQueueSize(s.acceptQueue());
@@ -171,6 +177,7 @@ final class Standalone implements AutoCloseable {
                     active.add(rt.route());
                 }
                 router.setRoutes(active);
+                engine.setRoutes(routes.values().stream().map(RouteRuntime::engineRoute).toList());
             }
             // Connections wait in the accept queue until the connector starts, after this.
             connector.open();
@@ -222,7 +229,9 @@ final class Standalone implements AutoCloseable {
             Router.Retirable retirable = router.new Retirable(handler);
             retirable.setServer(server);
             retirable.start();
-            return new RouteRuntime(route, lb, options, s.accessLog(), new Router.Route(route, retirable));
+            EngineRoute engineRoute = options.dataPath() == ProxyOptions.DataPath.ENGINE
+                    ? new EngineRoute(lb, options) : EngineRoute.jetty(route.path());
+            return new RouteRuntime(route, lb, options, s.accessLog(), new Router.Route(route, retirable), engineRoute);
         } catch (Exception e) {
             if (existing == null) {
                 lb.close();
@@ -292,7 +301,7 @@ final class Standalone implements AutoCloseable {
                     retired.add(old);
                 } else {
                     kept.put(route.path(), new RouteRuntime(route, old.loadBalancer(), old.options(), old.accessLog(),
-                            new Router.Route(route, old.route().handler())));
+                            new Router.Route(route, old.route().handler()), old.engineRoute()));
                 }
                 if (!diff.changes().isEmpty()) {
                     changes.add("route " + route.path() + ": " + String.join(", ", diff.changes()));
@@ -323,6 +332,7 @@ final class Standalone implements AutoCloseable {
         }
         config = new JlbConfig(applied, next.routes(), config.admin());
         router.setRoutes(kept.values().stream().map(RouteRuntime::route).toList());
+        engine.setRoutes(kept.values().stream().map(RouteRuntime::engineRoute).toList());
         routes.clear();
         routes.putAll(kept);
         AdminListener a = admin;
@@ -332,7 +342,7 @@ final class Standalone implements AutoCloseable {
         Duration grace = applied.shutdownGracePeriod();
         for (RouteRuntime old : retired) {
             LoadBalancer close = toClose.contains(old.loadBalancer()) ? old.loadBalancer() : null;
-            retire(old.route().handler(), close, grace);
+            retire(old.route().handler(), old.engineRoute(), close, grace);
         }
         return changes;
     }
@@ -352,17 +362,17 @@ final class Standalone implements AutoCloseable {
     }
 
     /** Stops a replaced handler once its requests are done (or the grace period is over). */
-    private void retire(Router.Retirable handler, LoadBalancer close, Duration grace) {
+    private void retire(Router.Retirable handler, EngineRoute engineRoute, LoadBalancer close, Duration grace) {
         CompletableFuture<Void> drained;
         try {
-            drained = handler.shutdown();
+            drained = CompletableFuture.allOf(handler.shutdown(), engineRoute.shutdown());
         } catch (RuntimeException e) {
             drained = CompletableFuture.failedFuture(e);
         }
         drained.orTimeout(Math.max(1, grace.toMillis()), TimeUnit.MILLISECONDS).whenCompleteAsync((v, x) -> {
             if (x != null) {
                 LOG.warn("a replaced route still had {} requests in flight after {}; stopping it",
-                        handler.getCurrentRequestCount(), DurationFormat.format(grace));
+                        handler.getCurrentRequestCount() + engineRoute.inFlight(), DurationFormat.format(grace));
             }
             try {
                 handler.stop();
@@ -419,7 +429,8 @@ final class Standalone implements AutoCloseable {
     }
 
     private synchronized long inFlight() {
-        return routes.values().stream().mapToLong(rt -> rt.route().handler().getCurrentRequestCount()).sum();
+        return engine.inFlight()
+                + routes.values().stream().mapToLong(rt -> rt.route().handler().getCurrentRequestCount()).sum();
     }
 
     private synchronized void stopRoutes() {

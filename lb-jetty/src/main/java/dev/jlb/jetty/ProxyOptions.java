@@ -78,6 +78,34 @@ public final class ProxyOptions {
     /** Whether the adapter's own {@code HttpClient} runs on the server's thread pool, by default. */
     public static final boolean DEFAULT_USE_SERVER_THREAD_POOL = true;
 
+    /**
+     * Which data path serves a route in the standalone balancer: the lean HTTP/1.1 engine
+     * ({@code dev.jlb.jetty.engine.HttpEngine}), or Jetty's request model ({@link LoadBalancingHandler}).
+     * The engine hands what it does not take to the Jetty path. Adapters used directly ignore it.
+     */
+    public enum DataPath {
+        ENGINE, JETTY;
+
+        /** {@code engine} or {@code jetty}, as configuration files write it. */
+        public static DataPath parse(String value) {
+            if ("engine".equals(value)) {
+                return ENGINE;
+            }
+            if ("jetty".equals(value)) {
+                return JETTY;
+            }
+            throw new IllegalArgumentException("dataPath: " + value + " (expected: engine or jetty)");
+        }
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** The default data path: the engine. */
+    public static final DataPath DEFAULT_DATA_PATH = DataPath.ENGINE;
+
     private static final ProxyOptions DEFAULTS = new Builder().build();
 
     private final String prefix;
@@ -97,8 +125,10 @@ public final class ProxyOptions {
     private final boolean useServerThreadPool;
     private final StickyCookie stickyCookie;
     private final ProxyListener listener;
+    private final DataPath dataPath;
 
     private ProxyOptions(Builder b) {
+        this.dataPath = b.dataPath;
         this.prefix = b.prefix;
         this.stripPrefix = b.stripPrefix;
         this.connectTimeout = b.connectTimeout;
@@ -133,6 +163,7 @@ public final class ProxyOptions {
         Builder b = new Builder();
         b.prefix = prefix;
         b.stripPrefix = stripPrefix;
+        b.dataPath = dataPath;
         b.connectTimeout = connectTimeout;
         b.attemptTimeout = attemptTimeout;
         b.totalTimeout = totalTimeout;
@@ -265,6 +296,11 @@ public final class ProxyOptions {
         return listener;
     }
 
+    /** The data path for a route of the standalone balancer (default {@link #DEFAULT_DATA_PATH}). */
+    public DataPath dataPath() {
+        return dataPath;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -282,7 +318,7 @@ public final class ProxyOptions {
                 && connectTimeout.equals(that.connectTimeout) && attemptTimeout.equals(that.attemptTimeout)
                 && totalTimeout.equals(that.totalTimeout) && idleTimeout.equals(that.idleTimeout)
                 && retry.equals(that.retry) && requestIdHeader.equals(that.requestIdHeader) && via.equals(that.via)
-                && stickyCookie.equals(that.stickyCookie)
+                && stickyCookie.equals(that.stickyCookie) && dataPath == that.dataPath
                 && Objects.equals(listener, that.listener);
     }
 
@@ -290,7 +326,7 @@ public final class ProxyOptions {
     public int hashCode() {
         return Objects.hash(prefix, stripPrefix, connectTimeout, attemptTimeout, totalTimeout, idleTimeout, retry,
                 requestIdHeader, generateRequestId, via, preserveHost, xForwardedHeaders, maxConnectionsPerBackend,
-                maxRequestsQueuedPerBackend, useServerThreadPool, stickyCookie, listener);
+                maxRequestsQueuedPerBackend, useServerThreadPool, stickyCookie, listener, dataPath);
     }
 
     @Override
@@ -302,7 +338,7 @@ public final class ProxyOptions {
                 + requestIdHeader + ", generateRequestId=" + generateRequestId + ", via=" + via + ", preserveHost="
                 + preserveHost + ", xForwardedHeaders=" + xForwardedHeaders + ", maxConnectionsPerBackend="
                 + maxConnectionsPerBackend + ", maxRequestsQueuedPerBackend=" + maxRequestsQueuedPerBackend
-                + ", useServerThreadPool=" + useServerThreadPool + ", stickyCookie=" + stickyCookie
+                + ", useServerThreadPool=" + useServerThreadPool + ", stickyCookie=" + stickyCookie + ", dataPath=" + dataPath
                 + (listener == null ? "" : ", listener=" + listener) + '}';
     }
 
@@ -328,6 +364,7 @@ public final class ProxyOptions {
         private boolean useServerThreadPool = DEFAULT_USE_SERVER_THREAD_POOL;
         private StickyCookie stickyCookie = StickyCookie.disabled();
         private ProxyListener listener;
+        private DataPath dataPath = DEFAULT_DATA_PATH;
 
         Builder() {
         }
@@ -496,6 +533,12 @@ public final class ProxyOptions {
          */
         public Builder listener(ProxyListener listener) {
             this.listener = listener;
+            return this;
+        }
+
+        /** The data path for a route of the standalone balancer (default {@link #DEFAULT_DATA_PATH}). */
+        public Builder dataPath(DataPath dataPath) {
+            this.dataPath = Objects.requireNonNull(dataPath, "dataPath");
             return this;
         }
 

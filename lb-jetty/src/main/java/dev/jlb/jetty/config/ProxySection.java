@@ -33,6 +33,7 @@ final class ProxySection {
         timeouts(r, b);
         headers(r, b);
         r.bool("strip_prefix", b::stripPrefix);
+        r.string("data_path", "engine or jetty", v -> b.dataPath(ProxyOptions.DataPath.parse(v)));
         return b;
     }
 

@@ -42,7 +42,19 @@ public final class EngineRoute {
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
     public EngineRoute(LoadBalancer loadBalancer, ProxyOptions options) {
-        this.loadBalancer = Objects.requireNonNull(loadBalancer, "loadBalancer");
+        this(Objects.requireNonNull(loadBalancer, "loadBalancer"), options, true);
+    }
+
+    /**
+     * A route the engine leaves to the Jetty-model path: requests under {@code prefix} (unless a
+     * longer engine route takes them) go to the connector's {@code HTTP/1.1} factory.
+     */
+    public static EngineRoute jetty(String prefix) {
+        return new EngineRoute(null, ProxyOptions.builder().prefix(prefix).build(), false);
+    }
+
+    private EngineRoute(LoadBalancer loadBalancer, ProxyOptions options, boolean engine) {
+        this.loadBalancer = loadBalancer;
         this.options = Objects.requireNonNull(options, "options");
         this.prefix = options.prefix() == null ? "/" : options.prefix();
         this.retry = options.retry();
@@ -53,13 +65,18 @@ public final class EngineRoute {
         this.bufferLimit = retry.retries() ? retry.bufferLimitBytes() : 0;
         this.via11 = ProxyHeaders.viaEntry("HTTP/1.1", options.via());
         this.via10 = ProxyHeaders.viaEntry("HTTP/1.0", options.via());
-        this.sticky = options.stickyCookie().isEnabled() ? new StickyTokens(options.stickyCookie()) : null;
+        this.sticky = engine && options.stickyCookie().isEnabled() ? new StickyTokens(options.stickyCookie()) : null;
         this.budgeted = retry.retries() && retry.hasBudget();
         this.budget = retry.newRetryBudget();
         this.requestIdHeader = options.requestIdHeader().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
-    /** The load balancer. */
+    /** Whether the engine serves this route (false: the Jetty path does). */
+    public boolean isEngine() {
+        return loadBalancer != null;
+    }
+
+    /** The load balancer, or null for a route left to the Jetty path. */
     public LoadBalancer loadBalancer() {
         return loadBalancer;
     }
@@ -84,8 +101,10 @@ public final class EngineRoute {
         return ProxyHeaders.matches(path, prefix);
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+
     void start() {
-        if (sticky != null) {
+        if (started.compareAndSet(false, true) && sticky != null) {
             sticky.start(loadBalancer.pool());
         }
     }
@@ -128,6 +147,6 @@ public final class EngineRoute {
 
     @Override
     public String toString() {
-        return "EngineRoute{" + prefix + ", " + loadBalancer.name() + (retired ? ", retired" : "") + '}';
+        return "EngineRoute{" + prefix + ", " + (loadBalancer == null ? "jetty" : loadBalancer.name()) + (retired ? ", retired" : "") + '}';
     }
 }

@@ -159,7 +159,7 @@ public final class HttpEngine extends ContainerLifeCycle implements ConnectionFa
                     break;
                 }
             }
-            if (match == null) {
+            if (match == null || !match.isEngine()) {
                 return null;
             }
             if (match.enter()) {
