@@ -106,6 +106,7 @@ final class Standalone implements AutoCloseable {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
+        http.setHttpCompliance(HttpEngine.strictCompliance()); // both data paths refuse the same heads
         // Jetty's per-connection header cache matches values ignoring case by default, so a Cookie
         // equal to the previous request's but for case would reach backends in the previous spelling.
         http.setHeaderCacheCaseSensitive(true);

@@ -50,10 +50,10 @@ final class ProxyFixture implements AutoCloseable {
         if (engineOptions != null) {
             engine = new HttpEngine(pool, server.getScheduler(), server.getByteBufferPool());
             engine.setRoutes(List.of(new EngineRoute(loadBalancer, engineOptions)));
-            connector = new ServerConnector(server, 1, 1, engine, new HttpConnectionFactory());
+            connector = new ServerConnector(server, 1, 1, engine, new HttpConnectionFactory(strict()));
         } else {
             engine = null;
-            connector = new ServerConnector(server, 1, 1);
+            connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(strict()));
         }
         connector.setHost("127.0.0.1");
         connector.setPort(0);
@@ -120,6 +120,13 @@ final class ProxyFixture implements AutoCloseable {
             }
             Thread.sleep(5);
         }
+    }
+
+    /** The HTTP configuration of both paths: Jetty's defaults, refusing bare LFs as the engine does. */
+    private static org.eclipse.jetty.server.HttpConfiguration strict() {
+        org.eclipse.jetty.server.HttpConfiguration http = new org.eclipse.jetty.server.HttpConfiguration();
+        http.setHttpCompliance(HttpEngine.strictCompliance());
+        return http;
     }
 
     static Duration seconds(long s) {

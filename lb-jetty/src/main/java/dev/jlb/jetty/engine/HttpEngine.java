@@ -90,6 +90,17 @@ public final class HttpEngine extends ContainerLifeCycle implements ConnectionFa
         this.pool = new BackendPool(this);
     }
 
+    /**
+     * Jetty's RFC 9110 compliance without bare-LF line endings: what the Jetty-model path behind an
+     * engine uses so that both paths refuse the same heads (the engine refuses a bare LF, as the
+     * request-smuggling guidance says).
+     */
+    public static org.eclipse.jetty.http.HttpCompliance strictCompliance() {
+        return org.eclipse.jetty.http.HttpCompliance.RFC9110.without("RFC9110_NO_BARE_LF",
+                org.eclipse.jetty.http.HttpCompliance.Violation.LF_HEADER_TERMINATION,
+                org.eclipse.jetty.http.HttpCompliance.Violation.LF_CHUNK_TERMINATION);
+    }
+
     /** Uses {@code ticker} for timeouts (tests); call before start. */
     public HttpEngine ticker(Ticker ticker) {
         this.ticker = Objects.requireNonNull(ticker, "ticker");
