@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jlb.LoadBalancer;
 import dev.jlb.jetty.ProxyFixture.Mode;
+import dev.jlb.testing.TestBackend;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -60,7 +60,7 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
         this.engine = engine;
         this.backend = backend;
         this.attempt = attempt;
-        this.retained = engine.buffers.acquire(16384, false);
+        this.retained = engine.buffers.acquire(Math.max(16384, attempt.maxResponseHeaderSize() + 1024), false);
         this.buf = retained.getByteBuffer();
         BufferUtil.clear(buf);
     }
@@ -127,13 +127,13 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
             if (buf.hasRemaining()) {
                 if (phase == HEAD) {
                     int at = buf.arrayOffset() + buf.position();
-                    int r = HeadParser.parseResponse(head, buf.array(), at, buf.arrayOffset() + buf.limit(),
-                            engine.maxHeaderSize() * 2);
+                    int limit = a.maxResponseHeaderSize();
+                    int r = HeadParser.parseResponse(head, buf.array(), at, buf.arrayOffset() + buf.limit(), limit);
                     if (r == HeadParser.OK) {
                         buf.position(buf.position() + head.end - at);
                         if (head.status < 200) {
                             if (head.status == 101) {
-                                a.invalidResponse(this);
+                                a.invalidResponse(this, Exchange.REASON_UPGRADE);
                                 return;
                             }
                             continue; // 100 Continue, 102, 103: interim, consumed
@@ -152,8 +152,11 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
                             return;
                         }
                         continue;
+                    } else if (r == 431) {
+                        a.invalidResponse(this, Exchange.tooLarge(limit));
+                        return;
                     } else if (r != HeadParser.INCOMPLETE) {
-                        a.invalidResponse(this);
+                        a.invalidResponse(this, Exchange.REASON_OTHER);
                         return;
                     }
                 } else {
@@ -172,7 +175,7 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
                 BufferUtil.clear(buf);
             } else if (BufferUtil.space(buf) == 0) {
                 if (buf.position() == 0) {
-                    a.invalidResponse(this); // a head larger than the buffer
+                    a.invalidResponse(this, Exchange.tooLarge(a.maxResponseHeaderSize()));
                     return;
                 }
                 BufferUtil.compact(buf);

@@ -42,6 +42,12 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
     static final String REASON_RESET = "bad gateway: the backend closed the connection before a response";
     static final String REASON_TIMEOUT = "gateway timeout: no response from a backend in time";
     static final String REASON_OTHER = "bad gateway: invalid response from a backend";
+    static final String REASON_UPGRADE = "bad gateway: the backend switched protocols (101) without being asked to";
+
+    /** The reason for a response head over the limit, worded as on the Jetty path. */
+    static String tooLarge(int limit) {
+        return "bad gateway: the backend's response headers exceed " + limit + " bytes";
+    }
 
     /** What the loop needs from the client connection. */
     interface ClientSide {
@@ -356,6 +362,10 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
             return isHead();
         }
 
+        int maxResponseHeaderSize() {
+            return route.options.maxResponseHeaderSize();
+        }
+
         /** Under the exchange's lock: takes or opens a connection and sends the request. */
         void begin() {
             long total = Exchange.this.startNanos + route.totalTimeoutNanos;
@@ -527,7 +537,7 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
             clientGone(x);
         }
 
-        void invalidResponse(BackendConnection c) {
+        void invalidResponse(BackendConnection c, String why) {
             synchronized (Exchange.this) {
                 if (done) {
                     return;
@@ -535,9 +545,10 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
                 done = true;
                 engine.deadlines().remove(this);
                 closeConnection();
-                if (headers) {
+                if (headers || why != REASON_OTHER) {
+                    // Not retried: the backend answered, badly (as on the Jetty path).
                     selection.onFailure(FailureKind.OTHER, engine.now() - startNanos);
-                    finishError(502, REASON_OTHER, Outcome.FAILED);
+                    finishError(502, reason(why), Outcome.FAILED);
                 } else {
                     Exchange.this.failed(this, FailureKind.OTHER, false);
                 }

@@ -104,13 +104,13 @@ final class HeadParser {
     /**
      * Parses a response head from {@code bytes[from, to)}.
      *
-     * @return {@link #INCOMPLETE}, {@link #OK}, or 502 for an invalid or oversized head
+     * @return {@link #INCOMPLETE}, {@link #OK}, 431 for a head over {@code maxHead}, or 502 for an invalid head
      */
     static int parseResponse(ResponseHead head, byte[] bytes, int from, int to, int maxHead) {
         head.reset(bytes, from);
         int limit = Math.min(to, from + maxHead);
         if (limit - from < 13) {
-            return limit == to ? INCOMPLETE : 502;
+            return limit == to ? INCOMPLETE : 431;
         }
         if (!startsWith(bytes, from, "HTTP/1.") || (bytes[from + 7] != '1' && bytes[from + 7] != '0')
                 || bytes[from + 8] != ' ') {
@@ -139,13 +139,13 @@ final class HeadParser {
             i++;
         }
         if (i + 1 >= limit) {
-            return limit == to ? INCOMPLETE : 502;
+            return limit == to ? INCOMPLETE : 431;
         }
         if (bytes[i] != '\r' || bytes[i + 1] != '\n') {
             return 502;
         }
         int r = parseHeaders(head, bytes, i + 2, to, limit, false);
-        return r == OK || r == INCOMPLETE ? r : 502;
+        return r == OK || r == INCOMPLETE || r == 431 ? r : 502;
     }
 
     private static boolean startsWith(byte[] bytes, int at, String s) {
