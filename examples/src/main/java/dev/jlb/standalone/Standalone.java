@@ -111,7 +111,8 @@ final class Standalone implements AutoCloseable {
         // equal to the previous request's but for case would reach backends in the previous spelling.
         http.setHeaderCacheCaseSensitive(true);
         HeaderTimeouts headerTimeouts = new HeaderTimeouts(s.headerTimeout(), Ticker.systemTicker(), server.getScheduler());
-        engine = new HttpEngine(threads, server.getScheduler(), server.getByteBufferPool());
+        engine = new HttpEngine(threads, server.getScheduler(), server.getByteBufferPool())
+                .headerTimeout(s.headerTimeout());
         connector = new ServerConnector(server, 1, selectors, engine,
                 new HeaderTimeoutConnectionFactory(http, headerTimeouts));
         connector.setHost(s.address());

@@ -28,7 +28,12 @@ import org.slf4j.LoggerFactory;
  * next request may start on the backend's thread that completed a response. Reads of the request
  * body serialize with the exchange on the exchange's lock.
  */
-final class ClientConnection extends AbstractConnection.NonBlocking implements Connection.UpgradeFrom, Exchange.ClientSide {
+final class ClientConnection extends AbstractConnection.NonBlocking implements Connection.UpgradeFrom, Exchange.ClientSide,
+        Deadlines.Entry {
+
+    private static final byte[] REQUEST_TIMEOUT = ("HTTP/1.1 408 Request Timeout\r\n"
+            + "Content-Type: text/plain;charset=utf-8\r\nContent-Length: 16\r\nConnection: close\r\n\r\n"
+            + "request timeout\n").getBytes(StandardCharsets.US_ASCII);
 
     private static final Logger LOG = LoggerFactory.getLogger(ClientConnection.class);
 
@@ -38,6 +43,8 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
     private final ByteBuffer buf;
     private volatile Exchange exchange;
     private boolean released;
+    /** When the head being read must be complete, or {@code Long.MAX_VALUE} when no timer runs. */
+    private volatile long headDeadline = Long.MAX_VALUE;
 
     ClientConnection(HttpEngine engine, Connector connector, EndPoint endPoint) {
         super(endPoint, connector.getExecutor());
@@ -58,6 +65,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
     @Override
     public void onClose(Throwable cause) {
         engine.closed(this);
+        stopHeadTimer();
         super.onClose(cause);
         Exchange e = exchange;
         if (e != null) {
@@ -103,6 +111,9 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
                 int at = buf.arrayOffset() + buf.position();
                 int r = HeadParser.parseRequest(head, buf.array(), at, buf.arrayOffset() + buf.limit(),
                         engine.maxRequestLine(), engine.maxHeaderSize());
+                if (r != HeadParser.INCOMPLETE) {
+                    stopHeadTimer();
+                }
                 if (r == HeadParser.OK) {
                     dispatch(head, at);
                     return;
@@ -115,6 +126,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
                     reject(r);
                     return;
                 }
+                startHeadTimer();
             }
             int n = fill();
             if (n < 0) {
@@ -218,6 +230,37 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
             }
         }
         return true;
+    }
+
+    private void startHeadTimer() {
+        long timeout = engine.headerTimeoutNanos();
+        if (timeout > 0 && headDeadline == Long.MAX_VALUE) {
+            headDeadline = engine.now() + timeout;
+            engine.deadlines().add(this);
+        }
+    }
+
+    private void stopHeadTimer() {
+        if (headDeadline != Long.MAX_VALUE) {
+            headDeadline = Long.MAX_VALUE;
+            engine.deadlines().remove(this);
+        }
+    }
+
+    @Override
+    public long deadline() {
+        return headDeadline;
+    }
+
+    /** The head did not complete in time: 408, and close. */
+    @Override
+    public void expire() {
+        if (headDeadline == Long.MAX_VALUE || exchange != null) {
+            return;
+        }
+        headDeadline = Long.MAX_VALUE;
+        getEndPoint().write(Callback.from(() -> getEndPoint().close(), x -> getEndPoint().close(x)),
+                ByteBuffer.wrap(REQUEST_TIMEOUT));
     }
 
     /** Hands the connection to the Jetty-model path, with what was read. */

@@ -67,6 +67,7 @@ public final class HttpEngine extends ContainerLifeCycle implements ConnectionFa
     private Ticker ticker = Ticker.systemTicker();
     private int maxRequestLine = DEFAULT_MAX_REQUEST_LINE;
     private int maxHeaderSize = DEFAULT_MAX_HEADER_SIZE;
+    private long headerTimeoutNanos;
     private volatile EngineRoute[] routes = new EngineRoute[0];
 
     private final Set<ClientConnection> connections = ConcurrentHashMap.newKeySet();
@@ -123,6 +124,22 @@ public final class HttpEngine extends ContainerLifeCycle implements ConnectionFa
         }
         this.maxHeaderSize = bytes;
         return this;
+    }
+
+    /**
+     * How long a request head may take from its first byte (408 and close after); zero, the
+     * default, leaves slow heads to the connector's idle timeout.
+     */
+    public HttpEngine headerTimeout(Duration timeout) {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("headerTimeout: " + timeout + " (expected: >= 0)");
+        }
+        this.headerTimeoutNanos = timeout.toNanos();
+        return this;
+    }
+
+    long headerTimeoutNanos() {
+        return headerTimeoutNanos;
     }
 
     int maxRequestLine() {
