@@ -5,6 +5,7 @@ import dev.jlb.jetty.tls.ServerTls;
 import dev.jlb.jetty.tls.ServerTlsContext;
 import dev.jlb.jetty.tls.TlsFileException;
 import org.eclipse.jetty.http.HttpVersion;
+import dev.jlb.jetty.engine.HttpEngine;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -31,18 +32,22 @@ final class Listeners {
     /** The HTTPS connector ({@code main} itself without a tls port of its own), or null without TLS. */
     private final ServerConnector secure;
     private final ServerTlsContext tls;
+    /** The lean data path, first on every cleartext connector (null: none); TLS connectors go straight to HTTP/1.1. */
+    private final HttpEngine engine;
 
     /**
      * Makes the connectors of {@code s} and adds them to {@code server}; reads the TLS files.
      *
      * @throws TlsFileException when a TLS file changed for the worse since the configuration was read
      */
-    Listeners(Server server, ServerConfig s, int selectors, HeaderTimeouts timeouts) throws TlsFileException {
+    Listeners(Server server, ServerConfig s, int selectors, HeaderTimeouts timeouts, HttpEngine engine)
+            throws TlsFileException {
+        this.engine = engine;
         HttpConfiguration http = httpConfiguration();
         ServerTls t = s.tls();
         if (t == null) {
             tls = null;
-            main = http(server, s, s.port(), selectors, http, timeouts);
+            main = http(server, s, s.port(), selectors, http, timeouts, engine);
             secure = null;
         } else {
             tls = ServerTlsContext.create(t);
@@ -50,7 +55,7 @@ final class Listeners {
                 main = https(server, s, s.port(), selectors, http, timeouts, tls.sslContextFactory());
                 secure = main;
             } else {
-                main = http(server, s, s.port(), selectors, http, timeouts);
+                main = http(server, s, s.port(), selectors, http, timeouts, engine);
                 secure = https(server, s, t.port(), selectors, http, timeouts, tls.sslContextFactory());
             }
         }
@@ -140,6 +145,7 @@ final class Listeners {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
+        http.setHttpCompliance(HttpEngine.strictCompliance()); // both data paths refuse the same heads
         // Jetty's per-connection header cache matches values ignoring case by default, so a Cookie
         // equal to the previous request's but for case would reach backends in the previous spelling.
         http.setHeaderCacheCaseSensitive(true);
@@ -148,9 +154,11 @@ final class Listeners {
 
     /** A cleartext HTTP/1.1 connector on {@code port}. */
     static ServerConnector http(Server server, ServerConfig s, int port, int selectors, HttpConfiguration http,
-            HeaderTimeouts timeouts) {
-        return tune(new ServerConnector(server, 1, selectors, new HeaderTimeoutConnectionFactory(http, timeouts)), s,
-                port);
+            HeaderTimeouts timeouts, HttpEngine engine) {
+        HeaderTimeoutConnectionFactory http1 = new HeaderTimeoutConnectionFactory(http, timeouts);
+        ServerConnector connector = engine == null ? new ServerConnector(server, 1, selectors, http1)
+                : new ServerConnector(server, 1, selectors, engine, http1);
+        return tune(connector, s, port);
     }
 
     /**

@@ -13,6 +13,8 @@ import dev.jlb.jetty.config.ServerConfig;
 import dev.jlb.jetty.tls.BackendTls;
 import dev.jlb.jetty.tls.ServerTlsContext;
 import dev.jlb.jetty.tls.TlsFileException;
+import dev.jlb.jetty.engine.EngineRoute;
+import dev.jlb.jetty.engine.HttpEngine;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -56,6 +58,8 @@ final class Standalone implements AutoCloseable {
     private final Server server;
     private final QueuedThreadPool threads;
     private final Listeners listeners;
+    /** The lean data path, first on the cleartext connectors; routes with {@code data_path: jetty} fall through it. */
+    private final HttpEngine engine;
     private final Router router;
     private final boolean autoThreads;
     private final int selectors;
@@ -73,7 +77,7 @@ final class Standalone implements AutoCloseable {
 
     /** What runs one route. */
     private record RouteRuntime(RouteConfig config, LoadBalancer loadBalancer, ProxyOptions options,
-            boolean accessLog, Router.Route route) {
+            boolean accessLog, Router.Route route, EngineRoute engineRoute) {
     }
 
     /** The access log, set on the routes' options while {@code server.access_log} is on. */
@@ -101,7 +105,9 @@ final class Standalone implements AutoCloseable {
         server.setStopAtShutdown(false);
         server.setErrorHandler(new PlainErrorHandler());
         HeaderTimeouts headerTimeouts = new HeaderTimeouts(s.headerTimeout(), Ticker.systemTicker(), server.getScheduler());
-        listeners = new Listeners(server, s, selectors, headerTimeouts);
+        engine = new HttpEngine(threads, server.getScheduler(), server.getByteBufferPool())
+                .headerTimeout(s.headerTimeout());
+        listeners = new Listeners(server, s, selectors, headerTimeouts, engine);
         server.setHandler(listeners.redirectsHttp() ? new HttpsRedirect(router, listeners::tlsPort) : router);
         // The port is bound by RoutesFirst, once every route is ready (see start).
         server.setOpenEarly(false);
@@ -167,6 +173,7 @@ final class Standalone implements AutoCloseable {
                     active.add(rt.route());
                 }
                 router.setRoutes(active);
+                engine.setRoutes(routes.values().stream().map(RouteRuntime::engineRoute).toList());
             }
             // Connections wait in the accept queue until the connector starts, after this.
             listeners.open();
@@ -251,7 +258,9 @@ final class Standalone implements AutoCloseable {
             Router.Retirable retirable = router.new Retirable(handler);
             retirable.setServer(server);
             retirable.start();
-            return new RouteRuntime(route, lb, options, s.accessLog(), new Router.Route(route, retirable));
+            EngineRoute engineRoute = options.dataPath() == ProxyOptions.DataPath.ENGINE
+                    ? new EngineRoute(lb, options) : EngineRoute.jetty(route.path());
+            return new RouteRuntime(route, lb, options, s.accessLog(), new Router.Route(route, retirable), engineRoute);
         } catch (Exception e) {
             if (existing == null) {
                 lb.close();
@@ -327,7 +336,7 @@ final class Standalone implements AutoCloseable {
                     retired.add(old);
                 } else {
                     kept.put(route.path(), new RouteRuntime(route, old.loadBalancer(), old.options(), old.accessLog(),
-                            new Router.Route(route, old.route().handler())));
+                            new Router.Route(route, old.route().handler()), old.engineRoute()));
                 }
                 if (!diff.changes().isEmpty()) {
                     changes.add("route " + route.path() + ": " + String.join(", ", diff.changes()));
@@ -358,6 +367,7 @@ final class Standalone implements AutoCloseable {
         }
         config = new JlbConfig(applied, next.routes(), config.admin());
         router.setRoutes(kept.values().stream().map(RouteRuntime::route).toList());
+        engine.setRoutes(kept.values().stream().map(RouteRuntime::engineRoute).toList());
         routes.clear();
         routes.putAll(kept);
         AdminListener a = admin;
@@ -367,7 +377,7 @@ final class Standalone implements AutoCloseable {
         Duration grace = applied.shutdownGracePeriod();
         for (RouteRuntime old : retired) {
             LoadBalancer close = toClose.contains(old.loadBalancer()) ? old.loadBalancer() : null;
-            retire(old.route().handler(), close, grace);
+            retire(old.route().handler(), old.engineRoute(), close, grace);
         }
         return changes;
     }
@@ -387,17 +397,17 @@ final class Standalone implements AutoCloseable {
     }
 
     /** Stops a replaced handler once its requests are done (or the grace period is over). */
-    private void retire(Router.Retirable handler, LoadBalancer close, Duration grace) {
+    private void retire(Router.Retirable handler, EngineRoute engineRoute, LoadBalancer close, Duration grace) {
         CompletableFuture<Void> drained;
         try {
-            drained = handler.shutdown();
+            drained = CompletableFuture.allOf(handler.shutdown(), engineRoute.shutdown());
         } catch (RuntimeException e) {
             drained = CompletableFuture.failedFuture(e);
         }
         drained.orTimeout(Math.max(1, grace.toMillis()), TimeUnit.MILLISECONDS).whenCompleteAsync((v, x) -> {
             if (x != null) {
                 LOG.warn("a replaced route still had {} requests in flight after {}; stopping it",
-                        handler.getCurrentRequestCount(), DurationFormat.format(grace));
+                        handler.getCurrentRequestCount() + engineRoute.inFlight(), DurationFormat.format(grace));
             }
             try {
                 handler.stop();
@@ -454,7 +464,8 @@ final class Standalone implements AutoCloseable {
     }
 
     private synchronized long inFlight() {
-        return routes.values().stream().mapToLong(rt -> rt.route().handler().getCurrentRequestCount()).sum();
+        return engine.inFlight()
+                + routes.values().stream().mapToLong(rt -> rt.route().handler().getCurrentRequestCount()).sum();
     }
 
     private synchronized void stopRoutes() {

@@ -11,23 +11,23 @@ import org.eclipse.jetty.util.URIUtil;
 /**
  * The header and path rules shared by the servlet and the jetty-core adapters: which headers are
  * hop-by-hop, how {@code X-Forwarded-*} and {@code Via} are appended, how the backend path is made
- * from the client's, and request ids.
+ * from the client's, and request ids. Public for lb-jetty's engine package only: not API, may change.
  */
-final class ProxyHeaders {
+public final class ProxyHeaders {
 
     /** What to do with one client request header. */
-    static final int COPY = 0;
-    static final int DROP = 1;
-    static final int HOST = 2;
-    static final int X_FORWARDED_FOR = 3;
-    static final int X_FORWARDED_PROTO = 4;
-    static final int X_FORWARDED_HOST = 5;
-    static final int VIA = 6;
+    public static final int COPY = 0;
+    public static final int DROP = 1;
+    public static final int HOST = 2;
+    public static final int X_FORWARDED_FOR = 3;
+    public static final int X_FORWARDED_PROTO = 4;
+    public static final int X_FORWARDED_HOST = 5;
+    public static final int VIA = 6;
     /** The client's cookies: passed on, without the sticky cookie unless it is forwarded. */
-    static final int COOKIE = 7;
+    public static final int COOKIE = 7;
 
     /** Longest request id accepted from a client; a longer or malformed one is replaced. */
-    static final int MAX_REQUEST_ID_LENGTH = 128;
+    public static final int MAX_REQUEST_ID_LENGTH = 128;
 
     private ProxyHeaders() {
     }
@@ -38,7 +38,7 @@ final class ProxyHeaders {
      * {@code Keep-Alive}) are dropped, and so is {@code Expect}: jlb answers {@code 100 Continue} to
      * the client itself when it starts reading the body, and does not wait for backends to.
      */
-    static int requestAction(HttpHeader header) {
+    public static int requestAction(HttpHeader header) {
         if (header == null) {
             return COPY;
         }
@@ -72,7 +72,7 @@ final class ProxyHeaders {
     }
 
     /** Whether a response header is hop-by-hop and must not reach the client. */
-    static boolean isHopByHopResponse(HttpHeader header) {
+    public static boolean isHopByHopResponse(HttpHeader header) {
         if (header == null) {
             return false;
         }
@@ -97,7 +97,7 @@ final class ProxyHeaders {
      * case and comma-wrapped as {@code ",x-foo,x-bar,"}, or {@code null} when there are none (the
      * common case: absent, {@code keep-alive} or {@code close}).
      */
-    static String connectionTokens(String connectionValue, String previous) {
+    public static String connectionTokens(String connectionValue, String previous) {
         if (connectionValue == null || connectionValue.isEmpty()) {
             return previous;
         }
@@ -120,7 +120,7 @@ final class ProxyHeaders {
     }
 
     /** Whether {@code lowerCaseName} is listed in {@code tokens} from {@link #connectionTokens}. */
-    static boolean isListed(String tokens, String lowerCaseName) {
+    public static boolean isListed(String tokens, String lowerCaseName) {
         if (tokens == null) {
             return false;
         }
@@ -135,7 +135,7 @@ final class ProxyHeaders {
     }
 
     /** The connection tokens of a set of response headers, or null. */
-    static String connectionTokens(HttpFields headers) {
+    public static String connectionTokens(HttpFields headers) {
         String tokens = null;
         for (int i = 0, size = headers.size(); i < size; i++) { // by index: no iterator per response
             HttpField field = headers.getField(i);
@@ -147,7 +147,7 @@ final class ProxyHeaders {
     }
 
     /** {@code existing + ", " + value}, or {@code value} when nothing existed. */
-    static String append(String existing, String value) {
+    public static String append(String existing, String value) {
         return existing == null || existing.isBlank() ? value : existing + ", " + value;
     }
 
@@ -155,7 +155,7 @@ final class ProxyHeaders {
      * The {@code Via} entry for the client's protocol, as in {@code 1.1 jlb}: the version alone for
      * HTTP (RFC 9110 section 7.6.3), the whole protocol otherwise.
      */
-    static String viaEntry(String protocol, String via) {
+    public static String viaEntry(String protocol, String via) {
         if (protocol == null) {
             return via;
         }
@@ -173,7 +173,7 @@ final class ProxyHeaders {
     }
 
     /** Whether a client's request id may be passed on: 1 to 128 visible ASCII characters. */
-    static boolean isValidRequestId(String id) {
+    public static boolean isValidRequestId(String id) {
         if (id == null || id.isEmpty() || id.length() > MAX_REQUEST_ID_LENGTH) {
             return false;
         }
@@ -187,7 +187,7 @@ final class ProxyHeaders {
     }
 
     /** A new random request id in UUID form, from {@link ThreadLocalRandom} (no lock, unlike {@code randomUUID}). */
-    static String newRequestId() {
+    public static String newRequestId() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         long msb = (random.nextLong() & ~0xF000L) | 0x4000L; // version 4
         long lsb = (random.nextLong() & ~(0xC000L << 48)) | (0x8000L << 48); // IETF variant
@@ -198,7 +198,7 @@ final class ProxyHeaders {
      * Whether a decoded path is under a mount point: {@code /api} matches {@code /api} and
      * {@code /api/x} but not {@code /apix}; {@code /} (or empty) matches everything.
      */
-    static boolean matches(String path, String mount) {
+    public static boolean matches(String path, String mount) {
         int m = mount.length();
         if (m == 0 || (m == 1 && mount.charAt(0) == '/')) {
             return true;
@@ -215,7 +215,7 @@ final class ProxyHeaders {
      * @param strip whether to remove the mount point
      * @param rawQuery the query as sent, or null
      */
-    static String targetPath(String rawPath, String decodedPath, String mount, boolean strip, String rawQuery) {
+    public static String targetPath(String rawPath, String decodedPath, String mount, boolean strip, String rawQuery) {
         String path = rawPath == null || rawPath.isEmpty() ? "/" : rawPath;
         int m = mount.length();
         if (strip && m > 1) {
@@ -236,7 +236,7 @@ final class ProxyHeaders {
      * Jetty puts its {@code Date} (and, when configured, {@code Server}) on every response before a
      * handler runs, and a response may carry only one of each.
      */
-    static boolean isSingleServerHeader(HttpHeader header) {
+    public static boolean isSingleServerHeader(HttpHeader header) {
         return header == HttpHeader.DATE || header == HttpHeader.SERVER;
     }
 }

@@ -99,6 +99,37 @@ public final class ProxyOptions {
     /** Whether the adapter's own {@code HttpClient} runs on the server's thread pool, by default. */
     public static final boolean DEFAULT_USE_SERVER_THREAD_POOL = true;
 
+    /**
+     * Which data path serves a route in the standalone balancer: the lean HTTP/1.1 engine
+     * ({@code dev.jlb.jetty.engine.HttpEngine}), or Jetty's request model ({@link LoadBalancingHandler}).
+     * The engine hands what it does not take to the Jetty path. Adapters used directly ignore it.
+     */
+    public enum DataPath {
+        ENGINE, JETTY;
+
+        /** {@code engine} or {@code jetty}, as configuration files write it. */
+        public static DataPath parse(String value) {
+            if ("engine".equals(value)) {
+                return ENGINE;
+            }
+            if ("jetty".equals(value)) {
+                return JETTY;
+            }
+            throw new IllegalArgumentException("dataPath: " + value + " (expected: engine or jetty)");
+        }
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * The default data path: Jetty's, until the engine passes every standalone test (HotReloadTest
+     * still stalls through it).
+     */
+    public static final DataPath DEFAULT_DATA_PATH = DataPath.JETTY;
+
     private static final ProxyOptions DEFAULTS = new Builder().build();
 
     private final String prefix;
@@ -123,8 +154,10 @@ public final class ProxyOptions {
     private final Duration websocketIdleTimeout;
     private final Set<String> upgrades;
     private final BackendTls backendTls;
+    private final DataPath dataPath;
 
     private ProxyOptions(Builder b) {
+        this.dataPath = b.dataPath;
         this.prefix = b.prefix;
         this.stripPrefix = b.stripPrefix;
         this.connectTimeout = b.connectTimeout;
@@ -164,6 +197,7 @@ public final class ProxyOptions {
         Builder b = new Builder();
         b.prefix = prefix;
         b.stripPrefix = stripPrefix;
+        b.dataPath = dataPath;
         b.connectTimeout = connectTimeout;
         b.attemptTimeout = attemptTimeout;
         b.totalTimeout = totalTimeout;
@@ -344,6 +378,11 @@ public final class ProxyOptions {
         return backendTls;
     }
 
+    /** The data path for a route of the standalone balancer (default {@link #DEFAULT_DATA_PATH}). */
+    public DataPath dataPath() {
+        return dataPath;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -364,6 +403,7 @@ public final class ProxyOptions {
                 && retry.equals(that.retry) && requestIdHeader.equals(that.requestIdHeader) && via.equals(that.via)
                 && stickyCookie.equals(that.stickyCookie) && backendTls.equals(that.backendTls)
                 && websocketIdleTimeout.equals(that.websocketIdleTimeout) && upgrades.equals(that.upgrades)
+                && dataPath == that.dataPath
                 && Objects.equals(listener, that.listener);
     }
 
@@ -372,7 +412,7 @@ public final class ProxyOptions {
         return Objects.hash(prefix, stripPrefix, connectTimeout, attemptTimeout, totalTimeout, idleTimeout, retry,
                 requestIdHeader, generateRequestId, via, preserveHost, xForwardedHeaders, maxConnectionsPerBackend,
                 maxRequestsQueuedPerBackend, maxResponseHeaderSize, allowTrace, useServerThreadPool, stickyCookie,
-                backendTls, listener, websocketIdleTimeout, upgrades);
+                backendTls, listener, websocketIdleTimeout, upgrades, dataPath);
     }
 
     @Override
@@ -388,6 +428,7 @@ public final class ProxyOptions {
                 + ", useServerThreadPool=" + useServerThreadPool + ", stickyCookie=" + stickyCookie
                 + ", websocketIdleTimeout=" + DurationFormat.format(websocketIdleTimeout) + ", upgrades=" + upgrades
                 + (backendTls.equals(BackendTls.defaults()) ? "" : ", backendTls=" + backendTls)
+                + ", dataPath=" + dataPath
                 + (listener == null ? "" : ", listener=" + listener) + '}';
     }
 
@@ -418,6 +459,7 @@ public final class ProxyOptions {
         private Duration websocketIdleTimeout = DEFAULT_WEBSOCKET_IDLE_TIMEOUT;
         private Set<String> upgrades = DEFAULT_UPGRADES;
         private BackendTls backendTls = BackendTls.defaults();
+        private DataPath dataPath = DEFAULT_DATA_PATH;
 
         Builder() {
         }
@@ -643,6 +685,12 @@ public final class ProxyOptions {
         /** TLS to {@code https://} backends (default {@link BackendTls#defaults()}). */
         public Builder backendTls(BackendTls backendTls) {
             this.backendTls = Objects.requireNonNull(backendTls, "backendTls");
+            return this;
+        }
+
+        /** The data path for a route of the standalone balancer (default {@link #DEFAULT_DATA_PATH}). */
+        public Builder dataPath(DataPath dataPath) {
+            this.dataPath = Objects.requireNonNull(dataPath, "dataPath");
             return this;
         }
 

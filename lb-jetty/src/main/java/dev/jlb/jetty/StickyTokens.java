@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe: {@link #find}, {@link #withoutCookie} and {@link #setCookie} run on request
  * threads without locking; {@link #start}, {@link #stop} and rebuilds serialize on this object.
+ * Public for lb-jetty's engine package only: not API, may change.
  */
-final class StickyTokens {
+public final class StickyTokens {
 
     private static final Logger LOG = LoggerFactory.getLogger(StickyTokens.class);
 
@@ -45,9 +46,9 @@ final class StickyTokens {
     private static final Table EMPTY = new Table(Map.of(), Map.of(), Map.of());
 
     /** A backend's token under one secret. Immutable. */
-    static final class Entry {
+    public static final class Entry {
         /** The pool's own instance (the one a selection returns), so that the core finds it by reference. */
-        final Backend backend;
+        public final Backend backend;
         final String token;
         /** Whether the token is made with the current secret (false: a fallback secret's). */
         final boolean current;
@@ -105,7 +106,7 @@ final class StickyTokens {
     private Pool pool;
     private AutoCloseable registration;
 
-    StickyTokens(StickyCookie options) {
+    public StickyTokens(StickyCookie options) {
         if (!options.isEnabled()) {
             throw new IllegalArgumentException("stickyCookie: " + options + " (expected: enabled)");
         }
@@ -127,12 +128,12 @@ final class StickyTokens {
         this.sameSiteAttribute = "; SameSite=" + options.sameSite().getAttributeValue();
     }
 
-    StickyCookie options() {
+    public StickyCookie options() {
         return options;
     }
 
     /** Follows {@code pool}: builds the table now and again on every membership or weight change. */
-    synchronized void start(Pool pool) {
+    public synchronized void start(Pool pool) {
         stop();
         this.pool = pool;
         // Listen first, then build: a change between the two is seen by one of them.
@@ -141,7 +142,7 @@ final class StickyTokens {
     }
 
     /** Stops following the pool; the table stays as it is (requests still in flight may use it). */
-    synchronized void stop() {
+    public synchronized void stop() {
         AutoCloseable r = registration;
         registration = null;
         pool = null;
@@ -235,7 +236,7 @@ final class StickyTokens {
      * value whose token belongs to a current member, or null. Other cookies, malformed pairs and
      * unknown tokens are skipped.
      */
-    Entry find(String cookieHeader) {
+    public Entry find(String cookieHeader) {
         if (cookieHeader == null) {
             return null;
         }
@@ -254,7 +255,7 @@ final class StickyTokens {
      * {@code cookieHeader} without the cookies named {@link StickyCookie#name()}: the same instance
      * when it has none, null when nothing else is left, else the other pairs joined by {@code "; "}.
      */
-    String withoutCookie(String cookieHeader) {
+    public String withoutCookie(String cookieHeader) {
         return Cookies.without(cookieHeader, name);
     }
 
@@ -265,7 +266,7 @@ final class StickyTokens {
      * @param secure whether the client's request was HTTPS
      * @param mountPath the route's mount point (context path and prefix), empty or {@code /} for everything
      */
-    String setCookie(Backend answered, Entry held, boolean secure, String mountPath) {
+    public String setCookie(Backend answered, Entry held, boolean secure, String mountPath) {
         if (held != null && held.current && held.backend.equals(answered)) {
             return null;
         }

@@ -14,7 +14,10 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import dev.jlb.jetty.engine.EngineRoute;
+import dev.jlb.jetty.engine.HttpEngine;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -24,19 +27,34 @@ final class ProxyFixture implements AutoCloseable {
 
     /** The adapter under test. */
     enum Mode {
-        HANDLER, SERVLET, FILTER
+        HANDLER, SERVLET, FILTER,
+        /** The {@code HttpEngine} data path, with the core handler behind it for what it does not take. */
+        ENGINE
     }
 
     final Server server;
     final ServerConnector connector;
     final LoadBalancer loadBalancer;
+    /** The engine in ENGINE mode, else null. */
+    final HttpEngine engine;
 
     private ProxyFixture(LoadBalancer loadBalancer, Handler handler) throws Exception {
+        this(loadBalancer, handler, null);
+    }
+
+    private ProxyFixture(LoadBalancer loadBalancer, Handler handler, ProxyOptions engineOptions) throws Exception {
         this.loadBalancer = loadBalancer;
         QueuedThreadPool pool = new QueuedThreadPool(32, 4);
         pool.setName("proxy");
         server = new Server(pool);
-        connector = new ServerConnector(server, 1, 1);
+        if (engineOptions != null) {
+            engine = new HttpEngine(pool, server.getScheduler(), server.getByteBufferPool());
+            engine.setRoutes(List.of(new EngineRoute(loadBalancer, engineOptions)));
+            connector = new ServerConnector(server, 1, 1, engine, new HttpConnectionFactory(strict()));
+        } else {
+            engine = null;
+            connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(strict()));
+        }
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);
@@ -50,6 +68,10 @@ final class ProxyFixture implements AutoCloseable {
             case HANDLER: {
                 ProxyOptions withPrefix = options.prefix() == null ? options.toBuilder().prefix("/api").build() : options;
                 return new ProxyFixture(loadBalancer, new LoadBalancingHandler(loadBalancer, withPrefix));
+            }
+            case ENGINE: {
+                ProxyOptions withPrefix = options.prefix() == null ? options.toBuilder().prefix("/api").build() : options;
+                return new ProxyFixture(loadBalancer, new LoadBalancingHandler(loadBalancer, withPrefix), withPrefix);
             }
             case SERVLET:
                 return servlet(loadBalancer, new LoadBalancingProxyServlet(loadBalancer, options));
@@ -98,6 +120,13 @@ final class ProxyFixture implements AutoCloseable {
             }
             Thread.sleep(5);
         }
+    }
+
+    /** The HTTP configuration of both paths: Jetty's defaults, refusing bare LFs as the engine does. */
+    private static org.eclipse.jetty.server.HttpConfiguration strict() {
+        org.eclipse.jetty.server.HttpConfiguration http = new org.eclipse.jetty.server.HttpConfiguration();
+        http.setHttpCompliance(HttpEngine.strictCompliance());
+        return http;
     }
 
     static Duration seconds(long s) {

@@ -38,6 +38,7 @@ final class ProxySection {
         r.bool("strip_prefix", b::stripPrefix);
         r.bool("allow_trace", b::allowTrace);
         upgrades(r, b);
+        r.string("data_path", "engine or jetty", v -> b.dataPath(ProxyOptions.DataPath.parse(v)));
         return b;
     }
 

@@ -6,7 +6,12 @@ import dev.jlb.jetty.LoadBalancingProxyServlet;
 import dev.jlb.jetty.ProxyOptions;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import dev.jlb.jetty.engine.EngineRoute;
+import dev.jlb.jetty.engine.HttpEngine;
+import java.util.List;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -37,7 +42,33 @@ public enum DataPath {
             context.addServlet(holder, "/*");
             return context;
         }
+    },
+
+    /**
+     * The {@link HttpEngine} first on the connector, with {@link LoadBalancingHandler} behind it for
+     * what the engine hands over.
+     */
+    ENGINE {
+        @Override
+        Handler handler(LoadBalancer loadBalancer, ProxyOptions options) {
+            return new LoadBalancingHandler(loadBalancer, options);
+        }
+
+        @Override
+        ServerConnector connector(Server server, QueuedThreadPool pool, LoadBalancer loadBalancer,
+                ProxyOptions options) {
+            HttpEngine engine = new HttpEngine(pool, server.getScheduler(), server.getByteBufferPool());
+            engine.setRoutes(List.of(new EngineRoute(loadBalancer, options)));
+            HttpConfiguration http = new HttpConfiguration();
+            http.setHttpCompliance(HttpEngine.strictCompliance());
+            return new ServerConnector(server, 1, 1, engine, new HttpConnectionFactory(http));
+        }
     };
+
+    /** The listener: Jetty's HTTP/1.1 connector, unless a data path brings its own. */
+    ServerConnector connector(Server server, QueuedThreadPool pool, LoadBalancer loadBalancer, ProxyOptions options) {
+        return new ServerConnector(server, 1, 1);
+    }
 
     /** The Jetty handler of a Jetty-based data path. */
     abstract Handler handler(LoadBalancer loadBalancer, ProxyOptions options);
@@ -47,7 +78,7 @@ public enum DataPath {
         QueuedThreadPool pool = new QueuedThreadPool(32, 4);
         pool.setName("front-" + name().toLowerCase(java.util.Locale.ROOT));
         Server server = new Server(pool);
-        ServerConnector connector = new ServerConnector(server, 1, 1);
+        ServerConnector connector = connector(server, pool, loadBalancer, options);
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);

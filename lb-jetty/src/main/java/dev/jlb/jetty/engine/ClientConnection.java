@@ -1,0 +1,363 @@
+package dev.jlb.jetty.engine;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.io.AbstractConnection;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection on the engine: reads request heads, hands each to an {@link Exchange} (one
+ * at a time; a pipelined request waits in the buffer), feeds it the request body, and takes the
+ * next request once the response ended. A request the engine does not take goes, with the
+ * connection and every byte read so far, to the connector's {@code HTTP/1.1} factory.
+ *
+ * <p>Threading: its read callbacks are non-blocking and run on the server's selector thread; the
+ * next request may start on the backend's thread that completed a response. Reads of the request
+ * body serialize with the exchange on the exchange's lock.
+ */
+final class ClientConnection extends AbstractConnection.NonBlocking implements Connection.UpgradeFrom, Exchange.ClientSide,
+        Deadlines.Entry {
+
+    private static final byte[] REQUEST_TIMEOUT = ("HTTP/1.1 408 Request Timeout\r\n"
+            + "Content-Type: text/plain;charset=utf-8\r\nContent-Length: 16\r\nConnection: close\r\n\r\n"
+            + "request timeout\n").getBytes(StandardCharsets.US_ASCII);
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClientConnection.class);
+
+    private final HttpEngine engine;
+    private final Connector connector;
+    private final RetainableByteBuffer.Mutable retained;
+    private final ByteBuffer buf;
+    private volatile Exchange exchange;
+    private boolean released;
+    /** When the head being read must be complete, or {@code Long.MAX_VALUE} when no timer runs. */
+    private volatile long headDeadline = Long.MAX_VALUE;
+
+    ClientConnection(HttpEngine engine, Connector connector, EndPoint endPoint) {
+        super(endPoint, connector.getExecutor());
+        this.engine = engine;
+        this.connector = connector;
+        this.retained = engine.buffers.acquire(Math.max(16384, engine.maxHeaderSize() + 1024), false);
+        this.buf = retained.getByteBuffer();
+        BufferUtil.clear(buf);
+    }
+
+    @Override
+    public void onOpen() {
+        super.onOpen();
+        engine.opened(this);
+        fillInterested();
+    }
+
+    @Override
+    public void onClose(Throwable cause) {
+        engine.closed(this);
+        stopHeadTimer();
+        super.onClose(cause);
+        Exchange e = exchange;
+        if (e != null) {
+            e.clientGone(cause != null ? cause : new IOException("client closed the connection"));
+        }
+        synchronized (this) {
+            if (!released) {
+                released = true;
+                retained.release();
+            }
+        }
+    }
+
+    @Override
+    public boolean onIdleExpired(TimeoutException timeout) {
+        return exchange == null; // during an exchange its own timeouts apply
+    }
+
+    @Override
+    public void onFillable() {
+        Exchange e = exchange;
+        if (e != null) {
+            synchronized (e) {
+                int n = fill();
+                if (n < 0) {
+                    e.clientGone(new IOException("client closed the connection"));
+                } else if (n == 0) {
+                    fillInterested();
+                } else {
+                    e.pumpBody();
+                }
+            }
+            return;
+        }
+        process();
+    }
+
+    /** Parses the next request from the buffer, reading more while the head is incomplete. */
+    private void process() {
+        while (true) {
+            if (buf.hasRemaining()) {
+                RequestHead head = new RequestHead();
+                int at = buf.arrayOffset() + buf.position();
+                int r = HeadParser.parseRequest(head, buf.array(), at, buf.arrayOffset() + buf.limit(),
+                        engine.maxRequestLine(), engine.maxHeaderSize());
+                if (r != HeadParser.INCOMPLETE) {
+                    stopHeadTimer();
+                }
+                if (r == HeadParser.OK) {
+                    dispatch(head, at);
+                    return;
+                }
+                if (r == HeadParser.NOT_HTTP1) {
+                    fallback();
+                    return;
+                }
+                if (r != HeadParser.INCOMPLETE) {
+                    reject(r);
+                    return;
+                }
+                startHeadTimer();
+            }
+            int n = fill();
+            if (n < 0) {
+                getEndPoint().close();
+                return;
+            }
+            if (n == 0) {
+                fillInterested();
+                return;
+            }
+        }
+    }
+
+    private int fill() {
+        if (!buf.hasRemaining()) {
+            BufferUtil.clear(buf);
+        } else if (BufferUtil.space(buf) == 0) {
+            BufferUtil.compact(buf);
+            if (BufferUtil.space(buf) == 0) {
+                return 0; // full: the exchange consumes before more is read
+            }
+        }
+        try {
+            return getEndPoint().fill(buf);
+        } catch (IOException x) {
+            return -1;
+        }
+    }
+
+    private void dispatch(RequestHead head, int at) {
+        if (head.upgrade || head.expect || head.version == 10 || !plainTarget(head)) {
+            fallback();
+            return;
+        }
+        int pathEnd = head.pathEnd();
+        String path = head.string(head.targetStart, pathEnd);
+        String query = pathEnd < head.targetEnd ? head.string(pathEnd + 1, head.targetEnd) : null;
+        EngineRoute route = engine.enter(path);
+        if (route == null) {
+            fallback();
+            return;
+        }
+        int length = head.end - at;
+        rebase(head, Arrays.copyOfRange(buf.array(), at, head.end), at);
+        buf.position(buf.position() + length);
+        engine.exchangeStarted();
+        Exchange e;
+        try {
+            e = new Exchange(engine, route, this, head, path, query, engine.now());
+        } catch (Throwable x) {
+            route.exit();
+            engine.exchangeEnded();
+            LOG.warn("jlb: could not start an exchange for {}", path, x);
+            sendError(HttpStatus.BAD_GATEWAY_502, "bad gateway: the proxy failed to handle the request", false);
+            return;
+        }
+        exchange = e;
+        e.start();
+    }
+
+    /** Moves a head's offsets onto its own copy of the bytes (the buffer is reused). */
+    private static void rebase(RequestHead head, byte[] copy, int at) {
+        head.bytes = copy;
+        head.start -= at;
+        head.end -= at;
+        head.headersStart -= at;
+        head.methodEnd -= at;
+        head.targetStart -= at;
+        head.targetEnd -= at;
+        for (int i = 0; i < head.count; i++) {
+            head.nameStart[i] -= at;
+            head.nameEnd[i] -= at;
+            head.valueStart[i] -= at;
+            head.valueEnd[i] -= at;
+        }
+    }
+
+    /**
+     * Whether the target is a path the engine routes exactly as Jetty would: origin-form, no
+     * percent-encoding, no dot or empty segments, no parameters, no fragment. Others go to Jetty,
+     * which decodes, normalizes or rejects them.
+     */
+    private static boolean plainTarget(RequestHead head) {
+        byte[] b = head.bytes;
+        if (!head.originForm()) {
+            return false;
+        }
+        int end = head.pathEnd();
+        for (int i = head.targetStart; i < end; i++) {
+            byte c = b[i];
+            if (c == '%' || c == ';' || c == '\\' || c == '#') {
+                return false;
+            }
+            if (c == '/' && i + 1 < end && (b[i + 1] == '/' || b[i + 1] == '.')) {
+                return false;
+            }
+        }
+        for (int i = end; i < head.targetEnd; i++) {
+            if (b[i] == '#') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void startHeadTimer() {
+        long timeout = engine.headerTimeoutNanos();
+        if (timeout > 0 && headDeadline == Long.MAX_VALUE) {
+            headDeadline = engine.now() + timeout;
+            engine.deadlines().add(this);
+        }
+    }
+
+    private void stopHeadTimer() {
+        if (headDeadline != Long.MAX_VALUE) {
+            headDeadline = Long.MAX_VALUE;
+            engine.deadlines().remove(this);
+        }
+    }
+
+    @Override
+    public long deadline() {
+        return headDeadline;
+    }
+
+    /** The head did not complete in time: 408, and close. */
+    @Override
+    public void expire() {
+        if (headDeadline == Long.MAX_VALUE || exchange != null) {
+            return;
+        }
+        headDeadline = Long.MAX_VALUE;
+        getEndPoint().write(Callback.from(() -> getEndPoint().close(), x -> getEndPoint().close(x)),
+                ByteBuffer.wrap(REQUEST_TIMEOUT));
+    }
+
+    /** Hands the connection to the Jetty-model path, with what was read. */
+    private void fallback() {
+        ConnectionFactory http = connector.getConnectionFactory(HttpVersion.HTTP_1_1.asString());
+        if (http == null) {
+            reject(HttpStatus.NOT_IMPLEMENTED_501);
+            return;
+        }
+        Connection next = http.newConnection(connector, getEndPoint());
+        getEndPoint().upgrade(next);
+    }
+
+    @Override
+    public ByteBuffer onUpgradeFrom() {
+        if (!buf.hasRemaining()) {
+            return null;
+        }
+        ByteBuffer copy = ByteBuffer.allocate(buf.remaining());
+        copy.put(buf.duplicate()).flip();
+        BufferUtil.clear(buf);
+        return copy;
+    }
+
+    private void reject(int status) {
+        String reason = switch (status) {
+            case 414 -> "uri too long: the request line is longer than the limit";
+            case 431 -> "request header fields too large: the head is longer than the limit";
+            case 505 -> "http version not supported";
+            case 501 -> "not implemented";
+            default -> "bad request: malformed request head";
+        };
+        BufferUtil.clear(buf);
+        sendError(status, reason, false);
+    }
+
+    // ---- Exchange.ClientSide -------------------------------------------------------------------
+
+    @Override
+    public String clientAddress() {
+        java.net.SocketAddress a = getEndPoint().getRemoteSocketAddress();
+        return a instanceof java.net.InetSocketAddress i ? i.getAddress().getHostAddress() : null;
+    }
+
+    @Override
+    public void write(Callback callback, ByteBuffer... buffers) {
+        getEndPoint().write(callback, buffers);
+    }
+
+    @Override
+    public void sendError(int status, String reason, boolean keepAlive) {
+        byte[] body = (reason + "\n").getBytes(StandardCharsets.UTF_8);
+        boolean keep = keepAlive && !engine.isShutdown();
+        String head = "HTTP/1.1 " + status + ' ' + HttpStatus.getMessage(status) + "\r\n"
+                + "Content-Type: text/plain;charset=utf-8\r\nContent-Length: " + body.length + "\r\n"
+                + (keep ? "" : "Connection: close\r\n");
+        byte[] date = engine.dateLine();
+        ByteBuffer h = ByteBuffer.wrap((head).getBytes(StandardCharsets.ISO_8859_1));
+        getEndPoint().write(Callback.from(() -> responseDone(keep), x -> getEndPoint().close(x)), h,
+                ByteBuffer.wrap(date), ByteBuffer.wrap(new byte[] {'\r', '\n'}), ByteBuffer.wrap(body));
+    }
+
+    @Override
+    public void responseDone(boolean keepAlive) {
+        exchange = null;
+        if (!keepAlive || engine.isShutdown()) {
+            getEndPoint().close();
+            return;
+        }
+        process();
+    }
+
+    @Override
+    public void abort(Throwable cause) {
+        exchange = null;
+        getEndPoint().close(cause);
+    }
+
+    @Override
+    public void needBody() {
+        fillInterested();
+    }
+
+    @Override
+    public ByteBuffer input() {
+        return buf;
+    }
+
+    /** On engine shutdown: closes the connection when it waits for a request with nothing read. */
+    void closeIfIdle() {
+        if (exchange == null && !buf.hasRemaining()) {
+            getEndPoint().close();
+        }
+    }
+
+    @Override
+    public String toConnectionString() {
+        return "EngineClientConnection@" + Integer.toHexString(hashCode()) + (exchange == null ? "" : "{" + exchange + '}');
+    }
+}

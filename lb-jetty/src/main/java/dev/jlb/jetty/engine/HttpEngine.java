@@ -1,0 +1,291 @@
+package dev.jlb.jetty.engine;
+
+import dev.jlb.Ticker;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jetty.http.DateGenerator;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.eclipse.jetty.util.component.Graceful;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * A lean HTTP/1.1 forwarding engine on Jetty's I/O layer: a {@link ConnectionFactory} to put first
+ * on any {@code ServerConnector}, ahead of an {@code HttpConnectionFactory}, for the routes set with
+ * {@link #setRoutes}.
+ *
+ * <pre>{@code
+ * HttpEngine engine = new HttpEngine(server.getThreadPool(), server.getScheduler(), server.getByteBufferPool());
+ * engine.setRoutes(List.of(new EngineRoute(loadBalancer, ProxyOptions.defaults())));
+ * ServerConnector connector = new ServerConnector(server, engine, new HttpConnectionFactory());
+ * }</pre>
+ *
+ * <p>It parses the request line and the headers that framing and routing need, strictly (see
+ * {@link HeadParser}), copies the other header lines verbatim, and forwards bodies as bytes, over
+ * backend connections kept alive in a pool. Requests it does not take go, with every byte read so
+ * far, to the connector's {@code HTTP/1.1} factory for the rest of the connection (the Jetty-model
+ * path): no engine route matches, {@code Upgrade}, {@code Expect}, HTTP/1.0, a target that is not
+ * a plain origin-form path (absolute-form, {@code %}-encoded, dot segments, {@code ;} parameters),
+ * and HTTP/2 with prior knowledge.
+ *
+ * <p>Threading: a client connection's callbacks and its backend connection's callbacks are
+ * non-blocking and run in place on their selector threads (the server connector's and this
+ * engine's client connector's); nothing on the path blocks. Thread-safe.
+ */
+public final class HttpEngine extends ContainerLifeCycle implements ConnectionFactory, Graceful {
+
+    /** The protocol name of this factory on a connector. */
+    public static final String PROTOCOL = "jlb-http/1.1";
+    /** Default longest request line, in bytes, as Jetty's. */
+    public static final int DEFAULT_MAX_REQUEST_LINE = 8192;
+    /** Default longest request head (request line and headers), in bytes, as Jetty's. */
+    public static final int DEFAULT_MAX_HEADER_SIZE = 8192;
+
+    private static final Comparator<EngineRoute> LONGEST_FIRST =
+            Comparator.comparingInt((EngineRoute r) -> r.prefix().length()).reversed();
+
+    final Executor executor;
+    final Scheduler scheduler;
+    final ByteBufferPool buffers;
+    final ClientConnector clientConnector = new ClientConnector();
+    final BackendPool pool;
+    private Deadlines deadlines;
+    private Ticker ticker = Ticker.systemTicker();
+    private int maxRequestLine = DEFAULT_MAX_REQUEST_LINE;
+    private int maxHeaderSize = DEFAULT_MAX_HEADER_SIZE;
+    private long headerTimeoutNanos;
+    private volatile EngineRoute[] routes = new EngineRoute[0];
+
+    private final Set<ClientConnection> connections = ConcurrentHashMap.newKeySet();
+    private final AtomicLong active = new AtomicLong();
+    private volatile CompletableFuture<Void> shutdown;
+
+    private volatile byte[] date;
+    private volatile long dateSecond;
+
+    public HttpEngine(Executor executor, Scheduler scheduler, ByteBufferPool buffers) {
+        this.executor = Objects.requireNonNull(executor, "executor");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.buffers = Objects.requireNonNull(buffers, "buffers");
+        clientConnector.setExecutor(executor);
+        clientConnector.setScheduler(scheduler);
+        clientConnector.setByteBufferPool(buffers);
+        clientConnector.setSelectors(1);
+        clientConnector.setConnectTimeout(Duration.ofSeconds(60));
+        clientConnector.setIdleTimeout(Duration.ofSeconds(30));
+        addBean(clientConnector);
+        this.pool = new BackendPool(this);
+    }
+
+    /**
+     * Jetty's RFC 9110 compliance without bare-LF line endings: what the Jetty-model path behind an
+     * engine uses so that both paths refuse the same heads (the engine refuses a bare LF, as the
+     * request-smuggling guidance says).
+     */
+    public static org.eclipse.jetty.http.HttpCompliance strictCompliance() {
+        return org.eclipse.jetty.http.HttpCompliance.RFC9110.without("RFC9110_NO_BARE_LF",
+                org.eclipse.jetty.http.HttpCompliance.Violation.LF_HEADER_TERMINATION,
+                org.eclipse.jetty.http.HttpCompliance.Violation.LF_CHUNK_TERMINATION);
+    }
+
+    /** Uses {@code ticker} for timeouts (tests); call before start. */
+    public HttpEngine ticker(Ticker ticker) {
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
+        return this;
+    }
+
+    /** The longest request line (414 beyond); default {@value #DEFAULT_MAX_REQUEST_LINE}. */
+    public HttpEngine maxRequestLine(int bytes) {
+        if (bytes < 64) {
+            throw new IllegalArgumentException("maxRequestLine: " + bytes + " (expected: >= 64)");
+        }
+        this.maxRequestLine = bytes;
+        return this;
+    }
+
+    /** The longest request head (431 beyond); default {@value #DEFAULT_MAX_HEADER_SIZE}. */
+    public HttpEngine maxHeaderSize(int bytes) {
+        if (bytes < 256) {
+            throw new IllegalArgumentException("maxHeaderSize: " + bytes + " (expected: >= 256)");
+        }
+        this.maxHeaderSize = bytes;
+        return this;
+    }
+
+    /**
+     * How long a request head may take from its first byte (408 and close after); zero, the
+     * default, leaves slow heads to the connector's idle timeout.
+     */
+    public HttpEngine headerTimeout(Duration timeout) {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("headerTimeout: " + timeout + " (expected: >= 0)");
+        }
+        this.headerTimeoutNanos = timeout.toNanos();
+        return this;
+    }
+
+    long headerTimeoutNanos() {
+        return headerTimeoutNanos;
+    }
+
+    int maxRequestLine() {
+        return maxRequestLine;
+    }
+
+    int maxHeaderSize() {
+        return maxHeaderSize;
+    }
+
+    Deadlines deadlines() {
+        return deadlines;
+    }
+
+    long now() {
+        return ticker.read();
+    }
+
+    /**
+     * Replaces the routes at once (a hot reload); started routes are not started again. Requests
+     * already on a route finish there; a retired route is looked past.
+     */
+    public synchronized void setRoutes(List<EngineRoute> next) {
+        EngineRoute[] sorted = next.toArray(new EngineRoute[0]);
+        Arrays.sort(sorted, LONGEST_FIRST);
+        for (EngineRoute r : sorted) {
+            r.start();
+        }
+        routes = sorted;
+    }
+
+    /** The current routes, longest prefix first. */
+    public List<EngineRoute> routes() {
+        return List.of(routes);
+    }
+
+    /** The route for a path, entered (its in-flight count up), or null for none (Jetty's path takes it). */
+    EngineRoute enter(String path) {
+        for (int tries = 0; tries < 4; tries++) {
+            EngineRoute[] current = routes;
+            EngineRoute match = null;
+            for (EngineRoute r : current) {
+                if (r.matches(path)) {
+                    match = r;
+                    break;
+                }
+            }
+            if (match == null || !match.isEngine()) {
+                return null;
+            }
+            if (match.enter()) {
+                return match;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        deadlines = new Deadlines(scheduler, ticker);
+        super.doStart();
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        pool.closeAll();
+        super.doStop();
+    }
+
+    @Override
+    public String getProtocol() {
+        return PROTOCOL;
+    }
+
+    @Override
+    public List<String> getProtocols() {
+        return List.of(PROTOCOL);
+    }
+
+    @Override
+    public Connection newConnection(Connector connector, EndPoint endPoint) {
+        return new ClientConnection(this, connector, endPoint);
+    }
+
+    void opened(ClientConnection c) {
+        connections.add(c);
+    }
+
+    void closed(ClientConnection c) {
+        connections.remove(c);
+    }
+
+    void exchangeStarted() {
+        active.incrementAndGet();
+    }
+
+    void exchangeEnded() {
+        if (active.decrementAndGet() == 0) {
+            CompletableFuture<Void> s = shutdown;
+            if (s != null) {
+                s.complete(null);
+            }
+        }
+    }
+
+    /** Requests in flight on the engine. */
+    public long inFlight() {
+        return active.get();
+    }
+
+    /** Stops keeping client connections alive; completes when no request is in flight. */
+    @Override
+    public CompletableFuture<Void> shutdown() {
+        CompletableFuture<Void> s = shutdown;
+        if (s == null) {
+            s = new CompletableFuture<>();
+            shutdown = s;
+            for (ClientConnection c : connections) {
+                c.closeIfIdle();
+            }
+            if (active.get() == 0) {
+                s.complete(null);
+            }
+        }
+        return s;
+    }
+
+    @Override
+    public boolean isShutdown() {
+        return shutdown != null;
+    }
+
+    /** The {@code Date} header line for responses, formatted once per second. */
+    byte[] dateLine() {
+        long second = System.currentTimeMillis() / 1000;
+        byte[] d = date;
+        if (d == null || second != dateSecond) {
+            d = ("Date: " + DateGenerator.formatDate(second * 1000) + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+            date = d;
+            dateSecond = second;
+        }
+        return d;
+    }
+
+    @Override
+    public String toString() {
+        return "HttpEngine{routes=" + Arrays.toString(routes) + ", inFlight=" + active.get() + '}';
+    }
+}

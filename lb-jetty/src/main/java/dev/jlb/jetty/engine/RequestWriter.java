@@ -1,0 +1,371 @@
+package dev.jlb.jetty.engine;
+
+import dev.jlb.Backend;
+import dev.jlb.jetty.ProxyHeaders;
+import dev.jlb.jetty.ProxyOptions;
+import dev.jlb.jetty.StickyTokens;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.eclipse.jetty.http.HttpHeader;
+
+/**
+ * The byte side of one request: the backend request head made from the client's (header lines
+ * copied verbatim, in order and spelling, apart from the hop-by-hop ones; {@code X-Forwarded-*},
+ * {@code Via} and the request id appended; the path stripped of the route's prefix when asked), the
+ * body's framing and the bytes kept for a replay, and the client response head made from the
+ * backend's. The header rules are {@link ProxyHeaders}', as on the Jetty-model path. Not thread-safe
+ * (its exchange serializes access).
+ */
+abstract class RequestWriter {
+
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] HTTP11 = " HTTP/1.1\r\n".getBytes(StandardCharsets.ISO_8859_1);
+    private static final byte[] CLOSE = "Connection: close\r\n".getBytes(StandardCharsets.ISO_8859_1);
+
+    final HttpEngine engine;
+    final EngineRoute route;
+    final RequestHead head;
+    private final String method;
+    private final String path;
+    private final String query;
+    private final String clientAddress;
+    private byte[] line;
+    private byte[] rest;
+    private StickyTokens.Entry stickyHeld;
+
+    private long bodyLeft;
+    private ChunkScanner chunks;
+    private boolean bodyComplete;
+    private byte[] replay;
+    private int replayLength;
+    private boolean overflow;
+
+    RequestWriter(HttpEngine engine, EngineRoute route, RequestHead head, String path, String query,
+            String clientAddress) {
+        this.engine = engine;
+        this.route = route;
+        this.head = head;
+        this.method = head.method();
+        this.path = path;
+        this.query = query;
+        this.clientAddress = clientAddress;
+        switch (head.framing) {
+            case Head.LENGTH:
+                bodyLeft = head.contentLength;
+                bodyComplete = bodyLeft == 0;
+                break;
+            case Head.CHUNKED:
+                chunks = new ChunkScanner();
+                chunks.reset();
+                break;
+            default:
+                bodyComplete = true;
+                break;
+        }
+        build();
+    }
+
+    // ---- RequestContext ---------------------------------------------------------------------
+
+    public String method() {
+        return method;
+    }
+
+    public String path() {
+        return path;
+    }
+
+    public String query() {
+        return query;
+    }
+
+    public String header(String name) {
+        return head.header(name);
+    }
+
+    public String clientAddress() {
+        return clientAddress;
+    }
+
+    public String affinityKey() {
+        return null;
+    }
+
+    boolean isHead() {
+        return "HEAD".equals(method);
+    }
+
+    boolean clientKeepAlive() {
+        return head.version == 11 && !head.close;
+    }
+
+    /** The backend named by the client's sticky cookie, or null; remembered for the response's cookie. */
+    Backend stickyBackend(StickyTokens sticky) {
+        for (int i = 0; i < head.count; i++) {
+            if (head.known[i] == HttpHeader.COOKIE) {
+                StickyTokens.Entry e = sticky.find(head.value(i));
+                if (e != null) {
+                    stickyHeld = e;
+                    return e.backend;
+                }
+            }
+        }
+        return null;
+    }
+
+    // ---- The backend request ----------------------------------------------------------------
+
+    private void build() {
+        ProxyOptions options = route.options;
+        Bytes out = new Bytes(head.end - head.start + 256);
+        out.put(head.bytes, head.start, head.methodEnd + 1);
+        String target = ProxyHeaders.targetPath(path, path, route.prefix, options.stripPrefix(), query);
+        if (options.stripPrefix() && route.prefix.length() > 1) {
+            out.put(target);
+        } else {
+            out.put(head.bytes, head.targetStart, head.targetEnd);
+        }
+        out.put(HTTP11, 0, HTTP11.length);
+        line = out.take();
+        String forwardedFor = null;
+        String forwardedProto = null;
+        String forwardedHost = null;
+        String via = null;
+        String incomingId = null;
+        String host = null;
+        StickyTokens sticky = route.sticky;
+        String tokens = head.connectionTokens;
+        for (int i = 0; i < head.count; i++) {
+            HttpHeader h = head.known[i];
+            if (h == HttpHeader.TRANSFER_ENCODING || h == HttpHeader.CONTENT_LENGTH) {
+                copy(out, i); // the framing, passed through with the bytes it frames
+                continue;
+            }
+            switch (ProxyHeaders.requestAction(h)) {
+                case ProxyHeaders.DROP:
+                    break;
+                case ProxyHeaders.HOST:
+                    host = host == null ? head.value(i) : host;
+                    if (options.preserveHost()) {
+                        copy(out, i);
+                    }
+                    break;
+                case ProxyHeaders.X_FORWARDED_FOR:
+                    forwardedFor = join(forwardedFor, head.value(i));
+                    break;
+                case ProxyHeaders.X_FORWARDED_PROTO:
+                    forwardedProto = join(forwardedProto, head.value(i));
+                    break;
+                case ProxyHeaders.X_FORWARDED_HOST:
+                    forwardedHost = join(forwardedHost, head.value(i));
+                    break;
+                case ProxyHeaders.VIA:
+                    via = join(via, head.value(i));
+                    break;
+                case ProxyHeaders.COOKIE:
+                    if (sticky == null || sticky.options().forwardToBackends()) {
+                        copy(out, i);
+                    } else {
+                        String value = head.value(i);
+                        String without = sticky.withoutCookie(value);
+                        if (without == value) {
+                            copy(out, i);
+                        } else if (without != null) {
+                            out.put(head.bytes, head.nameStart[i], head.nameEnd[i]);
+                            out.put(": ").put(without).put(CRLF, 0, 2);
+                        }
+                    }
+                    break;
+                default:
+                    if (head.nameIs(i, options.requestIdHeader().toLowerCase(java.util.Locale.ROOT))) {
+                        incomingId = incomingId == null ? head.value(i) : incomingId;
+                    } else if (tokens == null || !ProxyHeaders.isListed(tokens, head.lowerCaseName(i))) {
+                        copy(out, i);
+                    }
+                    break;
+            }
+        }
+        if (options.xForwardedHeaders()) {
+            if (clientAddress != null) {
+                header(out, "X-Forwarded-For", ProxyHeaders.append(forwardedFor, clientAddress));
+            }
+            header(out, "X-Forwarded-Proto", ProxyHeaders.append(forwardedProto, "http"));
+            if (host != null) {
+                header(out, "X-Forwarded-Host", ProxyHeaders.append(forwardedHost, host));
+            }
+        } else {
+            header(out, "X-Forwarded-For", forwardedFor);
+            header(out, "X-Forwarded-Proto", forwardedProto);
+            header(out, "X-Forwarded-Host", forwardedHost);
+        }
+        header(out, "Via", ProxyHeaders.append(via, head.version == 10 ? route.via10 : route.via11));
+        String id = ProxyHeaders.isValidRequestId(incomingId) ? incomingId
+                : options.generateRequestId() ? ProxyHeaders.newRequestId() : null;
+        header(out, options.requestIdHeader(), id);
+        out.put(CRLF, 0, 2);
+        rest = out.take();
+    }
+
+    private static String join(String a, String b) {
+        return a == null ? b : a + ", " + b;
+    }
+
+    private void copy(Bytes out, int i) {
+        out.put(head.bytes, head.nameStart[i], head.valueEnd[i]).put(CRLF, 0, 2);
+    }
+
+    private static void header(Bytes out, String name, String value) {
+        if (value != null) {
+            out.put(name).put(": ").put(value).put(CRLF, 0, 2);
+        }
+    }
+
+    /** The request head for an attempt on {@code backend}, and the body kept so far. */
+    ByteBuffer[] requestBuffers(Backend backend) {
+        boolean hostLine = !route.options.preserveHost();
+        int n = 2 + (hostLine ? 1 : 0) + (replayLength > 0 ? 1 : 0);
+        ByteBuffer[] buffers = new ByteBuffer[n];
+        int k = 0;
+        buffers[k++] = ByteBuffer.wrap(line);
+        if (hostLine) {
+            String authority = backend.port() == 80 ? backend.host() : backend.host() + ':' + backend.port();
+            buffers[k++] = ByteBuffer.wrap(("Host: " + authority + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        }
+        buffers[k++] = ByteBuffer.wrap(rest);
+        if (replayLength > 0) {
+            buffers[k] = ByteBuffer.wrap(replay, 0, replayLength);
+        }
+        return buffers;
+    }
+
+    // ---- The request body -------------------------------------------------------------------
+
+    boolean bodyDone() {
+        return bodyComplete;
+    }
+
+    /** Whether the body sent so far can be sent again. */
+    boolean replayable() {
+        return !overflow;
+    }
+
+    /** How many of {@code in}'s remaining bytes are body (counted as taken), or -1 for an invalid chunked body. */
+    int bodyBytes(ByteBuffer in) {
+        if (bodyComplete) {
+            return 0;
+        }
+        if (chunks == null) {
+            int n = (int) Math.min(bodyLeft, in.remaining());
+            bodyLeft -= n;
+            bodyComplete = bodyLeft == 0;
+            return n;
+        }
+        int n = chunks.scan(in.array(), in.arrayOffset() + in.position(), in.arrayOffset() + in.limit());
+        if (n == ChunkScanner.ERROR) {
+            return -1;
+        }
+        bodyComplete = chunks.done();
+        return n;
+    }
+
+    /** Keeps a body part for a replay while the route's buffer limit allows. */
+    void keep(ByteBuffer part) {
+        if (overflow) {
+            return;
+        }
+        int n = part.remaining();
+        if (replayLength + n > route.bufferLimit) {
+            overflow = true;
+            replay = null;
+            replayLength = 0;
+            return;
+        }
+        if (replay == null || replay.length < replayLength + n) {
+            replay = Arrays.copyOf(replay == null ? new byte[0] : replay,
+                    Math.min(route.bufferLimit, Math.max(replayLength + n, 2 * replayLength + 1024)));
+        }
+        part.duplicate().get(replay, replayLength, n);
+        replayLength += n;
+    }
+
+    // ---- The client response ----------------------------------------------------------------
+
+    /** The client's response head for a backend response head. */
+    ByteBuffer responseHeadBytes(ResponseHead h, Backend answered, boolean close) {
+        Bytes out = new Bytes(h.end - h.start + 128);
+        out.put("HTTP/1.1");
+        int lineEnd = h.headersStart - 2;
+        out.put(h.bytes, h.start + 8, lineEnd).put(CRLF, 0, 2);
+        String tokens = h.connectionTokens;
+        for (int i = 0; i < h.count; i++) {
+            HttpHeader known = h.known[i];
+            if (known == HttpHeader.TRANSFER_ENCODING) {
+                if (h.framing == Head.CHUNKED) {
+                    out.put(h.bytes, h.nameStart[i], h.valueEnd[i]).put(CRLF, 0, 2);
+                }
+                continue;
+            }
+            if (ProxyHeaders.isHopByHopResponse(known) || known == HttpHeader.DATE || known == HttpHeader.SERVER) {
+                continue;
+            }
+            if (tokens != null && ProxyHeaders.isListed(tokens, h.lowerCaseName(i))) {
+                continue;
+            }
+            out.put(h.bytes, h.nameStart[i], h.valueEnd[i]).put(CRLF, 0, 2);
+        }
+        byte[] date = engine.dateLine();
+        out.put(date, 0, date.length);
+        StickyTokens sticky = route.sticky;
+        if (sticky != null) {
+            String cookie = sticky.setCookie(answered, stickyHeld, false, route.prefix);
+            if (cookie != null) {
+                out.put("Set-Cookie: ").put(cookie).put(CRLF, 0, 2);
+            }
+        }
+        if (close) {
+            out.put(CLOSE, 0, CLOSE.length);
+        }
+        out.put(CRLF, 0, 2);
+        return ByteBuffer.wrap(out.bytes, 0, out.size);
+    }
+
+    /** A growable byte array. */
+    static final class Bytes {
+        byte[] bytes;
+        int size;
+
+        Bytes(int capacity) {
+            bytes = new byte[capacity];
+        }
+
+        Bytes put(byte[] b, int from, int to) {
+            int n = to - from;
+            ensure(n);
+            System.arraycopy(b, from, bytes, size, n);
+            size += n;
+            return this;
+        }
+
+        Bytes put(String s) {
+            int n = s.length();
+            ensure(n);
+            for (int i = 0; i < n; i++) {
+                bytes[size++] = (byte) s.charAt(i);
+            }
+            return this;
+        }
+
+        private void ensure(int n) {
+            if (size + n > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + n));
+            }
+        }
+
+        byte[] take() {
+            byte[] b = Arrays.copyOf(bytes, size);
+            size = 0;
+            return b;
+        }
+    }
+}
