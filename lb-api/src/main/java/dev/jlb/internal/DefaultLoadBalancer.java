@@ -1,5 +1,6 @@
 package dev.jlb.internal;
 
+import dev.jlb.discovery.DiscoveredMembership;
 import dev.jlb.Backend;
 import dev.jlb.LoadBalancer;
 import dev.jlb.LoadBalancerStats;
@@ -25,19 +26,23 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     private final String name;
     private final DefaultPool pool;
+    private final DiscoveredMembership discovery;
 
     private DefaultLoadBalancer(Settings settings) {
         this.name = settings.name();
         HealthConfig health = new HealthConfig(settings.healthCheck(), settings.outlierDetection(),
                 settings.latencyHealth(), settings.slowStart(), settings.panicMode(), settings.panicThreshold());
+        Timers timers = new Timers(settings.name(), settings.scheduler());
         this.pool = new DefaultPool(settings.name(), settings.strategy(), settings.ticker(), settings.random(),
-                settings.listeners(), health, new Timers(settings.name(), settings.scheduler()));
+                settings.listeners(), health, timers);
+        this.discovery = new DiscoveredMembership(settings.name(), pool, task -> timers.schedule(task, 0));
     }
 
     /** Builds and starts a load balancer from validated settings. */
     public static LoadBalancer create(Settings settings) {
         DefaultLoadBalancer lb = new DefaultLoadBalancer(settings);
         lb.pool.init(settings.backends());
+        settings.discoveries().forEach(lb.discovery::attach);
         return lb;
     }
 
@@ -285,7 +290,13 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     }
 
     @Override
+    public DiscoveredMembership discovery() {
+        return discovery;
+    }
+
+    @Override
     public void close() {
+        discovery.close();
         pool.close();
     }
 

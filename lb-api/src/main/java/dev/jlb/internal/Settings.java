@@ -5,6 +5,7 @@ import dev.jlb.PoolListener;
 import dev.jlb.RandomSource;
 import dev.jlb.Strategy;
 import dev.jlb.Ticker;
+import dev.jlb.discovery.Discovery;
 import dev.jlb.health.ActiveHealthCheck;
 import dev.jlb.health.LatencyHealth;
 import dev.jlb.health.OutlierDetection;
@@ -28,5 +29,6 @@ public record Settings(
         PanicMode panicMode,
         double panicThreshold,
         /** Null: the load balancer creates (and owns) its own. */
-        ScheduledExecutorService scheduler) {
+        ScheduledExecutorService scheduler,
+        List<Discovery> discoveries) {
 }
