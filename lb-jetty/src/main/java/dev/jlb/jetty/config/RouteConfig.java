@@ -35,16 +35,28 @@ import java.util.stream.Collectors;
  * @param panicThreshold the eligible share under which the route is in panic (default 0.5)
  * @param proxy how requests are proxied: the path as the prefix, prefix stripping, retries, timeouts,
  *     headers, sticky sessions and the connection pool sizes of the server section
+ * @param discoveries the backend entries that are discoveries ({@code dns://}, {@code srv://}),
+ *     each once; their backends join {@code backends} at run time
  */
 public record RouteConfig(String name, String path, List<Backend> backends, StrategyConfig strategy,
         ActiveHealthCheck healthCheck, OutlierDetection outlierDetection, LatencyHealth latencyHealth,
-        SlowStart slowStart, PanicMode panicMode, double panicThreshold, ProxyOptions proxy) {
+        SlowStart slowStart, PanicMode panicMode, double panicThreshold, ProxyOptions proxy,
+        List<DiscoveryConfig> discoveries) {
 
     /** The path of the Go original's single route. */
     public static final String GO_PATH = "/lb";
 
+    /** A route without discoveries. */
+    public RouteConfig(String name, String path, List<Backend> backends, StrategyConfig strategy,
+            ActiveHealthCheck healthCheck, OutlierDetection outlierDetection, LatencyHealth latencyHealth,
+            SlowStart slowStart, PanicMode panicMode, double panicThreshold, ProxyOptions proxy) {
+        this(name, path, backends, strategy, healthCheck, outlierDetection, latencyHealth, slowStart, panicMode,
+                panicThreshold, proxy, List.of());
+    }
+
     public RouteConfig {
         Objects.requireNonNull(name, "name");
+        discoveries = List.copyOf(discoveries);
         Objects.requireNonNull(path, "path");
         backends = List.copyOf(backends);
         Objects.requireNonNull(strategy, "strategy");
@@ -73,13 +85,14 @@ public record RouteConfig(String name, String path, List<Backend> backends, Stra
                 && weights().equals(r.weights()) && strategy.equals(r.strategy) && healthCheck.equals(r.healthCheck)
                 && outlierDetection.equals(r.outlierDetection) && latencyHealth.equals(r.latencyHealth)
                 && slowStart.equals(r.slowStart) && panicMode == r.panicMode
-                && Double.compare(panicThreshold, r.panicThreshold) == 0 && proxy.equals(r.proxy);
+                && Double.compare(panicThreshold, r.panicThreshold) == 0 && proxy.equals(r.proxy)
+                && discoveries.equals(r.discoveries);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(name, path, backends, weights(), strategy, healthCheck, outlierDetection, latencyHealth,
-                slowStart, panicMode, panicThreshold, proxy);
+                slowStart, panicMode, panicThreshold, proxy, discoveries);
     }
 
     private List<Integer> weights() {
@@ -102,7 +115,7 @@ public record RouteConfig(String name, String path, List<Backend> backends, Stra
      * attempts}.
      */
     public String summary() {
-        return backendList(backends) + ", " + strategy + ", health check " + healthCheckSummary(healthCheck)
+        return backendList(backends) + (discoveries.isEmpty() ? "" : " + " + discoveries) + ", " + strategy + ", health check " + healthCheckSummary(healthCheck)
                 + (outlierDetection.isEnabled() ? ", outlier ejection after " + outlierDetection.consecutiveFailures()
                         + " failures" : "")
                 + ", " + proxy.retry().maxAttempts() + " attempts" + (proxy.stripPrefix() ? ", prefix stripped" : "")

@@ -98,6 +98,16 @@ public final class DnsDiscovery implements Discovery {
         return target.source();
     }
 
+    /**
+     * The {@link #source()} a discovery of {@code url} has: the URL normalized
+     * ({@code DNS://API.internal.:8080} is {@code dns://api.internal:8080}).
+     *
+     * @throws IllegalArgumentException when {@code url} is not of either form
+     */
+    public static String sourceOf(String url) {
+        return DnsTarget.parse(Objects.requireNonNull(url, "url")).source();
+    }
+
     @Override
     public void start(Listener listener) {
         Objects.requireNonNull(listener, "listener");
@@ -446,11 +456,18 @@ public final class DnsDiscovery implements Discovery {
             return new DnsDiscovery(this, lookup);
         }
 
-        private void check() {
+        /**
+         * Checks the rules between settings without building (no resolver is created).
+         *
+         * @return this builder
+         * @throws IllegalArgumentException when {@code maxTtl < minTtl}
+         */
+        public Builder check() {
             if (maxTtl.compareTo(minTtl) < 0) {
                 throw new IllegalArgumentException("max_ttl: " + DurationFormat.format(maxTtl) + " (expected: >= min_ttl ("
                         + DurationFormat.format(minTtl) + "))");
             }
+            return this;
         }
     }
 }
