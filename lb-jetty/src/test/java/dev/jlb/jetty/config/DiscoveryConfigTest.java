@@ -60,7 +60,7 @@ class DiscoveryConfigTest {
                         + " or srv://_service._proto.name; Kubernetes discovery (k8s://) is not in this version)");
         assertThat(yamlProblems("dns:\n  servers: [\"127.0.0.1:x\"]\n  tmeout: 1s\nroutes:\n  - path: /api\n"
                 + "    backends: [\"http://127.0.0.1:1\"]\n")).containsExactly(
-                "config.yaml:2: dns.servers[0]: \"127.0.0.1:x\" (expected: an address with an optional port such as"
+                "config.yaml:2: dns.servers[0]: 127.0.0.1:x (expected: an address with an optional port such as"
                         + " 127.0.0.1:5353)",
                 "config.yaml:3: dns.tmeout: unknown key (did you mean timeout?)");
     }
