@@ -14,10 +14,12 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * several routes).
  *
  * <p>A proxy client follows no redirects, keeps no cookies, decodes no content (bodies pass through
- * byte for byte), handles no authentication challenges or {@code 100 Continue} itself, adds no
+ * byte for byte), handles no authentication challenges or {@code 100 Continue} itself
+ * (interim {@code 1xx} responses of a backend are skipped: see {@link InterimResponses}), adds no
  * {@code User-Agent} and no default {@code Content-Type}, passes header values exactly (its header
  * cache is case-sensitive), and speaks HTTP/1.1 to backends. Its
- * connect timeout, idle timeout and pool sizes come from {@link ProxyOptions}.
+ * connect timeout, idle timeout, pool sizes, response header limit and TLS to {@code https://}
+ * backends ({@link ProxyOptions#backendTls()}) come from {@link ProxyOptions}.
  *
  * <pre>{@code
  * HttpClient client = ProxyHttpClients.newHttpClient(options, server.getThreadPool());
@@ -49,6 +51,7 @@ public final class ProxyHttpClients {
         Objects.requireNonNull(options, "options");
         ClientConnector connector = new ClientConnector();
         connector.setSelectors(1);
+        connector.setSslContextFactory(options.backendTls().newSslContextFactory());
         HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(connector);
         // Jetty's per-connection header cache compares values ignoring case by default, which on
         // the server side rewrites a request's Cookie into an earlier request's spelling. The client
@@ -64,9 +67,12 @@ public final class ProxyHttpClients {
             client.setExecutor(pool);
         }
         client.setConnectTimeout(options.connectTimeout().toMillis());
-        client.setIdleTimeout(options.idleTimeout().toMillis());
+        // Idle pooled connections close before typical backends close them (see StaleConnections);
+        // a request in flight has the route's idle timeout (ProxyExchange sets it per request).
+        client.setIdleTimeout(StaleConnections.poolIdleMillis(options));
         client.setMaxConnectionsPerDestination(options.maxConnectionsPerBackend());
         client.setMaxRequestsQueuedPerDestination(options.maxRequestsQueuedPerBackend());
+        client.setMaxResponseHeadersSize(options.maxResponseHeaderSize());
         client.setFollowRedirects(false);
         client.setHttpCookieStore(new HttpCookieStore.Empty());
         client.setUserAgentField(null);
@@ -74,7 +80,10 @@ public final class ProxyHttpClients {
         return client;
     }
 
-    /** Clears the protocol handlers and content decoders that {@link HttpClient#start()} installs. */
+    /**
+     * Replaces the protocol handlers that {@link HttpClient#start()} installs with
+     * {@link InterimResponses} alone, and clears its content decoders.
+     */
     private static final class ProxyHttpClient extends HttpClient {
         ProxyHttpClient(HttpClientTransportOverHTTP transport) {
             super(transport);
@@ -84,6 +93,7 @@ public final class ProxyHttpClients {
         protected void doStart() throws Exception {
             super.doStart();
             getProtocolHandlers().clear();
+            getProtocolHandlers().put(new InterimResponses());
             getContentDecoderFactories().clear();
         }
 

@@ -3,6 +3,7 @@ package dev.jlb.jetty;
 import dev.jlb.DurationFormat;
 import dev.jlb.RetryPolicy;
 import dev.jlb.internal.HttpTokens;
+import dev.jlb.jetty.tls.BackendTls;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -72,6 +73,15 @@ public final class ProxyOptions {
     /** Default {@link #maxRequestsQueuedPerBackend()}: 1024, Jetty's {@code HttpClient} default. */
     public static final int DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND = 1024;
 
+    /**
+     * Default {@link #maxResponseHeaderSize()}: 16 KiB, the order of nginx's {@code proxy_buffer_size}
+     * (4 or 8 KiB, one memory page) with room for the large cookies and tokens real backends send.
+     */
+    public static final int DEFAULT_MAX_RESPONSE_HEADER_SIZE = 16 * 1024;
+
+    /** The largest {@link #maxResponseHeaderSize()} accepted: 1 MiB. */
+    public static final int MAX_RESPONSE_HEADER_SIZE_LIMIT = 1024 * 1024;
+
     /** The longest timeout accepted: 24 hours. */
     public static final Duration MAX_TIMEOUT = Duration.ofHours(24);
 
@@ -94,9 +104,12 @@ public final class ProxyOptions {
     private final boolean xForwardedHeaders;
     private final int maxConnectionsPerBackend;
     private final int maxRequestsQueuedPerBackend;
+    private final int maxResponseHeaderSize;
+    private final boolean allowTrace;
     private final boolean useServerThreadPool;
     private final StickyCookie stickyCookie;
     private final ProxyListener listener;
+    private final BackendTls backendTls;
 
     private ProxyOptions(Builder b) {
         this.prefix = b.prefix;
@@ -113,9 +126,12 @@ public final class ProxyOptions {
         this.xForwardedHeaders = b.xForwardedHeaders;
         this.maxConnectionsPerBackend = b.maxConnectionsPerBackend;
         this.maxRequestsQueuedPerBackend = b.maxRequestsQueuedPerBackend;
+        this.maxResponseHeaderSize = b.maxResponseHeaderSize;
+        this.allowTrace = b.allowTrace;
         this.useServerThreadPool = b.useServerThreadPool;
         this.stickyCookie = b.stickyCookie;
         this.listener = b.listener;
+        this.backendTls = b.backendTls;
     }
 
     /** The options with every default. */
@@ -138,6 +154,7 @@ public final class ProxyOptions {
         b.totalTimeout = totalTimeout;
         b.idleTimeout = idleTimeout;
         b.retry = retry;
+        b.backendTls = backendTls;
         b.requestIdHeader = requestIdHeader;
         b.generateRequestId = generateRequestId;
         b.via = via;
@@ -145,6 +162,8 @@ public final class ProxyOptions {
         b.xForwardedHeaders = xForwardedHeaders;
         b.maxConnectionsPerBackend = maxConnectionsPerBackend;
         b.maxRequestsQueuedPerBackend = maxRequestsQueuedPerBackend;
+        b.maxResponseHeaderSize = maxResponseHeaderSize;
+        b.allowTrace = allowTrace;
         b.useServerThreadPool = useServerThreadPool;
         b.stickyCookie = stickyCookie;
         b.listener = listener;
@@ -245,6 +264,23 @@ public final class ProxyOptions {
     }
 
     /**
+     * The most bytes a backend's response status line and headers may take in the adapter's own
+     * {@code HttpClient} (default {@value #DEFAULT_MAX_RESPONSE_HEADER_SIZE}); a larger response head
+     * is not buffered further: the client gets 502 with a reason saying so.
+     */
+    public int maxResponseHeaderSize() {
+        return maxResponseHeaderSize;
+    }
+
+    /**
+     * Whether {@code TRACE} requests are proxied (default false: jlb answers them 405, since a
+     * backend's echo of the request would hand cookies and credentials to a script that sent it).
+     */
+    public boolean allowTrace() {
+        return allowTrace;
+    }
+
+    /**
      * Whether the adapter's own {@code HttpClient} runs on the server's thread pool (default
      * {@value #DEFAULT_USE_SERVER_THREAD_POOL}): one pool for both sides measured faster here.
      */
@@ -265,6 +301,14 @@ public final class ProxyOptions {
         return listener;
     }
 
+    /**
+     * How the adapter's own client talks TLS to {@code https://} backends (default
+     * {@link BackendTls#defaults()}: the JDK's trust store, hostname verification on).
+     */
+    public BackendTls backendTls() {
+        return backendTls;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -278,11 +322,12 @@ public final class ProxyOptions {
                 && preserveHost == that.preserveHost && xForwardedHeaders == that.xForwardedHeaders
                 && maxConnectionsPerBackend == that.maxConnectionsPerBackend
                 && maxRequestsQueuedPerBackend == that.maxRequestsQueuedPerBackend
+                && maxResponseHeaderSize == that.maxResponseHeaderSize && allowTrace == that.allowTrace
                 && useServerThreadPool == that.useServerThreadPool && Objects.equals(prefix, that.prefix)
                 && connectTimeout.equals(that.connectTimeout) && attemptTimeout.equals(that.attemptTimeout)
                 && totalTimeout.equals(that.totalTimeout) && idleTimeout.equals(that.idleTimeout)
                 && retry.equals(that.retry) && requestIdHeader.equals(that.requestIdHeader) && via.equals(that.via)
-                && stickyCookie.equals(that.stickyCookie)
+                && stickyCookie.equals(that.stickyCookie) && backendTls.equals(that.backendTls)
                 && Objects.equals(listener, that.listener);
     }
 
@@ -290,7 +335,8 @@ public final class ProxyOptions {
     public int hashCode() {
         return Objects.hash(prefix, stripPrefix, connectTimeout, attemptTimeout, totalTimeout, idleTimeout, retry,
                 requestIdHeader, generateRequestId, via, preserveHost, xForwardedHeaders, maxConnectionsPerBackend,
-                maxRequestsQueuedPerBackend, useServerThreadPool, stickyCookie, listener);
+                maxRequestsQueuedPerBackend, maxResponseHeaderSize, allowTrace, useServerThreadPool, stickyCookie,
+                backendTls, listener);
     }
 
     @Override
@@ -302,7 +348,9 @@ public final class ProxyOptions {
                 + requestIdHeader + ", generateRequestId=" + generateRequestId + ", via=" + via + ", preserveHost="
                 + preserveHost + ", xForwardedHeaders=" + xForwardedHeaders + ", maxConnectionsPerBackend="
                 + maxConnectionsPerBackend + ", maxRequestsQueuedPerBackend=" + maxRequestsQueuedPerBackend
+                + ", maxResponseHeaderSize=" + maxResponseHeaderSize + ", allowTrace=" + allowTrace
                 + ", useServerThreadPool=" + useServerThreadPool + ", stickyCookie=" + stickyCookie
+                + (backendTls.equals(BackendTls.defaults()) ? "" : ", backendTls=" + backendTls)
                 + (listener == null ? "" : ", listener=" + listener) + '}';
     }
 
@@ -325,9 +373,12 @@ public final class ProxyOptions {
         private boolean xForwardedHeaders = DEFAULT_X_FORWARDED_HEADERS;
         private int maxConnectionsPerBackend = DEFAULT_MAX_CONNECTIONS_PER_BACKEND;
         private int maxRequestsQueuedPerBackend = DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND;
+        private int maxResponseHeaderSize = DEFAULT_MAX_RESPONSE_HEADER_SIZE;
+        private boolean allowTrace;
         private boolean useServerThreadPool = DEFAULT_USE_SERVER_THREAD_POOL;
         private StickyCookie stickyCookie = StickyCookie.disabled();
         private ProxyListener listener;
+        private BackendTls backendTls = BackendTls.defaults();
 
         Builder() {
         }
@@ -475,6 +526,26 @@ public final class ProxyOptions {
             return this;
         }
 
+        /**
+         * The most bytes of a backend's response head (default {@value #DEFAULT_MAX_RESPONSE_HEADER_SIZE}).
+         *
+         * @throws IllegalArgumentException unless {@code 1024..}{@value #MAX_RESPONSE_HEADER_SIZE_LIMIT}
+         */
+        public Builder maxResponseHeaderSize(int maxResponseHeaderSize) {
+            if (maxResponseHeaderSize < 1024 || maxResponseHeaderSize > MAX_RESPONSE_HEADER_SIZE_LIMIT) {
+                throw new IllegalArgumentException("maxResponseHeaderSize: " + maxResponseHeaderSize + " (expected: "
+                        + (maxResponseHeaderSize < 1024 ? ">= 1024" : "<= " + MAX_RESPONSE_HEADER_SIZE_LIMIT) + ")");
+            }
+            this.maxResponseHeaderSize = maxResponseHeaderSize;
+            return this;
+        }
+
+        /** Whether {@code TRACE} is proxied (default false: answered 405). */
+        public Builder allowTrace(boolean allowTrace) {
+            this.allowTrace = allowTrace;
+            return this;
+        }
+
         /** Whether the adapter's own client runs on the server's pool (default {@value #DEFAULT_USE_SERVER_THREAD_POOL}). */
         public Builder useServerThreadPool(boolean useServerThreadPool) {
             this.useServerThreadPool = useServerThreadPool;
@@ -496,6 +567,12 @@ public final class ProxyOptions {
          */
         public Builder listener(ProxyListener listener) {
             this.listener = listener;
+            return this;
+        }
+
+        /** TLS to {@code https://} backends (default {@link BackendTls#defaults()}). */
+        public Builder backendTls(BackendTls backendTls) {
+            this.backendTls = Objects.requireNonNull(backendTls, "backendTls");
             return this;
         }
 

@@ -25,7 +25,8 @@ final class ProxySection {
     static ProxyOptions.Builder proxy(MapReader r, String path, ServerConfig server) {
         ProxyOptions.Builder b = ProxyOptions.builder()
                 .maxConnectionsPerBackend(server.maxConnectionsPerBackend())
-                .maxRequestsQueuedPerBackend(server.maxRequestsQueuedPerBackend());
+                .maxRequestsQueuedPerBackend(server.maxRequestsQueuedPerBackend())
+                .maxResponseHeaderSize(server.maxResponseHeaderSize());
         if (path != null) {
             b.prefix(path);
         }
@@ -33,6 +34,7 @@ final class ProxySection {
         timeouts(r, b);
         headers(r, b);
         r.bool("strip_prefix", b::stripPrefix);
+        r.bool("allow_trace", b::allowTrace);
         return b;
     }
 
