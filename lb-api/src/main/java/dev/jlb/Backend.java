@@ -18,6 +18,10 @@ import java.util.Objects;
  * flight finish). Weights are relative: {@code 2} receives twice the share of {@code 1} under the
  * weighted strategies.
  *
+ * <p>A backend also names its {@linkplain #source() source}: where it came from ({@code static} for
+ * a listed one, {@code dns://api.internal:8080} for one that DNS discovery found). The source is
+ * shown by the status page and the admin API; like the weight, it takes no part in identity.
+ *
  * <p>Instances are immutable and thread-safe.
  */
 public final class Backend {
@@ -31,6 +35,9 @@ public final class Backend {
     /** The longest host accepted, in characters: the longest DNS name (RFC 1035). */
     public static final int MAX_HOST_LENGTH = 253;
 
+    /** The source of a backend created without one: listed in code, a file or the admin API. */
+    public static final String STATIC_SOURCE = "static";
+
     /** How much of a rejected value an error message shows. */
     private static final int SHOWN = 100;
 
@@ -38,14 +45,16 @@ public final class Backend {
     private final String host;
     private final int port;
     private final int weight;
+    private final String source;
     private final URI uri;
     private final String id;
 
-    private Backend(String scheme, String host, int port, int weight) {
+    private Backend(String scheme, String host, int port, int weight, String source) {
         this.scheme = scheme;
         this.host = host;
         this.port = port;
         this.weight = weight;
+        this.source = source;
         this.uri = URI.create(scheme + "://" + host + ":" + port);
         this.id = host + ":" + port;
     }
@@ -121,7 +130,7 @@ public final class Backend {
             throw new IllegalArgumentException("uri: " + original + " (expected: a port in 1..65535)");
         }
         checkWeight(weight);
-        return new Backend(scheme, host.toLowerCase(Locale.ROOT), port, weight);
+        return new Backend(scheme, host.toLowerCase(Locale.ROOT), port, weight, STATIC_SOURCE);
     }
 
     /** A value as error messages show it: at most {@value #SHOWN} characters. */
@@ -188,7 +197,31 @@ public final class Backend {
             return this;
         }
         checkWeight(weight);
-        return new Backend(scheme, host, port, weight);
+        return new Backend(scheme, host, port, weight, source);
+    }
+
+    /**
+     * Where this backend came from: {@value #STATIC_SOURCE}, or the discovery that found it, such as
+     * {@code dns://api.internal:8080}.
+     */
+    public String source() {
+        return source;
+    }
+
+    /**
+     * Returns this backend with another source; returns {@code this} when the source is unchanged.
+     *
+     * @throws IllegalArgumentException when {@code source} is empty
+     */
+    public Backend withSource(String source) {
+        Objects.requireNonNull(source, "source");
+        if (source.equals(this.source)) {
+            return this;
+        }
+        if (source.isEmpty()) {
+            throw new IllegalArgumentException("source: \"\" (expected: a non-empty name such as dns://api.internal:8080)");
+        }
+        return new Backend(scheme, host, port, weight, source);
     }
 
     /** True when {@code other} has the same scheme, host and port, whatever the weights. */
@@ -215,6 +248,6 @@ public final class Backend {
 
     @Override
     public String toString() {
-        return "Backend{" + uri + ", weight=" + weight + '}';
+        return "Backend{" + uri + ", weight=" + weight + (source.equals(STATIC_SOURCE) ? "" : ", source=" + source) + '}';
     }
 }

@@ -1,5 +1,7 @@
 package dev.jlb;
 
+import dev.jlb.discovery.DiscoveredMembership;
+import dev.jlb.discovery.Discovery;
 import dev.jlb.health.ActiveHealthCheck;
 import dev.jlb.health.LatencyHealth;
 import dev.jlb.health.OutlierDetection;
@@ -217,7 +219,13 @@ public interface LoadBalancer extends AutoCloseable {
     void recordRetriesExhausted();
 
     /**
-     * Stops the threads this load balancer started (health checks, timers) and closes the probe.
+     * The discoveries that feed this load balancer's pool ({@link Builder#discovery}); attach or
+     * detach one at run time here.
+     */
+    DiscoveredMembership discovery();
+
+    /**
+     * Stops the threads this load balancer started (health checks, timers, discoveries) and closes the probe.
      * Idempotent. Selections still complete normally and {@code select} keeps working on the last
      * membership; health state is frozen: no more checks and no new ejections (an ejection whose time
      * is over ends at the next membership change).
@@ -252,6 +260,7 @@ public interface LoadBalancer extends AutoCloseable {
         private double panicThreshold = PanicMode.DEFAULT_THRESHOLD;
         private ScheduledExecutorService scheduler;
         private OverloadProtection overload = OverloadProtection.disabled();
+        private final List<Discovery> discoveries = new ArrayList<>();
 
         Builder() {
         }
@@ -403,6 +412,20 @@ public interface LoadBalancer extends AutoCloseable {
         }
 
         /**
+         * Adds a source of backends (DNS, Kubernetes...), started by {@link #build()} and stopped by
+         * {@link LoadBalancer#close()}: its snapshots add, re-weight and remove backends beside the
+         * listed ones (see {@link DiscoveredMembership}). Each discovery once.
+         */
+        public Builder discovery(Discovery discovery) {
+            Objects.requireNonNull(discovery, "discovery");
+            if (discoveries.contains(discovery)) {
+                throw new IllegalArgumentException("discovery: " + discovery.source() + " (expected: each discovery once)");
+            }
+            discoveries.add(discovery);
+            return this;
+        }
+
+        /**
          * Builds the load balancer and starts its health checks, if any: the first round runs at once,
          * and every backend is eligible until its first result.
          *
@@ -418,7 +441,7 @@ public interface LoadBalancer extends AutoCloseable {
             Strategy resolved = strategy != null ? strategy : StrategyRegistry.create(DEFAULT_STRATEGY);
             return DefaultLoadBalancer.create(new Settings(name, List.copyOf(backends), resolved, ticker, random,
                     List.copyOf(listeners), healthCheck, outlierDetection, latencyHealth, slowStart, panicMode,
-                    panicThreshold, scheduler, overload));
+                    panicThreshold, scheduler, overload, List.copyOf(discoveries)));
         }
 
         @Override

@@ -159,18 +159,28 @@ final class ScenarioReader {
             return null;
         }
         if (n == null) {
-            return jlb.routes().get(0);
+            return simulable(jlb.routes().get(0));
         }
         String name = text(n, "simulation.route", null);
         for (RouteConfig r : jlb.routes()) {
             if (r.name().equals(name) || r.path().equals(name)) {
-                return r;
+                return simulable(r);
             }
         }
         List<String> names = new ArrayList<>();
         jlb.routes().forEach(r -> names.add(r.name()));
         problems.add("simulation.route: " + name + " (expected: one of the routes: " + String.join(", ", names) + ")");
         return null;
+    }
+
+    /** The route, or null (reported) when its backends come from discovery: only listed backends are modelled. */
+    private RouteConfig simulable(RouteConfig r) {
+        if (!r.discoveries().isEmpty()) {
+            problems.add("routes[" + r.name() + "].backends: " + r.discoveries().size()
+                    + " discovered entries (expected: listed backends only; the simulator models each backend)");
+            return null;
+        }
+        return r;
     }
 
     private Load load(JsonNode n) {

@@ -104,7 +104,7 @@ public final class SimulateCommand {
         strategy.create();
         return new RouteConfig(route.name(), route.path(), route.backends(), strategy, route.healthCheck(),
                 route.outlierDetection(), route.latencyHealth(), route.slowStart(), route.panicMode(),
-                route.panicThreshold(), route.proxy());
+                route.panicThreshold(), route.proxy(), route.overload(), route.discoveries());
     }
 
     /** The report of {@code scenario} as text, for tests: the same scenario gives the same text. */

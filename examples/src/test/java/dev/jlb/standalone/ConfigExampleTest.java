@@ -20,6 +20,8 @@ class ConfigExampleTest {
         RouteConfig api = config.routes().get(0);
         assertThat(api.name()).isEqualTo("api");
         assertThat(api.backends()).hasSize(3);
+        assertThat(api.discoveries()).extracting(d -> d.url()).as("read, not resolved: no DNS at test time")
+                .containsExactly("dns://api.backends.internal:8080");
         assertThat(api.strategy().name()).isEqualTo("least-connections");
         assertThat(api.healthCheck().probe().orElseThrow().toString()).as("an HTTP check of /health")
                 .startsWith("http GET /health ");

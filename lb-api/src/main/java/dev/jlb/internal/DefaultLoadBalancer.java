@@ -1,5 +1,6 @@
 package dev.jlb.internal;
 
+import dev.jlb.discovery.DiscoveredMembership;
 import dev.jlb.Backend;
 import dev.jlb.LoadBalancer;
 import dev.jlb.LoadBalancerStats;
@@ -28,6 +29,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private final DefaultPool pool;
     /** Null without overload limits. */
     private final OverloadGate gate;
+    private final DiscoveredMembership discovery;
 
     private DefaultLoadBalancer(Settings settings) {
         this.name = settings.name();
@@ -40,12 +42,14 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         if (gate != null) {
             gate.bind(this, pool);
         }
+        this.discovery = new DiscoveredMembership(settings.name(), pool, task -> timers.schedule(task, 0));
     }
 
     /** Builds and starts a load balancer from validated settings. */
     public static LoadBalancer create(Settings settings) {
         DefaultLoadBalancer lb = new DefaultLoadBalancer(settings);
         lb.pool.init(settings.backends());
+        settings.discoveries().forEach(lb.discovery::attach);
         return lb;
     }
 
@@ -358,7 +362,13 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     }
 
     @Override
+    public DiscoveredMembership discovery() {
+        return discovery;
+    }
+
+    @Override
     public void close() {
+        discovery.close();
         pool.close();
     }
 

@@ -262,6 +262,9 @@ final class DefaultPool implements Pool {
 
     private void updateLocked(BackendEntry entry, Backend backend) {
         if (entry.backend.weight() == backend.weight()) {
+            if (!entry.backend.source().equals(backend.source())) {
+                entry.backend = backend;
+            }
             return;
         }
         entry.backend = backend;

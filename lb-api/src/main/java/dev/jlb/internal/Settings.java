@@ -5,6 +5,7 @@ import dev.jlb.PoolListener;
 import dev.jlb.RandomSource;
 import dev.jlb.Strategy;
 import dev.jlb.Ticker;
+import dev.jlb.discovery.Discovery;
 import dev.jlb.health.ActiveHealthCheck;
 import dev.jlb.health.LatencyHealth;
 import dev.jlb.health.OutlierDetection;
@@ -29,5 +30,5 @@ public record Settings(
         double panicThreshold,
         /** Null: the load balancer creates (and owns) its own. */
         ScheduledExecutorService scheduler,
-        dev.jlb.OverloadProtection overload) {
+        dev.jlb.OverloadProtection overload, List<Discovery> discoveries) {
 }

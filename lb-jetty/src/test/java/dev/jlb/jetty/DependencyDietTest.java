@@ -60,7 +60,8 @@ class DependencyDietTest {
             "org.eclipse.jetty.ee10:jetty-ee10-servlet",
             "tools.jackson.core:jackson-databind",
             "tools.jackson.dataformat:jackson-dataformat-yaml",
-            "io.micrometer:micrometer-core");
+            "io.micrometer:micrometer-core",
+            "dnsjava:dnsjava");
 
     /** What the servlet and the filter add: jetty-ee10-proxy and jetty-ee10-servlet with what they bring. */
     static final Set<String> SERVLET = Set.of(
@@ -80,6 +81,9 @@ class DependencyDietTest {
     static final List<String> JACKSON_CLASSES = List.of(
             "dev/jlb/jetty/config/",
             "dev/jlb/jetty/admin/");
+
+    /** Class files that may name dnsjava types: the DNS lookup of discovery, loaded only after a check. */
+    static final List<String> DNSJAVA_CLASSES = List.of("dev/jlb/jetty/discovery/DnsJavaLookup");
 
     /** A line of a tree: the indentation, then groupId:artifactId:type[:classifier]:version:scope. */
     private static final Pattern NODE = Pattern.compile("^([|+\\\\ -]*)(\\()?([^\\s()]+)(.*)$");
@@ -134,6 +138,14 @@ class DependencyDietTest {
                 "dev/jlb/jetty/admin/AdminJson.class");
         assertThat(offenders(users, JACKSON_CLASSES)).as("classes outside config and admin that name Jackson types")
                 .isEmpty();
+    }
+
+    @Test
+    void onlyTheDnsLookupNamesDnsjavaTypes() throws IOException {
+        Map<String, List<String>> users = classesNaming("org/xbill/DNS");
+        assertThat(users.get("in place")).as("the check sees dnsjava where it is")
+                .contains("dev/jlb/jetty/discovery/DnsJavaLookup.class");
+        assertThat(offenders(users, DNSJAVA_CLASSES)).as("classes outside the DNS lookup that name dnsjava types").isEmpty();
     }
 
     @Test

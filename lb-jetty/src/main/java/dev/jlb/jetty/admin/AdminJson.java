@@ -59,6 +59,13 @@ final class AdminJson {
         window.put("seconds", round(recent.seconds(), 3));
         window.put("requestsPerSecond", round(recent.requestsPerSecond(), 3));
         node.set("backends", backends(recent));
+        ArrayNode discoveries = node.putArray("discoveries");
+        for (dev.jlb.discovery.Discovery d : lb.discovery().discoveries()) {
+            dev.jlb.discovery.DiscoveryStats ds = d.stats();
+            discoveries.addObject().put("source", ds.source()).put("backends", ds.backends())
+                    .put("resolutions", ds.resolutions()).put("failures", ds.failures())
+                    .put("lastSuccessEpochMillis", ds.lastSuccessEpochMillis()).put("lastError", ds.lastError());
+        }
         return node;
     }
 
@@ -75,6 +82,7 @@ final class AdminJson {
         node.put("id", stats.backend().id());
         node.put("uri", stats.backend().uri().toString());
         node.put("weight", stats.backend().weight());
+        node.put("source", stats.backend().source());
         node.put("effectiveWeight", stats.effectiveWeight());
         node.put("state", stats.state().name());
         node.put("stateReason", stats.stateReason());

@@ -1,5 +1,6 @@
 package dev.jlb.jetty.admin;
 
+import dev.jlb.Backend;
 import dev.jlb.BackendState;
 import dev.jlb.BackendStats;
 import dev.jlb.LatencyDistribution;
@@ -134,7 +135,11 @@ final class StatusPage {
         LatencyDistribution latency = recent.latency(b);
         double errors = recent.errorRate(b);
         html.append("<tr class=\"").append(state).append("\" id=\"backend-").append(escape(b.backend().id()))
-                .append("\"><td class=\"l id\">").append(escape(b.backend().id())).append("</td>");
+                .append("\"><td class=\"l id\">").append(escape(b.backend().id()));
+        if (!b.backend().source().equals(Backend.STATIC_SOURCE)) {
+            html.append(" <span class=\"tag\" title=\"discovered by\">").append(escape(b.backend().source())).append("</span>");
+        }
+        html.append("</td>");
         html.append("<td class=\"l\"><span class=\"st\">").append(b.state().name()).append("</span>");
         if (!b.stateReason().isEmpty() && b.state() != BackendState.HEALTHY) {
             html.append("<span class=\"reason\" title=\"").append(escape(b.stateReason())).append("\">")

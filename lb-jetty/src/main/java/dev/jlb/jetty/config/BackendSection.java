@@ -5,6 +5,9 @@ import dev.jlb.jetty.config.Node.ListNode;
 import dev.jlb.jetty.config.Node.MapNode;
 import dev.jlb.jetty.config.Node.ScalarNode;
 import dev.jlb.jetty.config.Node.ScalarNode.Kind;
+import dev.jlb.jetty.discovery.DnsDiscovery;
+import dev.jlb.jetty.discovery.DnsResolverOptions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -21,8 +24,17 @@ final class BackendSection {
     private BackendSection() {
     }
 
-    /** The native form: each item a URL, or {@code {url: ..., weight: N}}. */
+    /** The native form without discovery entries (they are reported as problems). */
     static List<Backend> backends(MapReader r) {
+        return backends(r, DnsResolverOptions.DEFAULTS, new ArrayList<>());
+    }
+
+    /**
+     * The native form: each item a URL, or {@code {url: ..., weight: N}}; an item whose URL is
+     * {@code dns://} or {@code srv://} (with {@code min_ttl}, {@code max_ttl}, {@code empty_after},
+     * {@code scheme} in its mapping) goes to {@code discoveries} instead, with {@code resolver}.
+     */
+    static List<Backend> backends(MapReader r, DnsResolverOptions resolver, List<DiscoveryConfig> discoveries) {
         Node n = r.node("backends");
         String expected = "a list of backends such as [\"http://127.0.0.1:8081\"]";
         if (n == null) {
@@ -42,11 +54,18 @@ final class BackendSection {
             String key = "backends[" + i + "]";
             Node item = list.items().get(i);
             Backend b = null;
-            if (item instanceof ScalarNode s && s.kind() == Kind.STRING) {
+            if (item instanceof ScalarNode s && s.kind() == Kind.STRING && isDiscovery(s.text())) {
+                discovery(r, key, item, s.text(), null, resolver, discoveries);
+            } else if (item instanceof ScalarNode s && s.kind() == Kind.STRING) {
                 b = backend(r, key, item, s.text(), Backend.DEFAULT_WEIGHT);
             } else if (item instanceof MapNode m) {
                 MapReader br = new MapReader(m, r.path(key), r.problems());
                 Node url = br.node("url");
+                if (url instanceof ScalarNode u && u.kind() == Kind.STRING && isDiscovery(u.text())) {
+                    discovery(br, "url", url, u.text(), br, resolver, discoveries);
+                    br.finish();
+                    continue;
+                }
                 Integer weight = br.integer("weight", Backend::checkWeight);
                 br.finish();
                 if (url == null) {
@@ -65,6 +84,65 @@ final class BackendSection {
             }
         }
         return backends;
+    }
+
+    private static boolean isDiscovery(String url) {
+        String lower = url.trim().toLowerCase(java.util.Locale.ROOT);
+        return lower.startsWith("dns://") || lower.startsWith("srv://") || lower.startsWith("k8s://");
+    }
+
+    /** Reads a discovery entry; {@code options} is its mapping (weight, TTLs...), or null for a bare URL. */
+    private static void discovery(MapReader r, String key, Node urlNode, String url, MapReader options,
+            DnsResolverOptions resolver, List<DiscoveryConfig> discoveries) {
+        if (url.trim().toLowerCase(java.util.Locale.ROOT).startsWith("k8s://")) {
+            r.invalid(key, urlNode, "dns://name:port or srv://_service._proto.name; Kubernetes discovery (k8s://) is"
+                    + " not in this version");
+            return;
+        }
+        int[] weight = {Backend.DEFAULT_WEIGHT};
+        int[] emptyAfter = {DnsDiscovery.DEFAULT_EMPTY_AFTER};
+        Duration[] ttl = {Duration.ofSeconds(DnsDiscovery.DEFAULT_MIN_TTL_SECONDS),
+                Duration.ofSeconds(DnsDiscovery.DEFAULT_MAX_TTL_SECONDS)};
+        String[] scheme = {"http"};
+        DnsDiscovery.Builder judge = r.call(key, urlNode, () -> DnsDiscovery.builder(url));
+        if (judge == null) {
+            return;
+        }
+        if (options != null) {
+            options.integer("weight", w -> {
+                judge.weight(w);
+                weight[0] = w;
+            });
+            options.duration("min_ttl", d -> {
+                judge.minTtl(d);
+                ttl[0] = d;
+            });
+            options.duration("max_ttl", d -> {
+                judge.maxTtl(d);
+                ttl[1] = d;
+            });
+            options.integer("empty_after", n -> {
+                judge.emptyAfter(n);
+                emptyAfter[0] = n;
+            });
+            options.string("scheme", "http or https", s -> {
+                judge.scheme(s);
+                scheme[0] = s;
+            });
+        }
+        MapReader at = options != null ? options : r;
+        DiscoveryConfig config = at.call(options != null ? "max_ttl" : key, options != null && options.node("max_ttl") != null
+                ? options.node("max_ttl") : urlNode,
+                () -> new DiscoveryConfig(DnsDiscovery.sourceOf(url), weight[0], scheme[0], ttl[0], ttl[1], emptyAfter[0],
+                        resolver));
+        if (config == null) {
+            return;
+        }
+        if (discoveries.stream().anyMatch(d -> d.url().equals(config.url()))) {
+            r.invalid(key, urlNode, "each discovery once");
+            return;
+        }
+        discoveries.add(config);
     }
 
     /** The Go original's form: {@code servers} with optional {@code server_weights}, one per server. */

@@ -27,12 +27,15 @@ public final class ConfigBinder {
     }
 
     /**
-     * A builder with the route's name, backends, strategy and health settings; callers may add a
-     * listener, a ticker or a scheduler before {@code build()}.
+     * A builder with the route's name, backends, discoveries (created, started by {@code build()}),
+     * strategy and health settings; callers may add a listener, a ticker or a scheduler before
+     * {@code build()}.
      */
     public static LoadBalancer.Builder loadBalancer(RouteConfig route) {
         Objects.requireNonNull(route, "route");
-        return LoadBalancer.builder()
+        LoadBalancer.Builder builder = LoadBalancer.builder();
+        route.discoveries().forEach(d -> builder.discovery(d.create()));
+        return builder
                 .name(route.name())
                 .backends(route.backends())
                 .strategy(route.strategy().create())

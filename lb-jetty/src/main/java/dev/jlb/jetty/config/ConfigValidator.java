@@ -10,6 +10,7 @@ import dev.jlb.jetty.ProxyOptions;
 import dev.jlb.jetty.config.Node.ListNode;
 import dev.jlb.jetty.config.Node.MapNode;
 import dev.jlb.jetty.config.PassiveHealthSection.Panic;
+import dev.jlb.jetty.discovery.DnsResolverOptions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,6 +35,8 @@ final class ConfigValidator {
     private final Problems problems;
     /** Environment variables by name (null when unset): {@code System::getenv}, or a test's. */
     private final Function<String, String> environment;
+    /** The top-level dns: section, read before the routes. */
+    private DnsResolverOptions resolver = DnsResolverOptions.DEFAULTS;
 
     private ConfigValidator(Problems problems, Function<String, String> environment) {
         this.problems = problems;
@@ -57,6 +60,7 @@ final class ConfigValidator {
         }
         MapReader top = new MapReader((MapNode) root, "", problems);
         ServerConfig server = ServerSection.server(top, environment);
+        resolver = DnsSection.resolver(top);
         List<RouteConfig> routes = List.of();
         if (top.has("routes")) {
             for (String key : GO_ROUTE_KEYS) {
@@ -144,7 +148,8 @@ final class ConfigValidator {
         if (name != null && name.isBlank()) {
             r.invalid("name", r.node("name"), "a name that is not blank");
         }
-        List<Backend> backends = BackendSection.backends(r);
+        List<DiscoveryConfig> discoveries = new ArrayList<>();
+        List<Backend> backends = BackendSection.backends(r, resolver, discoveries);
         StrategyConfig strategy = StrategySection.strategy(r, "strategy");
         ActiveHealthCheck healthCheck = HealthCheckSection.healthCheck(r);
         OutlierDetection outlierDetection = PassiveHealthSection.outlierDetection(r);
@@ -162,7 +167,7 @@ final class ConfigValidator {
         }
         return new RouteConfig(name == null || name.isBlank() ? path : name.strip(), path, backends, strategy,
                 healthCheck, outlierDetection, latencyHealth, slowStart, panic.mode(), panic.threshold(), proxy,
-                overload);
+                overload, discoveries);
     }
 
     /** The normalized path prefix, or null when missing or bad (reported). */

@@ -38,17 +38,38 @@ import java.util.stream.Collectors;
  *     headers, sticky sessions and the connection pool sizes of the server section
  * @param overload limits on requests in flight and the queue behind them (default none); fixed
  *     for a load balancer's life, so a change on reload starts the route on a new one
+ * @param discoveries the backend entries that are discoveries ({@code dns://}, {@code srv://}),
+ *     each once; their backends join {@code backends} at run time
  */
 public record RouteConfig(String name, String path, List<Backend> backends, StrategyConfig strategy,
         ActiveHealthCheck healthCheck, OutlierDetection outlierDetection, LatencyHealth latencyHealth,
         SlowStart slowStart, PanicMode panicMode, double panicThreshold, ProxyOptions proxy,
-        OverloadProtection overload) {
+        OverloadProtection overload, List<DiscoveryConfig> discoveries) {
 
     /** The path of the Go original's single route. */
     public static final String GO_PATH = "/lb";
 
+    /** A route without discoveries. */
+    public RouteConfig(String name, String path, List<Backend> backends, StrategyConfig strategy,
+            ActiveHealthCheck healthCheck, OutlierDetection outlierDetection, LatencyHealth latencyHealth,
+            SlowStart slowStart, PanicMode panicMode, double panicThreshold, ProxyOptions proxy,
+            OverloadProtection overload) {
+        this(name, path, backends, strategy, healthCheck, outlierDetection, latencyHealth, slowStart, panicMode,
+                panicThreshold, proxy, overload, List.of());
+    }
+
+    /** A route without overload limits. */
+    public RouteConfig(String name, String path, List<Backend> backends, StrategyConfig strategy,
+            ActiveHealthCheck healthCheck, OutlierDetection outlierDetection, LatencyHealth latencyHealth,
+            SlowStart slowStart, PanicMode panicMode, double panicThreshold, ProxyOptions proxy,
+            List<DiscoveryConfig> discoveries) {
+        this(name, path, backends, strategy, healthCheck, outlierDetection, latencyHealth, slowStart, panicMode,
+                panicThreshold, proxy, OverloadProtection.disabled(), discoveries);
+    }
+
     public RouteConfig {
         Objects.requireNonNull(name, "name");
+        discoveries = List.copyOf(discoveries);
         Objects.requireNonNull(path, "path");
         backends = List.copyOf(backends);
         Objects.requireNonNull(strategy, "strategy");
@@ -62,12 +83,12 @@ public record RouteConfig(String name, String path, List<Backend> backends, Stra
         Objects.requireNonNull(overload, "overload");
     }
 
-    /** A route without overload limits. */
+    /** A route without overload limits or discoveries. */
     public RouteConfig(String name, String path, List<Backend> backends, StrategyConfig strategy,
             ActiveHealthCheck healthCheck, OutlierDetection outlierDetection, LatencyHealth latencyHealth,
             SlowStart slowStart, PanicMode panicMode, double panicThreshold, ProxyOptions proxy) {
         this(name, path, backends, strategy, healthCheck, outlierDetection, latencyHealth, slowStart, panicMode,
-                panicThreshold, proxy, OverloadProtection.disabled());
+                panicThreshold, proxy, OverloadProtection.disabled(), List.of());
     }
 
     /**
@@ -87,13 +108,13 @@ public record RouteConfig(String name, String path, List<Backend> backends, Stra
                 && outlierDetection.equals(r.outlierDetection) && latencyHealth.equals(r.latencyHealth)
                 && slowStart.equals(r.slowStart) && panicMode == r.panicMode
                 && Double.compare(panicThreshold, r.panicThreshold) == 0 && proxy.equals(r.proxy)
-                && overload.equals(r.overload);
+                && overload.equals(r.overload) && discoveries.equals(r.discoveries);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(name, path, backends, weights(), strategy, healthCheck, outlierDetection, latencyHealth,
-                slowStart, panicMode, panicThreshold, proxy, overload);
+                slowStart, panicMode, panicThreshold, proxy, overload, discoveries);
     }
 
     private List<Integer> weights() {
@@ -116,7 +137,7 @@ public record RouteConfig(String name, String path, List<Backend> backends, Stra
      * attempts}.
      */
     public String summary() {
-        return backendList(backends) + ", " + strategy + ", health check " + healthCheckSummary(healthCheck)
+        return backendList(backends) + (discoveries.isEmpty() ? "" : " + " + discoveries) + ", " + strategy + ", health check " + healthCheckSummary(healthCheck)
                 + (outlierDetection.isEnabled() ? ", outlier ejection after " + outlierDetection.consecutiveFailures()
                         + " failures" : "")
                 + ", " + proxy.retry().maxAttempts() + " attempts" + (proxy.stripPrefix() ? ", prefix stripped" : "")

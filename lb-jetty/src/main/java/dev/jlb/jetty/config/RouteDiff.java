@@ -2,6 +2,7 @@ package dev.jlb.jetty.config;
 
 import dev.jlb.Backend;
 import dev.jlb.LoadBalancer;
+import dev.jlb.discovery.DiscoveredMembership;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -79,6 +80,21 @@ public final class RouteDiff {
         return !added.isEmpty() || !removed.isEmpty() || !reweighted.isEmpty();
     }
 
+    /** Whether the discovery entries changed (added, removed, or an option of one). */
+    public boolean discoveriesChanged() {
+        return !before.discoveries().equals(after.discoveries());
+    }
+
+    /** Discovery entries of {@code after} that {@code before} did not have (a changed one counts here and in removed). */
+    public List<DiscoveryConfig> discoveriesAdded() {
+        return after.discoveries().stream().filter(d -> !before.discoveries().contains(d)).toList();
+    }
+
+    /** Discovery entries of {@code before} that {@code after} does not have. */
+    public List<DiscoveryConfig> discoveriesRemoved() {
+        return before.discoveries().stream().filter(d -> !after.discoveries().contains(d)).toList();
+    }
+
     public boolean strategyChanged() {
         return !before.strategy().equals(after.strategy());
     }
@@ -137,8 +153,20 @@ public final class RouteDiff {
      */
     public boolean applyTo(LoadBalancer lb) {
         Objects.requireNonNull(lb, "lb");
+        DiscoveredMembership discovery = lb.discovery();
         if (backendsChanged()) {
-            lb.pool().replaceAll(after.backends());
+            // What the discoveries found stays: only the listed backends are the file's to replace.
+            Set<Backend> found = discovery.owned();
+            List<Backend> members = new ArrayList<>(after.backends());
+            lb.pool().backends().stream().filter(b -> found.contains(b) && !after.backends().contains(b))
+                    .forEach(members::add);
+            lb.pool().replaceAll(members);
+        }
+        for (DiscoveryConfig gone : discoveriesRemoved()) {
+            discovery.find(gone.source()).ifPresent(discovery::detach);
+        }
+        for (DiscoveryConfig added : discoveriesAdded()) {
+            discovery.attach(added.create());
         }
         if (strategyChanged()) {
             lb.updateStrategy(after.strategy().create());
@@ -180,6 +208,16 @@ public final class RouteDiff {
                 parts.add("re-weighted " + RouteConfig.backendList(reweighted));
             }
             lines.add("backends " + String.join(", ", parts));
+        }
+        if (discoveriesChanged()) {
+            List<String> parts = new ArrayList<>();
+            if (!discoveriesAdded().isEmpty()) {
+                parts.add("added " + discoveriesAdded());
+            }
+            if (!discoveriesRemoved().isEmpty()) {
+                parts.add("removed " + discoveriesRemoved());
+            }
+            lines.add("discoveries " + String.join(", ", parts));
         }
         if (strategyChanged()) {
             lines.add("strategy " + after.strategy());

@@ -22,6 +22,10 @@ public final class OptionalDependency {
                     new Requirement("org.snakeyaml.engine.v2.api.LoadSettings", "org.snakeyaml:snakeyaml-engine")),
             "tools.jackson.dataformat:jackson-dataformat-yaml");
 
+    /** DNS discovery ({@code dns://} and {@code srv://} backends): dnsjava reads TTLs and SRV records. */
+    public static final OptionalDependency DNS = new OptionalDependency("dns:// and srv:// backends",
+            List.of(new Requirement("org.xbill.DNS.Resolver", "dnsjava:dnsjava")), "dnsjava:dnsjava");
+
     private final String feature;
     private final String declare;
     /** The message for the first missing class, or null when every class is there. */

@@ -69,7 +69,7 @@ class AdminServletTest {
         assertThat(list.size()).isEqualTo(2);
         JsonNode route = list.get(0);
         assertThat(route.propertyNames()).containsExactly("name", "strategy", "panic", "inFlight", "requests",
-                "noBackend", "noBackendByReason", "retries", "retriesExhausted", "recent", "backends");
+                "noBackend", "noBackendByReason", "retries", "retriesExhausted", "recent", "backends", "discoveries");
         assertThat(route.get("name").stringValue()).isEqualTo("api");
         assertThat(route.get("strategy").stringValue()).isEqualTo("round-robin");
         assertThat(route.get("requests").longValue()).isEqualTo(1);
@@ -78,11 +78,12 @@ class AdminServletTest {
         assertThat(list.get(1).get("name").stringValue()).isEqualTo("web");
 
         JsonNode backend = admin.get(BACKENDS + "/" + s.backend().id()).json();
-        assertThat(backend.propertyNames()).containsExactly("id", "uri", "weight", "effectiveWeight", "state",
+        assertThat(backend.propertyNames()).containsExactly("id", "uri", "weight", "source", "effectiveWeight", "state",
                 "stateReason", "inFlight", "requests", "successes", "failures", "cancelled", "retries",
                 "connectFailures", "timeouts", "responses", "ejections", "consecutiveFailures", "latencyMs", "recent");
         assertThat(backend.get("id").stringValue()).isEqualTo(s.backend().id());
         assertThat(backend.get("uri").stringValue()).isEqualTo(s.backend().uri().toString());
+        assertThat(backend.get("source").stringValue()).as("listed, not discovered").isEqualTo("static");
         assertThat(backend.get("state").stringValue()).isEqualTo("HEALTHY");
         assertThat(backend.get("successes").longValue()).isEqualTo(1);
         assertThat(backend.get("responses").get("2xx").longValue()).isEqualTo(1);
