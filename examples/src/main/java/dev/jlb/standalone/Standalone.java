@@ -106,7 +106,7 @@ final class Standalone implements AutoCloseable {
         // equal to the previous request's but for case would reach backends in the previous spelling.
         http.setHeaderCacheCaseSensitive(true);
         HeaderTimeouts headerTimeouts = new HeaderTimeouts(s.headerTimeout(), Ticker.systemTicker(), server.getScheduler());
-        connector = new ServerConnector(server, 1, selectors, new HeaderTimeoutConnectionFactory(http, headerTimeouts));
+        connector = new ServerConnector(server, 1, selectors, CleartextProtocols.factories(http, headerTimeouts, s.h2c()));
         connector.setHost(s.address());
         connector.setPort(s.port());
         connector.setAcceptQueueSize(s.acceptQueue());
@@ -250,6 +250,7 @@ final class Standalone implements AutoCloseable {
         warnIfChanged(changes, "server.selectors", now.selectors(), wanted.selectors());
         warnIfChanged(changes, "server.accept_queue", now.acceptQueue(), wanted.acceptQueue());
         warnIfChanged(changes, "server.header_timeout", now.headerTimeout(), wanted.headerTimeout());
+        warnIfChanged(changes, "server.h2c", now.h2c(), wanted.h2c());
         if (!now.idleTimeout().equals(wanted.idleTimeout())) {
             connector.setIdleTimeout(wanted.idleTimeout().toMillis());
             changes.add("server.idle_timeout: " + DurationFormat.format(wanted.idleTimeout()));
@@ -258,7 +259,7 @@ final class Standalone implements AutoCloseable {
         ServerConfig applied = new ServerConfig(now.address(), now.port(), now.threads(), now.selectors(),
                 now.acceptQueue(), wanted.idleTimeout(), wanted.maxConnectionsPerBackend(),
                 wanted.maxRequestsQueuedPerBackend(), wanted.shutdownGracePeriod(), wanted.accessLog(),
-                now.headerTimeout());
+                now.headerTimeout(), now.h2c());
         if (wanted.accessLog() != now.accessLog()) {
             changes.add("server.access_log: " + wanted.accessLog());
         }
@@ -442,8 +443,9 @@ final class Standalone implements AutoCloseable {
 
     private void logStarted() {
         ServerConfig s = config().server();
-        LOG.info("jlb listening on http://{}:{} ({} threads, {} selector{}{})", address(), port(),
-                threads.getMaxThreads(), selectors, selectors == 1 ? "" : "s", s.accessLog() ? ", access log on" : "");
+        LOG.info("jlb listening on http://{}:{}{} ({} threads, {} selector{}{})", address(), port(),
+                s.h2c() ? " (HTTP/1.1 and h2c)" : "", threads.getMaxThreads(), selectors, selectors == 1 ? "" : "s",
+                s.accessLog() ? ", access log on" : "");
         synchronized (this) {
             for (RouteRuntime rt : routes.values()) {
                 LOG.info("route {}: {}", rt.config().path(), rt.config().summary());

@@ -322,5 +322,25 @@ public class LoadBalancingHandler extends Handler.Abstract {
         void abort(Throwable cause) {
             callback.failed(cause);
         }
+
+        @Override
+        void forwardTrailers(org.eclipse.jetty.client.Response backendResponse) {
+            // Jetty asks for the trailers with the last write, once the backend's content has ended.
+            response.setTrailersSupplier(() -> {
+                HttpFields fields = backendResponse.getTrailers();
+                return fields == null || fields.size() == 0 ? null : fields;
+            });
+        }
+
+        @Override
+        void sendGrpcStatus(int httpStatus, int grpcStatus, String message) {
+            response.reset();
+            response.setStatus(200);
+            HttpFields.Mutable headers = response.getHeaders();
+            headers.put(HttpHeader.CONTENT_TYPE, "application/grpc");
+            headers.put("grpc-status", Integer.toString(grpcStatus));
+            headers.put("grpc-message", GrpcCall.message(message));
+            response.write(true, BufferUtil.EMPTY_BUFFER, callback);
+        }
     }
 }

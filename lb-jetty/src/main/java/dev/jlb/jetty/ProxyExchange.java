@@ -68,6 +68,10 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
     private volatile int finished;
     /** The client's sticky cookie that named a current member, or null (sticky sessions off, none, unknown). */
     private StickyTokens.Entry stickyHeld;
+    /** The gRPC rules of this request (see {@link GrpcCall}), or null when it is not a gRPC call. */
+    private GrpcCall grpc;
+    /** Whether response trailers are relayed: a gRPC call, or a client that said {@code TE: trailers}. */
+    private boolean trailers;
 
     // What a ProxyListener reads (written before finished is set, read after).
     private Backend lastBackend;
@@ -152,6 +156,22 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
     /** Adds a header of jlb's own to the client response (not subject to the adapter's header filters). */
     abstract void addOwnResponseHeader(HttpHeader header, String value);
 
+    /**
+     * Relays the backend response's trailers, read once its content has ended, after the last write
+     * (called once per forwarded response when trailers are wanted). Adapters that cannot send
+     * trailers ignore it.
+     */
+    void forwardTrailers(Response backendResponse) {
+    }
+
+    /**
+     * Answers a gRPC call that no backend answered: a trailers-only response with {@code grpcStatus}
+     * and {@code message}; the response is not committed. By default, {@link #sendError}.
+     */
+    void sendGrpcStatus(int httpStatus, int grpcStatus, String message) {
+        sendError(httpStatus, message);
+    }
+
     // ---- Starting -------------------------------------------------------------------------------
 
     /**
@@ -161,6 +181,8 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
         if (content != null) {
             body = new ReplayableBody(content, contentLength, contentType, core.bufferLimit);
         }
+        grpc = GrpcCall.of(contentType, header("grpc-timeout"), startNanos);
+        trailers = grpc != null || ProxyHeaders.asksForTrailers(header("TE"));
         if (core.budgeted) {
             core.budget.onRequest(startNanos);
         }
@@ -182,7 +204,7 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
     }
 
     private void send(Selection selection, long now) {
-        long remaining = startNanos + core.totalTimeoutNanos - now;
+        long remaining = deadline() - now;
         Attempt next = new Attempt(selection, now);
         attempts++;
         lastBackend = selection.backend();
@@ -204,7 +226,8 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
         }
         next.request = request;
         try {
-            next.expireNanoTime = now + Math.min(core.attemptTimeoutNanos, remaining);
+            next.expireNanoTime = now + (grpc != null && grpc.hasDeadline() ? remaining
+                    : Math.min(core.attemptTimeoutNanos, remaining));
             next.timeouts = core.timeouts();
             next.timeouts.add(next);
             request.send(next);
@@ -253,7 +276,22 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
     }
 
     private boolean timeLeft(long now) {
-        return now - startNanos < core.totalTimeoutNanos;
+        return now - deadline() < 0;
+    }
+
+    /** When response headers must have arrived: the total timeout, or a gRPC call's deadline. */
+    private long deadline() {
+        return grpc != null && grpc.hasDeadline() ? grpc.deadlineNanos() : startNanos + core.totalTimeoutNanos;
+    }
+
+    /** Whether the retry policy lets this request be retried after an answer with {@code status}. */
+    private boolean retryableStatus(int status, Response response, int attemptsMade) {
+        if (grpc == null) {
+            return core.retry.shouldRetryStatus(status, method(), attemptsMade, replayable());
+        }
+        return grpc.retryableAnswer(status, response.getHeaders(), core.retry, attemptsMade, body)
+                || (core.retry.shouldRetryStatus(status, method(), attemptsMade, replayable())
+                        && GrpcCall.replayable(body));
     }
 
     // ---- Request headers ------------------------------------------------------------------------
@@ -285,6 +323,9 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
             addIfPresent(out, HttpHeader.X_FORWARDED_HOST, forwardedHost);
         }
         out.add(HttpHeader.VIA, ProxyHeaders.append(via, core.via(protocol())));
+        if (trailers) {
+            out.add(HttpHeader.TE, "trailers"); // gRPC servers ask for it; the only TE HTTP/2 allows
+        }
         String id = requestId();
         if (id != null) {
             out.add(options.requestIdHeader(), id);
@@ -417,7 +458,11 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
                     clientStatus = status;
                     responseBytes = reason.length() + 1L;
                     ended(how);
-                    sendError(status, reason);
+                    if (grpc != null) {
+                        sendGrpcStatus(status, GrpcCall.localStatus(status), reason);
+                    } else {
+                        sendError(status, reason);
+                    }
                 }
             } catch (Throwable x) {
                 LOG.debug("jlb: sending {} failed for {}", status, this, x);
@@ -576,20 +621,22 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
                 cancelTimer();
                 headersNanos = System.nanoTime();
                 status = response.getStatus();
-                if (core.retry.shouldRetryStatus(status, method(), attempts, replayable()) && timeLeft(headersNanos)
-                        && budgetAllowsRetry(headersNanos)) {
+                boolean retryable = retryableStatus(status, response, attempts);
+                if (retryable && timeLeft(headersNanos) && budgetAllowsRetry(headersNanos)) {
                     Selection candidate = selectNext(selection.backend());
                     if (candidate != null) {
                         if (STATE.compareAndSet(this, WAITING, DISCARDING)) {
                             next = candidate;
-                            selection.onFailure(status, headersNanos - startNanos);
+                            // A gRPC UNAVAILABLE answer counts as the 503 it stands for.
+                            selection.onFailure(grpc != null && status == HttpStatus.OK_200
+                                    ? HttpStatus.SERVICE_UNAVAILABLE_503 : status, headersNanos - startNanos);
                         } else {
                             candidate.close();
                         }
                         return;
                     }
                 }
-                countExhausted(core.retry.shouldRetryStatus(status, method(), 1, replayable()));
+                countExhausted(retryableStatus(status, response, 1));
                 if (!STATE.compareAndSet(this, WAITING, FORWARDING)) {
                     return;
                 }
@@ -607,6 +654,9 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
                 StickyTokens sticky = core.sticky;
                 if (sticky != null) {
                     issueStickyCookie(sticky, selection.backend());
+                }
+                if (trailers) {
+                    forwardTrailers(response);
                 }
             } catch (Throwable x) {
                 failInternally(x);
@@ -734,8 +784,9 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
                 return;
             }
             FailureKind retryKind = begun ? kind : FailureKind.CONNECT;
-            if (core.retry.shouldRetryFailure(retryKind, method(), attempts, replayable()) && timeLeft(now)
-                    && budgetAllowsRetry(now)) {
+            boolean retryable = core.retry.shouldRetryFailure(retryKind, method(), attempts, replayable())
+                    && (grpc == null || !begun || GrpcCall.replayable(body));
+            if (retryable && timeLeft(now) && budgetAllowsRetry(now)) {
                 Selection candidate = selectNext(selection.backend());
                 if (candidate != null) {
                     send(candidate, now);

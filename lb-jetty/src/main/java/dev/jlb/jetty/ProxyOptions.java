@@ -78,6 +78,12 @@ public final class ProxyOptions {
     /** Whether the adapter's own {@code HttpClient} runs on the server's thread pool, by default. */
     public static final boolean DEFAULT_USE_SERVER_THREAD_POOL = true;
 
+    /**
+     * Default {@link #maxStreamsPerConnection()}: 100, the least that RFC 9113 advises a server to
+     * allow; a backend that announces fewer ({@code SETTINGS_MAX_CONCURRENT_STREAMS}) gets fewer.
+     */
+    public static final int DEFAULT_MAX_STREAMS_PER_CONNECTION = 100;
+
     private static final ProxyOptions DEFAULTS = new Builder().build();
 
     private final String prefix;
@@ -97,6 +103,8 @@ public final class ProxyOptions {
     private final boolean useServerThreadPool;
     private final StickyCookie stickyCookie;
     private final ProxyListener listener;
+    private final BackendProtocol backendProtocol;
+    private final int maxStreamsPerConnection;
 
     private ProxyOptions(Builder b) {
         this.prefix = b.prefix;
@@ -116,6 +124,8 @@ public final class ProxyOptions {
         this.useServerThreadPool = b.useServerThreadPool;
         this.stickyCookie = b.stickyCookie;
         this.listener = b.listener;
+        this.backendProtocol = b.backendProtocol;
+        this.maxStreamsPerConnection = b.maxStreamsPerConnection;
     }
 
     /** The options with every default. */
@@ -148,6 +158,8 @@ public final class ProxyOptions {
         b.useServerThreadPool = useServerThreadPool;
         b.stickyCookie = stickyCookie;
         b.listener = listener;
+        b.backendProtocol = backendProtocol;
+        b.maxStreamsPerConnection = maxStreamsPerConnection;
         return b;
     }
 
@@ -265,6 +277,24 @@ public final class ProxyOptions {
         return listener;
     }
 
+    /**
+     * The protocol spoken to backends (default {@link BackendProtocol#HTTP1}); HTTP/2 needs
+     * {@code org.eclipse.jetty.http2:jetty-http2-client-transport} on the class path.
+     */
+    public BackendProtocol backendProtocol() {
+        return backendProtocol;
+    }
+
+    /**
+     * With an HTTP/2 {@link #backendProtocol()}: the most concurrent requests (streams) on one backend
+     * connection (default {@value #DEFAULT_MAX_STREAMS_PER_CONNECTION}, or fewer if the backend says
+     * so). A backend gets a second connection only when its first carries this many, up to
+     * {@link #maxConnectionsPerBackend()}.
+     */
+    public int maxStreamsPerConnection() {
+        return maxStreamsPerConnection;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -283,6 +313,7 @@ public final class ProxyOptions {
                 && totalTimeout.equals(that.totalTimeout) && idleTimeout.equals(that.idleTimeout)
                 && retry.equals(that.retry) && requestIdHeader.equals(that.requestIdHeader) && via.equals(that.via)
                 && stickyCookie.equals(that.stickyCookie)
+                && backendProtocol == that.backendProtocol && maxStreamsPerConnection == that.maxStreamsPerConnection
                 && Objects.equals(listener, that.listener);
     }
 
@@ -290,7 +321,8 @@ public final class ProxyOptions {
     public int hashCode() {
         return Objects.hash(prefix, stripPrefix, connectTimeout, attemptTimeout, totalTimeout, idleTimeout, retry,
                 requestIdHeader, generateRequestId, via, preserveHost, xForwardedHeaders, maxConnectionsPerBackend,
-                maxRequestsQueuedPerBackend, useServerThreadPool, stickyCookie, listener);
+                maxRequestsQueuedPerBackend, useServerThreadPool, stickyCookie, listener, backendProtocol,
+                maxStreamsPerConnection);
     }
 
     @Override
@@ -303,6 +335,7 @@ public final class ProxyOptions {
                 + preserveHost + ", xForwardedHeaders=" + xForwardedHeaders + ", maxConnectionsPerBackend="
                 + maxConnectionsPerBackend + ", maxRequestsQueuedPerBackend=" + maxRequestsQueuedPerBackend
                 + ", useServerThreadPool=" + useServerThreadPool + ", stickyCookie=" + stickyCookie
+                + ", backendProtocol=" + backendProtocol + ", maxStreamsPerConnection=" + maxStreamsPerConnection
                 + (listener == null ? "" : ", listener=" + listener) + '}';
     }
 
@@ -328,6 +361,8 @@ public final class ProxyOptions {
         private boolean useServerThreadPool = DEFAULT_USE_SERVER_THREAD_POOL;
         private StickyCookie stickyCookie = StickyCookie.disabled();
         private ProxyListener listener;
+        private BackendProtocol backendProtocol = BackendProtocol.HTTP1;
+        private int maxStreamsPerConnection = DEFAULT_MAX_STREAMS_PER_CONNECTION;
 
         Builder() {
         }
@@ -496,6 +531,26 @@ public final class ProxyOptions {
          */
         public Builder listener(ProxyListener listener) {
             this.listener = listener;
+            return this;
+        }
+
+        /** The protocol spoken to backends (default {@link BackendProtocol#HTTP1}); see {@link BackendProtocol}. */
+        public Builder backendProtocol(BackendProtocol backendProtocol) {
+            this.backendProtocol = Objects.requireNonNull(backendProtocol, "backendProtocol");
+            return this;
+        }
+
+        /**
+         * Concurrent streams per HTTP/2 backend connection (default {@value #DEFAULT_MAX_STREAMS_PER_CONNECTION}).
+         *
+         * @throws IllegalArgumentException unless {@code >= 1}
+         */
+        public Builder maxStreamsPerConnection(int maxStreamsPerConnection) {
+            if (maxStreamsPerConnection < 1) {
+                throw new IllegalArgumentException(
+                        "maxStreamsPerConnection: " + maxStreamsPerConnection + " (expected: >= 1)");
+            }
+            this.maxStreamsPerConnection = maxStreamsPerConnection;
             return this;
         }
 

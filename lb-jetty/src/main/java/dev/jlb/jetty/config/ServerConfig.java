@@ -25,10 +25,12 @@ import java.util.Objects;
  * @param headerTimeout how long a client may take to send a request's headers, from the first byte
  *     of the request (from accept for a connection's first request) to the end of its headers
  *     (default 10s); then the connection is closed, after a 408 if part of a request had arrived
+ * @param h2c whether the cleartext listener also speaks HTTP/2 without TLS, on the same port as
+ *     HTTP/1.1, by prior knowledge or {@code Upgrade: h2c} (default {@value #DEFAULT_H2C})
  */
 public record ServerConfig(String address, int port, int threads, int selectors, int acceptQueue,
         Duration idleTimeout, int maxConnectionsPerBackend, int maxRequestsQueuedPerBackend,
-        Duration shutdownGracePeriod, boolean accessLog, Duration headerTimeout) {
+        Duration shutdownGracePeriod, boolean accessLog, Duration headerTimeout, boolean h2c) {
 
     /** Every interface. */
     public static final String DEFAULT_ADDRESS = "0.0.0.0";
@@ -50,10 +52,14 @@ public record ServerConfig(String address, int port, int threads, int selectors,
      */
     public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
 
+    /** Whether the cleartext listener speaks h2c beside HTTP/1.1, by default (as Jetty, nginx's {@code http2 on} does not). */
+    public static final boolean DEFAULT_H2C = true;
+
     /** Every setting at its default. */
     public static final ServerConfig DEFAULTS = new ServerConfig(DEFAULT_ADDRESS, DEFAULT_PORT, AUTO, AUTO,
             DEFAULT_ACCEPT_QUEUE, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS_PER_BACKEND,
-            DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND, DEFAULT_SHUTDOWN_GRACE_PERIOD, false, DEFAULT_HEADER_TIMEOUT);
+            DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND, DEFAULT_SHUTDOWN_GRACE_PERIOD, false, DEFAULT_HEADER_TIMEOUT,
+            DEFAULT_H2C);
 
     public ServerConfig {
         Objects.requireNonNull(address, "address");
@@ -68,6 +74,14 @@ public record ServerConfig(String address, int port, int threads, int selectors,
         }
     }
 
+    /** A configuration with the default {@link #h2c()}. */
+    public ServerConfig(String address, int port, int threads, int selectors, int acceptQueue, Duration idleTimeout,
+            int maxConnectionsPerBackend, int maxRequestsQueuedPerBackend, Duration shutdownGracePeriod,
+            boolean accessLog, Duration headerTimeout) {
+        this(address, port, threads, selectors, acceptQueue, idleTimeout, maxConnectionsPerBackend,
+                maxRequestsQueuedPerBackend, shutdownGracePeriod, accessLog, headerTimeout, DEFAULT_H2C);
+    }
+
     /** A configuration with the default {@link #headerTimeout()}. */
     public ServerConfig(String address, int port, int threads, int selectors, int acceptQueue, Duration idleTimeout,
             int maxConnectionsPerBackend, int maxRequestsQueuedPerBackend, Duration shutdownGracePeriod,
@@ -79,6 +93,6 @@ public record ServerConfig(String address, int port, int threads, int selectors,
     /** This configuration listening on another address and port (command-line overrides). */
     public ServerConfig withListen(String address, int port) {
         return new ServerConfig(address, port, threads, selectors, acceptQueue, idleTimeout,
-                maxConnectionsPerBackend, maxRequestsQueuedPerBackend, shutdownGracePeriod, accessLog, headerTimeout);
+                maxConnectionsPerBackend, maxRequestsQueuedPerBackend, shutdownGracePeriod, accessLog, headerTimeout, h2c);
     }
 }

@@ -45,9 +45,10 @@ final class ServerSection {
         Duration grace = s.duration("shutdown_grace_period", d.shutdownGracePeriod(), false);
         boolean accessLog = s.bool("access_log", d.accessLog());
         Duration headerTimeout = s.duration("header_timeout", d.headerTimeout(), true);
+        boolean h2c = s.bool("h2c", d.h2c());
         s.finish();
         return new ServerConfig(address.strip(), port, threads, selectors, acceptQueue, idleTimeout, maxConnections,
-                maxQueued, grace, accessLog, headerTimeout);
+                maxQueued, grace, accessLog, headerTimeout, h2c);
     }
 
     /** The {@code admin:} section; {@link AdminConfig#DISABLED} without one. */
