@@ -663,6 +663,18 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
             }
         }
 
+        /**
+         * A gRPC server may end a call (its status in trailers) while the client still streams its
+         * messages; Jetty's client completes an exchange only once both sides have, so the rest of
+         * the client's stream is cut off here and the status goes to the client at once.
+         */
+        @Override
+        public void onSuccess(Response response) {
+            if (grpc != null && state == FORWARDING) {
+                request.abort(new ResponseEndedFirst());
+            }
+        }
+
         @Override
         public void onContent(Response response, Content.Chunk content, Runnable demander) {
             if (state != FORWARDING) {
@@ -723,6 +735,9 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
             cancelTimer();
             int s = state;
             Throwable failure = result.getFailure();
+            if (failure instanceof ResponseEndedFirst && result.getResponseFailure() == null) {
+                failure = null; // see onSuccess: the response is whole
+            }
             if (s == DISCARDING) {
                 // The retryable response was read to its end (or failed): now the retry can go.
                 Selection candidate = next;
@@ -851,6 +866,15 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
 
         ClientGoneException(Throwable cause) {
             super("client went away", cause);
+        }
+    }
+
+    /** The backend's response ended before the client's request body (see {@code Attempt.onSuccess}). */
+    static final class ResponseEndedFirst extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ResponseEndedFirst() {
+            super("the backend ended the response before the request", null);
         }
     }
 
