@@ -117,6 +117,9 @@ class H2cListenerTest {
                 assertThat(r.getContentAsString()).isEqualTo("2.0 jlb");
             }
             assertThat(backends.stream().mapToInt(b -> b.requests.get()).sum()).isEqualTo(9);
+            // HTTP/2 has no Host header: the client's :authority becomes the HTTP/1.1 backend's Host.
+            assertThat(client.newRequest(base + "x?echo=Host").timeout(30, TimeUnit.SECONDS).send().getContentAsString())
+                    .isEqualTo("127.0.0.1:" + balancer.port());
         } finally {
             client.stop();
         }

@@ -307,6 +307,12 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
         incomingRequestId = null;
         copyRequestHeaders(out);
         ProxyOptions options = core.options;
+        if (options.preserveHost() && !options.backendProtocol().isHttp2() && "HTTP/2.0".equals(protocol())) {
+            String authority = host(); // an HTTP/2 client's :authority: the Host an HTTP/1.1 backend expects
+            if (authority != null && !out.contains(HttpHeader.HOST)) {
+                out.put(HttpHeader.HOST, authority);
+            }
+        }
         if (options.xForwardedHeaders()) {
             String client = clientAddress();
             if (client != null) {
@@ -382,7 +388,8 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
             case ProxyHeaders.DROP:
                 return null;
             case ProxyHeaders.HOST:
-                return core.options.preserveHost() ? value : null;
+                // HTTP/2 has no Host beside :authority, which is the backend's own address here.
+                return core.options.preserveHost() && !core.options.backendProtocol().isHttp2() ? value : null;
             case ProxyHeaders.X_FORWARDED_FOR:
                 forwardedFor = forwardedFor == null ? value : forwardedFor + ", " + value;
                 return null;
