@@ -1,5 +1,6 @@
 package dev.jlb;
 
+import dev.jlb.testing.TestStrategies;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;

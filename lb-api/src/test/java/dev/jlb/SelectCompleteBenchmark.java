@@ -1,5 +1,6 @@
 package dev.jlb;
 
+import dev.jlb.testing.TestStrategies;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -23,6 +23,7 @@ record CommandLine(Path config, boolean check, boolean help, int port, String ad
 
     static final String USAGE = """
             Usage: java -jar jlb.jar [options]
+                   java -jar jlb.jar simulate SCENARIO.yaml [--csv FILE] [--svg FILE]
 
             With no options, runs the demo on 127.0.0.1: the balancer on port 8080 routing /lb (and
             everything under it) over 5 demo backends on 8081..8085, with health checks, and the admin
@@ -49,6 +50,11 @@ record CommandLine(Path config, boolean check, boolean help, int port, String ad
               -h, --help             print this text
 
             A long option that takes a value also takes it after "=": --config=FILE, --port=8080.
+
+            simulate runs the route of a scenario file (a configuration plus a simulation: section
+            that models the backends, the load and changes over time) on a virtual clock with the real
+            strategies, health, ejection, retries and budget, and prints each backend's share, latency
+            percentiles, errors and retries (see examples/scenarios/).
 
             Signals: SIGHUP reloads the file; SIGTERM and SIGINT stop accepting, let requests in flight
             finish (server.shutdown_grace_period, default 30s) and exit 0; a second one exits at once (143).

@@ -5,6 +5,7 @@ import dev.jlb.jetty.config.ConfigException;
 import dev.jlb.jetty.config.ConfigLoader;
 import dev.jlb.jetty.config.JlbConfig;
 import dev.jlb.jetty.config.ServerConfig;
+import dev.jlb.simulate.SimulateCommand;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -63,6 +64,9 @@ public final class Main {
     }
 
     private int run(List<String> args, boolean serve) {
+        if (!args.isEmpty() && args.get(0).equals("simulate")) {
+            return SimulateCommand.run(args.subList(1, args.size()), out, err);
+        }
         CommandLine cl;
         try {
             cl = CommandLine.parse(args);
@@ -83,7 +87,7 @@ public final class Main {
             return check(cl);
         }
         if (!serve) {
-            err.println("jlb: runToCompletion runs --help, --version and --check only");
+            err.println("jlb: runToCompletion runs simulate, --help, --version and --check only");
             return EXIT_USAGE;
         }
         installSignals();

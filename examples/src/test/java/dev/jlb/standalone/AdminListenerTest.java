@@ -1,5 +1,6 @@
 package dev.jlb.standalone;
 
+import dev.jlb.testing.TestBackend;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jlb.jetty.config.ConfigFormat;
@@ -111,7 +112,7 @@ class AdminListenerTest {
             for (int i = 0; i < 4; i++) {
                 send(balancer.port(), "GET", "/api/x", null);
             }
-            assertThat(b.requests.get()).isEqualTo(2);
+            assertThat(b.arrivals.get()).isEqualTo(2);
             awaitIdle("/api");
             String backendB = "backend=\"" + b.uri().substring("http://".length()) + "\"";
             assertThat(samples(send(admin, "GET", "/metrics", null).body()))

@@ -1,5 +1,6 @@
 package dev.jlb.standalone;
 
+import dev.jlb.testing.TestBackend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -59,7 +60,7 @@ class EmbeddingExamplesTest {
             }
         }
         assertThat(seen).as("power of two choices over two idle backends").containsExactly("b1", "b2");
-        assertThat(b1.requests.get() + b2.requests.get()).isEqualTo(40);
+        assertThat(b1.arrivals.get() + b2.arrivals.get()).isEqualTo(40);
     }
 
     @Test
@@ -90,7 +91,7 @@ class EmbeddingExamplesTest {
         try (FilterExample app = new FilterExample(ANY_PORT, b1.uri())) {
             assertThat(get(app.uri(), "/api/x").body()).isEqualTo("b1");
             assertThat(get(app.uri(), "/hello").body()).isEqualTo("the app answers /hello");
-            assertThat(b1.requests.get()).isEqualTo(1);
+            assertThat(b1.arrivals.get()).isEqualTo(1);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jlb.jetty.config.ConfigFormat;
 import dev.jlb.jetty.config.ConfigLoader;
 import dev.jlb.jetty.config.JlbConfig;
+import dev.jlb.testing.TestBackend;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -84,7 +85,7 @@ class H2cListenerTest {
             seen.add(out.substring(0, out.indexOf('\n')));
         }
         assertThat(seen).allMatch(s -> s.matches("b[123]"));
-        assertThat(backends.stream().mapToInt(b -> b.requests.get()).sum()).isEqualTo(6);
+        assertThat(backends.stream().mapToInt(b -> b.requests.size()).sum()).isEqualTo(6);
         // HTTP/1.1 on the same port still works.
         assertThat(output(curl("--http1.1", "-w", "\n%{http_version} %{response_code}", url))).endsWith("\n1.1 200");
     }
@@ -116,7 +117,7 @@ class H2cListenerTest {
                 // The backend speaks HTTP/1.1; it sees that the client came in HTTP/2.
                 assertThat(r.getContentAsString()).isEqualTo("2.0 jlb");
             }
-            assertThat(backends.stream().mapToInt(b -> b.requests.get()).sum()).isEqualTo(9);
+            assertThat(backends.stream().mapToInt(b -> b.requests.size()).sum()).isEqualTo(9);
             // HTTP/2 has no Host header: the client's :authority becomes the HTTP/1.1 backend's Host.
             assertThat(client.newRequest(base + "x?echo=Host").timeout(30, TimeUnit.SECONDS).send().getContentAsString())
                     .isEqualTo("127.0.0.1:" + balancer.port());

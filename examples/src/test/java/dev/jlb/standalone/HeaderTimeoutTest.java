@@ -1,5 +1,6 @@
 package dev.jlb.standalone;
 
+import dev.jlb.testing.TestBackend;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jlb.jetty.config.ConfigFormat;
@@ -232,7 +233,7 @@ class HeaderTimeoutTest {
                 assertThat(answer).startsWith("HTTP/1.1 408 Request Timeout\r\n");
                 trickle.cancel(true);
             }
-            assertThat(backend.requests).hasValue(0);
+            assertThat(backend.arrivals).hasValue(0);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.jlb.standalone;
 
+import dev.jlb.testing.TestBackend;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jlb.Backend;
@@ -149,11 +150,11 @@ class HotReloadTest {
                         Backend.of(backends.get(3).uri()));
         assertThat(balancer.loadBalancer("/lb").strategy().name()).isEqualTo("p2c");
         assertThat(get("/other").statusCode()).isEqualTo(404);
-        int b1Before = backends.get(0).requests.get();
+        int b1Before = backends.get(0).arrivals.get();
         for (int i = 0; i < 20; i++) {
             assertThat(get("/lb").statusCode()).isEqualTo(200);
         }
-        assertThat(backends.get(0).requests.get()).as("the removed backend gets nothing").isEqualTo(b1Before);
+        assertThat(backends.get(0).arrivals.get()).as("the removed backend gets nothing").isEqualTo(b1Before);
     }
 
     @Test
@@ -186,10 +187,10 @@ class HotReloadTest {
                 + "  - path: /slow\n    backends: " + uris(1) + "\n")), line -> { });
         Future<HttpResponse<String>> slow = Executors.newSingleThreadExecutor().submit(() -> get("/slow?delay=800"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (backends.get(1).requests.get() == 0 && System.nanoTime() < deadline) {
+        while (backends.get(1).arrivals.get() == 0 && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        assertThat(backends.get(1).requests.get()).as("the slow request reached its backend").isEqualTo(1);
+        assertThat(backends.get(1).arrivals.get()).as("the slow request reached its backend").isEqualTo(1);
 
         List<String> changes = balancer.apply(parse(yaml("  - path: /lb\n    backends: " + uris(0) + "\n")));
 

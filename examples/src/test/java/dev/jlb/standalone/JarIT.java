@@ -1,5 +1,6 @@
 package dev.jlb.standalone;
 
+import dev.jlb.testing.TestBackend;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
@@ -118,7 +119,7 @@ class JarIT {
             CompletableFuture<HttpResponse<String>> slow = client.sendAsync(HttpRequest.newBuilder(
                     URI.create(base + "/lb?delay=1000")).build(), HttpResponse.BodyHandlers.ofString());
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (other.requests.get() < 2 && System.nanoTime() < deadline) {
+            while (other.arrivals.get() < 2 && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
             // SIGTERM with kill(1): Process.destroy() would also close our end of the child's output.

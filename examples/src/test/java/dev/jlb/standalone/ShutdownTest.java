@@ -1,5 +1,6 @@
 package dev.jlb.standalone;
 
+import dev.jlb.testing.TestBackend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -47,10 +48,10 @@ class ShutdownTest {
 
     private void awaitBackendRequests(int n) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (backend.requests.get() < n && System.nanoTime() < deadline) {
+        while (backend.arrivals.get() < n && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
-        assertThat(backend.requests.get()).isEqualTo(n);
+        assertThat(backend.arrivals.get()).isEqualTo(n);
     }
 
     @Test

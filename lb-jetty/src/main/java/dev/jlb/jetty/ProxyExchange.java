@@ -54,6 +54,7 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
     static final String REASON_TIMEOUT = "gateway timeout: no response from a backend in time";
     static final String REASON_OTHER = "bad gateway: invalid response from a backend";
     static final String REASON_PROXY = "bad gateway: the proxy failed to handle the backend response";
+    static final String REASON_UPGRADE = "bad gateway: the backend switched protocols (101) without being asked to";
 
     private static final AtomicIntegerFieldUpdater<ProxyExchange> FINISHED =
             AtomicIntegerFieldUpdater.newUpdater(ProxyExchange.class, "finished");
@@ -625,9 +626,19 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
                 if (state != WAITING) {
                     return; // timed out: the abort is on its way
                 }
+                int received = response.getStatus();
+                if (received < HttpStatus.OK_200) {
+                    if (received == HttpStatus.SWITCHING_PROTOCOLS_101) {
+                        // jlb never asks a backend to upgrade (Upgrade is hop-by-hop): an unasked switch.
+                        request.abort(new BadResponseException(REASON_UPGRADE));
+                    }
+                    // Another interim status reaches here only on a client without InterimResponses:
+                    // the final response is awaited and the attempt timeout keeps running.
+                    return;
+                }
                 cancelTimer();
                 headersNanos = System.nanoTime();
-                status = response.getStatus();
+                status = received;
                 boolean retryable = retryableStatus(status, response, attempts);
                 if (retryable && timeLeft(headersNanos) && budgetAllowsRetry(headersNanos)) {
                     Selection candidate = selectNext(selection.backend());
@@ -782,9 +793,12 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
             }
             long now = System.nanoTime();
             boolean timedOut = s == TIMED_OUT;
+            BadResponseException bad = BadResponseException.find(failure, core.options.maxResponseHeaderSize());
             FailureKind kind;
             if (timedOut) {
                 kind = FailureKind.TIMEOUT;
+            } else if (bad != null) {
+                kind = FailureKind.OTHER;
             } else if (!begun) {
                 kind = FailureKind.CONNECT; // never sent: refused, unreachable, connect timeout, queue full
             } else {
@@ -795,7 +809,8 @@ abstract class ProxyExchange implements RequestContext, ProxyRecord, Consumer<Ht
                 LOG.debug("jlb: attempt {} to {} failed ({}) for {}", attempts, selection.backend().id(), kind,
                         ProxyExchange.this, failure);
             }
-            String reason = timedOut || kind == FailureKind.TIMEOUT ? REASON_TIMEOUT
+            String reason = bad != null ? bad.getMessage()
+                    : timedOut || kind == FailureKind.TIMEOUT ? REASON_TIMEOUT
                     : kind == FailureKind.CONNECT ? REASON_CONNECT
                     : kind == FailureKind.RESET ? REASON_RESET : REASON_OTHER;
             int errorStatus = reason == REASON_TIMEOUT ? HttpStatus.GATEWAY_TIMEOUT_504 : HttpStatus.BAD_GATEWAY_502;

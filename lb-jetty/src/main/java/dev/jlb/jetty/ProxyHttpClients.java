@@ -14,12 +14,13 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * several routes).
  *
  * <p>A proxy client follows no redirects, keeps no cookies, decodes no content (bodies pass through
- * byte for byte), handles no authentication challenges or {@code 100 Continue} itself, adds no
+ * byte for byte), handles no authentication challenges or {@code 100 Continue} itself
+ * (interim {@code 1xx} responses of a backend are skipped: see {@link InterimResponses}), adds no
  * {@code User-Agent} and no default {@code Content-Type}, passes header values exactly (its header
  * cache is case-sensitive), and speaks {@link ProxyOptions#backendProtocol()} to backends (HTTP/1.1
  * by default; HTTP/2 backends share one multiplexed pool per backend, bounded by
- * {@link ProxyOptions#maxStreamsPerConnection()}). Its connect timeout, idle timeout and pool sizes
- * come from {@link ProxyOptions}.
+ * {@link ProxyOptions#maxStreamsPerConnection()}). Its connect timeout, idle timeout, pool sizes
+ * and response header limit come from {@link ProxyOptions}.
  *
  * <pre>{@code
  * HttpClient client = ProxyHttpClients.newHttpClient(options, server.getThreadPool());
@@ -66,6 +67,7 @@ public final class ProxyHttpClients {
         client.setIdleTimeout(options.idleTimeout().toMillis());
         client.setMaxConnectionsPerDestination(options.maxConnectionsPerBackend());
         client.setMaxRequestsQueuedPerDestination(options.maxRequestsQueuedPerBackend());
+        client.setMaxResponseHeadersSize(options.maxResponseHeaderSize());
         client.setFollowRedirects(false);
         client.setHttpCookieStore(new HttpCookieStore.Empty());
         client.setUserAgentField(null);
@@ -73,7 +75,10 @@ public final class ProxyHttpClients {
         return client;
     }
 
-    /** Clears the protocol handlers and content decoders that {@link HttpClient#start()} installs. */
+    /**
+     * Replaces the protocol handlers that {@link HttpClient#start()} installs with
+     * {@link InterimResponses} alone, and clears its content decoders.
+     */
     private static final class ProxyHttpClient extends HttpClient {
         ProxyHttpClient(HttpClientTransport transport) {
             super(transport);
@@ -83,6 +88,7 @@ public final class ProxyHttpClients {
         protected void doStart() throws Exception {
             super.doStart();
             getProtocolHandlers().clear();
+            getProtocolHandlers().put(new InterimResponses());
             getContentDecoderFactories().clear();
         }
 

@@ -72,6 +72,15 @@ public final class ProxyOptions {
     /** Default {@link #maxRequestsQueuedPerBackend()}: 1024, Jetty's {@code HttpClient} default. */
     public static final int DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND = 1024;
 
+    /**
+     * Default {@link #maxResponseHeaderSize()}: 16 KiB, the order of nginx's {@code proxy_buffer_size}
+     * (4 or 8 KiB, one memory page) with room for the large cookies and tokens real backends send.
+     */
+    public static final int DEFAULT_MAX_RESPONSE_HEADER_SIZE = 16 * 1024;
+
+    /** The largest {@link #maxResponseHeaderSize()} accepted: 1 MiB. */
+    public static final int MAX_RESPONSE_HEADER_SIZE_LIMIT = 1024 * 1024;
+
     /** The longest timeout accepted: 24 hours. */
     public static final Duration MAX_TIMEOUT = Duration.ofHours(24);
 
@@ -100,6 +109,7 @@ public final class ProxyOptions {
     private final boolean xForwardedHeaders;
     private final int maxConnectionsPerBackend;
     private final int maxRequestsQueuedPerBackend;
+    private final int maxResponseHeaderSize;
     private final boolean useServerThreadPool;
     private final StickyCookie stickyCookie;
     private final ProxyListener listener;
@@ -121,6 +131,7 @@ public final class ProxyOptions {
         this.xForwardedHeaders = b.xForwardedHeaders;
         this.maxConnectionsPerBackend = b.maxConnectionsPerBackend;
         this.maxRequestsQueuedPerBackend = b.maxRequestsQueuedPerBackend;
+        this.maxResponseHeaderSize = b.maxResponseHeaderSize;
         this.useServerThreadPool = b.useServerThreadPool;
         this.stickyCookie = b.stickyCookie;
         this.listener = b.listener;
@@ -155,6 +166,7 @@ public final class ProxyOptions {
         b.xForwardedHeaders = xForwardedHeaders;
         b.maxConnectionsPerBackend = maxConnectionsPerBackend;
         b.maxRequestsQueuedPerBackend = maxRequestsQueuedPerBackend;
+        b.maxResponseHeaderSize = maxResponseHeaderSize;
         b.useServerThreadPool = useServerThreadPool;
         b.stickyCookie = stickyCookie;
         b.listener = listener;
@@ -257,6 +269,15 @@ public final class ProxyOptions {
     }
 
     /**
+     * The most bytes a backend's response status line and headers may take in the adapter's own
+     * {@code HttpClient} (default {@value #DEFAULT_MAX_RESPONSE_HEADER_SIZE}); a larger response head
+     * is not buffered further: the client gets 502 with a reason saying so.
+     */
+    public int maxResponseHeaderSize() {
+        return maxResponseHeaderSize;
+    }
+
+    /**
      * Whether the adapter's own {@code HttpClient} runs on the server's thread pool (default
      * {@value #DEFAULT_USE_SERVER_THREAD_POOL}): one pool for both sides measured faster here.
      */
@@ -308,6 +329,7 @@ public final class ProxyOptions {
                 && preserveHost == that.preserveHost && xForwardedHeaders == that.xForwardedHeaders
                 && maxConnectionsPerBackend == that.maxConnectionsPerBackend
                 && maxRequestsQueuedPerBackend == that.maxRequestsQueuedPerBackend
+                && maxResponseHeaderSize == that.maxResponseHeaderSize
                 && useServerThreadPool == that.useServerThreadPool && Objects.equals(prefix, that.prefix)
                 && connectTimeout.equals(that.connectTimeout) && attemptTimeout.equals(that.attemptTimeout)
                 && totalTimeout.equals(that.totalTimeout) && idleTimeout.equals(that.idleTimeout)
@@ -321,8 +343,8 @@ public final class ProxyOptions {
     public int hashCode() {
         return Objects.hash(prefix, stripPrefix, connectTimeout, attemptTimeout, totalTimeout, idleTimeout, retry,
                 requestIdHeader, generateRequestId, via, preserveHost, xForwardedHeaders, maxConnectionsPerBackend,
-                maxRequestsQueuedPerBackend, useServerThreadPool, stickyCookie, listener, backendProtocol,
-                maxStreamsPerConnection);
+                maxRequestsQueuedPerBackend, maxResponseHeaderSize, useServerThreadPool, stickyCookie, listener,
+                backendProtocol, maxStreamsPerConnection);
     }
 
     @Override
@@ -334,6 +356,7 @@ public final class ProxyOptions {
                 + requestIdHeader + ", generateRequestId=" + generateRequestId + ", via=" + via + ", preserveHost="
                 + preserveHost + ", xForwardedHeaders=" + xForwardedHeaders + ", maxConnectionsPerBackend="
                 + maxConnectionsPerBackend + ", maxRequestsQueuedPerBackend=" + maxRequestsQueuedPerBackend
+                + ", maxResponseHeaderSize=" + maxResponseHeaderSize
                 + ", useServerThreadPool=" + useServerThreadPool + ", stickyCookie=" + stickyCookie
                 + ", backendProtocol=" + backendProtocol + ", maxStreamsPerConnection=" + maxStreamsPerConnection
                 + (listener == null ? "" : ", listener=" + listener) + '}';
@@ -358,6 +381,7 @@ public final class ProxyOptions {
         private boolean xForwardedHeaders = DEFAULT_X_FORWARDED_HEADERS;
         private int maxConnectionsPerBackend = DEFAULT_MAX_CONNECTIONS_PER_BACKEND;
         private int maxRequestsQueuedPerBackend = DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND;
+        private int maxResponseHeaderSize = DEFAULT_MAX_RESPONSE_HEADER_SIZE;
         private boolean useServerThreadPool = DEFAULT_USE_SERVER_THREAD_POOL;
         private StickyCookie stickyCookie = StickyCookie.disabled();
         private ProxyListener listener;
@@ -507,6 +531,20 @@ public final class ProxyOptions {
                         "maxRequestsQueuedPerBackend: " + maxRequestsQueuedPerBackend + " (expected: >= 1)");
             }
             this.maxRequestsQueuedPerBackend = maxRequestsQueuedPerBackend;
+            return this;
+        }
+
+        /**
+         * The most bytes of a backend's response head (default {@value #DEFAULT_MAX_RESPONSE_HEADER_SIZE}).
+         *
+         * @throws IllegalArgumentException unless {@code 1024..}{@value #MAX_RESPONSE_HEADER_SIZE_LIMIT}
+         */
+        public Builder maxResponseHeaderSize(int maxResponseHeaderSize) {
+            if (maxResponseHeaderSize < 1024 || maxResponseHeaderSize > MAX_RESPONSE_HEADER_SIZE_LIMIT) {
+                throw new IllegalArgumentException("maxResponseHeaderSize: " + maxResponseHeaderSize
+                        + " (expected: 1024.." + MAX_RESPONSE_HEADER_SIZE_LIMIT + ")");
+            }
+            this.maxResponseHeaderSize = maxResponseHeaderSize;
             return this;
         }
 

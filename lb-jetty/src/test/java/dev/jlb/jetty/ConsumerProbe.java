@@ -1,5 +1,6 @@
 package dev.jlb.jetty;
 
+import dev.jlb.testing.TestBackend;
 import dev.jlb.LoadBalancer;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,5 +1,7 @@
 package dev.jlb.jetty;
 
+import dev.jlb.testing.TestBackend;
+import dev.jlb.testing.TestStrategies;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jlb.LoadBalancer;

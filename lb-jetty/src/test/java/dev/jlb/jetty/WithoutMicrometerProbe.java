@@ -1,5 +1,6 @@
 package dev.jlb.jetty;
 
+import dev.jlb.testing.TestBackend;
 import dev.jlb.LoadBalancer;
 import dev.jlb.jetty.admin.AdminOptions;
 import dev.jlb.jetty.admin.AdminServlet;

@@ -1,18 +1,24 @@
-package dev.jlb;
+package dev.jlb.testing;
 
+import dev.jlb.Endpoint;
+import dev.jlb.RandomSource;
+import dev.jlb.Strategy;
+import dev.jlb.StrategyProvider;
+import dev.jlb.StrategyRegistry;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Minimal strategies for testing the engine without lb-strategies (which depends on this module).
- * "test-first" always picks the first eligible endpoint; "test-rotate" rotates from index 0.
+ * The test strategies of every module, deterministic so that a test knows where each first attempt
+ * and retry goes. lb-api's own tests cannot use lb-strategies (which depends on lb-api).
  */
-final class TestStrategies {
+public final class TestStrategies {
     private TestStrategies() {
     }
 
-    static Strategy first() {
+    /** Always the first eligible endpoint. */
+    public static Strategy first() {
         return new Strategy() {
             @Override
             public String name() {
@@ -21,17 +27,50 @@ final class TestStrategies {
 
             @Override
             public Picker newPicker(List<? extends Endpoint> endpoints, RandomSource random) {
-                return ctx -> {
-                    Endpoint e = endpoints.get(0);
-                    e.acquire();
-                    return e;
+                return context -> {
+                    Endpoint endpoint = endpoints.get(0);
+                    endpoint.acquire();
+                    return endpoint;
                 };
             }
         };
     }
 
+    /**
+     * Rotation that always starts at the first endpoint (the real round robin starts at a random
+     * offset).
+     */
+    public static Strategy rotate() {
+        return new Strategy() {
+            @Override
+            public String name() {
+                return "test-rotate";
+            }
+
+            @Override
+            public Picker newPicker(List<? extends Endpoint> endpoints, RandomSource random) {
+                AtomicInteger next = new AtomicInteger();
+                return context -> {
+                    Endpoint endpoint = endpoints.get(Math.floorMod(next.getAndIncrement(), endpoints.size()));
+                    endpoint.acquire();
+                    return endpoint;
+                };
+            }
+        };
+    }
+
+    /** The same as {@link #rotate()}. */
+    public static Strategy rotation() {
+        return rotate();
+    }
+
+    /** The registry's {@code round-robin} (lb-strategies' in lb-jetty and examples). */
+    public static Strategy roundRobin() {
+        return StrategyRegistry.create("round-robin");
+    }
+
     /** {@code strategy}, counting in {@code built} the pickers it makes. */
-    static Strategy counting(Strategy strategy, AtomicInteger built) {
+    public static Strategy counting(Strategy strategy, AtomicInteger built) {
         return new Strategy() {
             @Override
             public String name() {
@@ -46,27 +85,8 @@ final class TestStrategies {
         };
     }
 
-    static Strategy rotate() {
-        return new Strategy() {
-            @Override
-            public String name() {
-                return "test-rotate";
-            }
-
-            @Override
-            public Picker newPicker(List<? extends Endpoint> endpoints, RandomSource random) {
-                AtomicInteger next = new AtomicInteger();
-                return ctx -> {
-                    Endpoint e = endpoints.get(Math.floorMod(next.getAndIncrement(), endpoints.size()));
-                    e.acquire();
-                    return e;
-                };
-            }
-        };
-    }
-
     /** Weighted random over the effective weights: the simplest strategy that honours them. */
-    static Strategy weightedRandom() {
+    public static Strategy weightedRandom() {
         return new Strategy() {
             @Override
             public String name() {
@@ -82,21 +102,24 @@ final class TestStrategies {
                     cumulative[i] = total;
                 }
                 int sum = total;
-                return ctx -> {
+                return context -> {
                     int r = random.nextInt(sum);
                     int i = 0;
                     while (cumulative[i] <= r) {
                         i++;
                     }
-                    Endpoint e = endpoints.get(i);
-                    e.acquire();
-                    return e;
+                    Endpoint endpoint = endpoints.get(i);
+                    endpoint.acquire();
+                    return endpoint;
                 };
             }
         };
     }
 
-    /** Registered through META-INF/services in the test class path, as lb-strategies registers its own. */
+    /**
+     * lb-api's stand-in for lb-strategies' round robin, registered for lb-api's tests only (in
+     * {@code src/test/services}, see lb-api's pom), as lb-strategies registers its own.
+     */
     public static final class RotateProvider implements StrategyProvider {
         @Override
         public String name() {
