@@ -5,6 +5,8 @@
 #
 #   mvn -q -B -DskipTests package && examples/bench/bench.sh            # 3 rounds of 10 s after a 30 s warm-up
 #   examples/bench/bench.sh --rounds 5 --java-opts "-XX:+UseParallelGC -Xmx32m"
+#   examples/bench/bench.sh --tls                   # the balancers terminate TLS (one test certificate)
+#   examples/bench/bench.sh --tls --close           # ... and a new connection, so a handshake, per request
 #   examples/bench/bench.sh --help
 #
 # Needs: wrk (Debian: apt-get install wrk), curl, a JDK 17+. nginx and haproxy are used when installed
@@ -25,6 +27,8 @@ lb_cpu=0
 load_cpu=1
 targets="nginx haproxy jlb"
 jlb_threads=auto
+tls=no
+close=no
 
 usage() {
   cat <<USAGE
@@ -42,6 +46,9 @@ Usage: examples/bench/bench.sh [options]
   --base-port P      jlb on P, nginx on P+100, haproxy on P+110, servlet on P+120, proxyservlet on
                      P+130, backends on P+1..P+5 (default $base_port)
   --lb-cpu N / --load-cpu N   CPU of the balancers / of wrk and the backends (default 0 / 1; same = no split)
+  --tls              the balancers terminate TLS with the same certificate (an EC P-256 one made with
+                     openssl); wrk speaks https (needs openssl)
+  --close            wrk sends Connection: close: a new connection (with --tls, a full handshake) per request
 Prints req/s, p50, p99, errors, CPU per request and the ratio to nginx (median of the rounds).
 USAGE
 }
@@ -60,6 +67,8 @@ while [ $# -gt 0 ]; do
     --base-port) base_port=$2; shift 2 ;;
     --lb-cpu) lb_cpu=$2; shift 2 ;;
     --load-cpu) load_cpu=$2; shift 2 ;;
+    --tls) tls=yes; shift ;;
+    --close) close=yes; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench.sh: $1: unknown option (see --help)" >&2; exit 2 ;;
   esac
@@ -88,9 +97,24 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-wait_http() { # url name: wait (at most 30 s) until the url answers 200
+scheme=http; curl_tls=(); nginx_ssl=""; haproxy_ssl=""; jlb_tls=""; wrk_headers=()
+if [ "$tls" = yes ]; then
+  command -v openssl >/dev/null || { echo "bench.sh: --tls needs openssl" >&2; exit 2; }
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$work/tls.key" -out "$work/tls.pem" 2>/dev/null
+  cat "$work/tls.pem" "$work/tls.key" > "$work/tls-haproxy.pem"
+  scheme=https; curl_tls=(--cacert "$work/tls.pem")
+  nginx_ssl=" ssl; ssl_certificate $work/tls.pem; ssl_certificate_key $work/tls.key; ssl_protocols TLSv1.2 TLSv1.3; ssl_session_cache off; ssl_session_tickets off"
+  haproxy_ssl=" ssl crt $work/tls-haproxy.pem"
+  jlb_tls=", tls: {cert: $work/tls.pem, key: $work/tls.key}"
+fi
+[ "$close" = yes ] && wrk_headers=(-H "Connection: close")
+
+wait_http() { # url name [plain]: wait (at most 30 s) until the url answers 200
+  local ca=("${curl_tls[@]}")
+  [ "${3:-}" = plain ] && ca=()
   for _ in $(seq 1 300); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)" = "200" ] && return 0
+    [ "$(curl -s "${ca[@]}" -o /dev/null -w '%{http_code}' "$1" || true)" = "200" ] && return 0
     sleep 0.1
   done
   echo "bench.sh: $2 did not answer on $1 within 30 s" >&2; exit 1
@@ -115,7 +139,7 @@ else
   backend_ports="8081 8082 8083 8084 8085"
   backend_uris="http://127.0.0.1:8081 http://127.0.0.1:8082 http://127.0.0.1:8083 http://127.0.0.1:8084 http://127.0.0.1:8085"
 fi
-for p in $backend_ports; do wait_http "http://127.0.0.1:$p/" "backend $p"; done
+for p in $backend_ports; do wait_http "http://127.0.0.1:$p/" "backend $p" plain; done
 
 # ---- the balancers ----
 declare -A port pidof
@@ -129,7 +153,7 @@ if [[ " $targets " == *" nginx "* && "$have_nginx" = yes ]]; then
     echo "  upstream backends { keepalive 128; keepalive_requests 100000000;"
     for p in $backend_ports; do echo "    server 127.0.0.1:$p;"; done
     echo "  }"
-    echo "  server { listen 127.0.0.1:${port[nginx]}; location / { proxy_pass http://backends; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
+    echo "  server { listen 127.0.0.1:${port[nginx]}$nginx_ssl; location / { proxy_pass http://backends; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
     echo "}"
   } > "$work/nginx/nginx.conf"
   $pin_lb nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" & pidof[nginx]=$!; pids+=($!)
@@ -140,7 +164,7 @@ if [[ " $targets " == *" haproxy "* && "$have_haproxy" = yes ]]; then
     echo "global"; echo "  nbthread 1"; echo "  maxconn 4096"
     echo "defaults"; echo "  mode http"; echo "  option http-keep-alive"; echo "  timeout connect 5s"
     echo "  timeout client 30s"; echo "  timeout server 30s"; echo "  retries 3"; echo "  option redispatch"
-    echo "frontend fe"; echo "  bind 127.0.0.1:${port[haproxy]}"; echo "  default_backend be"
+    echo "frontend fe"; echo "  bind 127.0.0.1:${port[haproxy]}$haproxy_ssl"; echo "  default_backend be"
     echo "backend be"; echo "  balance roundrobin"; echo "  http-reuse always"
     i=0; for p in $backend_ports; do i=$((i + 1)); echo "  server b$i 127.0.0.1:$p check inter 2s"; done
   } > "$work/haproxy.cfg"
@@ -149,7 +173,7 @@ fi
 if [[ " $targets " == *" jlb "* ]]; then
   port[jlb]=$base_port
   {
-    echo "server: {address: 127.0.0.1, port: ${port[jlb]}, threads: $jlb_threads}"
+    echo "server: {address: 127.0.0.1, port: ${port[jlb]}, threads: $jlb_threads$jlb_tls}"
     echo "routes:"
     echo "  - path: /"
     echo "    backends: [$(echo $backend_uris | sed 's/ /, /g')]"
@@ -169,7 +193,7 @@ done
 active=""
 for t in nginx haproxy jlb servlet proxyservlet; do
   [ -n "${port[$t]:-}" ] || continue
-  wait_http "http://127.0.0.1:${port[$t]}/lb" "$t"; active="$active $t"
+  wait_http "$scheme://127.0.0.1:${port[$t]}/lb" "$t"; active="$active $t"
 done
 [ -n "$active" ] || { echo "bench.sh: no target to measure" >&2; exit 2; }
 
@@ -182,7 +206,7 @@ run_wrk() { # target seconds -> RESULT line plus cpu_ticks
   local t=$1 secs=$2 before after line
   before=$(cpu_ticks "${pidof[$t]}")
   line=$($pin_load wrk -t"$wrk_threads" -c"$connections" -d"${secs}s" --timeout 5s -s "$here/report.lua" \
-    "http://127.0.0.1:${port[$t]}/lb" | grep '^RESULT' || true)
+    "${wrk_headers[@]}" "$scheme://127.0.0.1:${port[$t]}/lb" | grep '^RESULT' || true)
   after=$(cpu_ticks "${pidof[$t]}")
   echo "$line cpu_ticks=$((after - before))"
 }
@@ -196,7 +220,7 @@ done
 
 if [ -n "$pin_lb" ]; then layout="balancers pinned to cpu $lb_cpu, wrk and backends to cpu $load_cpu"; else layout="no pinning"; fi
 echo "machine: $cpus CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)); $layout" >&2
-echo "wrk -t$wrk_threads -c$connections -d${duration}s, $rounds rounds; jlb: java $java_opts" >&2
+echo "wrk -t$wrk_threads -c$connections -d${duration}s, $rounds rounds; $scheme$( [ "$close" = yes ] && echo ', Connection: close'); jlb: java $java_opts" >&2
 results="$work/results.txt"
 for r in $(seq 1 "$rounds"); do
   for t in $active; do

@@ -47,6 +47,8 @@ public enum FailureKind {
         UNKNOWN_HOST(FailureKind.CONNECT, "unknown host"),
         /** The peer closed the connection before a complete answer. */
         CLOSED(FailureKind.RESET, "connection closed"),
+        /** The TLS handshake failed: the backend never saw the request (described by its message). */
+        TLS_HANDSHAKE(FailureKind.CONNECT, null),
         /** Any other socket error after the connection opened, described by its own message. */
         SOCKET(FailureKind.RESET, null),
         CANCELLED(FailureKind.OTHER, "cancelled");
@@ -87,6 +89,9 @@ public enum FailureKind {
                 return cause.description;
             }
             String message = known.getMessage();
+            if (cause == Cause.TLS_HANDSHAKE) {
+                return "TLS handshake failed" + (message == null ? "" : ": " + message);
+            }
             return message == null ? "connection error" : message.toLowerCase(Locale.ROOT);
         }
         if (mentionsReset(failure)) {
@@ -129,6 +134,9 @@ public enum FailureKind {
         }
         if (t instanceof EOFException || t instanceof ClosedChannelException) {
             return Cause.CLOSED;
+        }
+        if (t instanceof javax.net.ssl.SSLHandshakeException) {
+            return Cause.TLS_HANDSHAKE;
         }
         if (t instanceof SocketException) {
             return Cause.SOCKET;

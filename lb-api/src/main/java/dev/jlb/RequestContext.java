@@ -29,9 +29,13 @@ public interface RequestContext {
 
     /**
      * A key that should map to the same backend across requests (a session id, a user id), or
-     * {@code null}. Only affinity strategies (consistent hashing) use it.
+     * {@code null}. Only affinity strategies (consistent hashing) use it. None by default: jlb's
+     * adapters set none (sticky sessions use a cookie instead); an embedder that calls
+     * {@code select} itself sets one through {@link #builder()}.
      */
-    String affinityKey();
+    default String affinityKey() {
+        return null;
+    }
 
     /** A context with no request information, for non-HTTP use of the balancer. */
     static RequestContext empty() {

@@ -15,11 +15,13 @@ import java.util.Objects;
  * @param load how requests arrive
  * @param overheadNanos added to every attempt: the balancer's and the network's own time
  * @param method the request method (retries of non-idempotent methods follow the route's policy)
+ * @param keys how many distinct paths the requests spread over, uniformly ({@code /k/0} ...), for hash
+ *     strategies keyed by the path; 0: every request is {@code GET /}
  * @param backends one model per backend of the route, in the route's order
  * @param changes model changes at given times, in time order
  * @param route the route, as the configuration file reads it
  */
-record Scenario(long seed, long durationNanos, long stepNanos, Load load, long overheadNanos, String method,
+record Scenario(long seed, long durationNanos, long stepNanos, Load load, long overheadNanos, String method, int keys,
         List<BackendModel> backends, List<Change> changes, RouteConfig route) {
 
     Scenario {
@@ -34,6 +36,11 @@ record Scenario(long seed, long durationNanos, long stepNanos, Load load, long o
      * one is answered (and {@code thinkNanos} have passed), as wrk does; or an open stream of
      * {@code rate} requests per second with exponential gaps (Poisson arrivals), whatever the answers.
      */
+    /** The same scenario with {@code route} instead (another strategy, say). */
+    Scenario withRoute(RouteConfig other) {
+        return new Scenario(seed, durationNanos, stepNanos, load, overheadNanos, method, keys, backends, changes, other);
+    }
+
     record Load(int connections, double rate, long thinkNanos) {
         boolean closed() {
             return connections > 0;

@@ -112,7 +112,7 @@ final class ScenarioReader {
 
     private Scenario simulation(JsonNode sim, JlbConfig jlb) {
         known(sim, "simulation", Set.of("seed", "duration", "step", "route", "method", "load", "overhead",
-                "default", "backends", "changes"));
+                "default", "backends", "changes", "keys"));
         long seed = sim.has("seed") ? integer(sim.get("seed"), "simulation.seed", Long.MIN_VALUE, Long.MAX_VALUE, 1)
                 : 1;
         long duration = duration(sim.get("duration"), "simulation.duration", DEFAULT_DURATION, true);
@@ -124,6 +124,7 @@ final class ScenarioReader {
         RouteConfig route = route(sim.get("route"), jlb);
         String method = sim.has("method") ? text(sim.get("method"), "simulation.method", "GET") : "GET";
         Load load = load(sim.get("load"));
+        int keys = sim.has("keys") ? (int) integer(sim.get("keys"), "simulation.keys", 0, 1_000_000, 0) : 0;
         long overhead = duration(sim.get("overhead"), "simulation.overhead", Duration.ZERO, false);
         int count = route == null ? 0 : route.backends().size();
         BackendModel base = sim.has("default") ? model(sim.get("default"), "simulation.default",
@@ -144,7 +145,7 @@ final class ScenarioReader {
                     : base);
         }
         List<Change> changes = changes(sim.get("changes"), count);
-        return new Scenario(seed, duration, step, load, overhead, method, models, changes,
+        return new Scenario(seed, duration, step, load, overhead, method, keys, models, changes,
                 route != null ? route : placeholder(jlb));
     }
 

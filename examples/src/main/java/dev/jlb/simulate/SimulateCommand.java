@@ -1,5 +1,7 @@
 package dev.jlb.simulate;
 
+import dev.jlb.jetty.config.RouteConfig;
+import dev.jlb.jetty.config.StrategyConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -8,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code jlb simulate SCENARIO.yaml [--csv FILE] [--svg FILE]}: runs a scenario on a virtual clock
@@ -17,7 +20,7 @@ import java.util.List;
 public final class SimulateCommand {
 
     /** The usage line, for {@code --help}. */
-    public static final String USAGE = "usage: jlb simulate SCENARIO.yaml [--csv FILE] [--svg FILE]";
+    public static final String USAGE = "usage: jlb simulate SCENARIO.yaml [--strategy NAME] [--csv FILE] [--svg FILE]";
 
     private static final String QUIET = "org.slf4j.simpleLogger.log.dev.jlb";
 
@@ -29,9 +32,12 @@ public final class SimulateCommand {
         Path scenarioFile = null;
         Path csv = null;
         Path svg = null;
+        String strategy = null;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
-            if ((a.equals("--csv") || a.equals("--svg")) && i + 1 < args.size()) {
+            if (a.equals("--strategy") && i + 1 < args.size()) {
+                strategy = args.get(++i);
+            } else if ((a.equals("--csv") || a.equals("--svg")) && i + 1 < args.size()) {
                 Path p = Path.of(args.get(++i));
                 if (a.equals("--csv")) {
                     csv = p;
@@ -63,6 +69,14 @@ public final class SimulateCommand {
         if (System.getProperty(QUIET) == null) {
             System.setProperty(QUIET, "warn");
         }
+        if (strategy != null) {
+            try {
+                scenario = scenario.withRoute(withStrategy(scenario.route(), strategy));
+            } catch (IllegalArgumentException e) {
+                err.println("jlb simulate: --strategy " + strategy + ": " + e.getMessage());
+                return 1;
+            }
+        }
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long cpu0 = threads.getCurrentThreadCpuTime();
         SimResult result = new Simulation(scenario).run();
@@ -82,6 +96,15 @@ public final class SimulateCommand {
             return 1;
         }
         return 0;
+    }
+
+    /** {@code route} with the strategy {@code name} and its default options; throws when there is none. */
+    static RouteConfig withStrategy(RouteConfig route, String name) {
+        StrategyConfig strategy = new StrategyConfig(name, Map.of());
+        strategy.create();
+        return new RouteConfig(route.name(), route.path(), route.backends(), strategy, route.healthCheck(),
+                route.outlierDetection(), route.latencyHealth(), route.slowStart(), route.panicMode(),
+                route.panicThreshold(), route.proxy());
     }
 
     /** The report of {@code scenario} as text, for tests: the same scenario gives the same text. */

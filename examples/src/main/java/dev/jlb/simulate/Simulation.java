@@ -46,7 +46,7 @@ final class Simulation {
     private final RetryBudget budget;
     private final long attemptTimeout;
     private final long totalTimeout;
-    private final RequestContext context;
+    private final RequestContext[] contexts;
     private final SimResult result;
 
     Simulation(Scenario scenario) {
@@ -73,7 +73,15 @@ final class Simulation {
         this.budget = retry.hasBudget() ? retry.newRetryBudget() : null;
         this.attemptTimeout = proxy.attemptTimeout().toNanos();
         this.totalTimeout = proxy.totalTimeout().toNanos();
-        this.context = scenario.method().equals("GET") ? CONTEXT_GET : RequestContext.of(scenario.method(), "/");
+        if (scenario.keys() == 0) {
+            contexts = new RequestContext[] {scenario.method().equals("GET") ? CONTEXT_GET
+                    : RequestContext.of(scenario.method(), "/")};
+        } else {
+            contexts = new RequestContext[scenario.keys()];
+            for (int i = 0; i < contexts.length; i++) {
+                contexts[i] = RequestContext.of(scenario.method(), "/k/" + i);
+            }
+        }
     }
 
     /** The route's active check with the same timing, probing the modelled backends instead of the network. */
@@ -149,6 +157,8 @@ final class Simulation {
     private final class Request {
         private final Runnable done;
         private final List<Backend> tried = new ArrayList<>(2);
+        private final RequestContext context = contexts.length == 1 ? contexts[0]
+                : contexts[random.nextInt(contexts.length)];
         private long start;
         private int attempts;
         private int lastStatus;

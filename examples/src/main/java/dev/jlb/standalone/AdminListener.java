@@ -49,7 +49,7 @@ final class AdminListener implements AutoCloseable {
     /** Guarded by this. */
     private final Map<LoadBalancer, LoadBalancerMetrics> bound = new IdentityHashMap<>();
 
-    private AdminListener(AdminConfig config, Supplier<List<LoadBalancer>> routes) {
+    private AdminListener(AdminConfig config, Supplier<List<LoadBalancer>> routes, Supplier<List<String>> warnings) {
         this.config = config;
         this.routes = routes;
         this.registry = config.metrics() ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
@@ -69,8 +69,10 @@ final class AdminListener implements AutoCloseable {
         server.addConnector(connector);
         AdminOptions options = config.options();
         ServletContextHandler context = new ServletContextHandler("/");
-        context.addServlet(new ServletHolder(new AdminServlet(options, (Supplier<Collection<LoadBalancer>>) () ->
-                List.copyOf(routes.get()))), "/admin/*");
+        AdminServlet servlet = new AdminServlet(options, (Supplier<Collection<LoadBalancer>>) () ->
+                List.copyOf(routes.get()));
+        servlet.setWarnings(warnings);
+        context.addServlet(new ServletHolder(servlet), "/admin/*");
         if (registry != null) {
             context.addServlet(new ServletHolder(new MetricsServlet(registry, options)), "/metrics");
         }
@@ -83,8 +85,14 @@ final class AdminListener implements AutoCloseable {
      * @throws Exception when the port cannot be bound; nothing is left running
      */
     static AdminListener start(AdminConfig config, Supplier<List<LoadBalancer>> routes) throws Exception {
+        return start(config, routes, List::of);
+    }
+
+    /** As {@link #start(AdminConfig, Supplier)}, with warnings for the top of the status page. */
+    static AdminListener start(AdminConfig config, Supplier<List<LoadBalancer>> routes, Supplier<List<String>> warnings)
+            throws Exception {
         Objects.requireNonNull(config, "config");
-        AdminListener admin = new AdminListener(config, routes);
+        AdminListener admin = new AdminListener(config, routes, warnings);
         try {
             admin.server.start();
         } catch (Exception e) {

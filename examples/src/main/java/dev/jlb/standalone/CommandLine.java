@@ -23,7 +23,7 @@ record CommandLine(Path config, boolean check, boolean help, int port, String ad
 
     static final String USAGE = """
             Usage: java -jar jlb.jar [options]
-                   java -jar jlb.jar simulate SCENARIO.yaml [--csv FILE] [--svg FILE]
+                   java -jar jlb.jar simulate SCENARIO.yaml [--strategy NAME] [--csv FILE] [--svg FILE]
 
             With no options, runs the demo on 127.0.0.1: the balancer on port 8080 routing /lb (and
             everything under it) over 5 demo backends on 8081..8085, with health checks, and the admin

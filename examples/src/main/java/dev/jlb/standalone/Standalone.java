@@ -10,6 +10,9 @@ import dev.jlb.jetty.config.JlbConfig;
 import dev.jlb.jetty.config.RouteConfig;
 import dev.jlb.jetty.config.RouteDiff;
 import dev.jlb.jetty.config.ServerConfig;
+import dev.jlb.jetty.tls.BackendTls;
+import dev.jlb.jetty.tls.ServerTlsContext;
+import dev.jlb.jetty.tls.TlsFileException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,9 +28,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.component.AbstractLifeCycle;
 import org.eclipse.jetty.util.component.Graceful;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -54,7 +55,7 @@ final class Standalone implements AutoCloseable {
 
     private final Server server;
     private final QueuedThreadPool threads;
-    private final ServerConnector connector;
+    private final Listeners listeners;
     private final Router router;
     private final boolean autoThreads;
     private final int selectors;
@@ -82,7 +83,7 @@ final class Standalone implements AutoCloseable {
     /** Access log lines that may wait for the log: about 2 MB. */
     static final int ACCESS_LOG_QUEUE = 16_384;
 
-    private Standalone(JlbConfig config, Consumer<String> accessSink) {
+    private Standalone(JlbConfig config, Consumer<String> accessSink) throws TlsFileException {
         this.config = config;
         this.router = new Router();
         // The default sink writes to standard output: off the I/O threads that produce the lines.
@@ -99,20 +100,9 @@ final class Standalone implements AutoCloseable {
         server = new Server(threads);
         server.setStopAtShutdown(false);
         server.setErrorHandler(new PlainErrorHandler());
-        HttpConfiguration http = new HttpConfiguration();
-        http.setSendServerVersion(false);
-        http.setSendXPoweredBy(false);
-        // Jetty's per-connection header cache matches values ignoring case by default, so a Cookie
-        // equal to the previous request's but for case would reach backends in the previous spelling.
-        http.setHeaderCacheCaseSensitive(true);
         HeaderTimeouts headerTimeouts = new HeaderTimeouts(s.headerTimeout(), Ticker.systemTicker(), server.getScheduler());
-        connector = new ServerConnector(server, 1, selectors, CleartextProtocols.factories(http, headerTimeouts, s.h2c()));
-        connector.setHost(s.address());
-        connector.setPort(s.port());
-        connector.setAcceptQueueSize(s.acceptQueue());
-        connector.setIdleTimeout(s.idleTimeout().toMillis());
-        server.addConnector(connector);
-        server.setHandler(router);
+        listeners = new Listeners(server, s, selectors, headerTimeouts);
+        server.setHandler(listeners.redirectsHttp() ? new HttpsRedirect(router, listeners::tlsPort) : router);
         // The port is bound by RoutesFirst, once every route is ready (see start).
         server.setOpenEarly(false);
     }
@@ -142,7 +132,12 @@ final class Standalone implements AutoCloseable {
     /** Starts a balancer whose access lines (when on) go to {@code accessSink}. */
     static Standalone start(JlbConfig config, Consumer<String> accessSink) throws Exception {
         Objects.requireNonNull(config, "config");
-        Standalone s = new Standalone(config, accessSink);
+        Standalone s;
+        try {
+            s = new Standalone(config, accessSink);
+        } catch (TlsFileException e) {
+            throw new IllegalStateException("server.tls." + e, e);
+        }
         try {
             // Jetty starts a server's beans (its thread pool, the router, then this one) before its
             // connectors: the routes start, the port is bound and "listening" is logged before the
@@ -150,8 +145,9 @@ final class Standalone implements AutoCloseable {
             s.server.addBean(s.new RoutesFirst(), true);
             s.server.start();
             if (config.admin().enabled()) {
-                s.admin = AdminListener.start(config.admin(), s::loadBalancers);
+                s.admin = AdminListener.start(config.admin(), s::loadBalancers, s::warnings);
             }
+            s.listeners.scheduleTlsReload(s.server, s.maintenance);
         } catch (Exception e) {
             s.close();
             throw e;
@@ -173,18 +169,45 @@ final class Standalone implements AutoCloseable {
                 router.setRoutes(active);
             }
             // Connections wait in the accept queue until the connector starts, after this.
-            connector.open();
+            listeners.open();
             logStarted();
         }
     }
 
     /** The port the balancer listens on (the OS's choice when configured as 0). */
     int port() {
-        return connector.getLocalPort();
+        return listeners.port();
+    }
+
+    /** The HTTPS port ({@link #port()} when {@code server.port} is HTTPS), or -1 without TLS. */
+    int tlsPort() {
+        return listeners.tlsPort();
+    }
+
+    /**
+     * Reads the listener's certificates again if their files changed (the timer of
+     * {@code server.tls.reload_interval} calls it too).
+     *
+     * @return whether new handshakes get new certificates
+     */
+    boolean reloadTls() {
+        return listeners.reloadTls();
+    }
+
+    /** What the status page shows above the routes: routes whose backends' certificates are not verified. */
+    synchronized List<String> warnings() {
+        List<String> out = new ArrayList<>();
+        for (RouteRuntime rt : routes.values()) {
+            if (rt.options().backendTls().insecure()) {
+                out.add("route " + rt.config().path() + ": backend_tls.insecure is on: backends' certificates are NOT "
+                        + "verified (anyone on the path can read and change this route's traffic)");
+            }
+        }
+        return out;
     }
 
     String address() {
-        String host = connector.getHost();
+        String host = listeners.main().getHost();
         return host == null ? "0.0.0.0" : host;
     }
 
@@ -218,6 +241,12 @@ final class Standalone implements AutoCloseable {
         LoadBalancer lb = existing != null ? existing : ConfigBinder.loadBalancer(route).build();
         try {
             ProxyOptions options = proxyOptions(route, s);
+            BackendTls tls = options.backendTls();
+            if (tls.insecure()) {
+                LOG.warn("route {}: backend_tls.insecure is on: backends' certificates are NOT verified; use it for "
+                        + "test rigs only", route.path());
+            }
+            tls.warnings().forEach(w -> LOG.warn("route {}: backend_tls.{}", route.path(), w));
             LoadBalancingHandler handler = new ProxyHandler(lb, options);
             Router.Retirable retirable = router.new Retirable(handler);
             retirable.setServer(server);
@@ -251,15 +280,18 @@ final class Standalone implements AutoCloseable {
         warnIfChanged(changes, "server.accept_queue", now.acceptQueue(), wanted.acceptQueue());
         warnIfChanged(changes, "server.header_timeout", now.headerTimeout(), wanted.headerTimeout());
         warnIfChanged(changes, "server.h2c", now.h2c(), wanted.h2c());
+        if (!java.util.Objects.equals(now.tls(), wanted.tls())) {
+            LOG.warn("server.tls: changed; needs a restart (certificate files are reloaded when they change)");
+        }
         if (!now.idleTimeout().equals(wanted.idleTimeout())) {
-            connector.setIdleTimeout(wanted.idleTimeout().toMillis());
+            listeners.setIdleTimeout(wanted.idleTimeout().toMillis());
             changes.add("server.idle_timeout: " + DurationFormat.format(wanted.idleTimeout()));
         }
         // What can change while running is taken; what cannot stays as it runs.
         ServerConfig applied = new ServerConfig(now.address(), now.port(), now.threads(), now.selectors(),
                 now.acceptQueue(), wanted.idleTimeout(), wanted.maxConnectionsPerBackend(),
                 wanted.maxRequestsQueuedPerBackend(), wanted.shutdownGracePeriod(), wanted.accessLog(),
-                now.headerTimeout(), now.h2c());
+                now.headerTimeout(), wanted.maxResponseHeaderSize(), now.tls(), now.h2c());
         if (wanted.accessLog() != now.accessLog()) {
             changes.add("server.access_log: " + wanted.accessLog());
         }
@@ -443,9 +475,8 @@ final class Standalone implements AutoCloseable {
 
     private void logStarted() {
         ServerConfig s = config().server();
-        LOG.info("jlb listening on http://{}:{}{} ({} threads, {} selector{}{})", address(), port(),
-                s.h2c() ? " (HTTP/1.1 and h2c)" : "", threads.getMaxThreads(), selectors, selectors == 1 ? "" : "s",
-                s.accessLog() ? ", access log on" : "");
+        LOG.info("jlb listening on {} ({} threads, {} selector{}{})", listeners.describe(address()),
+                threads.getMaxThreads(), selectors, selectors == 1 ? "" : "s", s.accessLog() ? ", access log on" : "");
         synchronized (this) {
             for (RouteRuntime rt : routes.values()) {
                 LOG.info("route {}: {}", rt.config().path(), rt.config().summary());
@@ -471,6 +502,6 @@ final class Standalone implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Standalone{" + address() + ":" + port() + ", " + router + '}';
+        return "Standalone{" + listeners.describe(address()) + ", " + router + '}';
     }
 }

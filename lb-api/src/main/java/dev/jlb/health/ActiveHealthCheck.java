@@ -7,6 +7,8 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
  * Active health checking: a {@link HealthCheck probe} run against every backend on a schedule, with
@@ -109,6 +111,22 @@ public final class ActiveHealthCheck {
     /** No active health check: backends are judged by passive health only. The default. */
     public static ActiveHealthCheck disabled() {
         return DISABLED;
+    }
+
+    /**
+     * This check with its HTTP probe reaching {@code https} backends through {@code context} (its
+     * trust and key managers: the CAs, the client certificate) and {@code parameters} (protocols,
+     * SNI, endpoint identification), as the requests to those backends do; a TCP or custom probe,
+     * or a disabled check, is returned unchanged. Two checks with TLS are equal only with the same
+     * context instance.
+     */
+    public ActiveHealthCheck withTls(SSLContext context, SSLParameters parameters) {
+        Objects.requireNonNull(context, "context");
+        Objects.requireNonNull(parameters, "parameters");
+        if (!(probe instanceof HttpHealthCheck http)) {
+            return this;
+        }
+        return new ActiveHealthCheck(http.withTls(context, parameters), interval, timeout, jitter, rise, fall);
     }
 
     /** Whether this check runs at all ({@code false} only for {@link #disabled()}). */

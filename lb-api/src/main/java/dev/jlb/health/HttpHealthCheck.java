@@ -18,11 +18,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
  * The HTTP probe: one request per check on a {@link HttpClient} it creates on first use (HTTP/1.1,
  * no proxy, no redirects, connections kept alive between checks) with a small daemon executor of
- * its own. {@link #close()} shuts that executor down and drops the client (on JDK 17 the client's
+ * its own. An {@code https} backend is reached with the JDK's TLS defaults, or with the context
+ * and parameters given by {@link ActiveHealthCheck#withTls}. {@link #close()} shuts that executor down and drops the client (on JDK 17 the client's
  * selector thread ends once the client is garbage collected); the next check creates a new one.
  */
 final class HttpHealthCheck implements HealthCheck {
@@ -34,6 +37,9 @@ final class HttpHealthCheck implements HealthCheck {
     private final StatusRanges expectedStatuses;
     private final String expectedBody;
     private final Duration timeout;
+    /** TLS to https backends, or null for the JDK's defaults. */
+    private final SSLContext sslContext;
+    private final SSLParameters sslParameters;
     private final Object lock = new Object();
     private Resources resources;
 
@@ -44,6 +50,13 @@ final class HttpHealthCheck implements HealthCheck {
     }
 
     HttpHealthCheck(String method, String path, StatusRanges expectedStatuses, String expectedBody, Duration timeout) {
+        this(method, path, expectedStatuses, expectedBody, timeout, null, null);
+    }
+
+    private HttpHealthCheck(String method, String path, StatusRanges expectedStatuses, String expectedBody,
+            Duration timeout, SSLContext sslContext, SSLParameters sslParameters) {
+        this.sslContext = sslContext;
+        this.sslParameters = sslParameters;
         this.method = method;
         this.path = path;
         this.expectedStatuses = expectedStatuses;
@@ -51,17 +64,29 @@ final class HttpHealthCheck implements HealthCheck {
         this.timeout = timeout;
     }
 
+    /** This probe reaching https backends with {@code context} and {@code parameters}. */
+    HttpHealthCheck withTls(SSLContext context, SSLParameters parameters) {
+        return new HttpHealthCheck(method, path, expectedStatuses, expectedBody, timeout, context, parameters);
+    }
+
     private static final class Resources {
         final ExecutorService executor;
         final HttpClient client;
 
-        Resources(Duration timeout) {
+        Resources(Duration timeout, SSLContext sslContext, SSLParameters sslParameters) {
             executor = Executors.newCachedThreadPool(r -> {
                 Thread t = new Thread(r, "jlb-health-http-" + THREADS.incrementAndGet());
                 t.setDaemon(true);
                 return t;
             });
-            client = HttpClient.newBuilder()
+            HttpClient.Builder builder = HttpClient.newBuilder();
+            if (sslContext != null) {
+                builder.sslContext(sslContext);
+            }
+            if (sslParameters != null) {
+                builder.sslParameters(sslParameters);
+            }
+            client = builder
                     .version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(timeout)
                     .followRedirects(HttpClient.Redirect.NEVER)
@@ -74,7 +99,7 @@ final class HttpHealthCheck implements HealthCheck {
     private Resources resources() {
         synchronized (lock) {
             if (resources == null) {
-                resources = new Resources(timeout);
+                resources = new Resources(timeout, sslContext, sslParameters);
             }
             return resources;
         }
@@ -125,7 +150,8 @@ final class HttpHealthCheck implements HealthCheck {
         }
         HttpHealthCheck that = (HttpHealthCheck) o;
         return method.equals(that.method) && path.equals(that.path) && expectedStatuses.equals(that.expectedStatuses)
-                && Objects.equals(expectedBody, that.expectedBody) && timeout.equals(that.timeout);
+                && Objects.equals(expectedBody, that.expectedBody) && timeout.equals(that.timeout)
+                && Objects.equals(sslContext, that.sslContext);
     }
 
     @Override
@@ -136,7 +162,8 @@ final class HttpHealthCheck implements HealthCheck {
     @Override
     public String toString() {
         return "http " + method + ' ' + path + " expecting " + expectedStatuses
-                + (expectedBody == null ? "" : " and \"" + expectedBody + "\"") + " within " + Durations.format(timeout);
+                + (expectedBody == null ? "" : " and \"" + expectedBody + "\"") + " within " + Durations.format(timeout)
+                + (sslContext == null ? "" : " (tls " + sslContext.getProtocol() + ")");
     }
 
     /** Collects at most {@code limit} bytes of a body, then cancels the rest. */

@@ -58,17 +58,30 @@ public final class TestBackend implements AutoCloseable {
         }
     }
 
+    private void record(Recorded recorded) {
+        if (requests.size() < MAX_RECORDED) {
+            requests.add(recorded);
+        }
+    }
+
     /** The default behaviour (see the class comment). */
     public static final Behaviour OK = (backend, recorded, request, response, callback) -> backend.answer(request,
             response, callback);
 
     /** The name it answers with; {@code "hello from PORT"} for a backend made without one. */
     public final String name;
+    /** {@code http}, or {@code https} for a backend over TLS. */
+    public final String scheme;
     public final Server server;
     public final ServerConnector connector;
     private final int port;
-    /** Every request but health checks, in arrival order. */
+    /**
+     * The first {@link #MAX_RECORDED} requests but health checks, in arrival order (a copy-on-write
+     * list: safe to read while requests arrive; bounded because each add copies it).
+     */
     public final List<Recorded> requests = new CopyOnWriteArrayList<>();
+    /** How many requests {@link #requests} keeps; {@link #arrivals} counts them all. */
+    public static final int MAX_RECORDED = 2_000;
     /** Every request, health checks included. */
     public final AtomicInteger arrivals = new AtomicInteger();
     /** The ids of the connections requests arrived on. */
@@ -95,12 +108,26 @@ public final class TestBackend implements AutoCloseable {
     }
 
     public TestBackend(String name) throws Exception {
+        this(name, null);
+    }
+
+    /**
+     * A backend over TLS with {@code ssl} (its {@link #uri()} is {@code https://}; a request's
+     * {@code isSecure()} is true), or over cleartext HTTP when {@code ssl} is null.
+     */
+    public TestBackend(String name, org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl) throws Exception {
+        this.scheme = ssl == null ? "http" : "https";
         QueuedThreadPool threads = new QueuedThreadPool(16, 2);
         threads.setName(name == null ? "backend" : "backend-" + name);
         server = new Server(threads);
         HttpConfiguration http = new HttpConfiguration();
         http.setHeaderCacheCaseSensitive(true);
-        connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        if (ssl != null) {
+            http.addCustomizer(new org.eclipse.jetty.server.SecureRequestCustomizer(false));
+        }
+        HttpConnectionFactory h1 = new HttpConnectionFactory(http);
+        connector = ssl == null ? new ServerConnector(server, 1, 1, h1)
+                : new ServerConnector(server, 1, 1, new org.eclipse.jetty.server.SslConnectionFactory(ssl, "http/1.1"), h1);
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);
@@ -118,7 +145,7 @@ public final class TestBackend implements AutoCloseable {
                 HttpFields headers = HttpFields.build(request.getHeaders()).asImmutable();
                 if (!readBody) {
                     Recorded recorded = new Recorded(request.getMethod(), pathQuery, headers, null);
-                    requests.add(recorded);
+                    record(recorded);
                     run(recorded, request, response, callback);
                     return true;
                 }
@@ -126,7 +153,7 @@ public final class TestBackend implements AutoCloseable {
                     byte[] body = new byte[buffer.remaining()];
                     buffer.get(body);
                     Recorded recorded = new Recorded(request.getMethod(), pathQuery, headers, body);
-                    requests.add(recorded);
+                    record(recorded);
                     run(recorded, request, response, callback);
                 }, callback));
                 return true;
@@ -207,7 +234,7 @@ public final class TestBackend implements AutoCloseable {
     }
 
     public String uri() {
-        return "http://127.0.0.1:" + port;
+        return scheme + "://127.0.0.1:" + port;
     }
 
     /** {@code 127.0.0.1:PORT}, the id jlb gives this backend. */

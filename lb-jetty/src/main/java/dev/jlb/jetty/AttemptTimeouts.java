@@ -11,28 +11,27 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * timer set for the earliest of their deadlines (Jetty's {@link CyclicTimeouts}, as its own
  * {@code HttpClient} keeps request timeouts). Adding and removing an attempt is a concurrent set
  * operation; the timer is re-armed only when a new deadline comes before the one it is set for,
- * and when it fires it visits the waiting attempts once. A timer task per attempt (a
- * {@code ScheduledThreadPoolExecutor} entry, scheduled and cancelled under one lock) cost about
- * 4% of the proxy's Java CPU samples on one core and serializes every thread on that lock.
+ * and when it fires it visits the waiting attempts once, rather than a timer task per attempt
+ * scheduled and cancelled under one lock.
  *
  * <p>Thread-safe.
  */
-final class AttemptTimeouts extends CyclicTimeouts<ProxyExchange.Attempt> {
+final class AttemptTimeouts extends CyclicTimeouts<Attempt> {
 
-    private final Set<ProxyExchange.Attempt> waiting = ConcurrentHashMap.newKeySet();
+    private final Set<Attempt> waiting = ConcurrentHashMap.newKeySet();
 
     AttemptTimeouts(Scheduler scheduler) {
         super(scheduler);
     }
 
-    /** Starts watching {@code attempt}, whose {@link ProxyExchange.Attempt#getExpireNanoTime()} is set. */
-    void add(ProxyExchange.Attempt attempt) {
+    /** Starts watching {@code attempt}, whose {@link Attempt#getExpireNanoTime()} is set. */
+    void add(Attempt attempt) {
         waiting.add(attempt);
         schedule(attempt);
     }
 
     /** Stops watching {@code attempt} (its headers arrived, or it ended). */
-    void remove(ProxyExchange.Attempt attempt) {
+    void remove(Attempt attempt) {
         waiting.remove(attempt);
     }
 
@@ -42,13 +41,13 @@ final class AttemptTimeouts extends CyclicTimeouts<ProxyExchange.Attempt> {
     }
 
     @Override
-    protected Iterator<ProxyExchange.Attempt> iterator() {
+    protected Iterator<Attempt> iterator() {
         return waiting.iterator();
     }
 
     @Override
-    protected boolean onExpired(ProxyExchange.Attempt attempt) {
-        attempt.run();
+    protected boolean onExpired(Attempt attempt) {
+        attempt.expire();
         return true; // no longer watched
     }
 }

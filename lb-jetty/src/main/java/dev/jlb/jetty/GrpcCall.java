@@ -129,6 +129,48 @@ final class GrpcCall {
     }
 
     /**
+     * Whether a call (null: not gRPC) may be retried after an answer with {@code status}, given
+     * what the retry policy alone says ({@code policy}): a gRPC {@code UNAVAILABLE} answer by
+     * {@link #retryableAnswer}, else the policy's verdict, only while the call is {@link #replayable}.
+     */
+    static boolean allowsStatusRetry(GrpcCall call, boolean policy, int status, HttpFields headers, RetryPolicy retry,
+            int attempts, ReplayableBody body) {
+        if (call == null) {
+            return policy;
+        }
+        return call.retryableAnswer(status, headers, retry, attempts, body) || (policy && replayable(body));
+    }
+
+    /**
+     * Whether a call (null: not gRPC) may be retried after a failure the policy would retry: one
+     * that never went on a connection ({@code begun} false) always, else only while replayable.
+     */
+    static boolean allowsFailureRetry(GrpcCall call, boolean begun, ReplayableBody body) {
+        return call == null || !begun || replayable(body);
+    }
+
+    /** The status a retried answer counts as for the backend: a gRPC 200 (UNAVAILABLE) stands for a 503. */
+    static int failureStatus(GrpcCall call, int status) {
+        return call != null && status == HttpStatus.OK_200 ? HttpStatus.SERVICE_UNAVAILABLE_503 : status;
+    }
+
+    /**
+     * When the response headers must have arrived: a call's deadline, or {@code otherwise} (the
+     * start plus the total timeout) when it is none or has none.
+     */
+    static long deadline(GrpcCall call, long otherwise) {
+        return call != null && call.hasDeadline() ? call.deadlineNanos() : otherwise;
+    }
+
+    /**
+     * An attempt's expiry: with a deadline only the deadline ({@code remaining} of it), else the
+     * attempt timeout within {@code remaining}.
+     */
+    static long attemptNanos(GrpcCall call, long attemptTimeoutNanos, long remaining) {
+        return call != null && call.hasDeadline() ? remaining : Math.min(attemptTimeoutNanos, remaining);
+    }
+
+    /**
      * Whether the call can be sent again exactly and without having taken effect twice through a
      * stream: nothing of the body read yet, or the whole body held and it is one message.
      */

@@ -1,9 +1,11 @@
 package dev.jlb.jetty;
 
 import dev.jlb.LoadBalancer;
+import dev.jlb.Selection;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.function.Supplier;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
@@ -113,7 +115,7 @@ public class LoadBalancingHandler extends Handler.Abstract {
             httpClient = ProxyHttpClients.newHttpClient(core.options, serverPool ? server.getThreadPool() : null);
             // Response callbacks never block (writes complete through callbacks): run them on the
             // client's selector thread rather than dispatching each response to the pool.
-            httpClient.getTransport().setInvocationType(InvocationType.NON_BLOCKING);
+            httpClient.getHttpClientTransport().setInvocationType(InvocationType.NON_BLOCKING);
             addBean(httpClient, true);
         } else {
             addBean(httpClient); // managed only if not running yet
@@ -153,7 +155,9 @@ public class LoadBalancingHandler extends Handler.Abstract {
                 + (core.options.prefix() == null ? "/" : core.options.prefix()) + ", " + getState() + '}';
     }
 
-    private final class CoreExchange extends ProxyExchange {
+    /** The jetty-core request and response as the {@link AttemptLoop}'s client side; sends with Jetty's client. */
+    private final class CoreExchange implements ClientSide, Upstream {
+        private final ProxyCore core;
         private final Request request;
         private final Response response;
         private final Callback callback;
@@ -161,7 +165,7 @@ public class LoadBalancingHandler extends Handler.Abstract {
         private String target;
 
         CoreExchange(ProxyCore core, Request request, Response response, Callback callback, String prefix) {
-            super(core, System.nanoTime());
+            this.core = core;
             this.request = request;
             this.response = response;
             this.callback = callback;
@@ -175,7 +179,14 @@ public class LoadBalancingHandler extends Handler.Abstract {
                     || (length < 0 && (headers.contains(HttpHeader.TRANSFER_ENCODING)
                             || request.getConnectionMetaData().getHttpVersion().getVersion()
                                     >= HttpVersion.HTTP_2.getVersion()));
-            start(hasBody ? request : null, length, headers.get(HttpHeader.CONTENT_TYPE));
+            new AttemptLoop(core, this, this, System.nanoTime())
+                    .start(hasBody ? request : null, length, headers.get(HttpHeader.CONTENT_TYPE));
+        }
+
+        @Override
+        public Attempt newAttempt(AttemptLoop loop, Selection selection, long startNanos, String target) {
+            return new JettyAttempt(loop, selection, startNanos,
+                    core.client().newRequest(target).method(request.getMethod()));
         }
 
         @Override
@@ -204,24 +215,24 @@ public class LoadBalancingHandler extends Handler.Abstract {
         }
 
         @Override
-        String protocol() {
+        public String protocol() {
             return request.getConnectionMetaData().getProtocol();
         }
 
         @Override
-        String scheme() {
+        public String scheme() {
             String scheme = request.getHttpURI().getScheme();
             return scheme != null ? scheme : request.isSecure() ? "https" : "http";
         }
 
         @Override
-        String host() {
+        public String host() {
             String host = request.getHeaders().get(HttpHeader.HOST);
             return host != null ? host : request.getHttpURI().getAuthority();
         }
 
         @Override
-        String targetPath() {
+        public String targetPath() {
             if (target == null) {
                 HttpURI uri = request.getHttpURI();
                 target = ProxyHeaders.targetPath(uri.getPath(), uri.getDecodedPath(), mountPath(),
@@ -231,7 +242,7 @@ public class LoadBalancingHandler extends Handler.Abstract {
         }
 
         @Override
-        String mountPath() {
+        public String mountPath() {
             String context = Request.getContextPath(request);
             if (context == null) {
                 context = "";
@@ -240,7 +251,7 @@ public class LoadBalancingHandler extends Handler.Abstract {
         }
 
         @Override
-        StickyTokens.Entry findStickyCookie(StickyTokens sticky) {
+        public StickyTokens.Entry findStickyCookie(StickyTokens sticky) {
             for (HttpField field : request.getHeaders()) {
                 if (field.getHeader() == HttpHeader.COOKIE) {
                     StickyTokens.Entry entry = sticky.find(field.getValue());
@@ -253,35 +264,32 @@ public class LoadBalancingHandler extends Handler.Abstract {
         }
 
         @Override
-        void addOwnResponseHeader(HttpHeader header, String value) {
+        public void addOwnResponseHeader(HttpHeader header, String value) {
             response.getHeaders().add(header, value);
         }
 
         @Override
-        org.eclipse.jetty.client.Request newBackendRequest(String target) {
-            return core.client().newRequest(target).method(request.getMethod());
+        public String joinedHeader(String name) {
+            return joined(request.getHeaders(), name);
         }
 
         @Override
-        void copyRequestHeaders(HttpFields.Mutable out) {
+        public int copyRequestHeaders(HeaderRewriter rewriter, String connectionTokens, HttpFields.Mutable out) {
+            int merged = 0;
             HttpFields headers = request.getHeaders();
-            for (HttpField field : headers) {
-                if (field.getHeader() == HttpHeader.CONNECTION) {
-                    connectionTokens(field.getValue());
-                }
+            for (int i = 0, size = headers.size(); i < size; i++) { // by index: no iterator per request
+                merged |= rewriter.copy(headers.getField(i), connectionTokens, out);
             }
-            for (HttpField field : headers) {
-                copyHeader(field, out);
-            }
+            return merged;
         }
 
         @Override
-        void responseStatus(int status) {
+        public void responseStatus(int status) {
             response.setStatus(status);
         }
 
         @Override
-        void addResponseHeader(HttpField field, org.eclipse.jetty.client.Response backendResponse) {
+        public void addResponseHeader(HttpField field) {
             HttpField filtered = filterResponseHeader(field);
             if (filtered != null) {
                 if (ProxyHeaders.isSingleServerHeader(filtered.getHeader())) {
@@ -293,22 +301,22 @@ public class LoadBalancingHandler extends Handler.Abstract {
         }
 
         @Override
-        void write(ByteBuffer content, Callback callback) {
+        public void write(ByteBuffer content, Callback callback) {
             response.write(false, content, callback);
         }
 
         @Override
-        boolean isCommitted() {
+        public boolean isCommitted() {
             return response.isCommitted();
         }
 
         @Override
-        void complete() {
+        public void complete() {
             response.write(true, BufferUtil.EMPTY_BUFFER, callback);
         }
 
         @Override
-        void sendError(int status, String reason) {
+        public void sendError(int status, String reason) {
             response.reset();
             response.setStatus(status);
             byte[] bytes = (reason + "\n").getBytes(StandardCharsets.UTF_8);
@@ -319,21 +327,21 @@ public class LoadBalancingHandler extends Handler.Abstract {
         }
 
         @Override
-        void abort(Throwable cause) {
+        public void abort(Throwable cause) {
             callback.failed(cause);
         }
 
         @Override
-        void forwardTrailers(org.eclipse.jetty.client.Response backendResponse) {
+        public void forwardTrailers(Supplier<HttpFields> trailers) {
             // Jetty asks for the trailers with the last write, once the backend's content has ended.
             response.setTrailersSupplier(() -> {
-                HttpFields fields = backendResponse.getTrailers();
+                HttpFields fields = trailers.get();
                 return fields == null || fields.size() == 0 ? null : fields;
             });
         }
 
         @Override
-        void sendGrpcStatus(int httpStatus, int grpcStatus, String message) {
+        public void sendGrpcStatus(int httpStatus, int grpcStatus, String message) {
             response.reset();
             response.setStatus(200);
             HttpFields.Mutable headers = response.getHeaders();
@@ -342,5 +350,18 @@ public class LoadBalancingHandler extends Handler.Abstract {
             headers.put("grpc-message", GrpcCall.message(message));
             response.write(true, BufferUtil.EMPTY_BUFFER, callback);
         }
+    }
+
+    /** Every value of {@code name} in {@code fields}, joined by {@code ", "}; null when absent. Allocates only when present. */
+    static String joined(HttpFields fields, String name) {
+        String joined = null;
+        for (int i = 0, size = fields.size(); i < size; i++) {
+            HttpField field = fields.getField(i);
+            if (field.is(name)) {
+                String value = field.getValue();
+                joined = joined == null ? value : joined + ", " + value;
+            }
+        }
+        return joined;
     }
 }

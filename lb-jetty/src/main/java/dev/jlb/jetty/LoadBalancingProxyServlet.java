@@ -1,6 +1,7 @@
 package dev.jlb.jetty;
 
 import dev.jlb.LoadBalancer;
+import dev.jlb.Selection;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -22,6 +23,7 @@ import org.eclipse.jetty.ee10.servlet.HttpOutput;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.content.InputStreamContentSource;
 import org.eclipse.jetty.util.Callback;
 
@@ -61,6 +63,8 @@ import org.eclipse.jetty.util.Callback;
 public class LoadBalancingProxyServlet extends ProxyServlet {
 
     private static final long serialVersionUID = 1L;
+    /** Client bodies are read into fresh buffers, as before the pool-aware constructor. */
+    private static final ByteBufferPool.Sized UNPOOLED = new ByteBufferPool.Sized(ByteBufferPool.NON_POOLING);
 
     private final transient ProxyCore core;
     private transient HttpClient sharedClient;
@@ -174,30 +178,52 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
                 + (core.options.prefix() == null ? "(servlet path)" : core.options.prefix()) + '}';
     }
 
-    private final class ServletExchange extends ProxyExchange implements AsyncListener {
+    /**
+     * The servlet request and response as the {@link AttemptLoop}'s client side; sends with Jetty's
+     * client through {@link #newProxyRequest}, and remembers each attempt's response (as it begins)
+     * for {@link #filterServerResponseHeader}.
+     */
+    private final class ServletExchange implements ClientSide, Upstream, AsyncListener, Response.BeginListener {
+        private final ProxyCore core;
         private final HttpServletRequest request;
         private final HttpServletResponse response;
         private final String mount;
         private AsyncContext async;
+        private AttemptLoop loop;
         private String target;
+        /** The response of the current attempt, from when it begins. */
+        private volatile Response backendResponse;
 
         ServletExchange(ProxyCore core, HttpServletRequest request, HttpServletResponse response, String mount) {
-            super(core, System.nanoTime());
+            this.core = core;
             this.request = request;
             this.response = response;
             this.mount = mount;
         }
 
         void start() throws IOException {
+            loop = new AttemptLoop(core, this, this, System.nanoTime());
             async = request.startAsync();
             async.setTimeout(0); // the attempt and total timeouts govern, not the container's
             async.addListener(this);
             if (hasContent(request)) {
-                start(new InputStreamContentSource(request.getInputStream()), request.getContentLengthLong(),
-                        request.getContentType());
+                loop.start(new InputStreamContentSource(request.getInputStream(), UNPOOLED),
+                        request.getContentLengthLong(), request.getContentType());
             } else {
-                start(null, 0, null);
+                loop.start(null, 0, null);
             }
+        }
+
+        @Override
+        public Attempt newAttempt(AttemptLoop loop, Selection selection, long startNanos, String target) {
+            Request backendRequest = newProxyRequest(request, target);
+            backendRequest.onResponseBegin(this);
+            return new JettyAttempt(loop, selection, startNanos, backendRequest);
+        }
+
+        @Override
+        public void onBegin(Response response) {
+            backendResponse = response;
         }
 
         @Override
@@ -226,23 +252,23 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
         }
 
         @Override
-        String protocol() {
+        public String protocol() {
             return request.getProtocol();
         }
 
         @Override
-        String scheme() {
+        public String scheme() {
             return request.getScheme();
         }
 
         @Override
-        String host() {
+        public String host() {
             String host = request.getHeader("Host");
             return host != null ? host : request.getServerName() + ':' + request.getServerPort();
         }
 
         @Override
-        String targetPath() {
+        public String targetPath() {
             if (target == null) {
                 target = ProxyHeaders.targetPath(request.getRequestURI(), decodedPath(request), mount,
                         core.options.stripPrefix(), request.getQueryString());
@@ -251,12 +277,12 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
         }
 
         @Override
-        String mountPath() {
+        public String mountPath() {
             return mount;
         }
 
         @Override
-        StickyTokens.Entry findStickyCookie(StickyTokens sticky) {
+        public StickyTokens.Entry findStickyCookie(StickyTokens sticky) {
             for (Enumeration<String> values = request.getHeaders("Cookie"); values.hasMoreElements(); ) {
                 StickyTokens.Entry entry = sticky.find(values.nextElement());
                 if (entry != null) {
@@ -267,38 +293,42 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
         }
 
         @Override
-        void addOwnResponseHeader(HttpHeader header, String value) {
+        public void addOwnResponseHeader(HttpHeader header, String value) {
             response.addHeader(header.asString(), value);
         }
 
         @Override
-        Request newBackendRequest(String target) {
-            return newProxyRequest(request, target);
+        public String joinedHeader(String name) {
+            String joined = null;
+            for (Enumeration<String> values = request.getHeaders(name); values.hasMoreElements(); ) {
+                String value = values.nextElement();
+                joined = joined == null ? value : joined + ", " + value;
+            }
+            return joined;
         }
 
         @Override
-        void copyRequestHeaders(HttpFields.Mutable out) {
-            for (Enumeration<String> values = request.getHeaders("Connection"); values.hasMoreElements(); ) {
-                connectionTokens(values.nextElement());
-            }
+        public int copyRequestHeaders(HeaderRewriter rewriter, String connectionTokens, HttpFields.Mutable out) {
+            int merged = 0;
             for (Enumeration<String> names = request.getHeaderNames(); names.hasMoreElements(); ) {
                 String name = names.nextElement();
                 for (Enumeration<String> values = request.getHeaders(name); values.hasMoreElements(); ) {
                     String value = values.nextElement();
                     if (value != null) {
-                        copyHeader(name, value, out);
+                        merged |= rewriter.copy(name, value, connectionTokens, out);
                     }
                 }
             }
+            return merged;
         }
 
         @Override
-        void responseStatus(int status) {
+        public void responseStatus(int status) {
             response.setStatus(status);
         }
 
         @Override
-        void addResponseHeader(HttpField field, Response backendResponse) {
+        public void addResponseHeader(HttpField field) {
             HttpField filtered = filterServerResponseHeader(request, backendResponse, field);
             if (filtered != null) {
                 if (ProxyHeaders.isSingleServerHeader(filtered.getHeader())) {
@@ -310,7 +340,7 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
         }
 
         @Override
-        void write(ByteBuffer content, Callback callback) {
+        public void write(ByteBuffer content, Callback callback) {
             try {
                 ServletOutputStream out = response.getOutputStream();
                 if (out instanceof HttpOutput) {
@@ -330,17 +360,17 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
         }
 
         @Override
-        boolean isCommitted() {
+        public boolean isCommitted() {
             return response.isCommitted();
         }
 
         @Override
-        void complete() {
+        public void complete() {
             async.complete();
         }
 
         @Override
-        void sendError(int status, String reason) {
+        public void sendError(int status, String reason) {
             try {
                 response.reset();
                 response.setStatus(status);
@@ -356,7 +386,7 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
         }
 
         @Override
-        void abort(Throwable cause) {
+        public void abort(Throwable cause) {
             try {
                 response.sendError(-1); // Jetty: abort the connection
             } catch (Throwable ignored) {
@@ -376,7 +406,7 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
 
         @Override
         public void onError(AsyncEvent event) {
-            clientFailed(event.getThrowable());
+            loop.clientFailed(event.getThrowable());
         }
 
         @Override

@@ -3,9 +3,7 @@ package dev.jlb.jetty;
 import dev.jlb.LoadBalancer;
 import dev.jlb.RetryPolicy;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * What every exchange of one adapter shares: the load balancer, the options in the units the
@@ -21,8 +19,8 @@ final class ProxyCore {
     final long idleTimeoutMillis;
     /** Bytes of request body kept for replay: 0 when this policy never retries. */
     final int bufferLimit;
-    final String via11;
-    final String via20;
+    /** The header rules of this adapter. */
+    final HeaderRewriter headers;
     /** The sticky-cookie tokens, or null when sticky sessions are off. */
     final StickyTokens sticky;
     /** Whether the retry budget is in force: the policy retries and has a budget. */
@@ -31,7 +29,6 @@ final class ProxyCore {
     final dev.jlb.RetryBudget budget;
 
     private volatile HttpClient client;
-    private volatile Scheduler scheduler;
     /** The per-attempt timeouts, from {@link #start}. */
     private volatile AttemptTimeouts timeouts;
 
@@ -45,15 +42,13 @@ final class ProxyCore {
         this.totalTimeoutNanos = options.totalTimeout().toNanos();
         this.idleTimeoutMillis = options.idleTimeout().toMillis();
         this.bufferLimit = retry.retries() ? retry.bufferLimitBytes() : 0;
-        this.via11 = ProxyHeaders.viaEntry("HTTP/1.1", options.via());
-        this.via20 = ProxyHeaders.viaEntry("HTTP/2.0", options.via());
         this.sticky = options.stickyCookie().isEnabled() ? new StickyTokens(options.stickyCookie()) : null;
+        this.headers = new HeaderRewriter(options, sticky);
     }
 
     void start(HttpClient client) {
         this.client = Objects.requireNonNull(client, "client");
-        this.scheduler = client.getScheduler();
-        this.timeouts = new AttemptTimeouts(scheduler);
+        this.timeouts = new AttemptTimeouts(client.getScheduler());
         if (sticky != null) {
             sticky.start(loadBalancer.pool());
         }
@@ -74,26 +69,8 @@ final class ProxyCore {
         return client;
     }
 
-    Scheduler scheduler() {
-        return scheduler;
-    }
-
     AttemptTimeouts timeouts() {
         return timeouts;
-    }
-
-    String via(String protocol) {
-        if ("HTTP/1.1".equals(protocol)) {
-            return via11;
-        }
-        if ("HTTP/2.0".equals(protocol)) {
-            return via20;
-        }
-        return ProxyHeaders.viaEntry(protocol, options.via());
-    }
-
-    static long millis(long nanos) {
-        return TimeUnit.NANOSECONDS.toMillis(nanos);
     }
 
     @Override

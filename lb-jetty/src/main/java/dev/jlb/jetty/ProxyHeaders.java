@@ -152,7 +152,8 @@ final class ProxyHeaders {
     /** The connection tokens of a set of response headers, or null. */
     static String connectionTokens(HttpFields headers) {
         String tokens = null;
-        for (HttpField field : headers) {
+        for (int i = 0, size = headers.size(); i < size; i++) { // by index: no iterator per response
+            HttpField field = headers.getField(i);
             if (field.getHeader() == HttpHeader.CONNECTION) {
                 tokens = connectionTokens(field.getValue(), tokens);
             }

@@ -19,8 +19,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * {@code User-Agent} and no default {@code Content-Type}, passes header values exactly (its header
  * cache is case-sensitive), and speaks {@link ProxyOptions#backendProtocol()} to backends (HTTP/1.1
  * by default; HTTP/2 backends share one multiplexed pool per backend, bounded by
- * {@link ProxyOptions#maxStreamsPerConnection()}). Its connect timeout, idle timeout, pool sizes
- * and response header limit come from {@link ProxyOptions}.
+ * {@link ProxyOptions#maxStreamsPerConnection()}). Its connect timeout, idle timeout, pool sizes,
+ * response header limit and TLS to {@code https://} backends ({@link ProxyOptions#backendTls()})
+ * come from {@link ProxyOptions}.
  *
  * <pre>{@code
  * HttpClient client = ProxyHttpClients.newHttpClient(options, server.getThreadPool());
@@ -54,6 +55,7 @@ public final class ProxyHttpClients {
         Objects.requireNonNull(options, "options");
         ClientConnector connector = new ClientConnector();
         connector.setSelectors(1);
+        connector.setSslContextFactory(options.backendTls().newSslContextFactory());
         HttpClientTransport transport = BackendTransports.newTransport(options, connector);
         HttpClient client = new ProxyHttpClient(transport);
         if (executor != null) {
@@ -64,7 +66,9 @@ public final class ProxyHttpClients {
             client.setExecutor(pool);
         }
         client.setConnectTimeout(options.connectTimeout().toMillis());
-        client.setIdleTimeout(options.idleTimeout().toMillis());
+        // Idle pooled connections close before typical backends close them (see StaleConnections);
+        // a request in flight has the route's idle timeout (ProxyExchange sets it per request).
+        client.setIdleTimeout(StaleConnections.poolIdleMillis(options));
         client.setMaxConnectionsPerDestination(options.maxConnectionsPerBackend());
         client.setMaxRequestsQueuedPerDestination(options.maxRequestsQueuedPerBackend());
         client.setMaxResponseHeadersSize(options.maxResponseHeaderSize());

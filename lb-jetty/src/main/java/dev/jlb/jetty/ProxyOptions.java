@@ -3,6 +3,7 @@ package dev.jlb.jetty;
 import dev.jlb.DurationFormat;
 import dev.jlb.RetryPolicy;
 import dev.jlb.internal.HttpTokens;
+import dev.jlb.jetty.tls.BackendTls;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -110,11 +111,13 @@ public final class ProxyOptions {
     private final int maxConnectionsPerBackend;
     private final int maxRequestsQueuedPerBackend;
     private final int maxResponseHeaderSize;
+    private final boolean allowTrace;
     private final boolean useServerThreadPool;
     private final StickyCookie stickyCookie;
     private final ProxyListener listener;
     private final BackendProtocol backendProtocol;
     private final int maxStreamsPerConnection;
+    private final BackendTls backendTls;
 
     private ProxyOptions(Builder b) {
         this.prefix = b.prefix;
@@ -132,11 +135,13 @@ public final class ProxyOptions {
         this.maxConnectionsPerBackend = b.maxConnectionsPerBackend;
         this.maxRequestsQueuedPerBackend = b.maxRequestsQueuedPerBackend;
         this.maxResponseHeaderSize = b.maxResponseHeaderSize;
+        this.allowTrace = b.allowTrace;
         this.useServerThreadPool = b.useServerThreadPool;
         this.stickyCookie = b.stickyCookie;
         this.listener = b.listener;
         this.backendProtocol = b.backendProtocol;
         this.maxStreamsPerConnection = b.maxStreamsPerConnection;
+        this.backendTls = b.backendTls;
     }
 
     /** The options with every default. */
@@ -159,6 +164,7 @@ public final class ProxyOptions {
         b.totalTimeout = totalTimeout;
         b.idleTimeout = idleTimeout;
         b.retry = retry;
+        b.backendTls = backendTls;
         b.requestIdHeader = requestIdHeader;
         b.generateRequestId = generateRequestId;
         b.via = via;
@@ -167,6 +173,7 @@ public final class ProxyOptions {
         b.maxConnectionsPerBackend = maxConnectionsPerBackend;
         b.maxRequestsQueuedPerBackend = maxRequestsQueuedPerBackend;
         b.maxResponseHeaderSize = maxResponseHeaderSize;
+        b.allowTrace = allowTrace;
         b.useServerThreadPool = useServerThreadPool;
         b.stickyCookie = stickyCookie;
         b.listener = listener;
@@ -278,6 +285,14 @@ public final class ProxyOptions {
     }
 
     /**
+     * Whether {@code TRACE} requests are proxied (default false: jlb answers them 405, since a
+     * backend's echo of the request would hand cookies and credentials to a script that sent it).
+     */
+    public boolean allowTrace() {
+        return allowTrace;
+    }
+
+    /**
      * Whether the adapter's own {@code HttpClient} runs on the server's thread pool (default
      * {@value #DEFAULT_USE_SERVER_THREAD_POOL}): one pool for both sides measured faster here.
      */
@@ -316,6 +331,14 @@ public final class ProxyOptions {
         return maxStreamsPerConnection;
     }
 
+    /**
+     * How the adapter's own client talks TLS to {@code https://} backends (default
+     * {@link BackendTls#defaults()}: the JDK's trust store, hostname verification on).
+     */
+    public BackendTls backendTls() {
+        return backendTls;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -329,12 +352,12 @@ public final class ProxyOptions {
                 && preserveHost == that.preserveHost && xForwardedHeaders == that.xForwardedHeaders
                 && maxConnectionsPerBackend == that.maxConnectionsPerBackend
                 && maxRequestsQueuedPerBackend == that.maxRequestsQueuedPerBackend
-                && maxResponseHeaderSize == that.maxResponseHeaderSize
+                && maxResponseHeaderSize == that.maxResponseHeaderSize && allowTrace == that.allowTrace
                 && useServerThreadPool == that.useServerThreadPool && Objects.equals(prefix, that.prefix)
                 && connectTimeout.equals(that.connectTimeout) && attemptTimeout.equals(that.attemptTimeout)
                 && totalTimeout.equals(that.totalTimeout) && idleTimeout.equals(that.idleTimeout)
                 && retry.equals(that.retry) && requestIdHeader.equals(that.requestIdHeader) && via.equals(that.via)
-                && stickyCookie.equals(that.stickyCookie)
+                && stickyCookie.equals(that.stickyCookie) && backendTls.equals(that.backendTls)
                 && backendProtocol == that.backendProtocol && maxStreamsPerConnection == that.maxStreamsPerConnection
                 && Objects.equals(listener, that.listener);
     }
@@ -343,8 +366,8 @@ public final class ProxyOptions {
     public int hashCode() {
         return Objects.hash(prefix, stripPrefix, connectTimeout, attemptTimeout, totalTimeout, idleTimeout, retry,
                 requestIdHeader, generateRequestId, via, preserveHost, xForwardedHeaders, maxConnectionsPerBackend,
-                maxRequestsQueuedPerBackend, maxResponseHeaderSize, useServerThreadPool, stickyCookie, listener,
-                backendProtocol, maxStreamsPerConnection);
+                maxRequestsQueuedPerBackend, maxResponseHeaderSize, allowTrace, useServerThreadPool, stickyCookie,
+                backendTls, listener, backendProtocol, maxStreamsPerConnection);
     }
 
     @Override
@@ -356,9 +379,10 @@ public final class ProxyOptions {
                 + requestIdHeader + ", generateRequestId=" + generateRequestId + ", via=" + via + ", preserveHost="
                 + preserveHost + ", xForwardedHeaders=" + xForwardedHeaders + ", maxConnectionsPerBackend="
                 + maxConnectionsPerBackend + ", maxRequestsQueuedPerBackend=" + maxRequestsQueuedPerBackend
-                + ", maxResponseHeaderSize=" + maxResponseHeaderSize
+                + ", maxResponseHeaderSize=" + maxResponseHeaderSize + ", allowTrace=" + allowTrace
                 + ", useServerThreadPool=" + useServerThreadPool + ", stickyCookie=" + stickyCookie
                 + ", backendProtocol=" + backendProtocol + ", maxStreamsPerConnection=" + maxStreamsPerConnection
+                + (backendTls.equals(BackendTls.defaults()) ? "" : ", backendTls=" + backendTls)
                 + (listener == null ? "" : ", listener=" + listener) + '}';
     }
 
@@ -382,11 +406,13 @@ public final class ProxyOptions {
         private int maxConnectionsPerBackend = DEFAULT_MAX_CONNECTIONS_PER_BACKEND;
         private int maxRequestsQueuedPerBackend = DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND;
         private int maxResponseHeaderSize = DEFAULT_MAX_RESPONSE_HEADER_SIZE;
+        private boolean allowTrace;
         private boolean useServerThreadPool = DEFAULT_USE_SERVER_THREAD_POOL;
         private StickyCookie stickyCookie = StickyCookie.disabled();
         private ProxyListener listener;
         private BackendProtocol backendProtocol = BackendProtocol.HTTP1;
         private int maxStreamsPerConnection = DEFAULT_MAX_STREAMS_PER_CONNECTION;
+        private BackendTls backendTls = BackendTls.defaults();
 
         Builder() {
         }
@@ -541,10 +567,16 @@ public final class ProxyOptions {
          */
         public Builder maxResponseHeaderSize(int maxResponseHeaderSize) {
             if (maxResponseHeaderSize < 1024 || maxResponseHeaderSize > MAX_RESPONSE_HEADER_SIZE_LIMIT) {
-                throw new IllegalArgumentException("maxResponseHeaderSize: " + maxResponseHeaderSize
-                        + " (expected: 1024.." + MAX_RESPONSE_HEADER_SIZE_LIMIT + ")");
+                throw new IllegalArgumentException("maxResponseHeaderSize: " + maxResponseHeaderSize + " (expected: "
+                        + (maxResponseHeaderSize < 1024 ? ">= 1024" : "<= " + MAX_RESPONSE_HEADER_SIZE_LIMIT) + ")");
             }
             this.maxResponseHeaderSize = maxResponseHeaderSize;
+            return this;
+        }
+
+        /** Whether {@code TRACE} is proxied (default false: answered 405). */
+        public Builder allowTrace(boolean allowTrace) {
+            this.allowTrace = allowTrace;
             return this;
         }
 
@@ -589,6 +621,12 @@ public final class ProxyOptions {
                         "maxStreamsPerConnection: " + maxStreamsPerConnection + " (expected: >= 1)");
             }
             this.maxStreamsPerConnection = maxStreamsPerConnection;
+            return this;
+        }
+
+        /** TLS to {@code https://} backends (default {@link BackendTls#defaults()}). */
+        public Builder backendTls(BackendTls backendTls) {
+            this.backendTls = Objects.requireNonNull(backendTls, "backendTls");
             return this;
         }
 

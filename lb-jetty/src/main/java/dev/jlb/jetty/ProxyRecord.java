@@ -21,7 +21,12 @@ public interface ProxyRecord {
         /** The client went away before the response was complete. */
         CLIENT_ABORTED,
         /** jlb itself failed to handle the request (a bug or an exception in a hook): 502 or a broken response. */
-        PROXY_ERROR
+        PROXY_ERROR,
+        /**
+         * jlb answered the request itself without a backend: a method it does not proxy
+         * ({@code CONNECT}, {@code TRACE} unless allowed: 405) or a target that is not a path (400).
+         */
+        REFUSED
     }
 
     /** The HTTP method. */

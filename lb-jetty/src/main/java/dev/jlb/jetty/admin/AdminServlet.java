@@ -88,6 +88,8 @@ public class AdminServlet extends HttpServlet {
     private final transient Supplier<? extends Collection<? extends LoadBalancer>> routes;
     /** One window per load balancer; pruned when load balancers go away. Guarded by itself. */
     private final transient Map<LoadBalancer, StatsWindow> windows = new IdentityHashMap<>();
+    /** Warnings shown at the top of the status page; none by default. */
+    private transient volatile Supplier<List<String>> warnings = List::of;
 
     /** An admin servlet over fixed load balancers. */
     public AdminServlet(AdminOptions options, LoadBalancer... routes) {
@@ -103,6 +105,14 @@ public class AdminServlet extends HttpServlet {
     public AdminServlet(AdminOptions options, Supplier<? extends Collection<? extends LoadBalancer>> routes) {
         this.options = Objects.requireNonNull(options, "options");
         this.routes = Objects.requireNonNull(routes, "routes");
+    }
+
+    /**
+     * Warnings the status page shows above the routes, asked for on every page (such as a route
+     * whose backends' certificates are not verified); default none.
+     */
+    public void setWarnings(Supplier<List<String>> warnings) {
+        this.warnings = Objects.requireNonNull(warnings, "warnings");
     }
 
     private static Supplier<Collection<? extends LoadBalancer>> supplierOf(Collection<? extends LoadBalancer> routes) {
@@ -560,7 +570,7 @@ public class AdminServlet extends HttpServlet {
         for (LoadBalancer lb : routes().values()) {
             list.add(new StatusPage.Route(lb, window(lb).recent()));
         }
-        byte[] html = StatusPage.render(list, options).getBytes(StandardCharsets.UTF_8);
+        byte[] html = StatusPage.render(list, options, warnings.get()).getBytes(StandardCharsets.UTF_8);
         response.setStatus(200);
         response.setContentType("text/html;charset=utf-8");
         response.setHeader("Cache-Control", "no-store");

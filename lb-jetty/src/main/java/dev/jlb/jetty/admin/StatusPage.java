@@ -62,6 +62,10 @@ final class StatusPage {
     }
 
     static String render(List<Route> routes, AdminOptions options) {
+        return render(routes, options, List.of());
+    }
+
+    static String render(List<Route> routes, AdminOptions options, List<String> warnings) {
         StringBuilder html = new StringBuilder(4096);
         html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n");
         if (options.pageRefreshSeconds() > 0) {
@@ -76,6 +80,10 @@ final class StatusPage {
                         : "does not refresh")
                 .append(" &middot; updated ").append(LocalTime.now().truncatedTo(ChronoUnit.SECONDS))
                 .append("</span></header>\n");
+        for (String warning : warnings) {
+            html.append("<section class=\"warning\"><span class=\"warn\">WARNING</span> ").append(escape(warning))
+                    .append("</section>\n");
+        }
         if (routes.isEmpty()) {
             html.append("<section><div class=\"empty\">No routes.</div></section>\n");
         }

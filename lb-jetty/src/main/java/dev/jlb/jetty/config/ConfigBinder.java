@@ -1,8 +1,10 @@
 package dev.jlb.jetty.config;
 
 import dev.jlb.LoadBalancer;
+import dev.jlb.health.ActiveHealthCheck;
 import dev.jlb.jetty.LoadBalancingHandler;
 import dev.jlb.jetty.ProxyOptions;
+import dev.jlb.jetty.tls.BackendTls;
 import java.util.Objects;
 
 /**
@@ -34,11 +36,23 @@ public final class ConfigBinder {
                 .name(route.name())
                 .backends(route.backends())
                 .strategy(route.strategy().create())
-                .healthCheck(route.healthCheck())
+                .healthCheck(healthCheck(route))
                 .outlierDetection(route.outlierDetection())
                 .latencyHealth(route.latencyHealth())
                 .slowStart(route.slowStart())
                 .panic(route.panicMode(), route.panicThreshold());
+    }
+
+    /**
+     * The route's active health check, reaching {@code https://} backends with the route's
+     * {@link ProxyOptions#backendTls() backend TLS}, as its requests do.
+     */
+    public static ActiveHealthCheck healthCheck(RouteConfig route) {
+        BackendTls tls = route.proxy().backendTls();
+        if (tls.equals(BackendTls.defaults()) || !route.healthCheck().isEnabled()) {
+            return route.healthCheck();
+        }
+        return route.healthCheck().withTls(tls.sslContext(), tls.sslParameters());
     }
 
     /**
@@ -51,6 +65,7 @@ public final class ConfigBinder {
         return route.proxy().toBuilder()
                 .maxConnectionsPerBackend(server.maxConnectionsPerBackend())
                 .maxRequestsQueuedPerBackend(server.maxRequestsQueuedPerBackend())
+                .maxResponseHeaderSize(server.maxResponseHeaderSize())
                 .build();
     }
 }

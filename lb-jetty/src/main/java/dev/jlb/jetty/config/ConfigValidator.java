@@ -56,7 +56,7 @@ final class ConfigValidator {
             return null;
         }
         MapReader top = new MapReader((MapNode) root, "", problems);
-        ServerConfig server = ServerSection.server(top);
+        ServerConfig server = ServerSection.server(top, environment);
         List<RouteConfig> routes = List.of();
         if (top.has("routes")) {
             for (String key : GO_ROUTE_KEYS) {
@@ -91,7 +91,8 @@ final class ConfigValidator {
         top.integer("max_retry_limit", retry::maxAttempts);
         ProxyOptions proxy = ProxyOptions.builder().prefix(RouteConfig.GO_PATH).retry(retry.build())
                 .maxConnectionsPerBackend(server.maxConnectionsPerBackend())
-                .maxRequestsQueuedPerBackend(server.maxRequestsQueuedPerBackend()).build();
+                .maxRequestsQueuedPerBackend(server.maxRequestsQueuedPerBackend())
+                .maxResponseHeaderSize(server.maxResponseHeaderSize()).build();
         return new RouteConfig(RouteConfig.GO_PATH, RouteConfig.GO_PATH, backends, strategy, healthCheck,
                 OutlierDetection.defaults(), LatencyHealth.disabled(), SlowStart.disabled(), Panic.DEFAULT.mode(),
                 Panic.DEFAULT.threshold(), proxy);
@@ -152,6 +153,7 @@ final class ConfigValidator {
         Panic panic = PassiveHealthSection.panic(r);
         ProxyOptions proxy = ProxySection.proxy(r, path, server)
                 .stickyCookie(StickySection.sticky(r, environment))
+                .backendTls(TlsSection.backendTls(r, environment))
                 .build();
         r.finish();
         if (path == null) {

@@ -26,7 +26,8 @@ final class ProxySection {
     static ProxyOptions.Builder proxy(MapReader r, String path, ServerConfig server) {
         ProxyOptions.Builder b = ProxyOptions.builder()
                 .maxConnectionsPerBackend(server.maxConnectionsPerBackend())
-                .maxRequestsQueuedPerBackend(server.maxRequestsQueuedPerBackend());
+                .maxRequestsQueuedPerBackend(server.maxRequestsQueuedPerBackend())
+                .maxResponseHeaderSize(server.maxResponseHeaderSize());
         if (path != null) {
             b.prefix(path);
         }
@@ -36,6 +37,7 @@ final class ProxySection {
         r.bool("strip_prefix", b::stripPrefix);
         r.string("protocol", "http1, h2c or h2", s -> b.backendProtocol(BackendProtocol.of(s)));
         r.integer("max_streams_per_connection", b::maxStreamsPerConnection);
+        r.bool("allow_trace", b::allowTrace);
         return b;
     }
 

@@ -83,8 +83,10 @@ public final class RouteDiff {
         return !before.strategy().equals(after.strategy());
     }
 
+    /** Whether the active check changed, or the TLS it reaches https backends with. */
     public boolean healthCheckChanged() {
-        return !before.healthCheck().equals(after.healthCheck());
+        return !before.healthCheck().equals(after.healthCheck())
+                || !before.proxy().backendTls().equals(after.proxy().backendTls());
     }
 
     public boolean outlierDetectionChanged() {
@@ -137,7 +139,7 @@ public final class RouteDiff {
             lb.updateStrategy(after.strategy().create());
         }
         if (healthCheckChanged()) {
-            lb.updateHealthCheck(after.healthCheck());
+            lb.updateHealthCheck(ConfigBinder.healthCheck(after));
         }
         if (outlierDetectionChanged()) {
             lb.updateOutlierDetection(after.outlierDetection());

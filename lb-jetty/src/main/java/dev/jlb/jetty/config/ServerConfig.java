@@ -1,6 +1,7 @@
 package dev.jlb.jetty.config;
 
 import dev.jlb.jetty.ProxyOptions;
+import dev.jlb.jetty.tls.ServerTls;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -25,12 +26,16 @@ import java.util.Objects;
  * @param headerTimeout how long a client may take to send a request's headers, from the first byte
  *     of the request (from accept for a connection's first request) to the end of its headers
  *     (default 10s); then the connection is closed, after a 408 if part of a request had arrived
+ * @param maxResponseHeaderSize the most bytes of a backend's response status line and headers
+ *     (default {@link ProxyOptions#DEFAULT_MAX_RESPONSE_HEADER_SIZE}: 16 KiB); a larger one is a 502
+ * @param tls TLS termination ({@code server.tls}), or null for HTTP only
  * @param h2c whether the cleartext listener also speaks HTTP/2 without TLS, on the same port as
  *     HTTP/1.1, by prior knowledge or {@code Upgrade: h2c} (default {@value #DEFAULT_H2C})
  */
 public record ServerConfig(String address, int port, int threads, int selectors, int acceptQueue,
         Duration idleTimeout, int maxConnectionsPerBackend, int maxRequestsQueuedPerBackend,
-        Duration shutdownGracePeriod, boolean accessLog, Duration headerTimeout, boolean h2c) {
+        Duration shutdownGracePeriod, boolean accessLog, Duration headerTimeout, int maxResponseHeaderSize,
+        ServerTls tls, boolean h2c) {
 
     /** Every interface. */
     public static final String DEFAULT_ADDRESS = "0.0.0.0";
@@ -59,7 +64,7 @@ public record ServerConfig(String address, int port, int threads, int selectors,
     public static final ServerConfig DEFAULTS = new ServerConfig(DEFAULT_ADDRESS, DEFAULT_PORT, AUTO, AUTO,
             DEFAULT_ACCEPT_QUEUE, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS_PER_BACKEND,
             DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND, DEFAULT_SHUTDOWN_GRACE_PERIOD, false, DEFAULT_HEADER_TIMEOUT,
-            DEFAULT_H2C);
+            ProxyOptions.DEFAULT_MAX_RESPONSE_HEADER_SIZE, null, DEFAULT_H2C);
 
     public ServerConfig {
         Objects.requireNonNull(address, "address");
@@ -77,9 +82,45 @@ public record ServerConfig(String address, int port, int threads, int selectors,
     /** A configuration with the default {@link #h2c()}. */
     public ServerConfig(String address, int port, int threads, int selectors, int acceptQueue, Duration idleTimeout,
             int maxConnectionsPerBackend, int maxRequestsQueuedPerBackend, Duration shutdownGracePeriod,
+            boolean accessLog, Duration headerTimeout, int maxResponseHeaderSize, ServerTls tls) {
+        this(address, port, threads, selectors, acceptQueue, idleTimeout, maxConnectionsPerBackend,
+                maxRequestsQueuedPerBackend, shutdownGracePeriod, accessLog, headerTimeout, maxResponseHeaderSize, tls,
+                DEFAULT_H2C);
+    }
+
+    /** A configuration without TLS, with the default {@link #maxResponseHeaderSize()} and the given {@link #h2c()}. */
+    public ServerConfig(String address, int port, int threads, int selectors, int acceptQueue, Duration idleTimeout,
+            int maxConnectionsPerBackend, int maxRequestsQueuedPerBackend, Duration shutdownGracePeriod,
+            boolean accessLog, Duration headerTimeout, boolean h2c) {
+        this(address, port, threads, selectors, acceptQueue, idleTimeout, maxConnectionsPerBackend,
+                maxRequestsQueuedPerBackend, shutdownGracePeriod, accessLog, headerTimeout,
+                ProxyOptions.DEFAULT_MAX_RESPONSE_HEADER_SIZE, null, h2c);
+    }
+
+    /** A configuration without TLS and with the default {@link #maxResponseHeaderSize()}. */
+    public ServerConfig(String address, int port, int threads, int selectors, int acceptQueue, Duration idleTimeout,
+            int maxConnectionsPerBackend, int maxRequestsQueuedPerBackend, Duration shutdownGracePeriod,
             boolean accessLog, Duration headerTimeout) {
         this(address, port, threads, selectors, acceptQueue, idleTimeout, maxConnectionsPerBackend,
-                maxRequestsQueuedPerBackend, shutdownGracePeriod, accessLog, headerTimeout, DEFAULT_H2C);
+                maxRequestsQueuedPerBackend, shutdownGracePeriod, accessLog, headerTimeout,
+                ProxyOptions.DEFAULT_MAX_RESPONSE_HEADER_SIZE, null);
+    }
+
+    /** A configuration without TLS. */
+    public ServerConfig(String address, int port, int threads, int selectors, int acceptQueue, Duration idleTimeout,
+            int maxConnectionsPerBackend, int maxRequestsQueuedPerBackend, Duration shutdownGracePeriod,
+            boolean accessLog, Duration headerTimeout, int maxResponseHeaderSize) {
+        this(address, port, threads, selectors, acceptQueue, idleTimeout, maxConnectionsPerBackend,
+                maxRequestsQueuedPerBackend, shutdownGracePeriod, accessLog, headerTimeout, maxResponseHeaderSize, null);
+    }
+
+    /** A configuration with the default {@link #maxResponseHeaderSize()}. */
+    public ServerConfig(String address, int port, int threads, int selectors, int acceptQueue, Duration idleTimeout,
+            int maxConnectionsPerBackend, int maxRequestsQueuedPerBackend, Duration shutdownGracePeriod,
+            boolean accessLog, Duration headerTimeout, ServerTls tls) {
+        this(address, port, threads, selectors, acceptQueue, idleTimeout, maxConnectionsPerBackend,
+                maxRequestsQueuedPerBackend, shutdownGracePeriod, accessLog, headerTimeout,
+                ProxyOptions.DEFAULT_MAX_RESPONSE_HEADER_SIZE, tls);
     }
 
     /** A configuration with the default {@link #headerTimeout()}. */
@@ -93,6 +134,14 @@ public record ServerConfig(String address, int port, int threads, int selectors,
     /** This configuration listening on another address and port (command-line overrides). */
     public ServerConfig withListen(String address, int port) {
         return new ServerConfig(address, port, threads, selectors, acceptQueue, idleTimeout,
-                maxConnectionsPerBackend, maxRequestsQueuedPerBackend, shutdownGracePeriod, accessLog, headerTimeout, h2c);
+                maxConnectionsPerBackend, maxRequestsQueuedPerBackend, shutdownGracePeriod, accessLog, headerTimeout,
+                maxResponseHeaderSize, tls, h2c);
+    }
+
+    /** This configuration with TLS termination ({@code null}: none). */
+    public ServerConfig withTls(ServerTls tls) {
+        return new ServerConfig(address, port, threads, selectors, acceptQueue, idleTimeout,
+                maxConnectionsPerBackend, maxRequestsQueuedPerBackend, shutdownGracePeriod, accessLog, headerTimeout,
+                maxResponseHeaderSize, tls, h2c);
     }
 }

@@ -1,13 +1,16 @@
 package dev.jlb.jetty.config;
 
+import dev.jlb.jetty.ProxyOptions;
 import dev.jlb.jetty.admin.AdminOptions;
 import dev.jlb.jetty.config.Node.ListNode;
 import dev.jlb.jetty.config.Node.ScalarNode;
 import dev.jlb.jetty.config.Node.ScalarNode.Kind;
+import dev.jlb.jetty.tls.ServerTls;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Reads the {@code server:} and {@code admin:} sections: jlb's own listeners. Their records are
@@ -20,6 +23,11 @@ final class ServerSection {
 
     /** The {@code server:} section, with the Go original's {@code lb_port}. */
     static ServerConfig server(MapReader top) {
+        return server(top, System::getenv);
+    }
+
+    /** As {@link #server(MapReader)}, reading environment variables ({@code password_env}) from {@code environment}. */
+    static ServerConfig server(MapReader top, Function<String, String> environment) {
         ServerConfig d = ServerConfig.DEFAULTS;
         boolean lbPort = top.has("lb_port");
         int port = top.integer("lb_port", d.port(), 0, 65535);
@@ -45,10 +53,20 @@ final class ServerSection {
         Duration grace = s.duration("shutdown_grace_period", d.shutdownGracePeriod(), false);
         boolean accessLog = s.bool("access_log", d.accessLog());
         Duration headerTimeout = s.duration("header_timeout", d.headerTimeout(), true);
+        int maxResponseHeader = d.maxResponseHeaderSize();
+        Long headerSize = s.size("max_response_header_size");
+        if (headerSize != null) {
+            int v = (int) Math.min(headerSize, Integer.MAX_VALUE);
+            if (s.set("max_response_header_size", s.node("max_response_header_size"),
+                    () -> ProxyOptions.builder().maxResponseHeaderSize(v), Refusal::size)) {
+                maxResponseHeader = v;
+            }
+        }
+        ServerTls tls = TlsSection.serverTls(s, environment);
         boolean h2c = s.bool("h2c", d.h2c());
         s.finish();
         return new ServerConfig(address.strip(), port, threads, selectors, acceptQueue, idleTimeout, maxConnections,
-                maxQueued, grace, accessLog, headerTimeout, h2c);
+                maxQueued, grace, accessLog, headerTimeout, maxResponseHeader, tls, h2c);
     }
 
     /** The {@code admin:} section; {@link AdminConfig#DISABLED} without one. */

@@ -132,7 +132,7 @@ final class TreeReader {
                 return scalar(token, line, path);
             case VALUE_TRUE:
             case VALUE_FALSE:
-                return new ScalarNode(line, Kind.BOOLEAN, parser.getText());
+                return new ScalarNode(line, Kind.BOOLEAN, parser.getString());
             case VALUE_NULL:
                 return new ScalarNode(line, Kind.NULL, "");
             default:
@@ -152,9 +152,9 @@ final class TreeReader {
                 }
                 return new ScalarNode(line, Kind.STRING, parser.getString());
             case VALUE_NUMBER_INT:
-                return new ScalarNode(line, Kind.INTEGER, parser.getText());
+                return new ScalarNode(line, Kind.INTEGER, parser.getString());
             default:
-                return new ScalarNode(line, Kind.DECIMAL, parser.getText());
+                return new ScalarNode(line, Kind.DECIMAL, parser.getString());
         }
     }
 

@@ -1,0 +1,186 @@
+package dev.jlb.standalone;
+
+import dev.jlb.jetty.config.ServerConfig;
+import dev.jlb.jetty.tls.ServerTls;
+import dev.jlb.jetty.tls.ServerTlsContext;
+import dev.jlb.jetty.tls.TlsFileException;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+
+/**
+ * The balancer's connectors, and the one place that knows which protocols a listener speaks:
+ * {@link #http} is cleartext HTTP/1.1; {@link #https} is TLS with HTTP/1.1 inside
+ * ({@link #tlsFactories} is where ALPN and HTTP/2 join). Both time request headers
+ * ({@link HeaderTimeoutConnectionFactory}) and take the server section's accept queue and idle
+ * timeout. Without {@code server.tls}, {@code server.port} is HTTP; with it, {@code server.port}
+ * is HTTPS, or with {@code server.tls.port} HTTP beside HTTPS on that port (optionally
+ * redirecting to it). The connectors are bound by {@link #open()}, once the routes are ready.
+ *
+ * <p>Thread-safe once constructed.
+ */
+final class Listeners {
+
+    /** {@code server.port}'s connector. */
+    private final ServerConnector main;
+    /** The HTTPS connector ({@code main} itself without a tls port of its own), or null without TLS. */
+    private final ServerConnector secure;
+    private final ServerTlsContext tls;
+
+    /**
+     * Makes the connectors of {@code s} and adds them to {@code server}; reads the TLS files.
+     *
+     * @throws TlsFileException when a TLS file changed for the worse since the configuration was read
+     */
+    Listeners(Server server, ServerConfig s, int selectors, HeaderTimeouts timeouts) throws TlsFileException {
+        HttpConfiguration http = httpConfiguration();
+        ServerTls t = s.tls();
+        if (t == null) {
+            tls = null;
+            main = http(server, s, s.port(), selectors, http, timeouts);
+            secure = null;
+        } else {
+            tls = ServerTlsContext.create(t);
+            if (t.port() == ServerTls.SAME_PORT) {
+                main = https(server, s, s.port(), selectors, http, timeouts, tls.sslContextFactory());
+                secure = main;
+            } else {
+                main = http(server, s, s.port(), selectors, http, timeouts);
+                secure = https(server, s, t.port(), selectors, http, timeouts, tls.sslContextFactory());
+            }
+        }
+        server.addConnector(main);
+        if (secure != null && secure != main) {
+            server.addConnector(secure);
+        }
+    }
+
+    /** Binds the ports. */
+    void open() throws java.io.IOException {
+        main.open();
+        if (secure != null && secure != main) {
+            secure.open();
+        }
+    }
+
+    ServerConnector main() {
+        return main;
+    }
+
+    /** {@code server.port}'s local port. */
+    int port() {
+        return main.getLocalPort();
+    }
+
+    /** The HTTPS port, or -1 without TLS. */
+    int tlsPort() {
+        return secure == null ? -1 : secure.getLocalPort();
+    }
+
+    /** The TLS of the HTTPS listener, or null. */
+    ServerTlsContext tls() {
+        return tls;
+    }
+
+    /** Whether the HTTP port redirects to HTTPS. */
+    boolean redirectsHttp() {
+        return tls != null && tls.settings().redirectHttp();
+    }
+
+    void setIdleTimeout(long millis) {
+        main.setIdleTimeout(millis);
+        if (secure != null) {
+            secure.setIdleTimeout(millis);
+        }
+    }
+
+    /** Reads the certificates again if their files changed; whether new ones are in use. */
+    boolean reloadTls() {
+        return tls != null && tls.reloadIfChanged();
+    }
+
+    /**
+     * Checks the certificate files every {@code reload_interval} while {@code server} runs: the
+     * scheduler's thread hands each check to {@code executor} (it reads files).
+     */
+    void scheduleTlsReload(Server server, java.util.concurrent.Executor executor) {
+        if (tls == null || tls.settings().reloadInterval().isZero() || !server.isRunning()) {
+            return;
+        }
+        server.getScheduler().schedule(() -> {
+            try {
+                executor.execute(() -> {
+                    reloadTls();
+                    scheduleTlsReload(server, executor);
+                });
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                // Shutting down.
+            }
+        }, tls.settings().reloadInterval().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** {@code http://0.0.0.0:8080} or {@code https://...}, and the other listener. */
+    String describe(String address) {
+        if (secure == null) {
+            return "http://" + address + ":" + port();
+        }
+        String https = "https://" + address + ":" + tlsPort() + " (client certificates: "
+                + tls.settings().clientAuth().name().toLowerCase(java.util.Locale.ROOT) + ")";
+        return secure == main ? https : "http://" + address + ":" + port()
+                + (redirectsHttp() ? " (redirecting to https)" : "") + " and " + https;
+    }
+
+    /** The HTTP configuration of every listener: no version headers, header values passed exactly. */
+    static HttpConfiguration httpConfiguration() {
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        // Jetty's per-connection header cache matches values ignoring case by default, so a Cookie
+        // equal to the previous request's but for case would reach backends in the previous spelling.
+        http.setHeaderCacheCaseSensitive(true);
+        return http;
+    }
+
+    /** A cleartext connector on {@code port}: HTTP/1.1, and h2c unless {@code server.h2c: false}. */
+    static ServerConnector http(Server server, ServerConfig s, int port, int selectors, HttpConfiguration http,
+            HeaderTimeouts timeouts) {
+        return tune(new ServerConnector(server, 1, selectors, CleartextProtocols.factories(http, timeouts, s.h2c())),
+                s, port);
+    }
+
+    /**
+     * A TLS connector on {@code port}: requests are secure ({@code https} scheme, so
+     * {@code X-Forwarded-Proto: https} and {@code Secure} sticky cookies), client certificates
+     * reach the request's attributes.
+     */
+    static ServerConnector https(Server server, ServerConfig s, int port, int selectors, HttpConfiguration http,
+            HeaderTimeouts timeouts, SslContextFactory.Server ssl) {
+        HttpConfiguration secure = new HttpConfiguration(http);
+        // A client may send SNI for one name and Host for another it shares the certificate with (or
+        // none): the certificate was the client's to verify; refusing here would only break it.
+        SecureRequestCustomizer customizer = new SecureRequestCustomizer(false);
+        secure.addCustomizer(customizer);
+        secure.setSecureScheme("https");
+        return tune(new ServerConnector(server, 1, selectors, tlsFactories(ssl, secure, timeouts)), s, port);
+    }
+
+    /** The connection factories of a TLS connector: TLS, then HTTP/1.1. */
+    static ConnectionFactory[] tlsFactories(SslContextFactory.Server ssl, HttpConfiguration secure,
+            HeaderTimeouts timeouts) {
+        HeaderTimeoutConnectionFactory http1 = new HeaderTimeoutConnectionFactory(secure, timeouts);
+        return new ConnectionFactory[] {new SslConnectionFactory(ssl, HttpVersion.HTTP_1_1.asString()), http1};
+    }
+
+    private static ServerConnector tune(ServerConnector connector, ServerConfig s, int port) {
+        connector.setHost(s.address());
+        connector.setPort(port);
+        connector.setAcceptQueueSize(s.acceptQueue());
+        connector.setIdleTimeout(s.idleTimeout().toMillis());
+        return connector;
+    }
+}

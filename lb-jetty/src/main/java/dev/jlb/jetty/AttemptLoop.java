@@ -1,0 +1,466 @@
+package dev.jlb.jetty;
+
+import dev.jlb.Backend;
+import dev.jlb.FailureKind;
+import dev.jlb.NoBackendAvailableException;
+import dev.jlb.RetryPolicy;
+import dev.jlb.Selection;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.function.Consumer;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.Content;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client request on its way through jlb, whatever the adapter and the transport: it selects a
+ * backend, has the {@link Upstream} send an {@link Attempt}, and after each attempt's outcome makes
+ * the one decision of {@link #retryAfter}: another backend (excluding those tried) while the
+ * {@link RetryPolicy}, the total timeout and the retry budget allow and nothing went to the
+ * client, or the answer to the client. Every selection is completed exactly once on every path;
+ * the client always gets a response or, once the response was committed, a broken connection.
+ *
+ * <p>The adapter's {@link ClientSide} is the request view (the strategies' {@code RequestContext})
+ * and the response sink; the {@link HeaderRewriter} writes the backend request's headers (this
+ * loop is the {@code Consumer} Jetty's client calls for them). No Jetty client type appears here.
+ *
+ * <p>Threading: attempts run one after another; the events of one attempt are serialized by the
+ * transport, except its timer, which only ever aborts the attempt. The {@link ProxyRecord} view is
+ * read by the listener once the exchange ended.
+ */
+final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AttemptLoop.class);
+
+    static final String REASON_CONNECT = "bad gateway: could not connect to a backend";
+    static final String REASON_RESET = "bad gateway: the backend closed the connection before a response";
+    static final String REASON_TIMEOUT = "gateway timeout: no response from a backend in time";
+    static final String REASON_OTHER = "bad gateway: invalid response from a backend";
+    static final String REASON_PROXY = "bad gateway: the proxy failed to handle the backend response";
+    static final String REASON_UPGRADE = "bad gateway: the backend switched protocols (101) without being asked to";
+
+    private static final AtomicIntegerFieldUpdater<AttemptLoop> FINISHED =
+            AtomicIntegerFieldUpdater.newUpdater(AttemptLoop.class, "finished");
+
+    final ProxyCore core;
+    final ClientSide client;
+    private final Upstream upstream;
+    private final long startNanos;
+    ReplayableBody body;
+    private int attempts;
+    // Attempts sent again because a reused connection turned out closed (see StaleConnections).
+    private int staleRetries;
+    private List<Backend> tried;
+    private volatile Attempt attempt;
+    private String requestId;
+    private volatile int finished;
+    /** The client's sticky cookie that named a current member, or null (sticky sessions off, none, unknown). */
+    private StickyTokens.Entry stickyHeld;
+    /** Whether the route's retry budget refused this request a retry. */
+    private boolean budgetRefused;
+    /** The gRPC rules of this request (see {@link GrpcCall}), or null when it is not a gRPC call. */
+    GrpcCall grpc;
+    /** Whether response trailers are relayed: a gRPC call, or a client that said {@code TE: trailers}. */
+    boolean trailers;
+
+    // What a ProxyListener reads (written before finished is set, read after).
+    private Backend lastBackend;
+    int clientStatus;
+    long responseBytes;
+    private ProxyRecord.Outcome outcome;
+    private long endNanos;
+
+    AttemptLoop(ProxyCore core, ClientSide client, Upstream upstream, long startNanos) {
+        this.core = core;
+        this.client = client;
+        this.upstream = upstream;
+        this.startNanos = startNanos;
+    }
+
+    /** Starts proxying. {@code content} is the client's body, or null when the request has none. */
+    void start(Content.Source content, long contentLength, String contentType) {
+        int refused = RequestChecks.refusal(client.method(), client.path(), core.options);
+        if (refused != 0) {
+            finishError(refused, RequestChecks.reason(client.method()), Outcome.REFUSED);
+            return;
+        }
+        if (content != null) {
+            body = new ReplayableBody(content, contentLength, contentType, core.bufferLimit);
+        }
+        grpc = GrpcCall.of(contentType, client.header("grpc-timeout"), startNanos);
+        trailers = grpc != null || ProxyHeaders.asksForTrailers(client.header("TE"));
+        if (core.budgeted) {
+            core.budget.onRequest(startNanos);
+        }
+        Selection selection;
+        try {
+            StickyTokens sticky = core.sticky;
+            selection = sticky == null ? core.loadBalancer.select(client)
+                    : core.loadBalancer.selectPreferring(client, stickyBackend(sticky));
+        } catch (NoBackendAvailableException e) {
+            finishError(HttpStatus.SERVICE_UNAVAILABLE_503, e.getMessage(), Outcome.NO_BACKEND);
+            return;
+        } catch (Throwable e) {
+            LOG.warn("jlb: selecting a backend failed for {}", this, e);
+            finishError(HttpStatus.SERVICE_UNAVAILABLE_503, "service unavailable: no backend could be selected",
+                    Outcome.PROXY_ERROR);
+            return;
+        }
+        send(selection, startNanos);
+    }
+
+    /** Sends an attempt on {@code selection}, which this loop then owns. */
+    void send(Selection selection, long now) {
+        long remaining = deadline() - now;
+        attempts++;
+        lastBackend = selection.backend();
+        Attempt next;
+        try {
+            next = upstream.newAttempt(this, selection, now,
+                    selection.backend().uri().toString() + client.targetPath());
+        } catch (Throwable x) {
+            LOG.warn("jlb: could not build the request to {} for {}", selection.backend(), this, x);
+            selection.close();
+            finishError(HttpStatus.BAD_GATEWAY_502, REASON_PROXY, Outcome.PROXY_ERROR);
+            return;
+        }
+        attempt = next;
+        try {
+            next.watch(core.timeouts(), now + GrpcCall.attemptNanos(grpc, core.attemptTimeoutNanos, remaining));
+            next.send();
+        } catch (Throwable x) {
+            // The transport reports failures to the attempt; a throw here means it is stopped or broken.
+            LOG.warn("jlb: could not send the request to {} for {}", selection.backend(), this, x);
+            next.cancelTimer();
+            selection.close();
+            finishError(HttpStatus.BAD_GATEWAY_502, REASON_PROXY, Outcome.PROXY_ERROR);
+        }
+    }
+
+    /**
+     * Sends the request again to {@code failed}'s backend after a reused connection turned out closed
+     * before any response byte: no failure counted, no attempt of the retry policy used, at most
+     * {@link StaleConnections#MAX_RETRIES} times, for methods the policy may repeat with a replayable
+     * body. False when it may not (the caller then treats the failure as any other).
+     */
+    boolean resendAfterStale(Selection failed, long now) {
+        if (staleRetries >= StaleConnections.MAX_RETRIES || !replayable() || !timeLeft(now)
+                || !(RetryPolicy.isIdempotent(client.method()) || core.retry.retryNonIdempotent())) {
+            return false;
+        }
+        Selection again = StaleConnections.sameBackend(core.loadBalancer, client, failed.backend());
+        if (again == null) {
+            return false;
+        }
+        failed.close();
+        staleRetries++;
+        attempts--;
+        LOG.debug("jlb: {} closed a reused connection before answering; sending again for {}",
+                failed.backend().id(), this);
+        send(again, now);
+        return true;
+    }
+
+    /** Writes the backend request's headers (called by the transport for each attempt). */
+    @Override
+    public void accept(HttpFields.Mutable out) {
+        requestId = core.headers.copyRequestHeaders(client, requestId, trailers, out);
+    }
+
+    /**
+     * The one "what next" after an attempt's outcome, a response status and its {@code headers}
+     * ({@code kind} null) or a failure (whether the request had {@code begun} on a connection):
+     * the selection of another backend to retry on, or null when the client is to get this
+     * outcome (then the request is counted in {@code retriesExhausted} if the policy would have
+     * retried it but attempts or the budget ran out).
+     */
+    Selection retryAfter(int status, HttpFields headers, FailureKind kind, boolean begun, long now, Backend failed) {
+        RetryPolicy retry = core.retry;
+        if (retries(status, headers, kind, begun, attempts) && timeLeft(now) && budgetAllowsRetry(now)) {
+            Selection candidate = selectNext(failed);
+            if (candidate != null) {
+                return candidate;
+            }
+        }
+        boolean retryable = retries(status, headers, kind, begun, 1);
+        int max = retry.maxAttempts();
+        if (retryable && max > 1 && (attempts >= max || budgetRefused)) {
+            core.loadBalancer.recordRetriesExhausted();
+        }
+        return null;
+    }
+
+    /** Whether the retry policy (and a gRPC call's rules) would retry this outcome after {@code attemptsMade}. */
+    private boolean retries(int status, HttpFields headers, FailureKind kind, boolean begun, int attemptsMade) {
+        RetryPolicy retry = core.retry;
+        String method = client.method();
+        boolean replayable = replayable();
+        if (kind != null) {
+            return retry.shouldRetryFailure(kind, method, attemptsMade, replayable)
+                    && GrpcCall.allowsFailureRetry(grpc, begun, body);
+        }
+        boolean policy = retry.shouldRetryStatus(status, method, attemptsMade, replayable);
+        return GrpcCall.allowsStatusRetry(grpc, policy, status, headers, retry, attemptsMade, body);
+    }
+
+    /** Picks the next backend, excluding those tried; null when none is left. */
+    private Selection selectNext(Backend failed) {
+        if (tried == null) {
+            tried = new ArrayList<>(core.retry.maxAttempts());
+        }
+        tried.add(failed);
+        try {
+            return core.loadBalancer.select(client, tried);
+        } catch (NoBackendAvailableException e) {
+            return null;
+        } catch (Throwable e) {
+            LOG.warn("jlb: selecting a backend for a retry failed for {}", this, e);
+            return null;
+        }
+    }
+
+    /** Whether the route's retry budget lets this request be retried once more, withdrawing the retry when it does. */
+    private boolean budgetAllowsRetry(long now) {
+        if (!core.budgeted || core.budget.tryRetry(now)) {
+            return true;
+        }
+        budgetRefused = true;
+        return false;
+    }
+
+    boolean replayable() {
+        return body == null || body.replayable();
+    }
+
+    /** Whether reading the client's body failed (then a failed attempt is the client's doing). */
+    boolean clientBodyFailed() {
+        return body != null && body.clientFailure() != null;
+    }
+
+    private boolean timeLeft(long now) {
+        return now - deadline() < 0;
+    }
+
+    /** When response headers must have arrived: the total timeout, or a gRPC call's deadline. */
+    private long deadline() {
+        return GrpcCall.deadline(grpc, startNanos + core.totalTimeoutNanos);
+    }
+
+    int attemptCount() {
+        return attempts;
+    }
+
+    /** The backend named by the client's sticky cookie, or null; remembers the cookie for {@link #issueStickyCookie}. */
+    private Backend stickyBackend(StickyTokens sticky) {
+        StickyTokens.Entry held = client.findStickyCookie(sticky);
+        stickyHeld = held;
+        return held == null ? null : held.backend;
+    }
+
+    /** Sets the sticky cookie for the backend whose response goes to the client, unless the client holds it. */
+    void issueStickyCookie(Backend answered) {
+        StickyTokens sticky = core.sticky;
+        if (sticky == null) {
+            return;
+        }
+        String value = sticky.setCookie(answered, stickyHeld, "https".equalsIgnoreCase(client.scheme()),
+                client.mountPath());
+        if (value != null) {
+            client.addOwnResponseHeader(HttpHeader.SET_COOKIE, value);
+        }
+    }
+
+    /**
+     * The client went away or failed while an attempt was in flight (called by adapters that learn
+     * of it before a write fails): aborts the attempt; its selection completes as cancelled.
+     */
+    void clientFailed(Throwable cause) {
+        Attempt current = attempt;
+        if (current != null) {
+            current.abort(new ClientGoneException(cause));
+        }
+    }
+
+    // ---- Finishing ------------------------------------------------------------------------------
+
+    private boolean finish() {
+        return FINISHED.compareAndSet(this, 0, 1);
+    }
+
+    void finishComplete() {
+        if (finish()) {
+            ended(Outcome.PROXIED);
+            try {
+                client.complete();
+            } catch (Throwable x) {
+                LOG.debug("jlb: completing the response failed for {}", this, x);
+                abortQuietly(x);
+            }
+        }
+    }
+
+    /**
+     * Ends the exchange with an error: {@code status} and a one-line {@code reason} when nothing was
+     * sent to the client yet, else a broken response.
+     */
+    void finishError(int status, String reason, Outcome how) {
+        if (finish()) {
+            try {
+                if (client.isCommitted()) {
+                    ended(how == Outcome.PROXY_ERROR ? how : Outcome.BROKEN);
+                    client.abort(new IOException(reason));
+                } else {
+                    clientStatus = status;
+                    responseBytes = reason.length() + 1L;
+                    ended(how);
+                    if (grpc != null) {
+                        client.sendGrpcStatus(status, GrpcCall.localStatus(status), reason);
+                    } else {
+                        client.sendError(status, reason);
+                    }
+                }
+            } catch (Throwable x) {
+                LOG.debug("jlb: sending {} failed for {}", status, this, x);
+                abortQuietly(x);
+            }
+        }
+    }
+
+    /** Ends the exchange because the client went away. */
+    void finishAbort(Throwable cause) {
+        if (finish()) {
+            ended(Outcome.CLIENT_ABORTED);
+            abortQuietly(cause);
+        }
+    }
+
+    /**
+     * Records how the exchange ended and tells the listener, before the response is completed or
+     * aborted: a servlet request may be recycled once its async cycle completes.
+     */
+    private void ended(Outcome how) {
+        outcome = how;
+        endNanos = System.nanoTime();
+        ProxyListener listener = core.options.listener();
+        if (listener != null) {
+            try {
+                listener.onComplete(this);
+            } catch (Throwable x) {
+                LOG.warn("jlb: the proxy listener {} failed for {}", listener, this, x);
+            }
+        }
+    }
+
+    private void abortQuietly(Throwable cause) {
+        try {
+            client.abort(cause);
+        } catch (Throwable x) {
+            LOG.debug("jlb: aborting the response failed for {}", this, x);
+        }
+    }
+
+    /** {@code reason} with the number of attempts, and whether the retry budget refused one. */
+    String reason(String reason) {
+        String withAttempts = attempts > 1 ? reason + " (" + attempts + " attempts)" : reason;
+        return budgetRefused ? withAttempts + " (retry budget exhausted)" : withAttempts;
+    }
+
+    // ---- ProxyRecord (read by the listener once the exchange has ended) ---------------------------
+
+    @Override
+    public String method() {
+        return client.method();
+    }
+
+    @Override
+    public String path() {
+        return client.path();
+    }
+
+    @Override
+    public String query() {
+        return client.query();
+    }
+
+    @Override
+    public String clientAddress() {
+        return client.clientAddress();
+    }
+
+    @Override
+    public String prefix() {
+        String prefix = core.options.prefix();
+        return prefix == null ? "/" : prefix;
+    }
+
+    @Override
+    public int status() {
+        return clientStatus;
+    }
+
+    @Override
+    public long responseBytes() {
+        return responseBytes;
+    }
+
+    @Override
+    public Backend backend() {
+        return lastBackend;
+    }
+
+    @Override
+    public int attempts() {
+        return attempts;
+    }
+
+    @Override
+    public long latencyNanos() {
+        return (endNanos == 0 ? System.nanoTime() : endNanos) - startNanos;
+    }
+
+    @Override
+    public Outcome outcome() {
+        return outcome;
+    }
+
+    @Override
+    public String toString() {
+        return "AttemptLoop{" + client.method() + ' ' + client.path() + ", attempts=" + attempts
+                + (requestId == null ? "" : ", id=" + requestId) + '}';
+    }
+
+    /** The client went away (a response write failed, or the adapter saw the connection fail). */
+    static final class ClientGoneException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ClientGoneException(Throwable cause) {
+            super("client went away", cause);
+        }
+    }
+
+    /**
+     * The backend's response ended before the client's request body (a gRPC server may end a call
+     * while the client still streams): see {@link Attempt#onResponseEnded()}.
+     */
+    static final class ResponseEndedFirst extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ResponseEndedFirst() {
+            super("the backend ended the response before the request", null);
+        }
+    }
+
+    /** Adapter code threw inside a listener: not the backend's fault. */
+    static final class InternalProxyException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        InternalProxyException(Throwable cause) {
+            super("proxy failure", cause);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.jlb.jetty;
+
+import org.eclipse.jetty.http.HttpStatus;
+
+/**
+ * Requests jlb answers itself instead of proxying, before a backend is selected: a reverse proxy
+ * has no use for {@code CONNECT} (a tunnel to any host), {@code TRACE} reflects the request
+ * (cookies and authorization included) back to whoever sent it, and a target that is not a path
+ * ({@code OPTIONS *}) names no resource on a backend.
+ */
+final class RequestChecks {
+
+    static final String REASON_CONNECT = "method not allowed: CONNECT (jlb is a reverse proxy, not a tunnel)";
+    static final String REASON_TRACE = "method not allowed: TRACE (allow_trace is off)";
+    static final String REASON_TARGET = "bad request: the target is not a path (OPTIONS * is not proxied)";
+
+    private RequestChecks() {
+    }
+
+    /** The status jlb answers {@code method} and {@code path} with itself, or 0 to proxy the request. */
+    static int refusal(String method, String path, ProxyOptions options) {
+        if ("CONNECT".equals(method)) {
+            return HttpStatus.METHOD_NOT_ALLOWED_405;
+        }
+        if ("TRACE".equals(method) && !options.allowTrace()) {
+            return HttpStatus.METHOD_NOT_ALLOWED_405;
+        }
+        if (path == null || !path.startsWith("/")) {
+            return HttpStatus.BAD_REQUEST_400;
+        }
+        return 0;
+    }
+
+    /** The reason of a {@link #refusal}. */
+    static String reason(String method) {
+        return "CONNECT".equals(method) ? REASON_CONNECT : "TRACE".equals(method) ? REASON_TRACE : REASON_TARGET;
+    }
+}

@@ -1,0 +1,31 @@
+package dev.jlb.jetty.tls;
+
+/**
+ * A TLS file or setting that cannot be used: {@link #field()} names the setting ({@code cert},
+ * {@code key}, {@code keystore}, {@code password}, {@code ca}), {@link #getMessage()} is
+ * {@code <value> (expected: <what>)}, without the field, so that a configuration reader can put
+ * it under its own path. A password is never shown, only its length.
+ */
+public final class TlsFileException extends Exception {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String field;
+
+    /** A problem with {@code field}; {@code message} is {@code <value> (expected: <what>)}. */
+    public TlsFileException(String field, String message) {
+        super(message);
+        this.field = field;
+    }
+
+    /** The setting at fault, such as {@code key}. */
+    public String field() {
+        return field;
+    }
+
+    /** {@code <field>: <message>}. */
+    @Override
+    public String toString() {
+        return field + ": " + getMessage();
+    }
+}
