@@ -152,13 +152,17 @@ final class Listeners {
         return http;
     }
 
-    /** A cleartext HTTP/1.1 connector on {@code port}. */
+    /** A cleartext connector on {@code port}: HTTP/1.1, and h2c unless {@code server.h2c: false}. */
     static ServerConnector http(Server server, ServerConfig s, int port, int selectors, HttpConfiguration http,
             HeaderTimeouts timeouts, HttpEngine engine) {
-        HeaderTimeoutConnectionFactory http1 = new HeaderTimeoutConnectionFactory(http, timeouts);
-        ServerConnector connector = engine == null ? new ServerConnector(server, 1, selectors, http1)
-                : new ServerConnector(server, 1, selectors, engine, http1);
-        return tune(connector, s, port);
+        ConnectionFactory[] protocols = CleartextProtocols.factories(http, timeouts, s.h2c());
+        if (engine != null) {
+            ConnectionFactory[] withEngine = new ConnectionFactory[protocols.length + 1];
+            withEngine[0] = engine;
+            System.arraycopy(protocols, 0, withEngine, 1, protocols.length);
+            protocols = withEngine;
+        }
+        return tune(new ServerConnector(server, 1, selectors, protocols), s, port);
     }
 
     /**

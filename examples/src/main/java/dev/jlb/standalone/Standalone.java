@@ -288,6 +288,7 @@ final class Standalone implements AutoCloseable {
         warnIfChanged(changes, "server.selectors", now.selectors(), wanted.selectors());
         warnIfChanged(changes, "server.accept_queue", now.acceptQueue(), wanted.acceptQueue());
         warnIfChanged(changes, "server.header_timeout", now.headerTimeout(), wanted.headerTimeout());
+        warnIfChanged(changes, "server.h2c", now.h2c(), wanted.h2c());
         if (!java.util.Objects.equals(now.tls(), wanted.tls())) {
             LOG.warn("server.tls: changed; needs a restart (certificate files are reloaded when they change)");
         }
@@ -299,7 +300,7 @@ final class Standalone implements AutoCloseable {
         ServerConfig applied = new ServerConfig(now.address(), now.port(), now.threads(), now.selectors(),
                 now.acceptQueue(), wanted.idleTimeout(), wanted.maxConnectionsPerBackend(),
                 wanted.maxRequestsQueuedPerBackend(), wanted.shutdownGracePeriod(), wanted.accessLog(),
-                now.headerTimeout(), wanted.maxResponseHeaderSize(), now.tls());
+                now.headerTimeout(), wanted.maxResponseHeaderSize(), now.tls(), now.h2c());
         if (wanted.accessLog() != now.accessLog()) {
             changes.add("server.access_log: " + wanted.accessLog());
         }

@@ -102,11 +102,11 @@ abstract class Attempt implements Callback, CyclicTimeouts.Expirable {
             long now = System.nanoTime();
             headersNanos = now;
             this.status = status;
-            Selection candidate = loop.retryAfter(status, null, now, selection.backend());
+            Selection candidate = loop.retryAfter(status, headers, null, begun, now, selection.backend());
             if (candidate != null) {
                 if (STATE.compareAndSet(this, WAITING, DISCARDING)) {
                     next = candidate;
-                    selection.onFailure(status, now - startNanos);
+                    selection.onFailure(GrpcCall.failureStatus(loop.grpc, status), now - startNanos);
                 } else {
                     candidate.close();
                 }
@@ -120,9 +120,24 @@ abstract class Attempt implements Callback, CyclicTimeouts.Expirable {
             client.responseStatus(status);
             loop.core.headers.copyResponseHeaders(headers, client);
             loop.issueStickyCookie(selection.backend());
+            if (loop.trailers) {
+                client.forwardTrailers(this::trailers);
+            }
         } catch (Throwable x) {
             LOG.warn("jlb: handling the response of {} failed for {}", selection.backend().id(), loop, x);
             abort(new AttemptLoop.InternalProxyException(x));
+        }
+    }
+
+    /**
+     * The backend's response ended, though the attempt has not (the client's body still streams):
+     * a gRPC server may end a call (its status in trailers) while the client still sends messages,
+     * so the rest of the client's stream is cut off and the status goes to the client at once. A
+     * transport reports the abort's {@link AttemptLoop.ResponseEndedFirst} as a success.
+     */
+    final void onResponseEnded() {
+        if (loop.grpc != null && state == FORWARDING) {
+            abort(new AttemptLoop.ResponseEndedFirst());
         }
     }
 
@@ -255,12 +270,18 @@ abstract class Attempt implements Callback, CyclicTimeouts.Expirable {
             return;
         }
         // A request that never went on a connection is retried as a connect failure, even if it timed out.
-        Selection candidate = loop.retryAfter(0, begun ? kind : FailureKind.CONNECT, now, selection.backend());
+        Selection candidate = loop.retryAfter(0, null, begun ? kind : FailureKind.CONNECT, begun, now,
+                selection.backend());
         if (candidate != null) {
             loop.send(candidate, now);
         } else {
             loop.finishError(errorStatus, loop.reason(reason), Outcome.FAILED);
         }
+    }
+
+    /** The backend response's trailers, once its content has ended; null when none (or not known). */
+    HttpFields trailers() {
+        return null;
     }
 
     /**

@@ -64,6 +64,10 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     private StickyTokens.Entry stickyHeld;
     /** Whether the route's retry budget refused this request a retry. */
     private boolean budgetRefused;
+    /** The gRPC rules of this request (see {@link GrpcCall}), or null when it is not a gRPC call. */
+    GrpcCall grpc;
+    /** Whether response trailers are relayed: a gRPC call, or a client that said {@code TE: trailers}. */
+    boolean trailers;
 
     // What a ProxyListener reads (written before finished is set, read after).
     private Backend lastBackend;
@@ -89,6 +93,8 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         if (content != null) {
             body = new ReplayableBody(content, contentLength, contentType, core.bufferLimit);
         }
+        grpc = GrpcCall.of(contentType, client.header("grpc-timeout"), startNanos);
+        trailers = grpc != null || ProxyHeaders.asksForTrailers(client.header("TE"));
         if (core.budgeted) {
             core.budget.onRequest(startNanos);
         }
@@ -128,7 +134,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
 
     /** Sends an attempt on {@code selection}, which this loop then owns. */
     void send(Selection selection, long now) {
-        long remaining = startNanos + core.totalTimeoutNanos - now;
+        long remaining = deadline() - now;
         attempts++;
         lastBackend = selection.backend();
         Attempt next;
@@ -143,7 +149,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         }
         attempt = next;
         try {
-            next.watch(core.timeouts(), now + Math.min(core.attemptTimeoutNanos, remaining));
+            next.watch(core.timeouts(), now + GrpcCall.attemptNanos(grpc, core.attemptTimeoutNanos, remaining));
             next.send();
         } catch (Throwable x) {
             // The transport reports failures to the attempt; a throw here means it is stopped or broken.
@@ -181,34 +187,43 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     /** Writes the backend request's headers (called by the transport for each attempt). */
     @Override
     public void accept(HttpFields.Mutable out) {
-        requestId = core.headers.copyRequestHeaders(client, requestId, out);
+        requestId = core.headers.copyRequestHeaders(client, requestId, trailers, out);
     }
 
     /**
-     * The one "what next" after an attempt's outcome, a response status ({@code kind} null) or a
-     * failure: the selection of another backend to retry on, or null when the client is to get
-     * this outcome (then the request is counted in {@code retriesExhausted} if the policy would
-     * have retried it but attempts or the budget ran out).
+     * The one "what next" after an attempt's outcome, a response status and its {@code headers}
+     * ({@code kind} null) or a failure (whether the request had {@code begun} on a connection):
+     * the selection of another backend to retry on, or null when the client is to get this
+     * outcome (then the request is counted in {@code retriesExhausted} if the policy would have
+     * retried it but attempts or the budget ran out).
      */
-    Selection retryAfter(int status, FailureKind kind, long now, Backend failed) {
+    Selection retryAfter(int status, HttpFields headers, FailureKind kind, boolean begun, long now, Backend failed) {
         RetryPolicy retry = core.retry;
-        String method = client.method();
-        boolean replayable = replayable();
-        boolean again = kind == null ? retry.shouldRetryStatus(status, method, attempts, replayable)
-                : retry.shouldRetryFailure(kind, method, attempts, replayable);
-        if (again && timeLeft(now) && budgetAllowsRetry(now)) {
+        if (retries(status, headers, kind, begun, attempts) && timeLeft(now) && budgetAllowsRetry(now)) {
             Selection candidate = selectNext(failed);
             if (candidate != null) {
                 return candidate;
             }
         }
-        boolean retryable = kind == null ? retry.shouldRetryStatus(status, method, 1, replayable)
-                : retry.shouldRetryFailure(kind, method, 1, replayable);
+        boolean retryable = retries(status, headers, kind, begun, 1);
         int max = retry.maxAttempts();
         if (retryable && max > 1 && (attempts >= max || budgetRefused)) {
             core.loadBalancer.recordRetriesExhausted();
         }
         return null;
+    }
+
+    /** Whether the retry policy (and a gRPC call's rules) would retry this outcome after {@code attemptsMade}. */
+    private boolean retries(int status, HttpFields headers, FailureKind kind, boolean begun, int attemptsMade) {
+        RetryPolicy retry = core.retry;
+        String method = client.method();
+        boolean replayable = replayable();
+        if (kind != null) {
+            return retry.shouldRetryFailure(kind, method, attemptsMade, replayable)
+                    && GrpcCall.allowsFailureRetry(grpc, begun, body);
+        }
+        boolean policy = retry.shouldRetryStatus(status, method, attemptsMade, replayable);
+        return GrpcCall.allowsStatusRetry(grpc, policy, status, headers, retry, attemptsMade, body);
     }
 
     /** Picks the next backend, excluding those tried; null when none is left. */
@@ -246,7 +261,12 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     }
 
     private boolean timeLeft(long now) {
-        return now - startNanos < core.totalTimeoutNanos;
+        return now - deadline() < 0;
+    }
+
+    /** When response headers must have arrived: the total timeout, or a gRPC call's deadline. */
+    private long deadline() {
+        return GrpcCall.deadline(grpc, startNanos + core.totalTimeoutNanos);
     }
 
     int attemptCount() {
@@ -316,7 +336,11 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
                     clientStatus = status;
                     responseBytes = reason.length() + 1L;
                     ended(how);
-                    client.sendError(status, reason);
+                    if (grpc != null) {
+                        client.sendGrpcStatus(status, GrpcCall.localStatus(status), reason);
+                    } else {
+                        client.sendError(status, reason);
+                    }
                 }
             } catch (Throwable x) {
                 LOG.debug("jlb: sending {} failed for {}", status, this, x);
@@ -434,6 +458,18 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
 
         ClientGoneException(Throwable cause) {
             super("client went away", cause);
+        }
+    }
+
+    /**
+     * The backend's response ended before the client's request body (a gRPC server may end a call
+     * while the client still streams): see {@link Attempt#onResponseEnded()}.
+     */
+    static final class ResponseEndedFirst extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ResponseEndedFirst() {
+            super("the backend ended the response before the request", null);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.jlb.jetty;
 
 import dev.jlb.RequestContext;
 import java.nio.ByteBuffer;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -80,4 +81,21 @@ interface ClientSide extends RequestContext {
 
     /** Breaks the response (the client sees a truncated response or a reset). */
     void abort(Throwable cause);
+
+    /**
+     * Relays the backend response's trailers, which {@code trailers} gives once the backend's
+     * content has ended, after the last write (called once per forwarded response when trailers
+     * are wanted, after its headers). Adapters that cannot send trailers ignore it.
+     */
+    default void forwardTrailers(Supplier<HttpFields> trailers) {
+    }
+
+    /**
+     * Answers a gRPC call that no backend answered: a trailers-only response with {@code grpcStatus}
+     * and {@code message} (instead of {@code httpStatus}); the response is not committed. By
+     * default, {@link #sendError}.
+     */
+    default void sendGrpcStatus(int httpStatus, int grpcStatus, String message) {
+        sendError(httpStatus, message);
+    }
 }

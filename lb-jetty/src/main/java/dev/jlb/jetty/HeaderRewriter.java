@@ -34,6 +34,8 @@ final class HeaderRewriter {
     private final String requestIdHeader;
     private final String via11;
     private final String via20;
+    /** Whether the client's Host goes to backends: {@code preserveHost}, and HTTP/2 has no Host beside :authority. */
+    private final boolean keepHost;
 
     HeaderRewriter(ProxyOptions options, StickyTokens sticky) {
         this.options = options;
@@ -41,17 +43,25 @@ final class HeaderRewriter {
         this.requestIdHeader = options.requestIdHeader();
         this.via11 = ProxyHeaders.viaEntry("HTTP/1.1", options.via());
         this.via20 = ProxyHeaders.viaEntry("HTTP/2.0", options.via());
+        this.keepHost = options.preserveHost() && !options.backendProtocol().isHttp2();
     }
 
     /**
      * Writes the backend request's headers: the client's, rewritten, then jlb's proxy headers.
      * {@code requestId} is the id an earlier attempt sent, or null on the first: then it is the
-     * client's when valid, else a generated one (or none). Returns the id sent, or null.
+     * client's when valid, else a generated one (or none). With {@code trailers} (a gRPC call, or
+     * a client that asked for them), {@code TE: trailers} goes too. Returns the id sent, or null.
      */
-    String copyRequestHeaders(ClientSide client, String requestId, HttpFields.Mutable out) {
+    String copyRequestHeaders(ClientSide client, String requestId, boolean trailers, HttpFields.Mutable out) {
         String connection = client.joinedHeader(HttpHeader.CONNECTION.asString());
         String tokens = connection == null ? null : ProxyHeaders.connectionTokens(connection, null);
         int merged = client.copyRequestHeaders(this, tokens, out);
+        if (keepHost && "HTTP/2.0".equals(client.protocol()) && !out.contains(HttpHeader.HOST)) {
+            String authority = client.host(); // an HTTP/2 client's :authority: the Host an HTTP/1.1 backend expects
+            if (authority != null) {
+                out.put(HttpHeader.HOST, authority);
+            }
+        }
         String forwardedFor = (merged & MERGE_FOR) == 0 ? null : client.joinedHeader("X-Forwarded-For");
         String forwardedProto = (merged & MERGE_PROTO) == 0 ? null : client.joinedHeader("X-Forwarded-Proto");
         String forwardedHost = (merged & MERGE_HOST) == 0 ? null : client.joinedHeader("X-Forwarded-Host");
@@ -72,6 +82,9 @@ final class HeaderRewriter {
         }
         String via = (merged & MERGE_VIA) == 0 ? null : client.joinedHeader("Via");
         out.add(HttpHeader.VIA, ProxyHeaders.append(via, via(client.protocol())));
+        if (trailers) {
+            out.add(HttpHeader.TE, "trailers"); // gRPC servers ask for it; the only TE HTTP/2 allows
+        }
         String id = requestId;
         if (id == null) {
             String incoming = (merged & REQUEST_ID) == 0 ? null : client.header(requestIdHeader);
@@ -151,7 +164,7 @@ final class HeaderRewriter {
             case ProxyHeaders.DROP:
                 return null;
             case ProxyHeaders.HOST:
-                return options.preserveHost() ? value : null;
+                return keepHost ? value : null;
             case ProxyHeaders.COOKIE:
                 return sticky == null || sticky.options().forwardToBackends() ? value : sticky.withoutCookie(value);
             default:

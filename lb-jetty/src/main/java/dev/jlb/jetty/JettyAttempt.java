@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.io.Content;
 
 /**
@@ -18,6 +19,8 @@ final class JettyAttempt extends Attempt implements Response.Listener, Request.B
     /** Whether the request went on a connection that carried an earlier exchange. */
     private volatile boolean reused;
     private volatile Response response;
+    /** The response whose headers arrived (its trailers are read once its content has ended). */
+    private volatile Response answered;
 
     /** {@code request} is new, its method and URI set; this sets headers, timeout, body and listeners. */
     JettyAttempt(AttemptLoop loop, Selection selection, long startNanos, Request request) {
@@ -60,8 +63,20 @@ final class JettyAttempt extends Attempt implements Response.Listener, Request.B
     }
 
     @Override
+    HttpFields trailers() {
+        Response r = answered;
+        return r == null ? null : r.getTrailers();
+    }
+
+    @Override
     public void onHeaders(Response response) {
+        answered = response;
         onHeaders(response.getStatus(), response.getHeaders());
+    }
+
+    @Override
+    public void onSuccess(Response response) {
+        onResponseEnded();
     }
 
     @Override
@@ -72,6 +87,10 @@ final class JettyAttempt extends Attempt implements Response.Listener, Request.B
     @Override
     public void onComplete(Result result) {
         response = result.getResponse();
-        onComplete(result.getFailure());
+        Throwable failure = result.getFailure();
+        if (failure instanceof AttemptLoop.ResponseEndedFirst && result.getResponseFailure() == null) {
+            failure = null; // see onResponseEnded: the response is whole
+        }
+        onComplete(failure);
     }
 }

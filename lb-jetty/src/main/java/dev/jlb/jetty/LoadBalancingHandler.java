@@ -5,6 +5,7 @@ import dev.jlb.Selection;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.function.Supplier;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
@@ -345,6 +346,26 @@ public class LoadBalancingHandler extends Handler.Abstract {
         @Override
         public void abort(Throwable cause) {
             callback.failed(cause);
+        }
+
+        @Override
+        public void forwardTrailers(Supplier<HttpFields> trailers) {
+            // Jetty asks for the trailers with the last write, once the backend's content has ended.
+            response.setTrailersSupplier(() -> {
+                HttpFields fields = trailers.get();
+                return fields == null || fields.size() == 0 ? null : fields;
+            });
+        }
+
+        @Override
+        public void sendGrpcStatus(int httpStatus, int grpcStatus, String message) {
+            response.reset();
+            response.setStatus(200);
+            HttpFields.Mutable headers = response.getHeaders();
+            headers.put(HttpHeader.CONTENT_TYPE, "application/grpc");
+            headers.put("grpc-status", Integer.toString(grpcStatus));
+            headers.put("grpc-message", GrpcCall.message(message));
+            response.write(true, BufferUtil.EMPTY_BUFFER, callback);
         }
     }
 

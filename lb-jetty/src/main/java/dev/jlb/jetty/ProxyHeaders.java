@@ -71,6 +71,21 @@ public final class ProxyHeaders {
         }
     }
 
+    /** Whether a client's {@code TE} header lists {@code trailers} (it will read response trailers). */
+    static boolean asksForTrailers(String te) {
+        if (te == null) {
+            return false;
+        }
+        for (String token : te.split(",")) {
+            int semi = token.indexOf(';');
+            String name = (semi < 0 ? token : token.substring(0, semi)).trim();
+            if (name.equalsIgnoreCase("trailers")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether a response header is hop-by-hop and must not reach the client. */
     public static boolean isHopByHopResponse(HttpHeader header) {
         if (header == null) {

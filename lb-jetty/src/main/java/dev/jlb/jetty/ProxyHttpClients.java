@@ -3,7 +3,7 @@ package dev.jlb.jetty;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.client.HttpClientTransport;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -17,9 +17,11 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * byte for byte), handles no authentication challenges or {@code 100 Continue} itself
  * (interim {@code 1xx} responses of a backend are skipped: see {@link InterimResponses}), adds no
  * {@code User-Agent} and no default {@code Content-Type}, passes header values exactly (its header
- * cache is case-sensitive), and speaks HTTP/1.1 to backends. Its
- * connect timeout, idle timeout, pool sizes, response header limit and TLS to {@code https://}
- * backends ({@link ProxyOptions#backendTls()}) come from {@link ProxyOptions}.
+ * cache is case-sensitive), and speaks {@link ProxyOptions#backendProtocol()} to backends (HTTP/1.1
+ * by default; HTTP/2 backends share one multiplexed pool per backend, bounded by
+ * {@link ProxyOptions#maxStreamsPerConnection()}). Its connect timeout, idle timeout, pool sizes,
+ * response header limit and TLS to {@code https://} backends ({@link ProxyOptions#backendTls()})
+ * come from {@link ProxyOptions}.
  *
  * <pre>{@code
  * HttpClient client = ProxyHttpClients.newHttpClient(options, server.getThreadPool());
@@ -46,18 +48,15 @@ public final class ProxyHttpClients {
      * @param options connect timeout, idle timeout and pool sizes
      * @param executor the thread pool to run on, such as the server's ({@code server.getThreadPool()},
      *     measured faster than two pools here); null for a pool of its own
+     * @throws IllegalStateException when an HTTP/2 backend protocol is asked for without
+     *     {@code jetty-http2-client-transport} on the class path
      */
     public static HttpClient newHttpClient(ProxyOptions options, Executor executor) {
         Objects.requireNonNull(options, "options");
         ClientConnector connector = new ClientConnector();
         connector.setSelectors(1);
         connector.setSslContextFactory(options.backendTls().newSslContextFactory());
-        HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(connector);
-        // Jetty's per-connection header cache compares values ignoring case by default, which on
-        // the server side rewrites a request's Cookie into an earlier request's spelling. The client
-        // was not seen doing so for responses (HeaderCaseTest), but a proxy must pass values exactly:
-        // say so explicitly.
-        transport.setHeaderCacheCaseSensitive(true);
+        HttpClientTransport transport = BackendTransports.newTransport(options, connector);
         HttpClient client = new ProxyHttpClient(transport);
         if (executor != null) {
             client.setExecutor(executor);
@@ -85,7 +84,7 @@ public final class ProxyHttpClients {
      * {@link InterimResponses} alone, and clears its content decoders.
      */
     private static final class ProxyHttpClient extends HttpClient {
-        ProxyHttpClient(HttpClientTransportOverHTTP transport) {
+        ProxyHttpClient(HttpClientTransport transport) {
             super(transport);
         }
 

@@ -130,6 +130,12 @@ public final class ProxyOptions {
      */
     public static final DataPath DEFAULT_DATA_PATH = DataPath.JETTY;
 
+    /**
+     * Default {@link #maxStreamsPerConnection()}: 100, the least that RFC 9113 advises a server to
+     * allow; a backend that announces fewer ({@code SETTINGS_MAX_CONCURRENT_STREAMS}) gets fewer.
+     */
+    public static final int DEFAULT_MAX_STREAMS_PER_CONNECTION = 100;
+
     private static final ProxyOptions DEFAULTS = new Builder().build();
 
     private final String prefix;
@@ -153,6 +159,8 @@ public final class ProxyOptions {
     private final ProxyListener listener;
     private final Duration websocketIdleTimeout;
     private final Set<String> upgrades;
+    private final BackendProtocol backendProtocol;
+    private final int maxStreamsPerConnection;
     private final BackendTls backendTls;
     private final DataPath dataPath;
 
@@ -179,6 +187,8 @@ public final class ProxyOptions {
         this.listener = b.listener;
         this.websocketIdleTimeout = b.websocketIdleTimeout;
         this.upgrades = b.upgrades;
+        this.backendProtocol = b.backendProtocol;
+        this.maxStreamsPerConnection = b.maxStreamsPerConnection;
         this.backendTls = b.backendTls;
     }
 
@@ -218,6 +228,8 @@ public final class ProxyOptions {
         b.listener = listener;
         b.websocketIdleTimeout = websocketIdleTimeout;
         b.upgrades = upgrades;
+        b.backendProtocol = backendProtocol;
+        b.maxStreamsPerConnection = maxStreamsPerConnection;
         return b;
     }
 
@@ -371,6 +383,24 @@ public final class ProxyOptions {
     }
 
     /**
+     * The protocol spoken to backends (default {@link BackendProtocol#HTTP1}); HTTP/2 needs
+     * {@code org.eclipse.jetty.http2:jetty-http2-client-transport} on the class path.
+     */
+    public BackendProtocol backendProtocol() {
+        return backendProtocol;
+    }
+
+    /**
+     * With an HTTP/2 {@link #backendProtocol()}: the most concurrent requests (streams) on one backend
+     * connection (default {@value #DEFAULT_MAX_STREAMS_PER_CONNECTION}, or fewer if the backend says
+     * so). A backend gets a second connection only when its first carries this many, up to
+     * {@link #maxConnectionsPerBackend()}.
+     */
+    public int maxStreamsPerConnection() {
+        return maxStreamsPerConnection;
+    }
+
+    /**
      * How the adapter's own client talks TLS to {@code https://} backends (default
      * {@link BackendTls#defaults()}: the JDK's trust store, hostname verification on).
      */
@@ -404,6 +434,7 @@ public final class ProxyOptions {
                 && stickyCookie.equals(that.stickyCookie) && backendTls.equals(that.backendTls)
                 && websocketIdleTimeout.equals(that.websocketIdleTimeout) && upgrades.equals(that.upgrades)
                 && dataPath == that.dataPath
+                && backendProtocol == that.backendProtocol && maxStreamsPerConnection == that.maxStreamsPerConnection
                 && Objects.equals(listener, that.listener);
     }
 
@@ -412,7 +443,7 @@ public final class ProxyOptions {
         return Objects.hash(prefix, stripPrefix, connectTimeout, attemptTimeout, totalTimeout, idleTimeout, retry,
                 requestIdHeader, generateRequestId, via, preserveHost, xForwardedHeaders, maxConnectionsPerBackend,
                 maxRequestsQueuedPerBackend, maxResponseHeaderSize, allowTrace, useServerThreadPool, stickyCookie,
-                backendTls, listener, websocketIdleTimeout, upgrades, dataPath);
+                backendTls, listener, websocketIdleTimeout, upgrades, dataPath, backendProtocol, maxStreamsPerConnection);
     }
 
     @Override
@@ -427,6 +458,7 @@ public final class ProxyOptions {
                 + ", maxResponseHeaderSize=" + maxResponseHeaderSize + ", allowTrace=" + allowTrace
                 + ", useServerThreadPool=" + useServerThreadPool + ", stickyCookie=" + stickyCookie
                 + ", websocketIdleTimeout=" + DurationFormat.format(websocketIdleTimeout) + ", upgrades=" + upgrades
+                + ", backendProtocol=" + backendProtocol + ", maxStreamsPerConnection=" + maxStreamsPerConnection
                 + (backendTls.equals(BackendTls.defaults()) ? "" : ", backendTls=" + backendTls)
                 + ", dataPath=" + dataPath
                 + (listener == null ? "" : ", listener=" + listener) + '}';
@@ -458,6 +490,8 @@ public final class ProxyOptions {
         private ProxyListener listener;
         private Duration websocketIdleTimeout = DEFAULT_WEBSOCKET_IDLE_TIMEOUT;
         private Set<String> upgrades = DEFAULT_UPGRADES;
+        private BackendProtocol backendProtocol = BackendProtocol.HTTP1;
+        private int maxStreamsPerConnection = DEFAULT_MAX_STREAMS_PER_CONNECTION;
         private BackendTls backendTls = BackendTls.defaults();
         private DataPath dataPath = DEFAULT_DATA_PATH;
 
@@ -657,6 +691,12 @@ public final class ProxyOptions {
             return this;
         }
 
+        /** The protocol spoken to backends (default {@link BackendProtocol#HTTP1}); see {@link BackendProtocol}. */
+        public Builder backendProtocol(BackendProtocol backendProtocol) {
+            this.backendProtocol = Objects.requireNonNull(backendProtocol, "backendProtocol");
+            return this;
+        }
+
         /**
          * The {@code Upgrade} protocols the route carries (see {@link ProxyOptions#upgrades()}); empty
          * refuses every upgrade. Tokens are matched case-insensitively.
@@ -679,6 +719,20 @@ public final class ProxyOptions {
                 tokens.add(t);
             }
             this.upgrades = Collections.unmodifiableSet(tokens);
+            return this;
+        }
+
+        /**
+         * Concurrent streams per HTTP/2 backend connection (default {@value #DEFAULT_MAX_STREAMS_PER_CONNECTION}).
+         *
+         * @throws IllegalArgumentException unless {@code >= 1}
+         */
+        public Builder maxStreamsPerConnection(int maxStreamsPerConnection) {
+            if (maxStreamsPerConnection < 1) {
+                throw new IllegalArgumentException(
+                        "maxStreamsPerConnection: " + maxStreamsPerConnection + " (expected: >= 1)");
+            }
+            this.maxStreamsPerConnection = maxStreamsPerConnection;
             return this;
         }
 

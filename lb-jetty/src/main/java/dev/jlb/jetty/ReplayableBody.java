@@ -65,6 +65,21 @@ final class ReplayableBody implements Runnable {
         return clientFailure;
     }
 
+    /** Whether the client's body has ended and every byte of it is held for replay. */
+    boolean completeAndHeld() {
+        return complete && !overflow && clientFailure == null;
+    }
+
+    /** How many bytes are held for replay. */
+    int heldLength() {
+        return keptLength;
+    }
+
+    /** The held byte at {@code index} ({@code < heldLength()}), as 0..255. */
+    int heldByte(int index) {
+        return kept[index] & 0xff;
+    }
+
     /** Bytes read from the client so far. */
     long bytesRead() {
         return bytesRead;

@@ -61,7 +61,10 @@ class DependencyDietTest {
             "tools.jackson.core:jackson-databind",
             "tools.jackson.dataformat:jackson-dataformat-yaml",
             "io.micrometer:micrometer-core",
-            "dnsjava:dnsjava");
+            "dnsjava:dnsjava",
+
+            // HTTP/2 to backends (ProxyOptions.backendProtocol h2c or h2); see BackendTransports.
+            "org.eclipse.jetty.http2:jetty-http2-client-transport");
 
     /** What the servlet and the filter add: jetty-ee10-proxy and jetty-ee10-servlet with what they bring. */
     static final Set<String> SERVLET = Set.of(

@@ -2,6 +2,7 @@ package dev.jlb.jetty.config;
 
 import dev.jlb.DurationFormat;
 import dev.jlb.RetryPolicy;
+import dev.jlb.jetty.BackendProtocol;
 import dev.jlb.jetty.ProxyOptions;
 import dev.jlb.jetty.config.Node.ListNode;
 import java.time.Duration;
@@ -11,8 +12,8 @@ import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 
 /**
- * Reads how a route proxies: {@code retry:}, {@code timeouts:}, {@code headers:} and
- * {@code strip_prefix} into a {@link ProxyOptions.Builder}, with the route's path as its prefix and
+ * Reads how a route proxies: {@code retry:}, {@code timeouts:}, {@code headers:},
+ * {@code strip_prefix}, the backend {@code protocol} and {@code max_streams_per_connection} into a {@link ProxyOptions.Builder}, with the route's path as its prefix and
  * the server's connection pool sizes ({@link StickySection} adds the sticky cookie). {@link ProxyOptions.Builder} and
  * {@link RetryPolicy.Builder} judge every value; the file adds that a timeout left out is lowered
  * under a shorter one given ({@code attempt} under {@code total}, {@code connect} under
@@ -36,6 +37,8 @@ final class ProxySection {
         timeouts(r, b);
         headers(r, b);
         r.bool("strip_prefix", b::stripPrefix);
+        r.string("protocol", "http1, h2c or h2", s -> b.backendProtocol(BackendProtocol.of(s)));
+        r.integer("max_streams_per_connection", b::maxStreamsPerConnection);
         r.bool("allow_trace", b::allowTrace);
         upgrades(r, b);
         r.string("data_path", "engine or jetty", v -> b.dataPath(ProxyOptions.DataPath.parse(v)));

@@ -29,11 +29,13 @@ import java.util.Objects;
  * @param maxResponseHeaderSize the most bytes of a backend's response status line and headers
  *     (default {@link ProxyOptions#DEFAULT_MAX_RESPONSE_HEADER_SIZE}: 16 KiB); a larger one is a 502
  * @param tls TLS termination ({@code server.tls}), or null for HTTP only
+ * @param h2c whether the cleartext listener also speaks HTTP/2 without TLS, on the same port as
+ *     HTTP/1.1, by prior knowledge or {@code Upgrade: h2c} (default {@value #DEFAULT_H2C})
  */
 public record ServerConfig(String address, int port, int threads, int selectors, int acceptQueue,
         Duration idleTimeout, int maxConnectionsPerBackend, int maxRequestsQueuedPerBackend,
         Duration shutdownGracePeriod, boolean accessLog, Duration headerTimeout, int maxResponseHeaderSize,
-        ServerTls tls) {
+        ServerTls tls, boolean h2c) {
 
     /** Every interface. */
     public static final String DEFAULT_ADDRESS = "0.0.0.0";
@@ -55,11 +57,14 @@ public record ServerConfig(String address, int port, int threads, int selectors,
      */
     public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
 
+    /** Whether the cleartext listener speaks h2c beside HTTP/1.1, by default (as Jetty, nginx's {@code http2 on} does not). */
+    public static final boolean DEFAULT_H2C = true;
+
     /** Every setting at its default. */
     public static final ServerConfig DEFAULTS = new ServerConfig(DEFAULT_ADDRESS, DEFAULT_PORT, AUTO, AUTO,
             DEFAULT_ACCEPT_QUEUE, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS_PER_BACKEND,
             DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND, DEFAULT_SHUTDOWN_GRACE_PERIOD, false, DEFAULT_HEADER_TIMEOUT,
-            ProxyOptions.DEFAULT_MAX_RESPONSE_HEADER_SIZE, null);
+            ProxyOptions.DEFAULT_MAX_RESPONSE_HEADER_SIZE, null, DEFAULT_H2C);
 
     public ServerConfig {
         Objects.requireNonNull(address, "address");
@@ -72,6 +77,24 @@ public record ServerConfig(String address, int port, int threads, int selectors,
         if (headerTimeout.isNegative() || headerTimeout.isZero()) {
             throw new IllegalArgumentException("headerTimeout: " + headerTimeout + " (expected: > 0)");
         }
+    }
+
+    /** A configuration with the default {@link #h2c()}. */
+    public ServerConfig(String address, int port, int threads, int selectors, int acceptQueue, Duration idleTimeout,
+            int maxConnectionsPerBackend, int maxRequestsQueuedPerBackend, Duration shutdownGracePeriod,
+            boolean accessLog, Duration headerTimeout, int maxResponseHeaderSize, ServerTls tls) {
+        this(address, port, threads, selectors, acceptQueue, idleTimeout, maxConnectionsPerBackend,
+                maxRequestsQueuedPerBackend, shutdownGracePeriod, accessLog, headerTimeout, maxResponseHeaderSize, tls,
+                DEFAULT_H2C);
+    }
+
+    /** A configuration without TLS, with the default {@link #maxResponseHeaderSize()} and the given {@link #h2c()}. */
+    public ServerConfig(String address, int port, int threads, int selectors, int acceptQueue, Duration idleTimeout,
+            int maxConnectionsPerBackend, int maxRequestsQueuedPerBackend, Duration shutdownGracePeriod,
+            boolean accessLog, Duration headerTimeout, boolean h2c) {
+        this(address, port, threads, selectors, acceptQueue, idleTimeout, maxConnectionsPerBackend,
+                maxRequestsQueuedPerBackend, shutdownGracePeriod, accessLog, headerTimeout,
+                ProxyOptions.DEFAULT_MAX_RESPONSE_HEADER_SIZE, null, h2c);
     }
 
     /** A configuration without TLS and with the default {@link #maxResponseHeaderSize()}. */
@@ -112,13 +135,13 @@ public record ServerConfig(String address, int port, int threads, int selectors,
     public ServerConfig withListen(String address, int port) {
         return new ServerConfig(address, port, threads, selectors, acceptQueue, idleTimeout,
                 maxConnectionsPerBackend, maxRequestsQueuedPerBackend, shutdownGracePeriod, accessLog, headerTimeout,
-                maxResponseHeaderSize, tls);
+                maxResponseHeaderSize, tls, h2c);
     }
 
     /** This configuration with TLS termination ({@code null}: none). */
     public ServerConfig withTls(ServerTls tls) {
         return new ServerConfig(address, port, threads, selectors, acceptQueue, idleTimeout,
                 maxConnectionsPerBackend, maxRequestsQueuedPerBackend, shutdownGracePeriod, accessLog, headerTimeout,
-                maxResponseHeaderSize, tls);
+                maxResponseHeaderSize, tls, h2c);
     }
 }

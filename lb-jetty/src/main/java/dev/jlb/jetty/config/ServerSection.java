@@ -63,9 +63,10 @@ final class ServerSection {
             }
         }
         ServerTls tls = TlsSection.serverTls(s, environment);
+        boolean h2c = s.bool("h2c", d.h2c());
         s.finish();
         return new ServerConfig(address.strip(), port, threads, selectors, acceptQueue, idleTimeout, maxConnections,
-                maxQueued, grace, accessLog, headerTimeout, maxResponseHeader, tls);
+                maxQueued, grace, accessLog, headerTimeout, maxResponseHeader, tls, h2c);
     }
 
     /** The {@code admin:} section; {@link AdminConfig#DISABLED} without one. */
