@@ -456,11 +456,11 @@ public final class ProxyOptions {
                 + preserveHost + ", xForwardedHeaders=" + xForwardedHeaders + ", maxConnectionsPerBackend="
                 + maxConnectionsPerBackend + ", maxRequestsQueuedPerBackend=" + maxRequestsQueuedPerBackend
                 + ", maxResponseHeaderSize=" + maxResponseHeaderSize + ", allowTrace=" + allowTrace
-                + ", useServerThreadPool=" + useServerThreadPool + ", stickyCookie=" + stickyCookie
+                + ", useServerThreadPool=" + useServerThreadPool
                 + ", websocketIdleTimeout=" + DurationFormat.format(websocketIdleTimeout) + ", upgrades=" + upgrades
                 + ", backendProtocol=" + backendProtocol + ", maxStreamsPerConnection=" + maxStreamsPerConnection
+                + ", dataPath=" + dataPath + ", stickyCookie=" + stickyCookie
                 + (backendTls.equals(BackendTls.defaults()) ? "" : ", backendTls=" + backendTls)
-                + ", dataPath=" + dataPath
                 + (listener == null ? "" : ", listener=" + listener) + '}';
     }
 

@@ -78,6 +78,8 @@ class DependencyDietTest {
     static final List<String> SERVLET_CLASSES = List.of(
             "dev/jlb/jetty/LoadBalancingProxyServlet",
             "dev/jlb/jetty/LoadBalancingFilter",
+            // The servlet adapter's WebSocket hand-over (reaches the core request under the servlet).
+            "dev/jlb/jetty/ServletUpgrade",
             "dev/jlb/jetty/admin/");
 
     /** Class files that may name Jackson types: configuration files and the admin API. */
@@ -128,7 +130,8 @@ class DependencyDietTest {
     void onlyTheServletAdaptersAndTheAdminServletNameServletTypes() throws IOException {
         Map<String, List<String>> users = classesNaming("jakarta/servlet", "org/eclipse/jetty/ee10");
         assertThat(users.get("in place")).as("the check sees the servlet adapters").contains(
-                "dev/jlb/jetty/LoadBalancingProxyServlet.class", "dev/jlb/jetty/LoadBalancingFilter.class");
+                "dev/jlb/jetty/LoadBalancingProxyServlet.class", "dev/jlb/jetty/LoadBalancingFilter.class",
+                "dev/jlb/jetty/ServletUpgrade.class");
         assertThat(offenders(users, SERVLET_CLASSES))
                 .as("classes outside the servlet adapters that name servlet types (a handler-only application"
                         + " has none: NoClassDefFoundError)").isEmpty();

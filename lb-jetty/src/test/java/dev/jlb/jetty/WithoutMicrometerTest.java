@@ -60,7 +60,7 @@ class WithoutMicrometerTest {
             Class<?> probe = Class.forName(WithoutMicrometerProbe.class.getName(), true, loader);
             assertThat(probe.getClassLoader()).isSameAs(loader);
             Object result = probe.getMethod("run").invoke(null);
-            assertThat(result).isEqualTo("handler 200, servlet 200, filter 200, admin 200");
+            assertThat(result).isEqualTo("handler 200, servlet 200, filter 200, engine 200, admin 200");
         }
     }
 }

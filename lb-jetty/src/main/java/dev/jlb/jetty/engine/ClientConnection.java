@@ -157,7 +157,8 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
     }
 
     private void dispatch(RequestHead head, int at) {
-        if (head.upgrade || head.expect || head.version == 10 || !plainTarget(head)) {
+        // TRACE and CONNECT go to the Jetty path, which refuses them (RequestChecks) with its access-log line.
+        if (head.upgrade || head.expect || head.version == 10 || !plainTarget(head) || refusedMethod(head)) {
             fallback();
             return;
         }
@@ -209,6 +210,11 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
      * percent-encoding, no dot or empty segments, no parameters, no fragment. Others go to Jetty,
      * which decodes, normalizes or rejects them.
      */
+    private static boolean refusedMethod(RequestHead head) {
+        String m = head.method();
+        return m.equals("TRACE") || m.equals("CONNECT");
+    }
+
     private static boolean plainTarget(RequestHead head) {
         byte[] b = head.bytes;
         if (!head.originForm()) {

@@ -576,7 +576,8 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
                     finishError(502, REASON_RESET, Outcome.FAILED);
                     return;
                 }
-                if (c.served > 0 && !c.received && !retriedFresh && replayable()) {
+                if (c.served > 0 && !c.received && !retriedFresh && replayable()
+                        && (dev.jlb.RetryPolicy.isIdempotent(method()) || route.retry.retryNonIdempotent())) {
                     // A kept-alive connection the backend had closed: the request never reached it.
                     Attempt again = new Attempt(selection, startNanos);
                     again.retriedFresh = true;
