@@ -37,7 +37,8 @@ class HotReloadTest {
     Path dir;
 
     private final List<TestBackend> backends = new ArrayList<>();
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1) // HTTP/1.1 keep-alive; h2c is tested in H2cListenerTest
+            .connectTimeout(Duration.ofSeconds(2)).build();
     private Standalone balancer;
 
     @BeforeEach

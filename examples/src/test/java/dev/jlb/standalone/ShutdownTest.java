@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 class ShutdownTest {
 
     private TestBackend backend;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1) // HTTP/1.1 keep-alive; h2c is tested in H2cListenerTest
+            .connectTimeout(Duration.ofSeconds(2)).build();
 
     @BeforeEach
     void start() throws Exception {
