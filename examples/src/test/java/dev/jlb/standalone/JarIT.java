@@ -105,7 +105,8 @@ class JarIT {
             Matcher m = LISTENING.matcher(awaitLine(LISTENING));
             assertThat(m.find()).isTrue();
             String base = "http://127.0.0.1:" + m.group(1);
-            HttpClient client = HttpClient.newHttpClient();
+            // HTTP/1.1: the JDK 17 client fails its streams still open when an HTTP/2 GOAWAY arrives
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             assertThat(client.send(HttpRequest.newBuilder(URI.create(base + "/lb")).build(),
                     HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("b1");
 
