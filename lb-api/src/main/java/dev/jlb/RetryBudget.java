@@ -123,7 +123,7 @@ public final class RetryBudget {
         }
         // A time older than the current slice (a caller that read the clock a moment ago) counts in
         // the current slice.
-        slices.getAndAdd((int) Math.floorMod(at, SLICES), amount);
+        slices.getAndAdd(Math.floorMod(at, SLICES), amount);
     }
 
     /** Moves the window so that {@code slice} is current, clearing the slices it leaves; returns the current slice. */
@@ -140,7 +140,7 @@ public final class RetryBudget {
             if (at != Long.MIN_VALUE) {
                 long clear = Math.min(slice - at, SLICES);
                 for (long i = 1; i <= clear; i++) {
-                    slices.set((int) Math.floorMod(at + i, SLICES), 0);
+                    slices.set(Math.floorMod(at + i, SLICES), 0);
                 }
             }
             current = slice;

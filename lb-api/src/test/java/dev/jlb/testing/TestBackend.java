@@ -262,16 +262,7 @@ public final class TestBackend implements AutoCloseable {
      */
     @Override
     public void close() throws IOException {
-        try {
-            server.stop();
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while stopping " + this, e);
-        } catch (Exception e) {
-            throw new IOException("stopping " + this + " failed", e);
-        }
+        LifeCycles.stop(server, this);
     }
 
     /**

@@ -134,8 +134,8 @@ final class ProxyFixture implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        server.stop();
+    public void close() throws java.io.IOException {
+        dev.jlb.testing.LifeCycles.stop(server, this);
     }
 
     /** The application behind the filter. */

@@ -35,7 +35,7 @@ class WebSocketSpreadTest {
                     sockets.add(ws);
                     opening.add(client.connect(ws, URI.create(proxy.url("/api/s" + i).replaceFirst("^http", "ws"))));
                 }
-                CompletableFuture.allOf(opening.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
+                CompletableFuture.allOf(opening.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
                 for (WsClient ws : sockets) {
                     assertThat(ws.roundTrip("ping")).isEqualTo("ping");
                 }
@@ -73,9 +73,9 @@ class WebSocketSpreadTest {
                 String cookie = setCookie.get(0).split(";", 2)[0];
                 Set<String> seen = new HashSet<>();
                 for (int i = 0; i < 6; i++) {
-                    ClientUpgradeRequest request = new ClientUpgradeRequest();
+                    ClientUpgradeRequest request = WsClient.request(proxy.url("/api/chat"));
                     request.setHeader("Cookie", cookie);
-                    WsClient again = WsClient.connect(client, proxy.url("/api/chat"), request);
+                    WsClient again = WsClient.connect(client, request);
                     seen.add((String) again.roundTrip("who"));
                     again.session.close(1000, "", Callback.NOOP);
                     again.awaitClose();

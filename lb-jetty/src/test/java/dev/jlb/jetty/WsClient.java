@@ -20,13 +20,17 @@ public final class WsClient implements Session.Listener.AutoDemanding {
     volatile Session session;
 
     static WsClient connect(WebSocketClient client, String url) throws Exception {
-        return connect(client, url, new ClientUpgradeRequest());
+        return connect(client, request(url));
     }
 
-    static WsClient connect(WebSocketClient client, String url, ClientUpgradeRequest request) throws Exception {
+    /** An upgrade request to {@code url} ({@code http} becomes {@code ws}), for a test to add headers to. */
+    static ClientUpgradeRequest request(String url) {
+        return new ClientUpgradeRequest(URI.create(url.replaceFirst("^http", "ws")));
+    }
+
+    static WsClient connect(WebSocketClient client, ClientUpgradeRequest request) throws Exception {
         WsClient ws = new WsClient();
-        String wsUrl = url.replaceFirst("^http", "ws");
-        client.connect(ws, URI.create(wsUrl), request).get(10, TimeUnit.SECONDS);
+        client.connect(ws, request).get(10, TimeUnit.SECONDS);
         return ws;
     }
 
@@ -64,8 +68,9 @@ public final class WsClient implements Session.Listener.AutoDemanding {
     }
 
     @Override
-    public void onWebSocketClose(int statusCode, String reason) {
+    public void onWebSocketClose(int statusCode, String reason, Callback callback) {
         closed.complete(statusCode + " " + reason);
+        callback.succeed();
     }
 
     /** Sends a text and waits (bounded) for the next message. */

@@ -62,8 +62,8 @@ public final class WsEchoBackend implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        server.stop();
+    public void close() throws java.io.IOException {
+        dev.jlb.testing.LifeCycles.stop(server, this);
     }
 
     public final class Echo implements Session.Listener.AutoDemanding {
@@ -104,9 +104,10 @@ public final class WsEchoBackend implements AutoCloseable {
         }
 
         @Override
-        public void onWebSocketClose(int statusCode, String reason) {
+        public void onWebSocketClose(int statusCode, String reason, Callback callback) {
             open.decrementAndGet();
             closes.add(statusCode + " " + reason);
+            callback.succeed();
         }
     }
 }

@@ -107,7 +107,7 @@ final class AdminFixture implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        server.stop();
+    public void close() throws java.io.IOException {
+        dev.jlb.testing.LifeCycles.stop(server, this);
     }
 }

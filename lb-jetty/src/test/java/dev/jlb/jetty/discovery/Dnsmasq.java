@@ -149,8 +149,13 @@ final class Dnsmasq implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        stop();
+    public void close() throws java.io.IOException {
+        try {
+            stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.IOException("interrupted while stopping " + this, e);
+        }
     }
 
     @Override

@@ -173,8 +173,13 @@ final class Loopback {
         }
 
         @Override
-        public void close() throws InterruptedException {
-            stop();
+        public void close() throws java.io.IOException {
+            try {
+                stop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.IOException("interrupted while stopping " + this, e);
+            }
         }
     }
 }
