@@ -65,8 +65,10 @@ public final class Backend {
      * missing port defaults to 80 for http and 443 for https; a host has at most
      * {@value #MAX_HOST_LENGTH} characters.
      *
+     * @param uri the uri
+     * @return the backend
      * @throws IllegalArgumentException naming the value and what was expected, when the URI is not
-     *     of that form
+     * of that form
      */
     public static Backend of(String uri) {
         return of(uri, DEFAULT_WEIGHT);
@@ -75,8 +77,11 @@ public final class Backend {
     /**
      * Parses a backend as {@link #of(String)} does, with the given weight.
      *
+     * @param uri the uri
+     * @param weight the weight
+     * @return the backend
      * @throws IllegalArgumentException when the URI is malformed or the weight is outside
-     *     {@code [0, MAX_WEIGHT]}
+     * {@code [0, MAX_WEIGHT]}
      */
     public static Backend of(String uri, int weight) {
         Objects.requireNonNull(uri, "uri");
@@ -90,7 +95,13 @@ public final class Backend {
         return of(parsed, weight, uri);
     }
 
-    /** Creates a backend from a URI, as {@link #of(String, int)} does. */
+    /**
+     * Creates a backend from a URI, as {@link #of(String, int)} does.
+     *
+     * @param uri the uri
+     * @param weight the weight
+     * @return the backend
+     */
     public static Backend of(URI uri, int weight) {
         Objects.requireNonNull(uri, "uri");
         return of(uri, weight, uri.toString());
@@ -141,6 +152,7 @@ public final class Backend {
     /**
      * Checks a weight.
      *
+     * @param weight the weight
      * @return {@code weight}
      * @throws IllegalArgumentException {@code weight: <w> (expected: >= 0)} or {@code (expected: <= 10000)}
      */
@@ -154,7 +166,7 @@ public final class Backend {
         return weight;
     }
 
-    /** The base URI, normalized to {@code scheme://host:port} with an explicit port. */
+    /** {@return the base URI, normalized to {@code scheme://host:port} with an explicit port} */
     public URI uri() {
         return uri;
     }
@@ -162,27 +174,29 @@ public final class Backend {
     /**
      * A short identifier, {@code host:port}, used in logs, metrics tags and the admin API. Two
      * backends of one pool never share an id.
+     *
+     * @return a short identifier, {@code host:port}, used in logs, metrics tags and the admin API
      */
     public String id() {
         return id;
     }
 
-    /** {@code http} or {@code https}. */
+    /** {@return {@code http} or {@code https}} */
     public String scheme() {
         return scheme;
     }
 
-    /** The host name or address literal as given, lower-cased (IPv6 literals keep their brackets). */
+    /** {@return the host name or address literal as given, lower-cased (IPv6 literals keep their brackets)} */
     public String host() {
         return host;
     }
 
-    /** The port, explicit or defaulted from the scheme. */
+    /** {@return the port, explicit or defaulted from the scheme} */
     public int port() {
         return port;
     }
 
-    /** The configured weight, in {@code [0, MAX_WEIGHT]}; {@code 0} means drained. */
+    /** {@return the configured weight, in {@code [0, MAX_WEIGHT]}; {@code 0} means drained} */
     public int weight() {
         return weight;
     }
@@ -190,6 +204,8 @@ public final class Backend {
     /**
      * Returns this backend with another weight; returns {@code this} when the weight is unchanged.
      *
+     * @param weight the weight
+     * @return this backend with another weight
      * @throws IllegalArgumentException when the weight is outside {@code [0, MAX_WEIGHT]}
      */
     public Backend withWeight(int weight) {
@@ -203,6 +219,8 @@ public final class Backend {
     /**
      * Where this backend came from: {@value #STATIC_SOURCE}, or the discovery that found it, such as
      * {@code dns://api.internal:8080}.
+     *
+     * @return the string
      */
     public String source() {
         return source;
@@ -211,6 +229,8 @@ public final class Backend {
     /**
      * Returns this backend with another source; returns {@code this} when the source is unchanged.
      *
+     * @param source the source
+     * @return this backend with another source
      * @throws IllegalArgumentException when {@code source} is empty
      */
     public Backend withSource(String source) {
@@ -224,7 +244,12 @@ public final class Backend {
         return new Backend(scheme, host, port, weight, source);
     }
 
-    /** True when {@code other} has the same scheme, host and port, whatever the weights. */
+    /**
+     * True when {@code other} has the same scheme, host and port, whatever the weights.
+     *
+     * @param other the other
+     * @return true when {@code other} has the same scheme, host and port, whatever the weights
+     */
     public boolean sameAs(Backend other) {
         return equals(other);
     }

@@ -9,13 +9,13 @@ package dev.jlb;
  */
 public interface BackendStats {
 
-    /** The backend, with its configured weight. */
+    /** {@return the backend, with its configured weight} */
     Backend backend();
 
-    /** The backend's state. */
+    /** {@return the backend's state} */
     BackendState state();
 
-    /** Why the backend is in its state, as given in the last state-change event; may be empty. */
+    /** {@return why the backend is in its state, as given in the last state-change event; may be empty} */
     String stateReason();
 
     /**
@@ -26,49 +26,83 @@ public interface BackendStats {
      * {@link #weightFactor()}, at least 1), so that fractions of a weight can be given. In panic
      * mode ({@link dev.jlb.health.PanicMode#ROUTE_ALL}) every non-draining backend gets its configured
      * weight.
+     *
+     * @return the weight the strategy sees in the current snapshot (0 when not eligible)
      */
     int effectiveWeight();
 
     /**
      * The share of its configured weight the backend receives now, in {@code [0, 1]}: 1.0 normally,
      * less while slow start ramps it up or latency health degrades it, 0 when it is not eligible.
+     *
+     * @return the double
      */
     double weightFactor();
 
-    /** How many times passive health ejected this backend (consecutive failures or latency). */
+    /** {@return how many times passive health ejected this backend (consecutive failures or latency)} */
     long ejections();
 
-    /** The current streak of failed attempts counted by outlier detection. */
+    /** {@return the current streak of failed attempts counted by outlier detection} */
     int consecutiveFailures();
 
     /**
      * The moving average of the backend's response times in nanoseconds (requests and passed active
      * checks, see {@link dev.jlb.health.LatencyHealth}); -1 when nothing was measured yet.
+     *
+     * @return the long
      */
     long latencyEwmaNanos();
 
-    /** Requests in flight now. */
+    /** {@return requests in flight now} */
     int inFlight();
 
-    /** Attempts sent to this backend (completed plus in flight). */
+    /**
+     * Attempts sent to this backend (completed plus in flight).
+     *
+     * @return the long
+     */
     long requests();
 
-    /** Attempts completed as a success. */
+    /**
+     * Attempts completed as a success.
+     *
+     * @return the long
+     */
     long successes();
 
-    /** Attempts completed as a failure (of any {@link FailureKind}). */
+    /**
+     * Attempts completed as a failure (of any {@link FailureKind}).
+     *
+     * @return the long
+     */
     long failures();
 
-    /** Attempts completed as cancelled (client went away): neither success nor failure. */
+    /**
+     * Attempts completed as cancelled (client went away): neither success nor failure.
+     *
+     * @return the long
+     */
     long cancelled();
 
-    /** Attempts that were retries of a request first sent elsewhere. */
+    /**
+     * Attempts that were retries of a request first sent elsewhere.
+     *
+     * @return the long
+     */
     long retries();
 
-    /** Failures of kind {@link FailureKind#CONNECT}. */
+    /**
+     * Failures of kind {@link FailureKind#CONNECT}.
+     *
+     * @return the long
+     */
     long connectFailures();
 
-    /** Failures of kind {@link FailureKind#TIMEOUT}. */
+    /**
+     * Failures of kind {@link FailureKind#TIMEOUT}.
+     *
+     * @return the long
+     */
     long timeouts();
 
     /**
@@ -76,6 +110,8 @@ public interface BackendStats {
      * attempt that got a response counts, whether it completed as a success or as a failure (a 503
      * that was retried elsewhere counts here as a 5xx).
      *
+     * @param statusClass the status class
+     * @return responses by status class: {@code responses(2)} counts 2xx
      * @throws IllegalArgumentException when {@code statusClass} is outside 1..5
      */
     long responses(int statusClass);
@@ -85,6 +121,8 @@ public interface BackendStats {
      * {@code onFailure} with a status), since the backend joined the pool. Connect failures,
      * timeouts and resets are not in it. The proxy adapters report the time to the response
      * headers of each attempt.
+     *
+     * @return the latency distribution
      */
     LatencyDistribution latency();
 

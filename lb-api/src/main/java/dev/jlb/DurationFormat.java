@@ -33,6 +33,9 @@ public final class DurationFormat {
     /**
      * {@code 2h}, {@code 90m}, {@code 2s}, {@code 1500ms}, {@code 250us} or {@code 7ns}: the largest
      * unit that represents the value exactly ({@code 0s} for zero, a leading {@code -} when negative).
+     *
+     * @param duration the duration
+     * @return the string
      */
     public static String format(Duration duration) {
         Objects.requireNonNull(duration, "duration");
@@ -48,7 +51,12 @@ public final class DurationFormat {
         return formatNanos(duration.toNanos());
     }
 
-    /** A nanosecond count written as {@link #format(Duration)} writes it. */
+    /**
+     * A nanosecond count written as {@link #format(Duration)} writes it.
+     *
+     * @param nanos the nanos
+     * @return a nanosecond count written as {@link #format(Duration)} writes it
+     */
     public static String formatNanos(long nanos) {
         if (nanos == 0) {
             return "0s";
@@ -65,6 +73,9 @@ public final class DurationFormat {
      * Reads a duration; empty when {@code text} is not one, or does not fit in a {@code long} of
      * nanoseconds. Blanks around the text are ignored; negative durations are read (whether one is
      * allowed is the setting's rule).
+     *
+     * @param text the text
+     * @return the optional
      */
     public static Optional<Duration> parse(String text) {
         String s = Objects.requireNonNull(text, "text").strip();

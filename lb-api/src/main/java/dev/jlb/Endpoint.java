@@ -13,7 +13,7 @@ package dev.jlb;
  */
 public interface Endpoint {
 
-    /** The backend, with its configured weight. */
+    /** {@return the backend, with its configured weight} */
     Backend backend();
 
     /**
@@ -23,10 +23,12 @@ public interface Endpoint {
      * weight, jlb expresses every weight of the snapshot in hundredths ({@code configured x 100 x
      * factor}), so a weight is at most {@code Backend.MAX_WEIGHT x 100} (1,000,000); sum weights in a
      * {@code long}.
+     *
+     * @return the int
      */
     int weight();
 
-    /** The number of requests currently in flight to this backend, across all snapshots. */
+    /** {@return the number of requests currently in flight to this backend, across all snapshots} */
     int inFlight();
 
     /** Increments the in-flight count unconditionally. Each acquire is matched by one release. */
@@ -36,16 +38,21 @@ public interface Endpoint {
      * Increments the in-flight count only if it still equals {@code expected}, in one atomic step;
      * returns whether it did. Least-loaded strategies use it so that a pick and its increment are one
      * step and a burst of concurrent picks spreads over the backends instead of piling onto one.
+     *
+     * @param expected the expected
+     * @return the boolean
      */
     boolean tryAcquire(int expected);
 
-    /** The position of this endpoint in the snapshot list given to the strategy. */
+    /** {@return the position of this endpoint in the snapshot list given to the strategy} */
     int index();
 
     /**
      * The tracker the snapshot's strategy made for this backend with
      * {@link Strategy#newTracker(Backend)}, or {@code null} when it made none. The same object in
      * every snapshot while the strategy stays the same.
+     *
+     * @return the strategy.tracker
      */
     default Strategy.Tracker tracker() {
         return null;

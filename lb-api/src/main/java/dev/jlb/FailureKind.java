@@ -66,6 +66,9 @@ public enum FailureKind {
      * Classifies a transport exception: the first exception of its cause chain that jlb knows
      * decides (a connect failure, a timeout, a reset or early close, ...); wrappers such as
      * {@link CompletionException} are looked through. {@link #OTHER} for anything else and for null.
+     *
+     * @param failure the failure
+     * @return the failure kind
      */
     public static FailureKind of(Throwable failure) {
         Throwable known = firstKnown(failure);
@@ -80,6 +83,9 @@ public enum FailureKind {
      * {@link #of(Throwable)}: {@code connection refused}, {@code connect timeout}, {@code timeout},
      * {@code connection closed}, {@code connection reset}, ...; else the exception's simple class
      * name and message.
+     *
+     * @param failure the failure
+     * @return the string
      */
     public static String describe(Throwable failure) {
         Throwable known = firstKnown(failure);

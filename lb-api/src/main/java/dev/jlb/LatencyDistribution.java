@@ -15,7 +15,7 @@ package dev.jlb;
  */
 public interface LatencyDistribution {
 
-    /** The number of latencies recorded. */
+    /** {@return the number of latencies recorded} */
     long count();
 
     /**
@@ -24,6 +24,7 @@ public interface LatencyDistribution {
      * the bucket that holds it. {@code quantileNanos(0)} is the smallest bucket recorded,
      * {@code quantileNanos(1)} the largest.
      *
+     * @param quantile the quantile
      * @return the latency in nanoseconds, or -1 when nothing was recorded
      * @throws IllegalArgumentException when {@code quantile} is outside {@code [0, 1]}
      */
@@ -33,6 +34,9 @@ public interface LatencyDistribution {
      * The latencies recorded after {@code earlier} was taken: this distribution's counts minus
      * {@code earlier}'s. {@code earlier} must be an older view of the same histogram (a bucket that
      * would go negative counts as 0).
+     *
+     * @param earlier the earlier
+     * @return the latency distribution
      */
     LatencyDistribution since(LatencyDistribution earlier);
 

@@ -38,7 +38,11 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 public interface LoadBalancer extends AutoCloseable {
 
-    /** A new builder. */
+    /**
+     * A new builder.
+     *
+     * @return a new builder
+     */
     static Builder builder() {
         return new Builder();
     }
@@ -47,6 +51,8 @@ public interface LoadBalancer extends AutoCloseable {
      * Selects a backend for a request and acquires it: its in-flight count rises by one until the
      * returned selection completes.
      *
+     * @param context the context
+     * @return the selection
      * @throws NoBackendAvailableException when no backend is eligible; the message says why
      */
     Selection select(RequestContext context);
@@ -55,6 +61,9 @@ public interface LoadBalancer extends AutoCloseable {
      * Selects a backend that is not in {@code excluded} (backends already tried by this request).
      * Used for retries: the selection counts as a retry when {@code excluded} is not empty.
      *
+     * @param context the context
+     * @param excluded the excluded
+     * @return the selection
      * @throws NoBackendAvailableException when every eligible backend is excluded, or none is eligible
      */
     Selection select(RequestContext context, Collection<Backend> excluded);
@@ -82,9 +91,11 @@ public interface LoadBalancer extends AutoCloseable {
      * lets the JIT remove the selection's allocation, as with {@code select}. An equal instance
      * costs an {@code equals} (host and scheme string comparisons) per call.
      *
+     * @param context the context
      * @param preferred the backend to select if it is eligible, or {@code null} for none
+     * @return the selection
      * @throws NoBackendAvailableException when {@code preferred} is not eligible and no backend is
-     *     eligible; the message says why, as for {@link #select(RequestContext)}
+     * eligible; the message says why, as for {@link #select(RequestContext)}
      */
     Selection selectPreferring(RequestContext context, Backend preferred);
 
@@ -97,7 +108,9 @@ public interface LoadBalancer extends AutoCloseable {
      *
      * <p>Without a queue this is {@code selectPreferring}, with the outcome given to {@code waiter}.
      *
+     * @param context the context
      * @param preferred the backend to select if it is eligible, or {@code null} for none
+     * @param waiter the waiter
      */
     default void selectOrWait(RequestContext context, Backend preferred, Waiter waiter) {
         Selection selection;
@@ -116,38 +129,46 @@ public interface LoadBalancer extends AutoCloseable {
      */
     interface Waiter {
 
-        /** The request has its lease: complete it exactly once, as any selection. */
+        /**
+         * The request has its lease: complete it exactly once, as any selection.
+         *
+         * @param selection the selection
+         */
         void selected(Selection selection);
 
         /**
          * No lease: no backend is eligible, the limits refused the request and the queue is full
          * ({@link NoBackendAvailableException.Reason#OVERLOADED}), or it waited too long
          * ({@link NoBackendAvailableException.Reason#QUEUE_TIMEOUT}).
+         *
+         * @param e the e
          */
         void refused(NoBackendAvailableException e);
     }
 
-    /** The route's overload limits (default {@link OverloadProtection#disabled()}). */
+    /** {@return the route's overload limits (default {@link OverloadProtection#disabled()})} */
     default OverloadProtection overload() {
         return OverloadProtection.disabled();
     }
 
-    /** The live membership: add, remove, drain and re-weight backends, read their state. */
+    /** {@return the live membership: add, remove, drain and re-weight backends, read their state} */
     Pool pool();
 
-    /** The name given to the builder (default {@value Builder#DEFAULT_NAME}); used in logs and metrics. */
+    /** {@return the name given to the builder (default {@value Builder#DEFAULT_NAME}); used in logs and metrics} */
     String name();
 
-    /** The current strategy. */
+    /** {@return the current strategy} */
     Strategy strategy();
 
     /**
      * Replaces the strategy. Takes effect atomically for new selections; in-flight counts and
      * statistics are kept.
+     *
+     * @param strategy the strategy
      */
     void updateStrategy(Strategy strategy);
 
-    /** The active health check ({@link ActiveHealthCheck#disabled()} when none). */
+    /** {@return the active health check ({@link ActiveHealthCheck#disabled()} when none)} */
     ActiveHealthCheck healthCheck();
 
     /**
@@ -157,56 +178,68 @@ public interface LoadBalancer extends AutoCloseable {
      * new check starts a round at once. Each backend keeps its state and its streaks of passed and
      * failed checks, judged against the new rise/fall. Disabling makes every {@code UNHEALTHY} backend
      * healthy again (nothing judges it any more).
+     *
+     * @param healthCheck the health check
      */
     void updateHealthCheck(ActiveHealthCheck healthCheck);
 
-    /** The passive outlier detection ({@link OutlierDetection#disabled()} when off). */
+    /** {@return the passive outlier detection ({@link OutlierDetection#disabled()} when off)} */
     OutlierDetection outlierDetection();
 
     /**
      * Replaces the outlier detection. Streaks, ejection counts and current ejections are kept (an
      * ejection ends at the time it was given); disabling ends every ejection for failures at once.
+     *
+     * @param outlierDetection the outlier detection
      */
     void updateOutlierDetection(OutlierDetection outlierDetection);
 
-    /** The response-time health ({@link LatencyHealth#disabled()} when off). */
+    /** {@return the response-time health ({@link LatencyHealth#disabled()} when off)} */
     LatencyHealth latencyHealth();
 
     /**
      * Replaces the response-time health. Latency averages are kept and the backends are judged again
      * at once with the new rules; disabling restores every degraded backend and ends every ejection for
      * latency.
+     *
+     * @param latencyHealth the latency health
      */
     void updateLatencyHealth(LatencyHealth latencyHealth);
 
-    /** The slow start ({@link SlowStart#disabled()} when off). */
+    /** {@return the slow start ({@link SlowStart#disabled()} when off)} */
     SlowStart slowStart();
 
     /**
      * Replaces the slow start. Backends that are ramping continue from where they are in time with the
      * new window; disabling gives them their full weight at once.
+     *
+     * @param slowStart the slow start
      */
     void updateSlowStart(SlowStart slowStart);
 
-    /** What happens when too few backends are eligible. */
+    /** {@return what happens when too few backends are eligible} */
     PanicMode panicMode();
 
-    /** The eligible share under which the pool is in panic; 0 when panic is off. */
+    /** {@return the eligible share under which the pool is in panic; 0 when panic is off} */
     double panicThreshold();
 
     /**
      * Replaces the panic mode and threshold; takes effect at once.
      *
+     * @param mode the mode
+     * @param threshold the threshold
      * @throws IllegalArgumentException when the threshold is outside {@code [0, 1]}
      */
     void updatePanic(PanicMode mode, double threshold);
 
-    /** Whether the pool is in panic now (see {@link PanicMode}). */
+    /** {@return whether the pool is in panic now (see {@link PanicMode})} */
     boolean inPanic();
 
     /**
      * A snapshot of this load balancer's counters and of every backend's statistics. Takes the
      * pool's lock briefly to list the backends; never blocks the request path.
+     *
+     * @return a snapshot of this load balancer's counters and of every backend's statistics
      */
     LoadBalancerStats stats();
 
@@ -221,6 +254,8 @@ public interface LoadBalancer extends AutoCloseable {
     /**
      * The discoveries that feed this load balancer's pool ({@link Builder#discovery}); attach or
      * detach one at run time here.
+     *
+     * @return the discoveries that feed this load balancer's pool ({@link Builder#discovery})
      */
     DiscoveredMembership discovery();
 
@@ -269,13 +304,21 @@ public interface LoadBalancer extends AutoCloseable {
          * Limits on requests in flight per backend and per route, and the queue for requests they
          * refuse (default {@link OverloadProtection#disabled()}: none). Fixed for the load
          * balancer's life.
+         *
+         * @param overload the overload
+         * @return this builder
          */
         public Builder overload(OverloadProtection overload) {
             this.overload = Objects.requireNonNull(overload, "overload");
             return this;
         }
 
-        /** The name used in logs and metrics (default {@value #DEFAULT_NAME}). */
+        /**
+         * The name used in logs and metrics (default {@value #DEFAULT_NAME}).
+         *
+         * @param name the name
+         * @return this builder
+         */
         public Builder name(String name) {
             Objects.requireNonNull(name, "name");
             if (name.isBlank()) {
@@ -285,29 +328,55 @@ public interface LoadBalancer extends AutoCloseable {
             return this;
         }
 
-        /** Adds a backend with weight {@value Backend#DEFAULT_WEIGHT}; see {@link Backend#of(String)}. */
+        /**
+         * Adds a backend with weight {@value Backend#DEFAULT_WEIGHT}; see {@link Backend#of(String)}.
+         *
+         * @param uri the uri
+         * @return this builder
+         */
         public Builder backend(String uri) {
             return backend(Backend.of(uri));
         }
 
-        /** Adds a backend with a weight; see {@link Backend#of(String, int)}. */
+        /**
+         * Adds a backend with a weight; see {@link Backend#of(String, int)}.
+         *
+         * @param uri the uri
+         * @param weight the weight
+         * @return this builder
+         */
         public Builder backend(String uri, int weight) {
             return backend(Backend.of(uri, weight));
         }
 
-        /** Adds a backend. Each backend may be added once. */
+        /**
+         * Adds a backend. Each backend may be added once.
+         *
+         * @param backend the backend
+         * @return this builder
+         */
         public Builder backend(Backend backend) {
             backends.add(Objects.requireNonNull(backend, "backend"));
             return this;
         }
 
-        /** Adds backends in order. */
+        /**
+         * Adds backends in order.
+         *
+         * @param backends the backends
+         * @return this builder
+         */
         public Builder backends(Collection<Backend> backends) {
             Objects.requireNonNull(backends, "backends").forEach(this::backend);
             return this;
         }
 
-        /** Adds backends with weight {@value Backend#DEFAULT_WEIGHT}, in order. */
+        /**
+         * Adds backends with weight {@value Backend#DEFAULT_WEIGHT}, in order.
+         *
+         * @param uris the uris
+         * @return this builder
+         */
         public Builder backends(String... uris) {
             for (String uri : Objects.requireNonNull(uris, "uris")) {
                 backend(uri);
@@ -315,7 +384,12 @@ public interface LoadBalancer extends AutoCloseable {
             return this;
         }
 
-        /** The strategy (default {@value #DEFAULT_STRATEGY}). */
+        /**
+         * The strategy (default {@value #DEFAULT_STRATEGY}).
+         *
+         * @param strategy the strategy
+         * @return this builder
+         */
         public Builder strategy(Strategy strategy) {
             this.strategy = Objects.requireNonNull(strategy, "strategy");
             this.strategyName = null;
@@ -326,6 +400,8 @@ public interface LoadBalancer extends AutoCloseable {
          * The strategy by registered name, such as {@code least-connections}; see
          * {@link StrategyRegistry}.
          *
+         * @param name the name
+         * @return this builder
          * @throws IllegalArgumentException when no strategy has that name
          */
         public Builder strategy(String name) {
@@ -334,19 +410,34 @@ public interface LoadBalancer extends AutoCloseable {
             return this;
         }
 
-        /** The time source (default {@link Ticker#systemTicker()}). */
+        /**
+         * The time source (default {@link Ticker#systemTicker()}).
+         *
+         * @param ticker the ticker
+         * @return this builder
+         */
         public Builder ticker(Ticker ticker) {
             this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 
-        /** The randomness for strategies and jitter (default {@link RandomSource#threadLocal()}). */
+        /**
+         * The randomness for strategies and jitter (default {@link RandomSource#threadLocal()}).
+         *
+         * @param random the random
+         * @return this builder
+         */
         public Builder random(RandomSource random) {
             this.random = Objects.requireNonNull(random, "random");
             return this;
         }
 
-        /** Adds a listener of pool changes; it also receives the {@code ADDED} events of the initial backends. */
+        /**
+         * Adds a listener of pool changes; it also receives the {@code ADDED} events of the initial backends.
+         *
+         * @param listener the listener
+         * @return this builder
+         */
         public Builder listener(PoolListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
@@ -355,6 +446,9 @@ public interface LoadBalancer extends AutoCloseable {
         /**
          * The active health check (default {@link ActiveHealthCheck#disabled()}: none), such as
          * {@code ActiveHealthCheck.http("/health").build()}.
+         *
+         * @param healthCheck the health check
+         * @return this builder
          */
         public Builder healthCheck(ActiveHealthCheck healthCheck) {
             this.healthCheck = Objects.requireNonNull(healthCheck, "healthCheck");
@@ -365,19 +459,32 @@ public interface LoadBalancer extends AutoCloseable {
          * Passive outlier ejection (default {@link OutlierDetection#defaults()}: on, 5 consecutive
          * failures, 30s base ejection time, 300s cap, at most 50% ejected);
          * {@link OutlierDetection#disabled()} turns it off.
+         *
+         * @param outlierDetection the outlier detection
+         * @return this builder
          */
         public Builder outlierDetection(OutlierDetection outlierDetection) {
             this.outlierDetection = Objects.requireNonNull(outlierDetection, "outlierDetection");
             return this;
         }
 
-        /** Response-time health (default {@link LatencyHealth#disabled()}: off). */
+        /**
+         * Response-time health (default {@link LatencyHealth#disabled()}: off).
+         *
+         * @param latencyHealth the latency health
+         * @return this builder
+         */
         public Builder latencyHealth(LatencyHealth latencyHealth) {
             this.latencyHealth = Objects.requireNonNull(latencyHealth, "latencyHealth");
             return this;
         }
 
-        /** Slow start for backends that join or come back (default {@link SlowStart#disabled()}: off). */
+        /**
+         * Slow start for backends that join or come back (default {@link SlowStart#disabled()}: off).
+         *
+         * @param slowStart the slow start
+         * @return this builder
+         */
         public Builder slowStart(SlowStart slowStart) {
             this.slowStart = Objects.requireNonNull(slowStart, "slowStart");
             return this;
@@ -388,6 +495,9 @@ public interface LoadBalancer extends AutoCloseable {
          * {@code threshold} (default {@link PanicMode#ROUTE_ALL} below
          * {@value PanicMode#DEFAULT_THRESHOLD}); threshold 0 turns panic off. See {@link PanicMode}.
          *
+         * @param mode the mode
+         * @param threshold the threshold
+         * @return this builder
          * @throws IllegalArgumentException when the threshold is outside {@code [0, 1]}
          */
         public Builder panic(PanicMode mode, double threshold) {
@@ -405,6 +515,9 @@ public interface LoadBalancer extends AutoCloseable {
          * short and never block (probes are asynchronous), so one thread serves many load balancers.
          * Delays are computed from the {@link #ticker(Ticker) ticker}; a test that injects a fake
          * ticker injects an executor driven by the same fake clock.
+         *
+         * @param scheduler the scheduler
+         * @return this builder
          */
         public Builder scheduler(ScheduledExecutorService scheduler) {
             this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
@@ -415,6 +528,9 @@ public interface LoadBalancer extends AutoCloseable {
          * Adds a source of backends (DNS, Kubernetes...), started by {@link #build()} and stopped by
          * {@link LoadBalancer#close()}: its snapshots add, re-weight and remove backends beside the
          * listed ones (see {@link DiscoveredMembership}). Each discovery once.
+         *
+         * @param discovery the discovery
+         * @return this builder
          */
         public Builder discovery(Discovery discovery) {
             Objects.requireNonNull(discovery, "discovery");
@@ -429,6 +545,7 @@ public interface LoadBalancer extends AutoCloseable {
          * Builds the load balancer and starts its health checks, if any: the first round runs at once,
          * and every backend is eligible until its first result.
          *
+         * @return the load balancer
          * @throws IllegalArgumentException when a backend is listed twice
          */
         public LoadBalancer build() {

@@ -35,14 +35,21 @@ public final class NoBackendAvailableException extends RuntimeException {
         QUEUE_TIMEOUT
     }
 
+    /** Why no backend was available. */
     private final Reason reason;
 
+    /**
+     * Creates the exception.
+     *
+     * @param reason why no backend was available
+     * @param message the short reason for the client and the log
+     */
     public NoBackendAvailableException(Reason reason, String message) {
         super(message, null, false, false);
         this.reason = Objects.requireNonNull(reason, "reason");
     }
 
-    /** Why no backend was eligible. */
+    /** {@return why no backend was eligible} */
     public Reason reason() {
         return reason;
     }

@@ -40,36 +40,39 @@ public final class OverloadProtection {
         this.queueTimeout = queueTimeout;
     }
 
-    /** No limits and no queue: the load balancer's default. */
+    /** {@return no limits and no queue: the load balancer's default} */
     public static OverloadProtection disabled() {
         return DISABLED;
     }
 
+    /** {@return a new builder: no limits, no queue} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Whether any limit is set. */
+    /** {@return whether any limit is set} */
     public boolean isEnabled() {
         return backendMaxInFlight > 0 || maxInFlight > 0;
     }
 
-    /** The most requests in flight to one backend; 0 for no limit. */
+    /** {@return the most requests in flight to one backend; 0 for no limit} */
     public int backendMaxInFlight() {
         return backendMaxInFlight;
     }
 
-    /** The most requests in flight to the whole route (attempts, across its backends); 0 for no limit. */
+    /** {@return the most requests in flight to the whole route (attempts, across its backends); 0 for no limit} */
     public int maxInFlight() {
         return maxInFlight;
     }
 
-    /** The most requests waiting for a lease; 0: none waits, a request the limits refuse gets a 503 at once. */
+    /**
+     * {@return the most requests waiting for a lease; 0: none waits, a request the limits refuse gets a 503 at once}
+     */
     public int maxQueued() {
         return maxQueued;
     }
 
-    /** The longest a request waits in the queue. */
+    /** {@return the longest a request waits in the queue} */
     public Duration queueTimeout() {
         return queueTimeout;
     }
@@ -103,25 +106,45 @@ public final class OverloadProtection {
         private Builder() {
         }
 
-        /** At most this many requests in flight to each backend; 0 for no limit. */
+        /**
+         * At most this many requests in flight to each backend; 0 for no limit.
+         *
+         * @param backendMaxInFlight the backend max in flight
+         * @return this builder
+         */
         public Builder backendMaxInFlight(int backendMaxInFlight) {
             this.backendMaxInFlight = nonNegative("backend_max_in_flight", backendMaxInFlight);
             return this;
         }
 
-        /** At most this many requests in flight to the route; 0 for no limit. */
+        /**
+         * At most this many requests in flight to the route; 0 for no limit.
+         *
+         * @param maxInFlight the max in flight
+         * @return this builder
+         */
         public Builder maxInFlight(int maxInFlight) {
             this.maxInFlight = nonNegative("max_in_flight", maxInFlight);
             return this;
         }
 
-        /** At most this many requests waiting for a lease; 0 for no queue. */
+        /**
+         * At most this many requests waiting for a lease; 0 for no queue.
+         *
+         * @param maxQueued the max queued
+         * @return this builder
+         */
         public Builder maxQueued(int maxQueued) {
             this.maxQueued = nonNegative("max_queued", maxQueued);
             return this;
         }
 
-        /** The longest wait in the queue, {@code > 0} (default 1s). */
+        /**
+         * The longest wait in the queue, {@code > 0} (default 1s).
+         *
+         * @param queueTimeout the queue timeout
+         * @return this builder
+         */
         public Builder queueTimeout(Duration queueTimeout) {
             this.queueTimeout = Durations.requirePositive(queueTimeout, "queue_timeout");
             return this;
@@ -135,8 +158,10 @@ public final class OverloadProtection {
         }
 
         /**
+         *
+         * @return the overload protection
          * @throws IllegalArgumentException {@code max_queued: <n> (expected: 0 without a limit ...)}
-         *     when a queue is asked for without any limit that could fill it
+         * when a queue is asked for without any limit that could fill it
          */
         public OverloadProtection build() {
             if (maxQueued > 0 && backendMaxInFlight == 0 && maxInFlight == 0) {

@@ -17,25 +17,48 @@ import java.util.Optional;
  */
 public interface Pool {
 
-    /** The members, with their configured weights, in the order they were added. */
+    /** {@return the members, with their configured weights, in the order they were added} */
     List<Backend> backends();
 
-    /** The member with this {@link Backend#id()}, if any. */
+    /**
+     * The member with this {@link Backend#id()}, if any.
+     *
+     * @param id the id
+     * @return the member with this {@link Backend#id()}, if any
+     */
     Optional<Backend> find(String id);
 
-    /** Adds a backend; returns false (and changes nothing) when one with the same identity is present. */
+    /**
+     * Adds a backend; returns false (and changes nothing) when one with the same identity is present.
+     *
+     * @param backend the backend
+     * @return the boolean
+     */
     boolean add(Backend backend);
 
-    /** Removes the backend with the same identity; returns false when absent. */
+    /**
+     * Removes the backend with the same identity; returns false when absent.
+     *
+     * @param backend the backend
+     * @return the boolean
+     */
     boolean remove(Backend backend);
 
     /**
      * Sets the weight of the member with the same identity as {@code backend} to
      * {@code backend.weight()}; returns false when absent. Weight 0 drains it.
+     *
+     * @param backend the backend
+     * @return the boolean
      */
     boolean update(Backend backend);
 
-    /** Sets the member's weight to 0: no new requests, requests in flight finish. Returns false when absent. */
+    /**
+     * Sets the member's weight to 0: no new requests, requests in flight finish. Returns false when absent.
+     *
+     * @param backend the backend
+     * @return the boolean
+     */
     default boolean drain(Backend backend) {
         return update(backend.withWeight(0));
     }
@@ -45,19 +68,26 @@ public interface Pool {
      * the missing ones, re-weights the changed ones. Statistics of backends present before and after
      * are kept.
      *
+     * @param backends the backends
      * @throws IllegalArgumentException when {@code backends} holds one backend twice
      */
     void replaceAll(Collection<Backend> backends);
 
-    /** The live state and counters of every member, in membership order. */
+    /** {@return the live state and counters of every member, in membership order} */
     List<BackendStats> stats();
 
-    /** The live state and counters of one member. */
+    /**
+     * The live state and counters of one member.
+     *
+     * @param backend the backend
+     * @return the live state and counters of one member
+     */
     Optional<BackendStats> stats(Backend backend);
 
     /**
      * Registers a listener for later changes.
      *
+     * @param listener the listener
      * @return a handle whose {@code close()} unregisters the listener
      */
     AutoCloseable addListener(PoolListener listener);

@@ -11,7 +11,18 @@ public final class PoolEvent {
 
     /** What happened. */
     public enum Type {
-        ADDED, REMOVED, WEIGHT_CHANGED, STATE_CHANGED, PANIC_ENTERED, PANIC_EXITED
+        /** A backend joined the pool. */
+        ADDED,
+        /** A backend left the pool. */
+        REMOVED,
+        /** A member's weight changed (0: drained). */
+        WEIGHT_CHANGED,
+        /** A member's health state changed. */
+        STATE_CHANGED,
+        /** Too few backends are healthy: the pool picks among all of them. */
+        PANIC_ENTERED,
+        /** Enough backends are healthy again: the pool picks among the healthy ones. */
+        PANIC_EXITED
     }
 
     private final Type type;
@@ -20,6 +31,15 @@ public final class PoolEvent {
     private final BackendState newState;
     private final String reason;
 
+    /**
+     * Creates an event.
+     *
+     * @param type what happened
+     * @param backend the member it happened to ({@code null} for panic events)
+     * @param oldState the state before ({@code null} when not a state change)
+     * @param newState the state after ({@code null} when not a state change)
+     * @param reason why, for the log
+     */
     public PoolEvent(Type type, Backend backend, BackendState oldState, BackendState newState, String reason) {
         this.type = Objects.requireNonNull(type, "type");
         this.backend = backend;
@@ -28,26 +48,27 @@ public final class PoolEvent {
         this.reason = reason == null ? "" : reason;
     }
 
+    /** {@return what happened} */
     public Type type() {
         return type;
     }
 
-    /** The backend concerned, or {@code null} for pool-wide events (panic). */
+    /** {@return the backend concerned, or {@code null} for pool-wide events (panic)} */
     public Backend backend() {
         return backend;
     }
 
-    /** The state before the change, or {@code null} when not a state change. */
+    /** {@return the state before the change, or {@code null} when not a state change} */
     public BackendState oldState() {
         return oldState;
     }
 
-    /** The state after the change, or {@code null} when not a state change. */
+    /** {@return the state after the change, or {@code null} when not a state change} */
     public BackendState newState() {
         return newState;
     }
 
-    /** Why, in a few words ("connection refused", "status 500", "5 consecutive failures"); may be empty. */
+    /** {@return why, in a few words ("connection refused", "status 500", "5 consecutive failures"); may be empty} */
     public String reason() {
         return reason;
     }

@@ -8,5 +8,11 @@ package dev.jlb;
  */
 @FunctionalInterface
 public interface PoolListener {
+    /**
+     * Called once per change, after the new snapshot is published, on the thread that made the change;
+     * must not block.
+     *
+     * @param event what changed
+     */
     void onEvent(PoolEvent event);
 }

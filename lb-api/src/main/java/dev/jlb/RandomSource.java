@@ -12,16 +12,21 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public interface RandomSource {
 
-    /** Returns a uniformly distributed int in {@code [0, bound)}; {@code bound} is positive. */
+    /**
+     * Returns a uniformly distributed int in {@code [0, bound)}; {@code bound} is positive.
+     *
+     * @param bound the bound
+     * @return a uniformly distributed int in {@code [0, bound)}
+     */
     int nextInt(int bound);
 
-    /** Returns a uniformly distributed long. */
+    /** {@return a uniformly distributed long} */
     long nextLong();
 
-    /** Returns a uniformly distributed double in {@code [0, 1)}. */
+    /** {@return a uniformly distributed double in {@code [0, 1)}} */
     double nextDouble();
 
-    /** The default: {@link ThreadLocalRandom}, contention-free and allocation-free. */
+    /** {@return the default: {@link ThreadLocalRandom}, contention-free and allocation-free} */
     static RandomSource threadLocal() {
         return ThreadLocalRandomSource.INSTANCE;
     }
@@ -29,6 +34,9 @@ public interface RandomSource {
     /**
      * A deterministic source for tests: the same seed gives the same sequence when called from one
      * thread. Thread-safe (backed by {@link Random}), but contended under concurrency.
+     *
+     * @param seed the seed
+     * @return the random source
      */
     static RandomSource seeded(long seed) {
         Random random = new Random(seed);

@@ -15,16 +15,21 @@ import java.util.TreeMap;
  */
 public interface RequestContext {
 
-    /** The HTTP method, such as {@code GET}; empty when unknown. */
+    /** {@return the HTTP method, such as {@code GET}; empty when unknown} */
     String method();
 
-    /** The request path without query, such as {@code /lb/x}; empty when unknown. */
+    /** {@return the request path without query, such as {@code /lb/x}; empty when unknown} */
     String path();
 
-    /** The first value of the named header (case-insensitive), or {@code null}. */
+    /**
+     * The first value of the named header (case-insensitive), or {@code null}.
+     *
+     * @param name the name
+     * @return the first value of the named header (case-insensitive), or {@code null}
+     */
     String header(String name);
 
-    /** The client's IP address as text, or {@code null} when unknown. */
+    /** {@return the client's IP address as text, or {@code null} when unknown} */
     String clientAddress();
 
     /**
@@ -32,22 +37,34 @@ public interface RequestContext {
      * {@code null}. Only affinity strategies (consistent hashing) use it. None by default: jlb's
      * adapters set none (sticky sessions use a cookie instead); an embedder that calls
      * {@code select} itself sets one through {@link #builder()}.
+     *
+     * @return the string
      */
     default String affinityKey() {
         return null;
     }
 
-    /** A context with no request information, for non-HTTP use of the balancer. */
+    /** {@return a context with no request information, for non-HTTP use of the balancer} */
     static RequestContext empty() {
         return SimpleRequestContext.EMPTY;
     }
 
-    /** A context with the given method and path and nothing else. */
+    /**
+     * A context with the given method and path and nothing else.
+     *
+     * @param method the method
+     * @param path the path
+     * @return a context with the given method and path and nothing else
+     */
     static RequestContext of(String method, String path) {
         return builder().method(method).path(path).build();
     }
 
-    /** A builder for an immutable context, for tests and non-HTTP use. */
+    /**
+     * A builder for an immutable context, for tests and non-HTTP use.
+     *
+     * @return a new builder
+     */
     static Builder builder() {
         return new Builder();
     }
@@ -63,37 +80,64 @@ public interface RequestContext {
         Builder() {
         }
 
-        /** The HTTP method (default empty). */
+        /**
+         * The HTTP method (default empty).
+         *
+         * @param method the method
+         * @return this builder
+         */
         public Builder method(String method) {
             this.method = Objects.requireNonNull(method, "method");
             return this;
         }
 
-        /** The request path (default empty). */
+        /**
+         * The request path (default empty).
+         *
+         * @param path the path
+         * @return this builder
+         */
         public Builder path(String path) {
             this.path = Objects.requireNonNull(path, "path");
             return this;
         }
 
-        /** Adds a header; names are case-insensitive, a later value replaces an earlier one. */
+        /**
+         * Adds a header; names are case-insensitive, a later value replaces an earlier one.
+         *
+         * @param name the name
+         * @param value the value
+         * @return this builder
+         */
         public Builder header(String name, String value) {
             headers.put(Objects.requireNonNull(name, "name").toLowerCase(Locale.ROOT),
                     Objects.requireNonNull(value, "value"));
             return this;
         }
 
-        /** The client address (default none). */
+        /**
+         * The client address (default none).
+         *
+         * @param clientAddress the client address
+         * @return this builder
+         */
         public Builder clientAddress(String clientAddress) {
             this.clientAddress = clientAddress;
             return this;
         }
 
-        /** The affinity key (default none). */
+        /**
+         * The affinity key (default none).
+         *
+         * @param affinityKey the affinity key
+         * @return this builder
+         */
         public Builder affinityKey(String affinityKey) {
             this.affinityKey = affinityKey;
             return this;
         }
 
+        /** {@return the context with this builder's settings} */
         public RequestContext build() {
             return new SimpleRequestContext(method, path, Map.copyOf(headers), clientAddress, affinityKey);
         }

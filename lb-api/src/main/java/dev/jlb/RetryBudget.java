@@ -62,18 +62,27 @@ public final class RetryBudget {
         this.reserve = policy.budgetMinRetriesPerSecond() * RETRY_COST * policy.budgetWindow().toMillis() / 1000;
     }
 
-    /** The budget {@code policy} describes; without a budget, one that allows every retry. */
+    /**
+     * The budget {@code policy} describes; without a budget, one that allows every retry.
+     *
+     * @param policy the policy
+     * @return the budget {@code policy} describes
+     */
     public static RetryBudget of(RetryPolicy policy) {
         Objects.requireNonNull(policy, "policy");
         return policy.hasBudget() ? new RetryBudget(policy) : UNLIMITED;
     }
 
-    /** Whether this budget allows every retry (its policy has none). */
+    /** {@return whether this budget allows every retry (its policy has none)} */
     public boolean isUnlimited() {
         return unlimited;
     }
 
-    /** A request started at {@code nowNanos}: deposits its share of a retry. */
+    /**
+     * A request started at {@code nowNanos}: deposits its share of a retry.
+     *
+     * @param nowNanos the now nanos
+     */
     public void onRequest(long nowNanos) {
         if (!unlimited) {
             add(nowNanos, percent);
@@ -83,6 +92,7 @@ public final class RetryBudget {
     /**
      * Withdraws one retry at {@code nowNanos} when the balance allows it.
      *
+     * @param nowNanos the now nanos
      * @return whether the retry may go
      */
     public boolean tryRetry(long nowNanos) {
@@ -101,6 +111,9 @@ public final class RetryBudget {
     /**
      * The retries the budget would allow at {@code nowNanos}, if they came at once (rounded down);
      * {@link Long#MAX_VALUE} when unlimited.
+     *
+     * @param nowNanos the now nanos
+     * @return the long
      */
     public long available(long nowNanos) {
         return unlimited ? Long.MAX_VALUE : Math.max(0, balance(nowNanos)) / RETRY_COST;

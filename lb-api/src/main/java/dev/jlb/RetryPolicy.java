@@ -114,22 +114,32 @@ public final class RetryPolicy {
         this.budgetWindow = builder.budgetWindow;
     }
 
-    /** The policy with every default: 3 attempts, statuses 502, 503, 504, idempotent methods, 64 KiB bodies. */
+    /**
+     * {@return the policy with every default: 3 attempts, statuses 502, 503, 504, idempotent methods, 64 KiB bodies}
+     */
     public static RetryPolicy defaults() {
         return DEFAULTS;
     }
 
-    /** A policy that never retries (one attempt). */
+    /** {@return a policy that never retries (one attempt)} */
     public static RetryPolicy none() {
         return NONE;
     }
 
-    /** A new builder, starting from the defaults. */
+    /**
+     * A new builder, starting from the defaults.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder starting from this policy's settings. */
+    /**
+     * A builder starting from this policy's settings.
+     *
+     * @return this builder
+     */
     public Builder toBuilder() {
         Builder builder = new Builder();
         builder.maxAttempts = maxAttempts;
@@ -143,17 +153,26 @@ public final class RetryPolicy {
         return builder;
     }
 
-    /** Attempts in total, the first one included (default {@value #DEFAULT_MAX_ATTEMPTS}); 1 means no retry. */
+    /**
+     * Attempts in total, the first one included (default {@value #DEFAULT_MAX_ATTEMPTS}); 1 means no retry.
+     *
+     * @return the int
+     */
     public int maxAttempts() {
         return maxAttempts;
     }
 
-    /** The response statuses that make an attempt fail and be retried (default 502, 503, 504), sorted. */
+    /** {@return the response statuses that make an attempt fail and be retried (default 502, 503, 504), sorted} */
     public Set<Integer> retryableStatuses() {
         return retryableStatuses;
     }
 
-    /** Whether {@code status} is one of {@link #retryableStatuses()}. */
+    /**
+     * Whether {@code status} is one of {@link #retryableStatuses()}.
+     *
+     * @param status the status
+     * @return whether {@code status} is one of {@link #retryableStatuses()}
+     */
     public boolean isRetryableStatus(int status) {
         return status >= 100 && status < 600 && retryableStatus[status];
     }
@@ -162,6 +181,8 @@ public final class RetryPolicy {
      * Whether methods that are not idempotent (POST, PATCH, ...) are retried after the backend may
      * have seen them (default {@value #DEFAULT_RETRY_NON_IDEMPOTENT}). Every method is retried after a
      * connect failure either way.
+     *
+     * @return the boolean
      */
     public boolean retryNonIdempotent() {
         return retryNonIdempotent;
@@ -171,6 +192,8 @@ public final class RetryPolicy {
      * The largest request body kept in memory so that a retry can re-send it (default
      * {@value #DEFAULT_BUFFER_LIMIT_BYTES}). A larger body is streamed and is never re-sent once a
      * byte of it went to a backend.
+     *
+     * @return the int
      */
     public int bufferLimitBytes() {
         return bufferLimitBytes;
@@ -179,6 +202,8 @@ public final class RetryPolicy {
     /**
      * Retries a route may send over {@link #budgetWindow()}, as a percent of its requests in that
      * window (default {@value #DEFAULT_BUDGET_PERCENT}); 0 when the policy has no budget.
+     *
+     * @return the int
      */
     public int budgetPercent() {
         return budgetPercent;
@@ -187,17 +212,19 @@ public final class RetryPolicy {
     /**
      * Retries per second the budget allows on top of {@link #budgetPercent()}, however little
      * traffic (default {@value #DEFAULT_BUDGET_MIN_RETRIES_PER_SECOND}); 0 without a budget.
+     *
+     * @return the int
      */
     public int budgetMinRetriesPerSecond() {
         return budgetMinRetriesPerSecond;
     }
 
-    /** The sliding window over which the budget counts (default 10 s). */
+    /** {@return the sliding window over which the budget counts (default 10 s)} */
     public Duration budgetWindow() {
         return budgetWindow;
     }
 
-    /** Whether retries are limited by a budget. */
+    /** {@return whether retries are limited by a budget} */
     public boolean hasBudget() {
         return budgetPercent > 0;
     }
@@ -206,12 +233,14 @@ public final class RetryPolicy {
      * A new budget with this policy's settings, for one route: its state (requests and retries in
      * the window) is what a route shares between its requests. Without a budget, one that allows
      * every retry.
+     *
+     * @return the retry budget
      */
     public RetryBudget newRetryBudget() {
         return RetryBudget.of(this);
     }
 
-    /** Whether this policy ever retries ({@code maxAttempts > 1}). */
+    /** {@return whether this policy ever retries ({@code maxAttempts > 1})} */
     public boolean retries() {
         return maxAttempts > 1;
     }
@@ -219,6 +248,9 @@ public final class RetryPolicy {
     /**
      * Whether an HTTP method is idempotent for retries: GET, HEAD, OPTIONS, TRACE, PUT and DELETE
      * (RFC 9110, section 9.2.2), compared case-sensitively as HTTP methods are.
+     *
+     * @param method the method
+     * @return the boolean
      */
     public static boolean isIdempotent(String method) {
         if (method == null) {
@@ -244,6 +276,7 @@ public final class RetryPolicy {
      * @param method the request's HTTP method
      * @param attemptsMade attempts made so far, the failed one included ({@code >= 1})
      * @param bodyReplayable whether the request body (if any) can be sent again byte for byte
+     * @return whether an attempt that failed without a response may be retried
      */
     public boolean shouldRetryFailure(FailureKind kind, String method, int attemptsMade, boolean bodyReplayable) {
         if (attemptsMade >= maxAttempts || !bodyReplayable || kind == null) {
@@ -268,6 +301,7 @@ public final class RetryPolicy {
      * @param method the request's HTTP method
      * @param attemptsMade attempts made so far, the answered one included ({@code >= 1})
      * @param bodyReplayable whether the request body (if any) can be sent again byte for byte
+     * @return the boolean
      */
     public boolean shouldRetryStatus(int status, String method, int attemptsMade, boolean bodyReplayable) {
         return attemptsMade < maxAttempts && bodyReplayable && isRetryableStatus(status)
@@ -323,6 +357,8 @@ public final class RetryPolicy {
          * Attempts in total, the first one included (default {@value #DEFAULT_MAX_ATTEMPTS}); 1
          * disables retries. The configuration file's {@code max_retry_limit} maps here.
          *
+         * @param maxAttempts the max attempts
+         * @return this builder
          * @throws IllegalArgumentException unless {@code 1 <= maxAttempts <= MAX_ATTEMPTS_LIMIT}
          */
         public Builder maxAttempts(int maxAttempts) {
@@ -341,6 +377,8 @@ public final class RetryPolicy {
          * The response statuses retried on another backend (default 502, 503, 504), replacing the
          * current set; none disables status retries.
          *
+         * @param statuses the statuses
+         * @return this builder
          * @throws IllegalArgumentException when a status is outside {@code 500..599}
          */
         public Builder retryableStatuses(int... statuses) {
@@ -354,7 +392,12 @@ public final class RetryPolicy {
             return this;
         }
 
-        /** As {@link #retryableStatuses(int...)}. */
+        /**
+         * As {@link #retryableStatuses(int...)}.
+         *
+         * @param statuses the statuses
+         * @return this builder
+         */
         public Builder retryableStatuses(Collection<Integer> statuses) {
             Objects.requireNonNull(statuses, "statuses");
             Set<Integer> set = new TreeSet<>();
@@ -378,6 +421,9 @@ public final class RetryPolicy {
          * Whether non-idempotent methods (POST, PATCH, ...) are retried after the backend may have
          * seen them (default {@value #DEFAULT_RETRY_NON_IDEMPOTENT}). Turn on only when the backends
          * de-duplicate such requests.
+         *
+         * @param retryNonIdempotent the retry non idempotent
+         * @return this builder
          */
         public Builder retryNonIdempotent(boolean retryNonIdempotent) {
             this.retryNonIdempotent = retryNonIdempotent;
@@ -389,6 +435,8 @@ public final class RetryPolicy {
          * {@value #DEFAULT_BUFFER_LIMIT_BYTES}); 0 keeps none (then only requests whose body was not
          * read yet, such as after a connect failure, are retried).
          *
+         * @param bufferLimitBytes the buffer limit bytes
+         * @return this builder
          * @throws IllegalArgumentException unless {@code 0 <= bufferLimitBytes <= MAX_BUFFER_LIMIT_BYTES}
          */
         public Builder bufferLimitBytes(int bufferLimitBytes) {
@@ -408,8 +456,11 @@ public final class RetryPolicy {
          * percent of the route's requests, plus {@code minRetriesPerSecond} per second (defaults
          * {@value #DEFAULT_BUDGET_PERCENT} and {@value #DEFAULT_BUDGET_MIN_RETRIES_PER_SECOND}).
          *
+         * @param percent the percent
+         * @param minRetriesPerSecond the min retries per second
+         * @return this builder
          * @throws IllegalArgumentException unless {@code 1 <= percent <= 100} and
-         *     {@code 0 <= minRetriesPerSecond <= 1,000,000}
+         * {@code 0 <= minRetriesPerSecond <= 1,000,000}
          */
         public Builder retryBudget(int percent, int minRetriesPerSecond) {
             return retryBudget(percent, minRetriesPerSecond, DEFAULT_BUDGET_WINDOW);
@@ -420,8 +471,12 @@ public final class RetryPolicy {
          * percent of the route's requests, plus {@code minRetriesPerSecond} per second. See
          * {@link RetryBudget}.
          *
+         * @param percent the percent
+         * @param minRetriesPerSecond the min retries per second
+         * @param window the window
+         * @return this builder
          * @throws IllegalArgumentException unless {@code 1 <= percent <= 100},
-         *     {@code 0 <= minRetriesPerSecond <= 1,000,000} and {@code 1s <= window <= 1h}
+         * {@code 0 <= minRetriesPerSecond <= 1,000,000} and {@code 1s <= window <= 1h}
          */
         public Builder retryBudget(int percent, int minRetriesPerSecond, Duration window) {
             if (percent < 1) {
@@ -446,7 +501,11 @@ public final class RetryPolicy {
             return this;
         }
 
-        /** No retry budget: every retry the other rules allow goes, however many fail. */
+        /**
+         * No retry budget: every retry the other rules allow goes, however many fail.
+         *
+         * @return this builder
+         */
         public Builder noRetryBudget() {
             this.budgetPercent = 0;
             this.budgetMinRetriesPerSecond = 0;
@@ -454,6 +513,7 @@ public final class RetryPolicy {
             return this;
         }
 
+        /** {@return the policy with this builder's settings} */
         public RetryPolicy build() {
             return new RetryPolicy(this);
         }

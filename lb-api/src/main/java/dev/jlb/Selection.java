@@ -25,13 +25,13 @@ package dev.jlb;
  */
 public interface Selection extends AutoCloseable {
 
-    /** The selected backend. */
+    /** {@return the selected backend} */
     Backend backend();
 
-    /** Whether this selection was a retry, that is, made with a non-empty exclusion set. */
+    /** {@return whether this selection was a retry, that is, made with a non-empty exclusion set} */
     boolean isRetry();
 
-    /** Whether the selection has been completed. */
+    /** {@return whether the selection has been completed} */
     boolean isDone();
 
     /** Completes as a success with no status or latency information. */
@@ -42,20 +42,35 @@ public interface Selection extends AutoCloseable {
     /**
      * Completes as a success: the backend answered with {@code status} (0 when not HTTP) after
      * {@code latencyNanos} (negative when unknown).
+     *
+     * @param status the status
+     * @param latencyNanos the latency nanos
      */
     void onSuccess(int status, long latencyNanos);
 
-    /** Completes as a transport failure, classified with {@link FailureKind#of(Throwable)}. */
+    /**
+     * Completes as a transport failure, classified with {@link FailureKind#of(Throwable)}.
+     *
+     * @param cause the cause
+     */
     default void onFailure(Throwable cause) {
         onFailure(FailureKind.of(cause), -1);
     }
 
-    /** Completes as a failure of the given kind after {@code latencyNanos} (negative when unknown). */
+    /**
+     * Completes as a failure of the given kind after {@code latencyNanos} (negative when unknown).
+     *
+     * @param kind the kind
+     * @param latencyNanos the latency nanos
+     */
     void onFailure(FailureKind kind, long latencyNanos);
 
     /**
      * Completes as a failure because the backend answered with an error status (a 5xx, or any
      * status the caller retries on), after {@code latencyNanos} (negative when unknown).
+     *
+     * @param status the status
+     * @param latencyNanos the latency nanos
      */
     void onFailure(int status, long latencyNanos);
 

@@ -32,6 +32,8 @@ public final class StatsWindow {
     /**
      * A window over {@code loadBalancer}'s counters; takes the first snapshot now.
      *
+     * @param loadBalancer the load balancer
+     * @param window the window
      * @throws IllegalArgumentException when {@code window} is not positive
      */
     public StatsWindow(LoadBalancer loadBalancer, Duration window) {
@@ -42,17 +44,21 @@ public final class StatsWindow {
         samples.add(loadBalancer.stats());
     }
 
-    /** The load balancer. */
+    /** {@return the load balancer} */
     public LoadBalancer loadBalancer() {
         return loadBalancer;
     }
 
-    /** The window. */
+    /** {@return the window} */
     public Duration window() {
         return window;
     }
 
-    /** Takes a snapshot and compares it with one about a window ago. */
+    /**
+     * Takes a snapshot and compares it with one about a window ago.
+     *
+     * @return the recent
+     */
     public synchronized Recent recent() {
         LoadBalancerStats now = loadBalancer.stats();
         long t = now.nanoTime();
@@ -98,22 +104,24 @@ public final class StatsWindow {
             }
         }
 
-        /** The earlier snapshot. */
+        /** {@return the earlier snapshot} */
         public LoadBalancerStats earlier() {
             return earlier;
         }
 
-        /** The current snapshot. */
+        /** {@return the current snapshot} */
         public LoadBalancerStats current() {
             return current;
         }
 
-        /** The length of the interval in seconds; 0 when both snapshots are from the same instant. */
+        /** {@return the length of the interval in seconds; 0 when both snapshots are from the same instant} */
         public double seconds() {
             return Math.max(0, current.nanoTime() - earlier.nanoTime()) / 1e9;
         }
 
-        /** Requests routed per second over the interval ({@link LoadBalancerStats#requests()}); 0 over no time. */
+        /**
+         * {@return requests routed per second over the interval ({@link LoadBalancerStats#requests()}); 0 over no time}
+         */
         public double requestsPerSecond() {
             return rate(delta(current.requests(), earlier.requests()));
         }
@@ -121,6 +129,9 @@ public final class StatsWindow {
         /**
          * Attempts completed by {@code backend} per second over the interval (successes, failures and
          * cancelled); 0 over no time.
+         *
+         * @param backend the backend
+         * @return the double
          */
         public double requestsPerSecond(BackendStats backend) {
             return rate(delta(completed(backend), completed(before.get(backend.backend()))));
@@ -129,6 +140,9 @@ public final class StatsWindow {
         /**
          * The share of {@code backend}'s completed attempts that failed over the interval, in
          * {@code [0, 1]}, cancelled ones left out; NaN when none completed.
+         *
+         * @param backend the backend
+         * @return the double
          */
         public double errorRate(BackendStats backend) {
             BackendStats old = before.get(backend.backend());
@@ -138,7 +152,12 @@ public final class StatsWindow {
             return total == 0 ? Double.NaN : (double) failures / total;
         }
 
-        /** The latencies {@code backend} recorded over the interval. */
+        /**
+         * The latencies {@code backend} recorded over the interval.
+         *
+         * @param backend the backend
+         * @return the latencies {@code backend} recorded over the interval
+         */
         public LatencyDistribution latency(BackendStats backend) {
             BackendStats old = before.get(backend.backend());
             if (old == null || old.latency().count() > backend.latency().count()) {

@@ -19,7 +19,7 @@ import java.util.List;
  */
 public interface Strategy {
 
-    /** The registered name, such as {@code round-robin}; used in logs and configuration files. */
+    /** {@return the registered name, such as {@code round-robin}; used in logs and configuration files} */
     String name();
 
     /**
@@ -27,6 +27,7 @@ public interface Strategy {
      *
      * @param endpoints the eligible endpoints, never empty, immutable; {@code endpoints.get(i).index() == i}
      * @param random the randomness to use for start positions, tie breaks and random picks
+     * @return the picker
      */
     Picker newPicker(List<? extends Endpoint> endpoints, RandomSource random);
 
@@ -37,6 +38,9 @@ public interface Strategy {
      * first {@link #newPicker} that sees the member), keeps the tracker with the member across
      * every later snapshot, feeds it the member's outcomes and hands it to pickers as
      * {@link Endpoint#tracker()}.
+     *
+     * @param backend the backend
+     * @return the tracker
      */
     default Tracker newTracker(Backend backend) {
         return null;
@@ -81,6 +85,7 @@ public interface Strategy {
          * {@link Endpoint#acquire()} or a successful {@link Endpoint#tryAcquire(int)}. jlb releases
          * it exactly once when the request's {@link Selection} completes.
          *
+         * @param context the context
          * @return one of the endpoints given to {@link Strategy#newPicker}, never {@code null}
          */
         Endpoint pick(RequestContext context);

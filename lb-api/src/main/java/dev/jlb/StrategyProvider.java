@@ -11,10 +11,10 @@ import java.util.Map;
  */
 public interface StrategyProvider {
 
-    /** The canonical name, lower-case with dashes, such as {@code least-connections}. */
+    /** {@return the canonical name, lower-case with dashes, such as {@code least-connections}} */
     String name();
 
-    /** Older or alternative spellings accepted for the same strategy (default none). */
+    /** {@return older or alternative spellings accepted for the same strategy (default none)} */
     default List<String> aliases() {
         return List.of();
     }
@@ -22,6 +22,8 @@ public interface StrategyProvider {
     /**
      * The option names {@link #create(Map)} accepts (default none). A configuration file may only
      * use these.
+     *
+     * @return the option names {@link #create(Map)} accepts (default none)
      */
     default List<String> options() {
         return List.of();
@@ -30,6 +32,8 @@ public interface StrategyProvider {
     /**
      * Creates the strategy with the given options (keys from {@link #options()}, values as text).
      *
+     * @param options the options
+     * @return the strategy
      * @throws IllegalArgumentException naming the option, the value and what was expected
      */
     Strategy create(Map<String, String> options);
@@ -39,6 +43,9 @@ public interface StrategyProvider {
      * without creating the strategy: empty when {@link #create(Map)} accepts them. A configuration
      * file reports all of them at once. The default reports the first problem {@link #create(Map)}
      * finds; a provider with several options overrides it to report each.
+     *
+     * @param options the options
+     * @return the list
      */
     default List<String> problems(Map<String, String> options) {
         try {
@@ -49,7 +56,11 @@ public interface StrategyProvider {
         }
     }
 
-    /** Creates the strategy with its defaults. */
+    /**
+     * Creates the strategy with its defaults.
+     *
+     * @return the strategy
+     */
     default Strategy create() {
         return create(Map.of());
     }

@@ -41,7 +41,7 @@ public final class StrategyRegistry {
         }
     }
 
-    /** The canonical names of every registered strategy, sorted. */
+    /** {@return the canonical names of every registered strategy, sorted} */
     public static List<String> names() {
         return Holder.NAMES;
     }
@@ -49,8 +49,10 @@ public final class StrategyRegistry {
     /**
      * The provider registered under {@code name} (or one of its aliases).
      *
+     * @param name the name
+     * @return the provider registered under {@code name} (or one of its aliases)
      * @throws IllegalArgumentException {@code strategy: <name> (expected: one of [...])} when no
-     *     provider has that name
+     * provider has that name
      */
     public static StrategyProvider provider(String name) {
         Objects.requireNonNull(name, "name");
@@ -62,12 +64,23 @@ public final class StrategyRegistry {
         return provider;
     }
 
-    /** Creates the strategy registered under {@code name} with its defaults. */
+    /**
+     * Creates the strategy registered under {@code name} with its defaults.
+     *
+     * @param name the name
+     * @return the strategy
+     */
     public static Strategy create(String name) {
         return provider(name).create();
     }
 
-    /** Creates the strategy registered under {@code name} with the given options. */
+    /**
+     * Creates the strategy registered under {@code name} with the given options.
+     *
+     * @param name the name
+     * @param options the options
+     * @return the strategy
+     */
     public static Strategy create(String name, Map<String, String> options) {
         return provider(name).create(options);
     }

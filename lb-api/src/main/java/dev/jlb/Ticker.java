@@ -11,10 +11,10 @@ package dev.jlb;
 @FunctionalInterface
 public interface Ticker {
 
-    /** Returns the current reading in nanoseconds. */
+    /** {@return the current reading in nanoseconds} */
     long read();
 
-    /** The system ticker, backed by {@link System#nanoTime()}. */
+    /** {@return the system ticker, backed by {@link System#nanoTime()}} */
     static Ticker systemTicker() {
         return SystemTicker.INSTANCE;
     }

@@ -14,6 +14,12 @@ import java.util.Objects;
  */
 public record DiscoveredBackend(Backend backend, int priority) {
 
+    /**
+     * Creates the value from its components, checked as the description above says.
+     *
+     * @param backend the backend, with its weight ({@code 0}: drain it) and its source
+     * @param priority {@code >= 0}; lower is preferred
+     */
     public DiscoveredBackend {
         Objects.requireNonNull(backend, "backend");
         if (priority < 0) {
@@ -21,7 +27,12 @@ public record DiscoveredBackend(Backend backend, int priority) {
         }
     }
 
-    /** A backend of priority 0. */
+    /**
+     * A backend of priority 0.
+     *
+     * @param backend the backend
+     * @return a backend of priority 0
+     */
     public static DiscoveredBackend of(Backend backend) {
         return new DiscoveredBackend(backend, 0);
     }

@@ -63,7 +63,11 @@ public final class DiscoveredMembership implements AutoCloseable {
         this.poolListener = pool.addListener(this::onPoolEvent);
     }
 
-    /** Starts {@code discovery} and applies its snapshots from now on. */
+    /**
+     * Starts {@code discovery} and applies its snapshots from now on.
+     *
+     * @param discovery the discovery
+     */
     public void attach(Discovery discovery) {
         Objects.requireNonNull(discovery, "discovery");
         synchronized (this) {
@@ -78,7 +82,12 @@ public final class DiscoveredMembership implements AutoCloseable {
         discovery.start(backends -> apply(discovery, backends));
     }
 
-    /** Stops {@code discovery} and removes the backends it added. Returns false when it was not attached. */
+    /**
+     * Stops {@code discovery} and removes the backends it added. Returns false when it was not attached.
+     *
+     * @param discovery the discovery
+     * @return the boolean
+     */
     public boolean detach(Discovery discovery) {
         synchronized (this) {
             if (latest.remove(discovery) == null) {
@@ -92,17 +101,22 @@ public final class DiscoveredMembership implements AutoCloseable {
         return true;
     }
 
-    /** The attached discoveries, in attach order. */
+    /** {@return the attached discoveries, in attach order} */
     public synchronized List<Discovery> discoveries() {
         return List.copyOf(latest.keySet());
     }
 
-    /** The attached discovery whose {@link Discovery#source()} is {@code source}. */
+    /**
+     * The attached discovery whose {@link Discovery#source()} is {@code source}.
+     *
+     * @param source the source
+     * @return the attached discovery whose {@link Discovery#source()} is {@code source}
+     */
     public synchronized Optional<Discovery> find(String source) {
         return latest.keySet().stream().filter(d -> d.source().equals(source)).findFirst();
     }
 
-    /** The backends the discoveries added and that are in the pool now, in the order they were added. */
+    /** {@return the backends the discoveries added and that are in the pool now, in the order they were added} */
     public synchronized Set<Backend> owned() {
         return Set.copyOf(owned.keySet());
     }

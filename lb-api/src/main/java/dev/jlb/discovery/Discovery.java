@@ -22,13 +22,19 @@ public interface Discovery extends AutoCloseable {
      * {@code dns://api.internal:8080}, {@code srv://_http._tcp.api.internal},
      * {@code k8s://api.shop:http}. Every backend it reports has this as its
      * {@link dev.jlb.Backend#source() source}.
+     *
+     * @return the string
      */
     String source();
 
-    /** Starts watching; the first snapshot may come before this returns or later. */
+    /**
+     * Starts watching; the first snapshot may come before this returns or later.
+     *
+     * @param listener the listener
+     */
     void start(Listener listener);
 
-    /** What the discovery did so far: lookups, failures, the last success. Never blocks. */
+    /** {@return what the discovery did so far: lookups, failures, the last success. Never blocks} */
     DiscoveryStats stats();
 
     /** Stops watching and releases threads and connections it owns. Idempotent. */
@@ -41,6 +47,8 @@ public interface Discovery extends AutoCloseable {
         /**
          * The whole membership as the discovery now sees it; each backend once (by identity), each
          * with its weight and {@link DiscoveredBackend#priority() priority}.
+         *
+         * @param backends the backends
          */
         void onMembership(List<DiscoveredBackend> backends);
     }

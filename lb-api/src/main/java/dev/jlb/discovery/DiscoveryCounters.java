@@ -14,20 +14,34 @@ public final class DiscoveryCounters {
     private final AtomicReference<String> lastError = new AtomicReference<>("");
     private volatile int backends;
 
-    /** A lookup got an answer of {@code backends} backends at {@code epochMillis}. */
+    /**
+     * A lookup got an answer of {@code backends} backends at {@code epochMillis}.
+     *
+     * @param backends the backends
+     * @param epochMillis the epoch millis
+     */
     public void resolved(int backends, long epochMillis) {
         resolutions.incrementAndGet();
         this.backends = backends;
         this.lastSuccessEpochMillis = epochMillis;
     }
 
-    /** A lookup failed, for {@code error} (a few words). */
+    /**
+     * A lookup failed, for {@code error} (a few words).
+     *
+     * @param error the error
+     */
     public void failed(String error) {
         failures.incrementAndGet();
         lastError.set(error == null ? "" : error);
     }
 
-    /** A copy of the counters now. */
+    /**
+     * A copy of the counters now.
+     *
+     * @param source the source
+     * @return a copy of the counters now
+     */
     public DiscoveryStats stats(String source) {
         return new DiscoveryStats(source, resolutions.get(), failures.get(), lastSuccessEpochMillis, lastError.get(),
                 backends);

@@ -92,23 +92,33 @@ public final class ActiveHealthCheck {
      * healthy when the status is expected (default 2xx) and, if set, the body contains a string.
      *
      * @param path the request path with an optional query, starting with {@code /}
+     * @return a new builder
      * @throws IllegalArgumentException {@code path: <path> (expected: ...)} when it is not a path
      */
     public static HttpBuilder http(String path) {
         return new HttpBuilder(path);
     }
 
-    /** A TCP check: healthy when a TCP connection to the backend's host and port opens. */
+    /**
+     * A TCP check: healthy when a TCP connection to the backend's host and port opens.
+     *
+     * @return a new builder
+     */
     public static Builder tcp() {
         return new Builder(new TcpHealthCheck());
     }
 
-    /** Wraps a custom probe with the scheduling and threshold policy. */
+    /**
+     * Wraps a custom probe with the scheduling and threshold policy.
+     *
+     * @param probe the probe
+     * @return a new builder
+     */
     public static Builder of(HealthCheck probe) {
         return new Builder(Objects.requireNonNull(probe, "probe"));
     }
 
-    /** No active health check: backends are judged by passive health only. The default. */
+    /** {@return no active health check: backends are judged by passive health only. The default} */
     public static ActiveHealthCheck disabled() {
         return DISABLED;
     }
@@ -119,6 +129,10 @@ public final class ActiveHealthCheck {
      * SNI, endpoint identification), as the requests to those backends do; a TCP or custom probe,
      * or a disabled check, is returned unchanged. Two checks with TLS are equal only with the same
      * context instance.
+     *
+     * @param context the context
+     * @param parameters the parameters
+     * @return the active health check
      */
     public ActiveHealthCheck withTls(SSLContext context, SSLParameters parameters) {
         Objects.requireNonNull(context, "context");
@@ -129,37 +143,39 @@ public final class ActiveHealthCheck {
         return new ActiveHealthCheck(http.withTls(context, parameters), interval, timeout, jitter, rise, fall);
     }
 
-    /** Whether this check runs at all ({@code false} only for {@link #disabled()}). */
+    /** {@return whether this check runs at all ({@code false} only for {@link #disabled()})} */
     public boolean isEnabled() {
         return probe != null;
     }
 
-    /** The probe; empty when disabled. */
+    /** {@return the probe; empty when disabled} */
     public Optional<HealthCheck> probe() {
         return Optional.ofNullable(probe);
     }
 
-    /** The time between the starts of two checks of one backend, before jitter. */
+    /** {@return the time between the starts of two checks of one backend, before jitter} */
     public Duration interval() {
         return interval;
     }
 
-    /** How long a check may take before it counts as failed. */
+    /** {@return how long a check may take before it counts as failed} */
     public Duration timeout() {
         return timeout;
     }
 
-    /** The jitter, in {@code [0, 1)}: each interval is multiplied by a random factor in {@code [1 - jitter, 1 + jitter]}. */
+    /**
+     * {@return the jitter, in {@code [0, 1)}: each interval is multiplied by a random factor in {@code [1 - jitter, 1 + jitter]}}
+     */
     public double jitter() {
         return jitter;
     }
 
-    /** Consecutive passed checks that make an unhealthy backend healthy. */
+    /** {@return consecutive passed checks that make an unhealthy backend healthy} */
     public int rise() {
         return rise;
     }
 
-    /** Consecutive failed checks that make a healthy backend unhealthy. */
+    /** {@return consecutive failed checks that make a healthy backend unhealthy} */
     public int fall() {
         return fall;
     }
@@ -207,13 +223,23 @@ public final class ActiveHealthCheck {
             this.probe = probe;
         }
 
-        /** The time between the starts of two checks of one backend (default 2s); {@code > 0}. */
+        /**
+         * The time between the starts of two checks of one backend (default 2s); {@code > 0}.
+         *
+         * @param interval the interval
+         * @return this builder
+         */
         public Builder interval(Duration interval) {
             this.interval = Durations.requirePositive(interval, "interval");
             return this;
         }
 
-        /** How long a check may take before it fails (default 1s); {@code > 0}. */
+        /**
+         * How long a check may take before it fails (default 1s); {@code > 0}.
+         *
+         * @param timeout the timeout
+         * @return this builder
+         */
         public Builder timeout(Duration timeout) {
             this.timeout = Durations.requirePositive(timeout, "timeout");
             return this;
@@ -223,6 +249,9 @@ public final class ActiveHealthCheck {
          * Spreads the checks of different backends: each interval is multiplied by a random factor
          * in {@code [1 - jitter, 1 + jitter]} (default {@value ActiveHealthCheck#DEFAULT_JITTER}); in {@code [0, 1)},
          * 0 turns it off.
+         *
+         * @param jitter the jitter
+         * @return this builder
          */
         public Builder jitter(double jitter) {
             if (!(jitter >= 0.0)) {
@@ -235,7 +264,12 @@ public final class ActiveHealthCheck {
             return this;
         }
 
-        /** Consecutive passed checks that make an unhealthy backend healthy (default 2); {@code >= 1}. */
+        /**
+         * Consecutive passed checks that make an unhealthy backend healthy (default 2); {@code >= 1}.
+         *
+         * @param rise the rise
+         * @return this builder
+         */
         public Builder rise(int rise) {
             if (rise < 1) {
                 throw new IllegalArgumentException("rise: " + rise + " (expected: >= 1)");
@@ -244,7 +278,12 @@ public final class ActiveHealthCheck {
             return this;
         }
 
-        /** Consecutive failed checks that make a healthy backend unhealthy (default 3); {@code >= 1}. */
+        /**
+         * Consecutive failed checks that make a healthy backend unhealthy (default 3); {@code >= 1}.
+         *
+         * @param fall the fall
+         * @return this builder
+         */
         public Builder fall(int fall) {
             if (fall < 1) {
                 throw new IllegalArgumentException("fall: " + fall + " (expected: >= 1)");
@@ -257,7 +296,11 @@ public final class ActiveHealthCheck {
             return probe;
         }
 
-        /** Builds the check. */
+        /**
+         * Builds the check.
+         *
+         * @return the active health check
+         */
         public ActiveHealthCheck build() {
             return new ActiveHealthCheck(probe(), interval, timeout, jitter, rise, fall);
         }
@@ -300,7 +343,12 @@ public final class ActiveHealthCheck {
             this.path = path;
         }
 
-        /** The request method (default {@value #DEFAULT_METHOD}), such as {@code GET} or {@code HEAD}. */
+        /**
+         * The request method (default {@value #DEFAULT_METHOD}), such as {@code GET} or {@code HEAD}.
+         *
+         * @param method the method
+         * @return this builder
+         */
         public HttpBuilder method(String method) {
             Objects.requireNonNull(method, "method");
             if (!HttpTokens.isToken(method)) {
@@ -313,6 +361,9 @@ public final class ActiveHealthCheck {
         /**
          * The statuses that pass (default {@value #DEFAULT_EXPECTED_STATUSES}): a comma-separated list
          * of codes and ranges within 100..599, such as {@code "200-299,302"} or {@code "200"}.
+         *
+         * @param statuses the statuses
+         * @return this builder
          */
         public HttpBuilder expectedStatuses(String statuses) {
             this.expectedStatuses = StatusRanges.parse(Objects.requireNonNull(statuses, "expectedStatuses"));
@@ -322,6 +373,9 @@ public final class ActiveHealthCheck {
         /**
          * A string the response body must contain, such as {@code "ok"} (default none: the body is not
          * read). Only the first 64 KiB of the body are searched, decoded as UTF-8.
+         *
+         * @param expectedBody the expected body
+         * @return this builder
          */
         public HttpBuilder expectedBody(String expectedBody) {
             Objects.requireNonNull(expectedBody, "expectedBody");

@@ -36,6 +36,7 @@ public interface HealthCheck extends AutoCloseable {
     /**
      * Checks one backend. Must not block.
      *
+     * @param backend the backend
      * @return a stage completed with the result; never {@code null}
      */
     CompletionStage<HealthCheckResult> check(Backend backend);
@@ -48,6 +49,8 @@ public interface HealthCheck extends AutoCloseable {
      * ejected for answering 503 still accepts connections, and a TCP pass would bring it back at
      * every check. Default {@code false}; a custom probe that asks the backend what real requests
      * would get (an HTTP or gRPC health endpoint, say) returns {@code true}.
+     *
+     * @return the boolean
      */
     default boolean checksResponses() {
         return false;

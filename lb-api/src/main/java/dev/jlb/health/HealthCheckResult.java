@@ -18,27 +18,37 @@ public final class HealthCheckResult {
         this.reason = reason;
     }
 
-    /** A passed check with reason {@code "ok"}. */
+    /** {@return a passed check with reason {@code "ok"}} */
     public static HealthCheckResult healthy() {
         return HEALTHY;
     }
 
-    /** A passed check, with what was seen ({@code "status 200"}). */
+    /**
+     * A passed check, with what was seen ({@code "status 200"}).
+     *
+     * @param detail the detail
+     * @return a passed check, with what was seen ({@code "status 200"})
+     */
     public static HealthCheckResult healthy(String detail) {
         return new HealthCheckResult(true, Objects.requireNonNull(detail, "detail"));
     }
 
-    /** A failed check, with why ({@code "status 503"}, {@code "connection refused"}). */
+    /**
+     * A failed check, with why ({@code "status 503"}, {@code "connection refused"}).
+     *
+     * @param reason the reason
+     * @return a failed check, with why ({@code "status 503"}, {@code "connection refused"})
+     */
     public static HealthCheckResult unhealthy(String reason) {
         return new HealthCheckResult(false, Objects.requireNonNull(reason, "reason"));
     }
 
-    /** Whether the backend passed the check. */
+    /** {@return whether the backend passed the check} */
     public boolean isHealthy() {
         return healthy;
     }
 
-    /** What was seen, or why the check failed; never {@code null}. */
+    /** {@return what was seen, or why the check failed; never {@code null}} */
     public String reason() {
         return reason;
     }

@@ -87,51 +87,60 @@ public final class LatencyHealth {
         this.degradedWeightFactor = degradedWeightFactor;
     }
 
-    /** A builder starting from the defaults (relative rule on, absolute limit off, action DEGRADE). */
+    /**
+     * A builder starting from the defaults (relative rule on, absolute limit off, action DEGRADE).
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** No response-time health: the load balancer's default. */
+    /** {@return no response-time health: the load balancer's default} */
     public static LatencyHealth disabled() {
         return DISABLED;
     }
 
+    /** {@return whether latency health judges backends at all} */
     public boolean isEnabled() {
         return enabled;
     }
 
-    /** The absolute limit on a backend's average latency; empty when not set. */
+    /** {@return the absolute limit on a backend's average latency; empty when not set} */
     public Optional<Duration> absoluteLimit() {
         return Optional.ofNullable(absoluteLimit);
     }
 
-    /** The factor over the others' median that makes a backend slow; 0 when the relative rule is off. */
+    /** {@return the factor over the others' median that makes a backend slow; 0 when the relative rule is off} */
     public double relativeFactor() {
         return relativeFactor;
     }
 
-    /** The relative rule never flags a backend whose average is at or below this. */
+    /** {@return the relative rule never flags a backend whose average is at or below this} */
     public Duration relativeFloor() {
         return relativeFloor;
     }
 
-    /** Samples a backend needs before it is judged. */
+    /**
+     * Samples a backend needs before it is judged.
+     *
+     * @return the int
+     */
     public int minimumSamples() {
         return minimumSamples;
     }
 
-    /** The time between two evaluations. */
+    /** {@return the time between two evaluations} */
     public Duration interval() {
         return interval;
     }
 
-    /** What happens to a slow backend. */
+    /** {@return what happens to a slow backend} */
     public Action action() {
         return action;
     }
 
-    /** The factor applied to a degraded backend's weight. */
+    /** {@return the factor applied to a degraded backend's weight} */
     public double degradedWeightFactor() {
         return degradedWeightFactor;
     }
@@ -179,7 +188,12 @@ public final class LatencyHealth {
         Builder() {
         }
 
-        /** A backend whose average latency exceeds this is slow (default: no absolute limit); {@code > 0}. */
+        /**
+         * A backend whose average latency exceeds this is slow (default: no absolute limit); {@code > 0}.
+         *
+         * @param absoluteLimit the absolute limit
+         * @return this builder
+         */
         public Builder absoluteLimit(Duration absoluteLimit) {
             this.absoluteLimit = Durations.requirePositive(absoluteLimit, "absoluteLimit");
             return this;
@@ -188,6 +202,9 @@ public final class LatencyHealth {
         /**
          * A backend slower than this many times the others' median is slow (default 3.0); {@code > 1.0}
          * and {@code <= MAX_RELATIVE_FACTOR}.
+         *
+         * @param relativeFactor the relative factor
+         * @return this builder
          */
         public Builder relativeFactor(double relativeFactor) {
             if (!(relativeFactor > 1.0)) {
@@ -201,13 +218,22 @@ public final class LatencyHealth {
             return this;
         }
 
-        /** Turns the relative rule off; then an {@link #absoluteLimit(Duration)} is required. */
+        /**
+         * Turns the relative rule off; then an {@link #absoluteLimit(Duration)} is required.
+         *
+         * @return this builder
+         */
         public Builder withoutRelativeLimit() {
             this.relativeFactor = 0;
             return this;
         }
 
-        /** The relative rule never flags a backend whose average is at or below this (default 20ms); {@code >= 0}. */
+        /**
+         * The relative rule never flags a backend whose average is at or below this (default 20ms); {@code >= 0}.
+         *
+         * @param relativeFloor the relative floor
+         * @return this builder
+         */
         public Builder relativeFloor(Duration relativeFloor) {
             Objects.requireNonNull(relativeFloor, "relativeFloor");
             if (relativeFloor.isNegative()) {
@@ -220,6 +246,9 @@ public final class LatencyHealth {
         /**
          * Samples (requests and passed checks) a backend needs before it is judged (default 10);
          * {@code >= 1} and {@code <= MAX_MINIMUM_SAMPLES}.
+         *
+         * @param minimumSamples the minimum samples
+         * @return this builder
          */
         public Builder minimumSamples(int minimumSamples) {
             if (minimumSamples < 1) {
@@ -233,19 +262,34 @@ public final class LatencyHealth {
             return this;
         }
 
-        /** The time between two evaluations (default 1s); {@code > 0}. */
+        /**
+         * The time between two evaluations (default 1s); {@code > 0}.
+         *
+         * @param interval the interval
+         * @return this builder
+         */
         public Builder interval(Duration interval) {
             this.interval = Durations.requirePositive(interval, "interval");
             return this;
         }
 
-        /** What happens to a slow backend (default {@link Action#DEGRADE}). */
+        /**
+         * What happens to a slow backend (default {@link Action#DEGRADE}).
+         *
+         * @param action the action
+         * @return this builder
+         */
         public Builder action(Action action) {
             this.action = Objects.requireNonNull(action, "action");
             return this;
         }
 
-        /** The factor applied to a degraded backend's weight (default 0.1); {@code > 0.0} and {@code < 1.0}. */
+        /**
+         * The factor applied to a degraded backend's weight (default 0.1); {@code > 0.0} and {@code < 1.0}.
+         *
+         * @param degradedWeightFactor the degraded weight factor
+         * @return this builder
+         */
         public Builder degradedWeightFactor(double degradedWeightFactor) {
             if (!(degradedWeightFactor > 0.0)) {
                 throw new IllegalArgumentException("degradedWeightFactor: " + degradedWeightFactor + " (expected: > 0.0)");
@@ -260,6 +304,7 @@ public final class LatencyHealth {
         /**
          * Builds it.
          *
+         * @return the latency health
          * @throws IllegalArgumentException when the relative rule is off and no absolute limit is set
          */
         public LatencyHealth build() {

@@ -108,41 +108,46 @@ public final class OutlierDetection {
         this.unejectOnHealthCheckPass = unejectOnHealthCheckPass;
     }
 
-    /** A builder starting from the defaults. */
+    /**
+     * A builder starting from the defaults.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Outlier detection with every default: the load balancer's default. */
+    /** {@return outlier detection with every default: the load balancer's default} */
     public static OutlierDetection defaults() {
         return DEFAULTS;
     }
 
-    /** No passive ejection. */
+    /** {@return no passive ejection} */
     public static OutlierDetection disabled() {
         return DISABLED;
     }
 
+    /** {@return whether outlier detection ejects backends at all} */
     public boolean isEnabled() {
         return enabled;
     }
 
-    /** Consecutive failures that eject a backend. */
+    /** {@return consecutive failures that eject a backend} */
     public int consecutiveFailures() {
         return consecutiveFailures;
     }
 
-    /** The ejection time of a first ejection; the n-th recent one lasts n times as long. */
+    /** {@return the ejection time of a first ejection; the n-th recent one lasts n times as long} */
     public Duration baseEjectionTime() {
         return baseEjectionTime;
     }
 
-    /** The cap on one ejection's time. */
+    /** {@return the cap on one ejection's time} */
     public Duration maxEjectionTime() {
         return maxEjectionTime;
     }
 
-    /** The largest share of the non-draining backends that may be ejected at once, in percent. */
+    /** {@return the largest share of the non-draining backends that may be ejected at once, in percent} */
     public int maxEjectionPercent() {
         return maxEjectionPercent;
     }
@@ -151,6 +156,8 @@ public final class OutlierDetection {
      * Whether a passed active health check that judges answers (HTTP, not TCP) and started after an
      * ejection ends it early (see the class comment for the exact rule). Has no effect without such a
      * check.
+     *
+     * @return the boolean
      */
     public boolean unejectOnHealthCheckPass() {
         return unejectOnHealthCheckPass;
@@ -196,7 +203,12 @@ public final class OutlierDetection {
         Builder() {
         }
 
-        /** Consecutive failures that eject a backend (default 5); {@code >= 1} and {@code <= MAX_CONSECUTIVE_FAILURES}. */
+        /**
+         * Consecutive failures that eject a backend (default 5); {@code >= 1} and {@code <= MAX_CONSECUTIVE_FAILURES}.
+         *
+         * @param consecutiveFailures the consecutive failures
+         * @return this builder
+         */
         public Builder consecutiveFailures(int consecutiveFailures) {
             if (consecutiveFailures < 1) {
                 throw new IllegalArgumentException("consecutiveFailures: " + consecutiveFailures + " (expected: >= 1)");
@@ -209,19 +221,34 @@ public final class OutlierDetection {
             return this;
         }
 
-        /** The ejection time of a first ejection (default 30s); {@code > 0}. */
+        /**
+         * The ejection time of a first ejection (default 30s); {@code > 0}.
+         *
+         * @param baseEjectionTime the base ejection time
+         * @return this builder
+         */
         public Builder baseEjectionTime(Duration baseEjectionTime) {
             this.baseEjectionTime = Durations.requirePositive(baseEjectionTime, "baseEjectionTime");
             return this;
         }
 
-        /** The cap on one ejection's time (default 300s); {@code > 0} and, checked by {@link #build()}, {@code >= baseEjectionTime}. */
+        /**
+         * The cap on one ejection's time (default 300s); {@code > 0} and, checked by {@link #build()}, {@code >= baseEjectionTime}.
+         *
+         * @param maxEjectionTime the max ejection time
+         * @return this builder
+         */
         public Builder maxEjectionTime(Duration maxEjectionTime) {
             this.maxEjectionTime = Durations.requirePositive(maxEjectionTime, "maxEjectionTime");
             return this;
         }
 
-        /** The largest share of the pool ejected at once, in percent (default 50); in {@code [0, 100]}, 0 never ejects. */
+        /**
+         * The largest share of the pool ejected at once, in percent (default 50); in {@code [0, 100]}, 0 never ejects.
+         *
+         * @param maxEjectionPercent the max ejection percent
+         * @return this builder
+         */
         public Builder maxEjectionPercent(int maxEjectionPercent) {
             if (maxEjectionPercent < 0) {
                 throw new IllegalArgumentException("maxEjectionPercent: " + maxEjectionPercent + " (expected: >= 0)");
@@ -241,6 +268,9 @@ public final class OutlierDetection {
          * after the ejection began and leave the backend healthy for the active checker (its
          * {@code rise} reached, or it was healthy already); the ejection still counts for the backoff.
          * No effect without such a check, and none on ejections for latency. See the class comment.
+         *
+         * @param unejectOnHealthCheckPass the uneject on health check pass
+         * @return this builder
          */
         public Builder unejectOnHealthCheckPass(boolean unejectOnHealthCheckPass) {
             this.unejectOnHealthCheckPass = unejectOnHealthCheckPass;
@@ -250,6 +280,7 @@ public final class OutlierDetection {
         /**
          * Builds it.
          *
+         * @return the outlier detection
          * @throws IllegalArgumentException when {@code maxEjectionTime < baseEjectionTime}
          */
         public OutlierDetection build() {

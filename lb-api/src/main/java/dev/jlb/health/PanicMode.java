@@ -36,6 +36,8 @@ public enum PanicMode {
     /**
      * Checks a panic threshold.
      *
+     * @param threshold the threshold
+     * @return the double
      * @throws IllegalArgumentException {@code panicThreshold: <t> (expected: >= 0.0 and <= 1.0)}
      */
     public static double checkThreshold(double threshold) {

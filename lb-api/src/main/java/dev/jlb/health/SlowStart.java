@@ -35,7 +35,12 @@ public final class SlowStart {
         this.floor = floor;
     }
 
-    /** Slow start over {@code window} from the default floor ({@value #DEFAULT_FLOOR}). */
+    /**
+     * Slow start over {@code window} from the default floor ({@value #DEFAULT_FLOOR}).
+     *
+     * @param window the window
+     * @return the slow start
+     */
     public static SlowStart of(Duration window) {
         return of(window, DEFAULT_FLOOR);
     }
@@ -45,6 +50,7 @@ public final class SlowStart {
      *
      * @param window the ramp's duration, {@code > 0}
      * @param floor the share of its weight a ramping backend starts with, {@code > 0.0} and {@code < 1.0}
+     * @return the slow start
      */
     public static SlowStart of(Duration window, double floor) {
         Durations.requirePositive(window, "window");
@@ -54,6 +60,8 @@ public final class SlowStart {
     /**
      * Checks a floor, as {@link #of(Duration, double)} does.
      *
+     * @param floor the floor
+     * @return the double
      * @throws IllegalArgumentException {@code floor: <f> (expected: > 0.0)} or {@code (expected: < 1.0)}
      */
     public static double checkFloor(double floor) {
@@ -66,21 +74,22 @@ public final class SlowStart {
         return floor;
     }
 
-    /** No slow start: the load balancer's default. */
+    /** {@return no slow start: the load balancer's default} */
     public static SlowStart disabled() {
         return DISABLED;
     }
 
+    /** {@return whether new and recovered backends ramp up at all} */
     public boolean isEnabled() {
         return window != null;
     }
 
-    /** The ramp's duration; {@link Duration#ZERO} when disabled. */
+    /** {@return the ramp's duration; {@link Duration#ZERO} when disabled} */
     public Duration window() {
         return window == null ? Duration.ZERO : window;
     }
 
-    /** The share of its weight a ramping backend starts with. */
+    /** {@return the share of its weight a ramping backend starts with} */
     public double floor() {
         return floor;
     }
@@ -89,6 +98,9 @@ public final class SlowStart {
      * The share of its weight a backend gets {@code elapsedNanos} after it started ramping: the floor
      * during the first step, then {@code floor + (1 - floor) x step / STEPS}, and 1.0 from the end
      * of the window on (and always, when disabled).
+     *
+     * @param elapsedNanos the elapsed nanos
+     * @return the double
      */
     public double factor(long elapsedNanos) {
         if (window == null) {
@@ -113,6 +125,9 @@ public final class SlowStart {
     /**
      * The elapsed time at which the next step after {@code elapsedNanos} starts; {@code -1} when the
      * ramp is over or slow start is disabled.
+     *
+     * @param elapsedNanos the elapsed nanos
+     * @return the elapsed time at which the next step after {@code elapsedNanos} starts
      */
     public long nextStepNanos(long elapsedNanos) {
         if (window == null) {

@@ -33,12 +33,12 @@ public enum BackendProtocol {
         this.configName = configName;
     }
 
-    /** The name in configuration files: {@code http1}, {@code h2c} or {@code h2}. */
+    /** {@return the name in configuration files: {@code http1}, {@code h2c} or {@code h2}} */
     public String configName() {
         return configName;
     }
 
-    /** Whether requests are multiplexed as HTTP/2 streams. */
+    /** {@return whether requests are multiplexed as HTTP/2 streams} */
     public boolean isHttp2() {
         return this != HTTP1;
     }
@@ -46,6 +46,8 @@ public enum BackendProtocol {
     /**
      * The protocol of a configuration name, ignoring case.
      *
+     * @param name the name
+     * @return the protocol of a configuration name, ignoring case
      * @throws IllegalArgumentException naming the value and the names expected
      */
     public static BackendProtocol of(String name) {

@@ -42,22 +42,36 @@ public class LoadBalancingFilter implements Filter {
     private volatile LoadBalancingProxyServlet servlet;
     private volatile String prefix;
 
-    /** A filter with {@link ProxyOptions#defaults()}. */
+    /**
+     * A filter with {@link ProxyOptions#defaults()}.
+     *
+     * @param loadBalancer the load balancer
+     */
     public LoadBalancingFilter(LoadBalancer loadBalancer) {
         this(loadBalancer, ProxyOptions.defaults());
     }
 
+    /**
+     * Creates the filter; it does not close {@code loadBalancer}.
+     *
+     * @param loadBalancer picks the backends
+     * @param options what the proxy does with each request
+     */
     public LoadBalancingFilter(LoadBalancer loadBalancer, ProxyOptions options) {
         this.loadBalancer = Objects.requireNonNull(loadBalancer, "loadBalancer");
         this.options = Objects.requireNonNull(options, "options");
     }
 
-    /** Uses {@code httpClient} instead of creating one; see {@link LoadBalancingProxyServlet#setHttpClient}. */
+    /**
+     * Uses {@code httpClient} instead of creating one; see {@link LoadBalancingProxyServlet#setHttpClient}.
+     *
+     * @param httpClient the http client
+     */
     public void setHttpClient(HttpClient httpClient) {
         this.sharedClient = Objects.requireNonNull(httpClient, "httpClient");
     }
 
-    /** The prefix balanced by this filter, relative to the context path; null before {@link #init}. */
+    /** {@return the prefix balanced by this filter, relative to the context path; null before {@link #init}} */
     public String getPrefix() {
         return prefix;
     }

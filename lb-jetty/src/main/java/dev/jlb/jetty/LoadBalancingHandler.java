@@ -67,22 +67,32 @@ public class LoadBalancingHandler extends Handler.Abstract {
     private HttpClient httpClient;
     private UpgradeHook upgrades;
 
-    /** A handler with {@link ProxyOptions#defaults()}. */
+    /**
+     * A handler with {@link ProxyOptions#defaults()}.
+     *
+     * @param loadBalancer the load balancer
+     */
     public LoadBalancingHandler(LoadBalancer loadBalancer) {
         this(loadBalancer, ProxyOptions.defaults());
     }
 
+    /**
+     * Creates the handler; it does not close {@code loadBalancer}.
+     *
+     * @param loadBalancer picks the backends
+     * @param options what the proxy does with each request
+     */
     public LoadBalancingHandler(LoadBalancer loadBalancer, ProxyOptions options) {
         super(InvocationType.NON_BLOCKING); // see "Non-blocking" above
         this.core = new ProxyCore(loadBalancer, options);
     }
 
-    /** The load balancer that picks backends. */
+    /** {@return the load balancer that picks backends} */
     public LoadBalancer getLoadBalancer() {
         return core.loadBalancer;
     }
 
-    /** The options. */
+    /** {@return the options} */
     public ProxyOptions getOptions() {
         return core.options;
     }
@@ -92,7 +102,7 @@ public class LoadBalancingHandler extends Handler.Abstract {
         return core;
     }
 
-    /** The client used to reach backends (null before start unless set). */
+    /** {@return the client used to reach backends (null before start unless set)} */
     public HttpClient getHttpClient() {
         return httpClient;
     }
@@ -100,6 +110,8 @@ public class LoadBalancingHandler extends Handler.Abstract {
     /**
      * Uses {@code httpClient} (for example one from {@link ProxyHttpClients}, shared between
      * handlers) instead of creating one. Call before the handler starts.
+     *
+     * @param httpClient the http client
      */
     public void setHttpClient(HttpClient httpClient) {
         if (isStarted()) {
@@ -165,6 +177,9 @@ public class LoadBalancingHandler extends Handler.Abstract {
     /**
      * Filters one backend response header before it goes to the client: return it, another field,
      * or null to drop it. Hop-by-hop headers are already removed. The default returns it unchanged.
+     *
+     * @param field the field
+     * @return the http field
      */
     protected HttpField filterResponseHeader(HttpField field) {
         return field;

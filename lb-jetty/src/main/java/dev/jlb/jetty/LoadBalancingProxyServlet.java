@@ -70,21 +70,31 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
     private transient HttpClient sharedClient;
     private transient UpgradeHook upgrades;
 
-    /** A servlet with {@link ProxyOptions#defaults()}. */
+    /**
+     * A servlet with {@link ProxyOptions#defaults()}.
+     *
+     * @param loadBalancer the load balancer
+     */
     public LoadBalancingProxyServlet(LoadBalancer loadBalancer) {
         this(loadBalancer, ProxyOptions.defaults());
     }
 
+    /**
+     * Creates the servlet; it does not close {@code loadBalancer}.
+     *
+     * @param loadBalancer picks the backends
+     * @param options what the proxy does with each request
+     */
     public LoadBalancingProxyServlet(LoadBalancer loadBalancer, ProxyOptions options) {
         this.core = new ProxyCore(loadBalancer, options);
     }
 
-    /** The load balancer that picks backends. */
+    /** {@return the load balancer that picks backends} */
     public LoadBalancer getLoadBalancer() {
         return core.loadBalancer;
     }
 
-    /** The options. */
+    /** {@return the options} */
     public ProxyOptions getOptions() {
         return core.options;
     }
@@ -92,6 +102,8 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
     /**
      * Uses {@code httpClient} (started on {@code init} if needed, never stopped by this servlet)
      * instead of creating one. Call before {@link #init()}.
+     *
+     * @param httpClient the http client
      */
     public void setHttpClient(HttpClient httpClient) {
         this.sharedClient = Objects.requireNonNull(httpClient, "httpClient");

@@ -17,11 +17,17 @@ public final class ProxyHeaders {
 
     /** What to do with one client request header. */
     public static final int COPY = 0;
+    /** Not sent to the backend (hop-by-hop and connection-listed headers). */
     public static final int DROP = 1;
+    /** {@code Host}: replaced or kept as the options say. */
     public static final int HOST = 2;
+    /** {@code X-Forwarded-For}: the client address is appended. */
     public static final int X_FORWARDED_FOR = 3;
+    /** {@code X-Forwarded-Proto}: set from the listener's scheme. */
     public static final int X_FORWARDED_PROTO = 4;
+    /** {@code X-Forwarded-Host}: set from the client's {@code Host}. */
     public static final int X_FORWARDED_HOST = 5;
+    /** {@code Via}: jlb's hop is appended. */
     public static final int VIA = 6;
     /** The client's cookies: passed on, without the sticky cookie unless it is forwarded. */
     public static final int COOKIE = 7;
@@ -37,6 +43,9 @@ public final class ProxyHeaders {
      * Hop-by-hop headers (RFC 9110 section 7.6.1, plus the legacy {@code Proxy-Connection} and
      * {@code Keep-Alive}) are dropped, and so is {@code Expect}: jlb answers {@code 100 Continue} to
      * the client itself when it starts reading the body, and does not wait for backends to.
+     *
+     * @param header the header
+     * @return the int
      */
     public static int requestAction(HttpHeader header) {
         if (header == null) {
@@ -86,7 +95,12 @@ public final class ProxyHeaders {
         return false;
     }
 
-    /** Whether a response header is hop-by-hop and must not reach the client. */
+    /**
+     * Whether a response header is hop-by-hop and must not reach the client.
+     *
+     * @param header the header
+     * @return whether a response header is hop-by-hop and must not reach the client
+     */
     public static boolean isHopByHopResponse(HttpHeader header) {
         if (header == null) {
             return false;
@@ -111,6 +125,10 @@ public final class ProxyHeaders {
      * The extra header names listed in {@code Connection} values (which are hop-by-hop too), lower
      * case and comma-wrapped as {@code ",x-foo,x-bar,"}, or {@code null} when there are none (the
      * common case: absent, {@code keep-alive} or {@code close}).
+     *
+     * @param connectionValue the connection value
+     * @param previous the previous
+     * @return the string
      */
     public static String connectionTokens(String connectionValue, String previous) {
         if (connectionValue == null || connectionValue.isEmpty()) {
@@ -134,7 +152,13 @@ public final class ProxyHeaders {
         return tokens == null ? previous : tokens.toString();
     }
 
-    /** Whether {@code lowerCaseName} is listed in {@code tokens} from {@link #connectionTokens}. */
+    /**
+     * Whether {@code lowerCaseName} is listed in {@code tokens} from {@link #connectionTokens}.
+     *
+     * @param tokens the tokens
+     * @param lowerCaseName the lower case name
+     * @return whether {@code lowerCaseName} is listed in {@code tokens} from {@link #connectionTokens}
+     */
     public static boolean isListed(String tokens, String lowerCaseName) {
         if (tokens == null) {
             return false;
@@ -149,7 +173,12 @@ public final class ProxyHeaders {
         return false;
     }
 
-    /** The connection tokens of a set of response headers, or null. */
+    /**
+     * The connection tokens of a set of response headers, or null.
+     *
+     * @param headers the headers
+     * @return the connection tokens of a set of response headers, or null
+     */
     public static String connectionTokens(HttpFields headers) {
         String tokens = null;
         for (int i = 0, size = headers.size(); i < size; i++) { // by index: no iterator per response
@@ -161,7 +190,13 @@ public final class ProxyHeaders {
         return tokens;
     }
 
-    /** {@code existing + ", " + value}, or {@code value} when nothing existed. */
+    /**
+     * {@code existing + ", " + value}, or {@code value} when nothing existed.
+     *
+     * @param existing the existing
+     * @param value the value
+     * @return {@code existing + ", " + value}, or {@code value} when nothing existed
+     */
     public static String append(String existing, String value) {
         return existing == null || existing.isBlank() ? value : existing + ", " + value;
     }
@@ -169,6 +204,10 @@ public final class ProxyHeaders {
     /**
      * The {@code Via} entry for the client's protocol, as in {@code 1.1 jlb}: the version alone for
      * HTTP (RFC 9110 section 7.6.3), the whole protocol otherwise.
+     *
+     * @param protocol the protocol
+     * @param via the via
+     * @return the string
      */
     public static String viaEntry(String protocol, String via) {
         if (protocol == null) {
@@ -187,7 +226,12 @@ public final class ProxyHeaders {
         }
     }
 
-    /** Whether a client's request id may be passed on: 1 to 128 visible ASCII characters. */
+    /**
+     * Whether a client's request id may be passed on: 1 to 128 visible ASCII characters.
+     *
+     * @param id the id
+     * @return whether a client's request id may be passed on: 1 to 128 visible ASCII characters
+     */
     public static boolean isValidRequestId(String id) {
         if (id == null || id.isEmpty() || id.length() > MAX_REQUEST_ID_LENGTH) {
             return false;
@@ -201,7 +245,9 @@ public final class ProxyHeaders {
         return true;
     }
 
-    /** A new random request id in UUID form, from {@link ThreadLocalRandom} (no lock, unlike {@code randomUUID}). */
+    /**
+     * {@return a new random request id in UUID form, from {@link ThreadLocalRandom} (no lock, unlike {@code randomUUID})}
+     */
     public static String newRequestId() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         long msb = (random.nextLong() & ~0xF000L) | 0x4000L; // version 4
@@ -212,6 +258,10 @@ public final class ProxyHeaders {
     /**
      * Whether a decoded path is under a mount point: {@code /api} matches {@code /api} and
      * {@code /api/x} but not {@code /apix}; {@code /} (or empty) matches everything.
+     *
+     * @param path the path
+     * @param mount the mount
+     * @return the boolean
      */
     public static boolean matches(String path, String mount) {
         int m = mount.length();
@@ -229,6 +279,7 @@ public final class ProxyHeaders {
      * @param mount the decoded mount point (context path + prefix), {@code /} or empty for none
      * @param strip whether to remove the mount point
      * @param rawQuery the query as sent, or null
+     * @return the path and query to send to a backend
      */
     public static String targetPath(String rawPath, String decodedPath, String mount, boolean strip, String rawQuery) {
         String path = rawPath == null || rawPath.isEmpty() ? "/" : rawPath;
@@ -250,6 +301,9 @@ public final class ProxyHeaders {
      * Whether a backend response header replaces the proxy's own instead of being added next to it:
      * Jetty puts its {@code Date} (and, when configured, {@code Server}) on every response before a
      * handler runs, and a response may carry only one of each.
+     *
+     * @param header the header
+     * @return the boolean
      */
     public static boolean isSingleServerHeader(HttpHeader header) {
         return header == HttpHeader.DATE || header == HttpHeader.SERVER;

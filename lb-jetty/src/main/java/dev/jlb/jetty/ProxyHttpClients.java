@@ -37,6 +37,9 @@ public final class ProxyHttpClients {
 
     /**
      * A new, not yet started proxy client on its own thread pool (named {@code jlb-client}).
+     *
+     * @param options the options
+     * @return a new, not yet started proxy client on its own thread pool (named {@code jlb-client})
      */
     public static HttpClient newHttpClient(ProxyOptions options) {
         return newHttpClient(options, null);
@@ -47,9 +50,10 @@ public final class ProxyHttpClients {
      *
      * @param options connect timeout, idle timeout and pool sizes
      * @param executor the thread pool to run on, such as the server's ({@code server.getThreadPool()},
-     *     measured faster than two pools here); null for a pool of its own
+     * measured faster than two pools here); null for a pool of its own
+     * @return a new, not yet started proxy client
      * @throws IllegalStateException when an HTTP/2 backend protocol is asked for without
-     *     {@code jetty-http2-client-transport} on the class path
+     * {@code jetty-http2-client-transport} on the class path
      */
     public static HttpClient newHttpClient(ProxyOptions options, Executor executor) {
         Objects.requireNonNull(options, "options");

@@ -16,6 +16,10 @@ package dev.jlb.jetty;
 @FunctionalInterface
 public interface ProxyListener {
 
-    /** One request ended. */
+    /**
+     * One request ended.
+     *
+     * @param record the record
+     */
     void onComplete(ProxyRecord record);
 }

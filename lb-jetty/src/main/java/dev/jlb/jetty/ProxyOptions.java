@@ -105,9 +105,17 @@ public final class ProxyOptions {
      * The engine hands what it does not take to the Jetty path. Adapters used directly ignore it.
      */
     public enum DataPath {
-        ENGINE, JETTY;
+        /** jlb's lean HTTP/1.1 engine, which hands what it does not take to the Jetty path. */
+        ENGINE,
+        /** Jetty's request model, through {@link LoadBalancingHandler}. */
+        JETTY;
 
-        /** {@code engine} or {@code jetty}, as configuration files write it. */
+        /**
+         * {@code engine} or {@code jetty}, as configuration files write it.
+         *
+         * @param value the value
+         * @return {@code engine} or {@code jetty}, as configuration files write it
+         */
         public static DataPath parse(String value) {
             if ("engine".equals(value)) {
                 return ENGINE;
@@ -192,17 +200,25 @@ public final class ProxyOptions {
         this.backendTls = b.backendTls;
     }
 
-    /** The options with every default. */
+    /** {@return the options with every default} */
     public static ProxyOptions defaults() {
         return DEFAULTS;
     }
 
-    /** A new builder, starting from the defaults. */
+    /**
+     * A new builder, starting from the defaults.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder starting from these options. */
+    /**
+     * A builder starting from these options.
+     *
+     * @return this builder
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.prefix = prefix;
@@ -238,6 +254,8 @@ public final class ProxyOptions {
      * {@code null} (the default) for the adapter's own mount point: the servlet's path (the
      * {@code /api} of {@code /api/*}), the filter's single {@code /x/*} URL pattern, or everything
      * for the handler. {@code /api} matches {@code /api} and {@code /api/...}, not {@code /apix}.
+     *
+     * @return the path prefix that is balanced, relative to the context path, such as {@code /api}
      */
     public String prefix() {
         return prefix;
@@ -247,27 +265,29 @@ public final class ProxyOptions {
      * Whether the context path and the prefix are removed from the path sent to backends (default
      * {@value #DEFAULT_STRIP_PREFIX}): with {@code true}, {@code /api/users?id=1} goes to backends as
      * {@code /users?id=1}. Query strings always pass unchanged.
+     *
+     * @return the boolean
      */
     public boolean stripPrefix() {
         return stripPrefix;
     }
 
-    /** The connect timeout (default 5 s); applies to the {@code HttpClient} the adapter creates. */
+    /** {@return the connect timeout (default 5 s); applies to the {@code HttpClient} the adapter creates} */
     public Duration connectTimeout() {
         return connectTimeout;
     }
 
-    /** The time one attempt may wait for the backend's response headers (default 30 s). */
+    /** {@return the time one attempt may wait for the backend's response headers (default 30 s)} */
     public Duration attemptTimeout() {
         return attemptTimeout;
     }
 
-    /** The time the whole request may wait for response headers, across attempts (default 60 s). */
+    /** {@return the time the whole request may wait for response headers, across attempts (default 60 s)} */
     public Duration totalTimeout() {
         return totalTimeout;
     }
 
-    /** The time a backend connection may stay silent during an attempt or a response (default 30 s). */
+    /** {@return the time a backend connection may stay silent during an attempt or a response (default 30 s)} */
     public Duration idleTimeout() {
         return idleTimeout;
     }
@@ -275,6 +295,8 @@ public final class ProxyOptions {
     /**
      * How long an upgraded connection (a WebSocket) may carry no byte in either direction before jlb
      * closes it, a WebSocket with close code 1001 (default 1 hour). Pings and pongs count as traffic.
+     *
+     * @return the duration
      */
     public Duration websocketIdleTimeout() {
         return websocketIdleTimeout;
@@ -285,12 +307,14 @@ public final class ProxyOptions {
      * handshake for one of them goes to a backend and, on its {@code 101}, the connection is spliced
      * with it; a request to upgrade to any other is refused with 400. {@code h2c} is never relayed
      * (the listener answers it, or it is ignored as RFC 9113 allows).
+     *
+     * @return the set
      */
     public Set<String> upgrades() {
         return upgrades;
     }
 
-    /** The retry policy (default {@link RetryPolicy#defaults()}). */
+    /** {@return the retry policy (default {@link RetryPolicy#defaults()})} */
     public RetryPolicy retry() {
         return retry;
     }
@@ -299,17 +323,21 @@ public final class ProxyOptions {
      * The header that carries the request id (default {@value #DEFAULT_REQUEST_ID_HEADER}): a value
      * sent by the client is propagated to the backend; otherwise one is generated (see
      * {@link #generateRequestId()}).
+     *
+     * @return the string
      */
     public String requestIdHeader() {
         return requestIdHeader;
     }
 
-    /** Whether a request without an id gets a new random one (default {@value #DEFAULT_GENERATE_REQUEST_ID}). */
+    /**
+     * {@return whether a request without an id gets a new random one (default {@value #DEFAULT_GENERATE_REQUEST_ID})}
+     */
     public boolean generateRequestId() {
         return generateRequestId;
     }
 
-    /** The name jlb appends to the {@code Via} header (default {@value #DEFAULT_VIA}). */
+    /** {@return the name jlb appends to the {@code Via} header (default {@value #DEFAULT_VIA})} */
     public String via() {
         return via;
     }
@@ -317,6 +345,8 @@ public final class ProxyOptions {
     /**
      * Whether backends receive the client's {@code Host} header (default
      * {@value #DEFAULT_PRESERVE_HOST}); with {@code false} they receive their own {@code host:port}.
+     *
+     * @return the boolean
      */
     public boolean preserveHost() {
         return preserveHost;
@@ -325,12 +355,18 @@ public final class ProxyOptions {
     /**
      * Whether {@code X-Forwarded-For}, {@code X-Forwarded-Proto} and {@code X-Forwarded-Host} are
      * appended to (default {@value #DEFAULT_X_FORWARDED_HEADERS}).
+     *
+     * @return the boolean
      */
     public boolean xForwardedHeaders() {
         return xForwardedHeaders;
     }
 
-    /** Connections per backend in the adapter's own {@code HttpClient} (default {@value #DEFAULT_MAX_CONNECTIONS_PER_BACKEND}). */
+    /**
+     * Connections per backend in the adapter's own {@code HttpClient} (default {@value #DEFAULT_MAX_CONNECTIONS_PER_BACKEND}).
+     *
+     * @return the int
+     */
     public int maxConnectionsPerBackend() {
         return maxConnectionsPerBackend;
     }
@@ -339,6 +375,8 @@ public final class ProxyOptions {
      * Requests that may wait for a connection per backend in the adapter's own {@code HttpClient}
      * (default {@value #DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND}); beyond that, an attempt fails at
      * once and may be retried elsewhere.
+     *
+     * @return the int
      */
     public int maxRequestsQueuedPerBackend() {
         return maxRequestsQueuedPerBackend;
@@ -348,6 +386,8 @@ public final class ProxyOptions {
      * The most bytes a backend's response status line and headers may take in the adapter's own
      * {@code HttpClient} (default {@value #DEFAULT_MAX_RESPONSE_HEADER_SIZE}); a larger response head
      * is not buffered further: the client gets 502 with a reason saying so.
+     *
+     * @return the int
      */
     public int maxResponseHeaderSize() {
         return maxResponseHeaderSize;
@@ -356,6 +396,8 @@ public final class ProxyOptions {
     /**
      * Whether {@code TRACE} requests are proxied (default false: jlb answers them 405, since a
      * backend's echo of the request would hand cookies and credentials to a script that sent it).
+     *
+     * @return the boolean
      */
     public boolean allowTrace() {
         return allowTrace;
@@ -364,6 +406,8 @@ public final class ProxyOptions {
     /**
      * Whether the adapter's own {@code HttpClient} runs on the server's thread pool (default
      * {@value #DEFAULT_USE_SERVER_THREAD_POOL}): one pool for both sides measured faster here.
+     *
+     * @return the boolean
      */
     public boolean useServerThreadPool() {
         return useServerThreadPool;
@@ -372,12 +416,14 @@ public final class ProxyOptions {
     /**
      * Sticky sessions by cookie (default {@link StickyCookie#disabled()}: off); see
      * {@link StickyCookie}.
+     *
+     * @return the sticky cookie
      */
     public StickyCookie stickyCookie() {
         return stickyCookie;
     }
 
-    /** The listener told of every ended request, or null (default: none). */
+    /** {@return the listener told of every ended request, or null (default: none)} */
     public ProxyListener listener() {
         return listener;
     }
@@ -385,6 +431,8 @@ public final class ProxyOptions {
     /**
      * The protocol spoken to backends (default {@link BackendProtocol#HTTP1}); HTTP/2 needs
      * {@code org.eclipse.jetty.http2:jetty-http2-client-transport} on the class path.
+     *
+     * @return the protocol spoken to backends (default {@link BackendProtocol#HTTP1})
      */
     public BackendProtocol backendProtocol() {
         return backendProtocol;
@@ -395,6 +443,8 @@ public final class ProxyOptions {
      * connection (default {@value #DEFAULT_MAX_STREAMS_PER_CONNECTION}, or fewer if the backend says
      * so). A backend gets a second connection only when its first carries this many, up to
      * {@link #maxConnectionsPerBackend()}.
+     *
+     * @return the int
      */
     public int maxStreamsPerConnection() {
         return maxStreamsPerConnection;
@@ -403,12 +453,14 @@ public final class ProxyOptions {
     /**
      * How the adapter's own client talks TLS to {@code https://} backends (default
      * {@link BackendTls#defaults()}: the JDK's trust store, hostname verification on).
+     *
+     * @return the backend tls
      */
     public BackendTls backendTls() {
         return backendTls;
     }
 
-    /** The data path for a route of the standalone balancer (default {@link #DEFAULT_DATA_PATH}). */
+    /** {@return the data path for a route of the standalone balancer (default {@link #DEFAULT_DATA_PATH})} */
     public DataPath dataPath() {
         return dataPath;
     }
@@ -503,8 +555,10 @@ public final class ProxyOptions {
          * {@link ProxyOptions#prefix()}. A trailing {@code /} is dropped, so {@code /api/} is
          * {@code /api}; {@code /} means everything.
          *
+         * @param prefix the prefix
+         * @return this builder
          * @throws IllegalArgumentException unless it starts with {@code /} and holds no {@code *},
-         *     {@code ?}, {@code #}, {@code //} or space
+         * {@code ?}, {@code #}, {@code //} or space
          */
         public Builder prefix(String prefix) {
             Objects.requireNonNull(prefix, "prefix");
@@ -518,31 +572,56 @@ public final class ProxyOptions {
             return this;
         }
 
-        /** Whether the mount prefix is removed from the path sent to backends (default {@value #DEFAULT_STRIP_PREFIX}). */
+        /**
+         * Whether the mount prefix is removed from the path sent to backends (default {@value #DEFAULT_STRIP_PREFIX}).
+         *
+         * @param stripPrefix the strip prefix
+         * @return this builder
+         */
         public Builder stripPrefix(boolean stripPrefix) {
             this.stripPrefix = stripPrefix;
             return this;
         }
 
-        /** The connect timeout (default 5 s). @throws IllegalArgumentException unless positive */
+        /**
+         * The connect timeout (default 5 s). @throws IllegalArgumentException unless positive
+         *
+         * @param connectTimeout the connect timeout
+         * @return this builder
+         */
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeout = positive("connectTimeout", connectTimeout);
             return this;
         }
 
-        /** The per-attempt timeout to response headers (default 30 s). @throws IllegalArgumentException unless positive */
+        /**
+         * The per-attempt timeout to response headers (default 30 s). @throws IllegalArgumentException unless positive
+         *
+         * @param attemptTimeout the attempt timeout
+         * @return this builder
+         */
         public Builder attemptTimeout(Duration attemptTimeout) {
             this.attemptTimeout = positive("attemptTimeout", attemptTimeout);
             return this;
         }
 
-        /** The total timeout to response headers (default 60 s). @throws IllegalArgumentException unless positive */
+        /**
+         * The total timeout to response headers (default 60 s). @throws IllegalArgumentException unless positive
+         *
+         * @param totalTimeout the total timeout
+         * @return this builder
+         */
         public Builder totalTimeout(Duration totalTimeout) {
             this.totalTimeout = positive("totalTimeout", totalTimeout);
             return this;
         }
 
-        /** The backend connection idle timeout (default 30 s). @throws IllegalArgumentException unless positive */
+        /**
+         * The backend connection idle timeout (default 30 s). @throws IllegalArgumentException unless positive
+         *
+         * @param idleTimeout the idle timeout
+         * @return this builder
+         */
         public Builder idleTimeout(Duration idleTimeout) {
             this.idleTimeout = positive("idleTimeout", idleTimeout);
             return this;
@@ -560,7 +639,12 @@ public final class ProxyOptions {
             return value;
         }
 
-        /** The retry policy (default {@link RetryPolicy#defaults()}); {@link RetryPolicy#none()} disables retries. */
+        /**
+         * The retry policy (default {@link RetryPolicy#defaults()}); {@link RetryPolicy#none()} disables retries.
+         *
+         * @param retry the retry
+         * @return this builder
+         */
         public Builder retry(RetryPolicy retry) {
             this.retry = Objects.requireNonNull(retry, "retry");
             return this;
@@ -569,6 +653,8 @@ public final class ProxyOptions {
         /**
          * The request id header (default {@value #DEFAULT_REQUEST_ID_HEADER}).
          *
+         * @param requestIdHeader the request id header
+         * @return this builder
          * @throws IllegalArgumentException unless it is an HTTP token (letters, digits, {@code -}, ...)
          */
         public Builder requestIdHeader(String requestIdHeader) {
@@ -581,7 +667,12 @@ public final class ProxyOptions {
             return this;
         }
 
-        /** Whether requests without an id get a generated one (default {@value #DEFAULT_GENERATE_REQUEST_ID}). */
+        /**
+         * Whether requests without an id get a generated one (default {@value #DEFAULT_GENERATE_REQUEST_ID}).
+         *
+         * @param generateRequestId the generate request id
+         * @return this builder
+         */
         public Builder generateRequestId(boolean generateRequestId) {
             this.generateRequestId = generateRequestId;
             return this;
@@ -590,6 +681,8 @@ public final class ProxyOptions {
         /**
          * The name appended to {@code Via} (default {@value #DEFAULT_VIA}).
          *
+         * @param via the via
+         * @return this builder
          * @throws IllegalArgumentException unless it is an HTTP token, such as a host name
          */
         public Builder via(String via) {
@@ -601,13 +694,23 @@ public final class ProxyOptions {
             return this;
         }
 
-        /** Whether backends receive the client's {@code Host} (default {@value #DEFAULT_PRESERVE_HOST}). */
+        /**
+         * Whether backends receive the client's {@code Host} (default {@value #DEFAULT_PRESERVE_HOST}).
+         *
+         * @param preserveHost the preserve host
+         * @return this builder
+         */
         public Builder preserveHost(boolean preserveHost) {
             this.preserveHost = preserveHost;
             return this;
         }
 
-        /** Whether {@code X-Forwarded-*} headers are appended to (default {@value #DEFAULT_X_FORWARDED_HEADERS}). */
+        /**
+         * Whether {@code X-Forwarded-*} headers are appended to (default {@value #DEFAULT_X_FORWARDED_HEADERS}).
+         *
+         * @param xForwardedHeaders the x forwarded headers
+         * @return this builder
+         */
         public Builder xForwardedHeaders(boolean xForwardedHeaders) {
             this.xForwardedHeaders = xForwardedHeaders;
             return this;
@@ -616,6 +719,8 @@ public final class ProxyOptions {
         /**
          * Connections per backend (default {@value #DEFAULT_MAX_CONNECTIONS_PER_BACKEND}).
          *
+         * @param maxConnectionsPerBackend the max connections per backend
+         * @return this builder
          * @throws IllegalArgumentException unless {@code >= 1}
          */
         public Builder maxConnectionsPerBackend(int maxConnectionsPerBackend) {
@@ -630,6 +735,8 @@ public final class ProxyOptions {
         /**
          * Requests queued per backend (default {@value #DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND}).
          *
+         * @param maxRequestsQueuedPerBackend the max requests queued per backend
+         * @return this builder
          * @throws IllegalArgumentException unless {@code >= 1}
          */
         public Builder maxRequestsQueuedPerBackend(int maxRequestsQueuedPerBackend) {
@@ -644,6 +751,8 @@ public final class ProxyOptions {
         /**
          * The most bytes of a backend's response head (default {@value #DEFAULT_MAX_RESPONSE_HEADER_SIZE}).
          *
+         * @param maxResponseHeaderSize the max response header size
+         * @return this builder
          * @throws IllegalArgumentException unless {@code 1024..}{@value #MAX_RESPONSE_HEADER_SIZE_LIMIT}
          */
         public Builder maxResponseHeaderSize(int maxResponseHeaderSize) {
@@ -655,13 +764,23 @@ public final class ProxyOptions {
             return this;
         }
 
-        /** Whether {@code TRACE} is proxied (default false: answered 405). */
+        /**
+         * Whether {@code TRACE} is proxied (default false: answered 405).
+         *
+         * @param allowTrace the allow trace
+         * @return this builder
+         */
         public Builder allowTrace(boolean allowTrace) {
             this.allowTrace = allowTrace;
             return this;
         }
 
-        /** Whether the adapter's own client runs on the server's pool (default {@value #DEFAULT_USE_SERVER_THREAD_POOL}). */
+        /**
+         * Whether the adapter's own client runs on the server's pool (default {@value #DEFAULT_USE_SERVER_THREAD_POOL}).
+         *
+         * @param useServerThreadPool the use server thread pool
+         * @return this builder
+         */
         public Builder useServerThreadPool(boolean useServerThreadPool) {
             this.useServerThreadPool = useServerThreadPool;
             return this;
@@ -670,6 +789,9 @@ public final class ProxyOptions {
         /**
          * Sticky sessions by cookie (default {@link StickyCookie#disabled()}), such as
          * {@code StickyCookie.builder().secret(secret).build()}; see {@link StickyCookie}.
+         *
+         * @param stickyCookie the sticky cookie
+         * @return this builder
          */
         public Builder stickyCookie(StickyCookie stickyCookie) {
             this.stickyCookie = Objects.requireNonNull(stickyCookie, "stickyCookie");
@@ -679,19 +801,32 @@ public final class ProxyOptions {
         /**
          * A listener told of every request once it has ended, for access logs and route metrics
          * (default: none); null removes it. See {@link ProxyListener} for its threading rules.
+         *
+         * @param listener the listener
+         * @return this builder
          */
         public Builder listener(ProxyListener listener) {
             this.listener = listener;
             return this;
         }
 
-        /** See {@link ProxyOptions#websocketIdleTimeout()}. @throws IllegalArgumentException unless positive and at most 24 h */
+        /**
+         * See {@link ProxyOptions#websocketIdleTimeout()}. @throws IllegalArgumentException unless positive and at most 24 h
+         *
+         * @param websocketIdleTimeout the websocket idle timeout
+         * @return this builder
+         */
         public Builder websocketIdleTimeout(Duration websocketIdleTimeout) {
             this.websocketIdleTimeout = positive("websocketIdleTimeout", websocketIdleTimeout);
             return this;
         }
 
-        /** The protocol spoken to backends (default {@link BackendProtocol#HTTP1}); see {@link BackendProtocol}. */
+        /**
+         * The protocol spoken to backends (default {@link BackendProtocol#HTTP1}); see {@link BackendProtocol}.
+         *
+         * @param backendProtocol the backend protocol
+         * @return this builder
+         */
         public Builder backendProtocol(BackendProtocol backendProtocol) {
             this.backendProtocol = Objects.requireNonNull(backendProtocol, "backendProtocol");
             return this;
@@ -701,6 +836,8 @@ public final class ProxyOptions {
          * The {@code Upgrade} protocols the route carries (see {@link ProxyOptions#upgrades()}); empty
          * refuses every upgrade. Tokens are matched case-insensitively.
          *
+         * @param upgrades the upgrades
+         * @return this builder
          * @throws IllegalArgumentException for a token that is not an HTTP token, or {@code h2c}
          */
         public Builder upgrades(Collection<String> upgrades) {
@@ -725,6 +862,8 @@ public final class ProxyOptions {
         /**
          * Concurrent streams per HTTP/2 backend connection (default {@value #DEFAULT_MAX_STREAMS_PER_CONNECTION}).
          *
+         * @param maxStreamsPerConnection the max streams per connection
+         * @return this builder
          * @throws IllegalArgumentException unless {@code >= 1}
          */
         public Builder maxStreamsPerConnection(int maxStreamsPerConnection) {
@@ -736,18 +875,29 @@ public final class ProxyOptions {
             return this;
         }
 
-        /** TLS to {@code https://} backends (default {@link BackendTls#defaults()}). */
+        /**
+         * TLS to {@code https://} backends (default {@link BackendTls#defaults()}).
+         *
+         * @param backendTls the backend tls
+         * @return this builder
+         */
         public Builder backendTls(BackendTls backendTls) {
             this.backendTls = Objects.requireNonNull(backendTls, "backendTls");
             return this;
         }
 
-        /** The data path for a route of the standalone balancer (default {@link #DEFAULT_DATA_PATH}). */
+        /**
+         * The data path for a route of the standalone balancer (default {@link #DEFAULT_DATA_PATH}).
+         *
+         * @param dataPath the data path
+         * @return this builder
+         */
         public Builder dataPath(DataPath dataPath) {
             this.dataPath = Objects.requireNonNull(dataPath, "dataPath");
             return this;
         }
 
+        /** {@return the options with this builder's settings} */
         public ProxyOptions build() {
             return new ProxyOptions(this);
         }

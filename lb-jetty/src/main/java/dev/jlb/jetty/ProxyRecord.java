@@ -29,40 +29,46 @@ public interface ProxyRecord {
         REFUSED
     }
 
-    /** The HTTP method. */
+    /** {@return the HTTP method} */
     String method();
 
-    /** The request path, without the query. */
+    /** {@return the request path, without the query} */
     String path();
 
-    /** The query string, or null. */
+    /** {@return the query string, or null} */
     String query();
 
-    /** The client's IP address, or null. */
+    /** {@return the client's IP address, or null} */
     String clientAddress();
 
-    /** The route's prefix ({@link ProxyOptions#prefix()}), or {@code /} when mounted without one. */
+    /** {@return the route's prefix ({@link ProxyOptions#prefix()}), or {@code /} when mounted without one} */
     String prefix();
 
-    /** The status the client got (0 if none was sent). */
+    /** {@return the status the client got (0 if none was sent)} */
     int status();
 
-    /** Response body bytes sent to the client. */
+    /** {@return response body bytes sent to the client} */
     long responseBytes();
 
-    /** The last backend tried, or null when none was selected. */
+    /** {@return the last backend tried, or null when none was selected} */
     Backend backend();
 
-    /** The number of attempts (0 when no backend was selected). */
+    /** {@return the number of attempts (0 when no backend was selected)} */
     int attempts();
 
-    /** Nanoseconds from the start of the exchange to its end. */
+    /**
+     * Nanoseconds from the start of the exchange to its end.
+     *
+     * @return the long
+     */
     long latencyNanos();
 
-    /** How it ended. */
+    /** {@return how it ended} */
     Outcome outcome();
 
-    /** Whether the last failed attempt left no retry: attempts ran out, time ran out or no backend was left. */
+    /**
+     * {@return whether the last failed attempt left no retry: attempts ran out, time ran out or no backend was left}
+     */
     default boolean retriesExhausted() {
         return outcome() == Outcome.FAILED && attempts() > 0;
     }

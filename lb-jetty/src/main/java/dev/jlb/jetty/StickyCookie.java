@@ -104,27 +104,31 @@ public final class StickyCookie {
         this.forwardToBackends = b.forwardToBackends;
     }
 
-    /** No sticky sessions: the default of {@link ProxyOptions}. */
+    /** {@return no sticky sessions: the default of {@link ProxyOptions}} */
     public static StickyCookie disabled() {
         return DISABLED;
     }
 
-    /** A builder starting from the defaults; {@link Builder#build()} gives an enabled sticky cookie. */
+    /**
+     * A builder starting from the defaults; {@link Builder#build()} gives an enabled sticky cookie.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Whether sticky sessions are on. */
+    /** {@return whether sticky sessions are on} */
     public boolean isEnabled() {
         return enabled;
     }
 
-    /** The cookie name (default {@value #DEFAULT_NAME}). */
+    /** {@return the cookie name (default {@value #DEFAULT_NAME})} */
     public String name() {
         return name;
     }
 
-    /** Whether a secret was configured; without one, each process uses a random secret of its own. */
+    /** {@return whether a secret was configured; without one, each process uses a random secret of its own} */
     public boolean hasSecret() {
         return secret != null;
     }
@@ -143,32 +147,36 @@ public final class StickyCookie {
         return copies;
     }
 
-    /** How many fallback secrets are configured. */
+    /** {@return how many fallback secrets are configured} */
     public int fallbackSecretCount() {
         return fallbackSecrets.size();
     }
 
-    /** The {@code SameSite} attribute (default {@code Lax}). */
+    /** {@return the {@code SameSite} attribute (default {@code Lax})} */
     public HttpCookie.SameSite sameSite() {
         return sameSite;
     }
 
-    /** The {@code Max-Age}, or null for a session cookie (the default). */
+    /** {@return the {@code Max-Age}, or null for a session cookie (the default)} */
     public Duration maxAge() {
         return maxAge;
     }
 
-    /** The {@code Path} attribute, or null (the default) for the route's mount point. */
+    /** {@return the {@code Path} attribute, or null (the default) for the route's mount point} */
     public String path() {
         return path;
     }
 
-    /** The {@code Domain} attribute, or null (the default) for none: the cookie goes back to this host only. */
+    /**
+     * {@return the {@code Domain} attribute, or null (the default) for none: the cookie goes back to this host only}
+     */
     public String domain() {
         return domain;
     }
 
-    /** Whether backends receive the cookie in the {@code Cookie} header (default {@value #DEFAULT_FORWARD_TO_BACKENDS}). */
+    /**
+     * {@return whether backends receive the cookie in the {@code Cookie} header (default {@value #DEFAULT_FORWARD_TO_BACKENDS})}
+     */
     public boolean forwardToBackends() {
         return forwardToBackends;
     }
@@ -237,8 +245,10 @@ public final class StickyCookie {
         /**
          * The cookie name (default {@value #DEFAULT_NAME}).
          *
+         * @param name the name
+         * @return this builder
          * @throws IllegalArgumentException unless it is an HTTP token (letters, digits and
-         *     {@code !#$%&'*+-.^_`|~})
+         * {@code !#$%&'*+-.^_`|~})
          */
         public Builder name(String name) {
             Objects.requireNonNull(name, "name");
@@ -254,6 +264,8 @@ public final class StickyCookie {
          * Give every jlb instance that should honour the same cookies the same secret; keep it out of
          * source code (an environment variable, a secret store).
          *
+         * @param secret the secret
+         * @return this builder
          * @throws IllegalArgumentException unless it is at least {@value #MIN_SECRET_BYTES} bytes long
          */
         public Builder secret(String secret) {
@@ -264,6 +276,8 @@ public final class StickyCookie {
         /**
          * The secret as bytes (copied); see {@link #secret(String)}.
          *
+         * @param secret the secret
+         * @return this builder
          * @throws IllegalArgumentException unless it is at least {@value #MIN_SECRET_BYTES} bytes long
          */
         public Builder secret(byte[] secret) {
@@ -276,6 +290,8 @@ public final class StickyCookie {
          * (default none): a client holding such a cookie keeps its backend and gets a new cookie
          * with the current secret. Replaces any earlier list.
          *
+         * @param secrets the secrets
+         * @return this builder
          * @throws IllegalArgumentException unless each is at least {@value #MIN_SECRET_BYTES} bytes long
          */
         public Builder fallbackSecrets(String... secrets) {
@@ -302,6 +318,9 @@ public final class StickyCookie {
          * The {@code SameSite} attribute (default {@code Lax}). {@code None} makes browsers send the
          * cookie on cross-site requests too, and they accept it only with {@code Secure}, that is,
          * when clients reach jlb over HTTPS.
+         *
+         * @param sameSite the same site
+         * @return this builder
          */
         public Builder sameSite(HttpCookie.SameSite sameSite) {
             this.sameSite = Objects.requireNonNull(sameSite, "sameSite");
@@ -312,6 +331,8 @@ public final class StickyCookie {
          * The {@code Max-Age} (default: none, a session cookie that the browser drops when it
          * closes), in whole seconds; {@code null} restores the default.
          *
+         * @param maxAge the max age
+         * @return this builder
          * @throws IllegalArgumentException unless at least one second
          */
         public Builder maxAge(Duration maxAge) {
@@ -327,8 +348,10 @@ public final class StickyCookie {
          * {@code /}); {@code null} restores the default. A path wider than the mount point, such as
          * {@code /}, lets several routes that balance over the same backends share one cookie.
          *
+         * @param path the path
+         * @return this builder
          * @throws IllegalArgumentException unless it starts with {@code /} and holds only visible
-         *     ASCII characters other than {@code ;}
+         * ASCII characters other than {@code ;}
          */
         public Builder path(String path) {
             if (path != null && (!path.startsWith("/") || !isAttributeValue(path))) {
@@ -343,8 +366,10 @@ public final class StickyCookie {
          * The {@code Domain} attribute, such as {@code example.com} to send the cookie to its
          * subdomains as well (default: none, this host only); {@code null} restores the default.
          *
+         * @param domain the domain
+         * @return this builder
          * @throws IllegalArgumentException unless it is a host name (letters, digits, {@code -} and
-         *     {@code .}, optionally with a leading {@code .})
+         * {@code .}, optionally with a leading {@code .})
          */
         public Builder domain(String domain) {
             if (domain != null && !isDomain(domain)) {
@@ -354,13 +379,18 @@ public final class StickyCookie {
             return this;
         }
 
-        /** Whether backends receive the cookie (default {@value #DEFAULT_FORWARD_TO_BACKENDS}: it is removed). */
+        /**
+         * Whether backends receive the cookie (default {@value #DEFAULT_FORWARD_TO_BACKENDS}: it is removed).
+         *
+         * @param forwardToBackends the forward to backends
+         * @return this builder
+         */
         public Builder forwardToBackends(boolean forwardToBackends) {
             this.forwardToBackends = forwardToBackends;
             return this;
         }
 
-        /** An enabled sticky cookie with these settings. */
+        /** {@return an enabled sticky cookie with these settings} */
         public StickyCookie build() {
             return new StickyCookie(true, this);
         }

@@ -106,6 +106,11 @@ public final class StickyTokens {
     private Pool pool;
     private AutoCloseable registration;
 
+    /**
+     * Creates the signer of sticky cookie values.
+     *
+     * @param options the sticky cookie settings (name, signing key)
+     */
     public StickyTokens(StickyCookie options) {
         if (!options.isEnabled()) {
             throw new IllegalArgumentException("stickyCookie: " + options + " (expected: enabled)");
@@ -128,11 +133,16 @@ public final class StickyTokens {
         this.sameSiteAttribute = "; SameSite=" + options.sameSite().getAttributeValue();
     }
 
+    /** {@return the sticky cookie settings} */
     public StickyCookie options() {
         return options;
     }
 
-    /** Follows {@code pool}: builds the table now and again on every membership or weight change. */
+    /**
+     * Follows {@code pool}: builds the table now and again on every membership or weight change.
+     *
+     * @param pool the pool
+     */
     public synchronized void start(Pool pool) {
         stop();
         this.pool = pool;
@@ -235,6 +245,9 @@ public final class StickyTokens {
      * The entry of the first cookie named {@link StickyCookie#name()} in one {@code Cookie} header
      * value whose token belongs to a current member, or null. Other cookies, malformed pairs and
      * unknown tokens are skipped.
+     *
+     * @param cookieHeader the cookie header
+     * @return the entry
      */
     public Entry find(String cookieHeader) {
         if (cookieHeader == null) {
@@ -254,6 +267,9 @@ public final class StickyTokens {
     /**
      * {@code cookieHeader} without the cookies named {@link StickyCookie#name()}: the same instance
      * when it has none, null when nothing else is left, else the other pairs joined by {@code "; "}.
+     *
+     * @param cookieHeader the cookie header
+     * @return the string
      */
     public String withoutCookie(String cookieHeader) {
         return Cookies.without(cookieHeader, name);
@@ -263,8 +279,11 @@ public final class StickyTokens {
      * The {@code Set-Cookie} value for a response from {@code answered}, or null when the client
      * already holds its current token ({@code held}, from {@link #find}).
      *
+     * @param answered the answered
+     * @param held the held
      * @param secure whether the client's request was HTTPS
      * @param mountPath the route's mount point (context path and prefix), empty or {@code /} for everything
+     * @return the string
      */
     public String setCookie(Backend answered, Entry held, boolean secure, String mountPath) {
         if (held != null && held.current && held.backend.equals(answered)) {

@@ -43,6 +43,8 @@ public final class HashKey {
     /**
      * The first value of a request header, such as {@code X-User-Id}; names are case-insensitive.
      *
+     * @param name the name
+     * @return the first value of a request header, such as {@code X-User-Id}
      * @throws IllegalArgumentException when {@code name} is not an HTTP token
      */
     public static HashKey header(String name) {
@@ -57,6 +59,8 @@ public final class HashKey {
      * The value of a cookie, such as {@code SESSION}, from the request's {@code Cookie} header;
      * names are case-sensitive, surrounding double quotes are removed from the value.
      *
+     * @param name the name
+     * @return the value of a cookie, such as {@code SESSION}, from the request's {@code Cookie} header
      * @throws IllegalArgumentException when {@code name} is not an HTTP token
      */
     public static HashKey cookie(String name) {
@@ -67,12 +71,12 @@ public final class HashKey {
         return new HashKey(Kind.COOKIE, name);
     }
 
-    /** The client's IP address ({@link RequestContext#clientAddress()}). */
+    /** {@return the client's IP address ({@link RequestContext#clientAddress()})} */
     public static HashKey clientAddress() {
         return CLIENT;
     }
 
-    /** The request path without query ({@link RequestContext#path()}). */
+    /** {@return the request path without query ({@link RequestContext#path()})} */
     public static HashKey path() {
         return PATH;
     }
@@ -82,6 +86,8 @@ public final class HashKey {
      * or {@code path}. The words before the colon are case-insensitive; surrounding blanks are
      * ignored.
      *
+     * @param spec the spec
+     * @return the hash key
      * @throws IllegalArgumentException {@code key: <spec> (expected: header:<name>, cookie:<name>, client or path)}
      */
     public static HashKey parse(String spec) {

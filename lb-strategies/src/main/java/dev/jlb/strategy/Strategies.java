@@ -46,6 +46,8 @@ public final class Strategies {
      * Round robin: each backend in turn, ignoring weights, from a random starting backend. Exactly
      * even: any {@code n} consecutive picks from {@code n} backends visit each once, whatever the
      * number of threads. O(1) per pick.
+     *
+     * @return the strategy
      */
     public static Strategy roundRobin() {
         return RoundRobinStrategy.INSTANCE;
@@ -56,6 +58,8 @@ public final class Strategies {
      * random one of the tied backends, weighted by weight. The pick and the in-flight increment are
      * one atomic step, so concurrent requests spread instead of piling onto one backend. O(n) per
      * pick: for hundreds of backends or more, prefer {@link #powerOfTwoChoices()}.
+     *
+     * @return the strategy
      */
     public static Strategy leastConnections() {
         return LeastConnectionsStrategy.INSTANCE;
@@ -67,12 +71,14 @@ public final class Strategies {
      * period of {@code sum(weights) / gcd(weights)} picks), from a random starting position. O(1) per
      * pick: the period is precomputed per membership, up to 65,536 slots; beyond that the weights are
      * scaled down to fit (shares then exact to within about one slot in 65,536).
+     *
+     * @return the strategy
      */
     public static Strategy weightedRoundRobin() {
         return WeightedRoundRobinStrategy.INSTANCE;
     }
 
-    /** Weighted random: each pick is independent, with probability {@code weight / total}. O(1) per pick. */
+    /** {@return weighted random: each pick is independent, with probability {@code weight / total}. O(1) per pick} */
     public static Strategy random() {
         return RandomStrategy.INSTANCE;
     }
@@ -81,6 +87,8 @@ public final class Strategies {
      * Power of two choices: of two distinct random backends (drawn by weight), the one with the lower
      * {@code inFlight / weight}; ties go to the first draw. O(1) per pick, robust to stale counts: a
      * good default for large pools.
+     *
+     * @return the strategy
      */
     public static Strategy powerOfTwoChoices() {
         return PowerOfTwoChoicesStrategy.INSTANCE;
@@ -89,6 +97,8 @@ public final class Strategies {
     /**
      * Peak EWMA with the default decay ({@link #DEFAULT_EWMA_DECAY}) and default latency
      * ({@link #DEFAULT_EWMA_LATENCY}), on the system ticker. See {@link #peakEwma(Duration, Duration, Ticker)}.
+     *
+     * @return the strategy
      */
     public static Strategy peakEwma() {
         return peakEwma(DEFAULT_EWMA_DECAY, DEFAULT_EWMA_LATENCY, Ticker.systemTicker());
@@ -106,8 +116,9 @@ public final class Strategies {
      * @param decay the averaging time constant, {@code > 0} (how long a slow response is remembered)
      * @param defaultLatency the estimate of a backend before its first response, {@code > 0}
      * @param ticker the clock of the averages (the pool's, for deterministic tests)
+     * @return the strategy
      * @throws IllegalArgumentException {@code decay: <value> (expected: > 0s)}, and the same for
-     *     {@code default_latency}
+     * {@code default_latency}
      */
     public static Strategy peakEwma(Duration decay, Duration defaultLatency, Ticker ticker) {
         Objects.requireNonNull(decay, "decay");
@@ -131,12 +142,19 @@ public final class Strategies {
         return null;
     }
 
-    /** Consistent hashing of the client address with the default balance factor ({@value #DEFAULT_HASH_FACTOR}). */
+    /**
+     * {@return consistent hashing of the client address with the default balance factor ({@value #DEFAULT_HASH_FACTOR})}
+     */
     public static Strategy consistentHash() {
         return consistentHash(HashKey.clientAddress(), DEFAULT_HASH_FACTOR);
     }
 
-    /** Consistent hashing of {@code key} with the default balance factor ({@value #DEFAULT_HASH_FACTOR}). */
+    /**
+     * Consistent hashing of {@code key} with the default balance factor ({@value #DEFAULT_HASH_FACTOR}).
+     *
+     * @param key the key
+     * @return the strategy
+     */
     public static Strategy consistentHash(HashKey key) {
         return consistentHash(key, DEFAULT_HASH_FACTOR);
     }
@@ -151,7 +169,8 @@ public final class Strategies {
      *
      * @param key where each request's key comes from
      * @param factor the balance factor, {@code >= 1.0}: 1.0 keeps every backend at its exact share
-     *     (rounded up) and moves keys most often; larger values keep affinity longer under skew
+     * (rounded up) and moves keys most often; larger values keep affinity longer under skew
+     * @return the strategy
      * @throws IllegalArgumentException {@code factor: <value> (expected: a finite number >= 1.0)}
      */
     public static Strategy consistentHash(HashKey key, double factor) {

@@ -69,6 +69,7 @@ public final class StrategyProviders {
 
     /** {@code round-robin}. */
     public static final class RoundRobin extends NoOptions {
+        /** The provider {@link java.util.ServiceLoader} creates. */
         public RoundRobin() {
             super(Strategies.roundRobin());
         }
@@ -76,6 +77,7 @@ public final class StrategyProviders {
 
     /** {@code least-connections}, alias {@code least-connection}. */
     public static final class LeastConnections extends NoOptions {
+        /** The provider {@link java.util.ServiceLoader} creates. */
         public LeastConnections() {
             super(Strategies.leastConnections(), "least-connection");
         }
@@ -83,6 +85,7 @@ public final class StrategyProviders {
 
     /** {@code weighted-round-robin}. */
     public static final class WeightedRoundRobin extends NoOptions {
+        /** The provider {@link java.util.ServiceLoader} creates. */
         public WeightedRoundRobin() {
             super(Strategies.weightedRoundRobin());
         }
@@ -90,6 +93,7 @@ public final class StrategyProviders {
 
     /** {@code random}. */
     public static final class Random extends NoOptions {
+        /** The provider {@link java.util.ServiceLoader} creates. */
         public Random() {
             super(Strategies.random());
         }
@@ -97,6 +101,7 @@ public final class StrategyProviders {
 
     /** {@code p2c}, alias {@code power-of-two-choices}. */
     public static final class PowerOfTwoChoices extends NoOptions {
+        /** The provider {@link java.util.ServiceLoader} creates. */
         public PowerOfTwoChoices() {
             super(Strategies.powerOfTwoChoices(), "power-of-two-choices");
         }
@@ -115,6 +120,7 @@ public final class StrategyProviders {
 
         private static final List<String> OPTIONS = List.of(KEY, FACTOR);
 
+        /** The provider {@link java.util.ServiceLoader} creates. */
         public ConsistentHash() {
         }
 
@@ -195,6 +201,7 @@ public final class StrategyProviders {
 
         private static final List<String> OPTIONS = List.of(DECAY, DEFAULT_LATENCY);
 
+        /** The provider {@link java.util.ServiceLoader} creates. */
         public PeakEwma() {
         }
 

@@ -66,16 +66,19 @@ public final class AdminOptions {
         this.allowedBackends = builder.allowedBackends;
     }
 
-    /** The defaults: no token (mutations from loopback only), open reads, a 10 s window, a page refreshed every 2 s. */
+    /**
+     * {@return the defaults: no token (mutations from loopback only), open reads, a 10 s window, a page refreshed every 2 s}
+     */
     public static AdminOptions defaults() {
         return builder().build();
     }
 
+    /** {@return a new builder with every default} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Whether a bearer token is configured. */
+    /** {@return whether a bearer token is configured} */
     public boolean hasBearerToken() {
         return tokenDigest != null;
     }
@@ -84,6 +87,9 @@ public final class AdminOptions {
      * Whether {@code presented} is the configured token. Constant time whatever the two values: both
      * are hashed with SHA-256 and the digests compared with {@link MessageDigest#isEqual}. False when
      * no token is configured or {@code presented} is null.
+     *
+     * @param presented the presented
+     * @return whether {@code presented} is the configured token
      */
     public boolean isBearerToken(String presented) {
         if (tokenDigest == null || presented == null) {
@@ -92,32 +98,37 @@ public final class AdminOptions {
         return MessageDigest.isEqual(tokenDigest, sha256(presented));
     }
 
-    /** Whether reads need the token too (default false). */
+    /** {@return whether reads need the token too (default false)} */
     public boolean protectReads() {
         return protectReads;
     }
 
-    /** The window of the recent figures (default 10 s). */
+    /** {@return the window of the recent figures (default 10 s)} */
     public Duration window() {
         return window;
     }
 
-    /** How often the status page reloads itself, in seconds (default 2). */
+    /** {@return how often the status page reloads itself, in seconds (default 2)} */
     public int pageRefreshSeconds() {
         return pageRefreshSeconds;
     }
 
-    /** The host names and addresses accepted in {@code Host} besides this server's own (default none). */
+    /** {@return the host names and addresses accepted in {@code Host} besides this server's own (default none)} */
     public List<String> allowedHosts() {
         return allowedHosts;
     }
 
-    /** The rules of the backends that calls may add, as given; empty (the default) admits any. */
+    /** {@return the rules of the backends that calls may add, as given; empty (the default) admits any} */
     public List<String> allowedBackends() {
         return allowedBackends.stream().map(BackendRule::toString).toList();
     }
 
-    /** Whether a call may add {@code backend}: always without allowed backends, else when one admits it. */
+    /**
+     * Whether a call may add {@code backend}: always without allowed backends, else when one admits it.
+     *
+     * @param backend the backend
+     * @return the boolean
+     */
     public boolean isAllowedBackend(Backend backend) {
         Objects.requireNonNull(backend, "backend");
         if (allowedBackends.isEmpty()) {
@@ -135,6 +146,10 @@ public final class AdminOptions {
      * Whether a request whose {@code Host} header is {@code host} (null: none) and that came in on the
      * local address {@code localAddress} is meant for this server (see the class comment). Names are
      * never resolved.
+     *
+     * @param host the host
+     * @param localAddress the local address
+     * @return the boolean
      */
     public boolean isAllowedHost(String host, String localAddress) {
         if (host == null) {
@@ -222,6 +237,9 @@ public final class AdminOptions {
          * {@code *.} and a domain, with an optional port or port range ({@code 127.0.0.1:8081-8089},
          * {@code [::1]:8080}). Address entries admit backends given by address, name entries backends
          * given by name (names are never resolved). Empty (the default): any backend.
+         *
+         * @param rules the rules
+         * @return this builder
          */
         public Builder allowedBackends(Collection<String> rules) {
             Objects.requireNonNull(rules, "allowedBackends");
@@ -239,6 +257,9 @@ public final class AdminOptions {
          * own (default none): the names clients use to reach the admin API, such as
          * {@code jlb-1.internal} or {@code *.admin.internal} (any name under it), or the address a
          * port mapping or NAT puts in front of it. Without a port; names are never resolved.
+         *
+         * @param hosts the hosts
+         * @return this builder
          */
         public Builder allowedHosts(Collection<String> hosts) {
             Objects.requireNonNull(hosts, "allowedHosts");
@@ -257,6 +278,9 @@ public final class AdminOptions {
         /**
          * The bearer token that mutating calls must present (default none: mutations from loopback
          * only). At least 16 characters of visible ASCII.
+         *
+         * @param token the token
+         * @return this builder
          */
         public Builder bearerToken(String token) {
             Objects.requireNonNull(token, "bearerToken");
@@ -268,13 +292,23 @@ public final class AdminOptions {
             return this;
         }
 
-        /** Whether reads (the JSON API's GETs and the status page) need the token too (default false). */
+        /**
+         * Whether reads (the JSON API's GETs and the status page) need the token too (default false).
+         *
+         * @param protectReads the protect reads
+         * @return this builder
+         */
         public Builder protectReads(boolean protectReads) {
             this.protectReads = protectReads;
             return this;
         }
 
-        /** The window of req/s, error rate and p99 (default 10 s). */
+        /**
+         * The window of req/s, error rate and p99 (default 10 s).
+         *
+         * @param window the window
+         * @return this builder
+         */
         public Builder window(Duration window) {
             Objects.requireNonNull(window, "window");
             if (window.isNegative() || window.isZero()) {
@@ -284,7 +318,12 @@ public final class AdminOptions {
             return this;
         }
 
-        /** How often the status page reloads itself, in seconds (default 2; 0 never). */
+        /**
+         * How often the status page reloads itself, in seconds (default 2; 0 never).
+         *
+         * @param seconds the seconds
+         * @return this builder
+         */
         public Builder pageRefreshSeconds(int seconds) {
             if (seconds < 0) {
                 throw new IllegalArgumentException("pageRefreshSeconds: " + seconds + " (expected: >= 0)");
@@ -294,6 +333,8 @@ public final class AdminOptions {
         }
 
         /**
+         *
+         * @return the admin options
          * @throws IllegalArgumentException when reads are protected but no token is set
          */
         public AdminOptions build() {

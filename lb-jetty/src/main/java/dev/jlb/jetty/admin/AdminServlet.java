@@ -91,17 +91,32 @@ public class AdminServlet extends HttpServlet {
     /** Warnings shown at the top of the status page; none by default. */
     private transient volatile Supplier<List<String>> warnings = List::of;
 
-    /** An admin servlet over fixed load balancers. */
+    /**
+     * An admin servlet over fixed load balancers.
+     *
+     * @param options the options
+     * @param routes the routes
+     */
     public AdminServlet(AdminOptions options, LoadBalancer... routes) {
         this(options, List.copyOf(List.of(Objects.requireNonNull(routes, "routes"))));
     }
 
-    /** An admin servlet over fixed load balancers. */
+    /**
+     * An admin servlet over fixed load balancers.
+     *
+     * @param options the options
+     * @param routes the routes
+     */
     public AdminServlet(AdminOptions options, Collection<? extends LoadBalancer> routes) {
         this(options, supplierOf(routes));
     }
 
-    /** An admin servlet over the load balancers {@code routes} returns when asked (on every request). */
+    /**
+     * An admin servlet over the load balancers {@code routes} returns when asked (on every request).
+     *
+     * @param options the options
+     * @param routes the routes
+     */
     public AdminServlet(AdminOptions options, Supplier<? extends Collection<? extends LoadBalancer>> routes) {
         this.options = Objects.requireNonNull(options, "options");
         this.routes = Objects.requireNonNull(routes, "routes");
@@ -110,6 +125,8 @@ public class AdminServlet extends HttpServlet {
     /**
      * Warnings the status page shows above the routes, asked for on every page (such as a route
      * whose backends' certificates are not verified); default none.
+     *
+     * @param warnings the warnings
      */
     public void setWarnings(Supplier<List<String>> warnings) {
         this.warnings = Objects.requireNonNull(warnings, "warnings");
@@ -134,7 +151,7 @@ public class AdminServlet extends HttpServlet {
         }
     }
 
-    /** The options. */
+    /** {@return the options} */
     public AdminOptions getOptions() {
         return options;
     }

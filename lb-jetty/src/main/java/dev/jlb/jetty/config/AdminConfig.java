@@ -34,6 +34,7 @@ public record AdminConfig(boolean enabled, String address, int port, String bear
     public static final String DEFAULT_ADDRESS = "127.0.0.1";
     /** Envoy's admin port. */
     public static final int DEFAULT_PORT = 9901;
+    /** The default statistics window of the admin API, as {@link AdminOptions#DEFAULT_WINDOW}. */
     public static final Duration DEFAULT_WINDOW = AdminOptions.DEFAULT_WINDOW;
     /** {@link dev.jlb.jetty.metrics.LoadBalancerMetrics}'s default (not referenced: Micrometer is optional). */
     public static final Duration DEFAULT_LATENCY_WINDOW = Duration.ofSeconds(60);
@@ -46,6 +47,20 @@ public record AdminConfig(boolean enabled, String address, int port, String bear
     public static final AdminConfig DEFAULTS = new AdminConfig(true, DEFAULT_ADDRESS, DEFAULT_PORT, null, false,
             DEFAULT_WINDOW, true, DEFAULT_LATENCY_WINDOW);
 
+    /**
+     * Creates the value from its components, checked as the description above says.
+     *
+     * @param enabled whether the listener runs (default: true when the section is present)
+     * @param address the address to listen on (default {@value #DEFAULT_ADDRESS}: this machine only)
+     * @param port the port (default {@value #DEFAULT_PORT}; 0 lets the OS choose)
+     * @param bearerToken the token that mutating admin calls must present; null for none (then mutations are accepted from loopback clients only)
+     * @param protectReads whether reads (the API's GETs, the status page, /metrics) need the token too
+     * @param window the window of the recent figures on the status page and in the API (default 10s)
+     * @param metrics whether {@code /metrics} is served (default true)
+     * @param latencyWindow the window of the latency quantiles in {@code /metrics} (default 60s)
+     * @param allowedHosts names and addresses accepted in the {@code Host} header besides the listener's own (default none; see {@link AdminOptions.Builder#allowedHosts})
+     * @param allowedBackends the backends that admin calls may add (default empty: any; see {@link AdminOptions.Builder#allowedBackends})
+     */
     public AdminConfig {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(window, "window");
@@ -57,19 +72,35 @@ public record AdminConfig(boolean enabled, String address, int port, String bear
         }
     }
 
-    /** A configuration without allowed hosts, admitting any backend. */
+    /**
+     * A configuration without allowed hosts, admitting any backend.
+     *
+     * @param enabled the enabled
+     * @param address the address
+     * @param port the port
+     * @param bearerToken the bearer token
+     * @param protectReads the protect reads
+     * @param window the window
+     * @param metrics the metrics
+     * @param latencyWindow the latency window
+     */
     public AdminConfig(boolean enabled, String address, int port, String bearerToken, boolean protectReads,
             Duration window, boolean metrics, Duration latencyWindow) {
         this(enabled, address, port, bearerToken, protectReads, window, metrics, latencyWindow, List.of(), List.of());
     }
 
-    /** This configuration on another port (tests, the demo). */
+    /**
+     * This configuration on another port (tests, the demo).
+     *
+     * @param port the port
+     * @return this configuration on another port (tests, the demo)
+     */
     public AdminConfig withPort(int port) {
         return new AdminConfig(enabled, address, port, bearerToken, protectReads, window, metrics, latencyWindow,
                 allowedHosts, allowedBackends);
     }
 
-    /** The {@link AdminOptions} of the admin servlet. */
+    /** {@return the {@link AdminOptions} of the admin servlet} */
     public AdminOptions options() {
         AdminOptions.Builder b = AdminOptions.builder().protectReads(protectReads).window(window)
                 .allowedHosts(allowedHosts).allowedBackends(allowedBackends);

@@ -30,6 +30,9 @@ public final class ConfigBinder {
      * A builder with the route's name, backends, discoveries (created, started by {@code build()}),
      * strategy and health settings; callers may add a listener, a ticker or a scheduler before
      * {@code build()}.
+     *
+     * @param route the route
+     * @return a new builder
      */
     public static LoadBalancer.Builder loadBalancer(RouteConfig route) {
         Objects.requireNonNull(route, "route");
@@ -50,6 +53,9 @@ public final class ConfigBinder {
     /**
      * The route's active health check, reaching {@code https://} backends with the route's
      * {@link ProxyOptions#backendTls() backend TLS}, as its requests do.
+     *
+     * @param route the route
+     * @return the active health check
      */
     public static ActiveHealthCheck healthCheck(RouteConfig route) {
         BackendTls tls = route.proxy().backendTls();
@@ -62,6 +68,10 @@ public final class ConfigBinder {
     /**
      * The route's {@link RouteConfig#proxy() proxy options} with the connection pool sizes of
      * {@code server} (a route read from a file has its own server's already).
+     *
+     * @param route the route
+     * @param server the server
+     * @return the proxy options
      */
     public static ProxyOptions proxyOptions(RouteConfig route, ServerConfig server) {
         Objects.requireNonNull(route, "route");

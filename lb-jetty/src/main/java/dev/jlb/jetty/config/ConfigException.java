@@ -10,6 +10,7 @@ import java.util.stream.Collectors;
  */
 public final class ConfigException extends Exception {
 
+    /** Every problem found, in file order. */
     private final List<ConfigProblem> problems;
 
     /**
@@ -28,12 +29,12 @@ public final class ConfigException extends Exception {
         return problems.stream().map(ConfigProblem::toString).collect(Collectors.joining("\n"));
     }
 
-    /** The problems, in file order (by line; problems on one line in the order they were found). */
+    /** {@return the problems, in file order (by line; problems on one line in the order they were found)} */
     public List<ConfigProblem> problems() {
         return problems;
     }
 
-    /** The problems as printed lines, in order. */
+    /** {@return the problems as printed lines, in order} */
     public List<String> lines() {
         return problems.stream().map(ConfigProblem::toString).toList();
     }

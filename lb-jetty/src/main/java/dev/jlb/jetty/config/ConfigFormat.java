@@ -13,7 +13,12 @@ public enum ConfigFormat {
     /** JSON ({@code .json}). */
     JSON;
 
-    /** The format of a file by its extension ({@code .yaml}, {@code .yml}, {@code .json}, any case). */
+    /**
+     * The format of a file by its extension ({@code .yaml}, {@code .yml}, {@code .json}, any case).
+     *
+     * @param file the file
+     * @return the optional
+     */
     public static Optional<ConfigFormat> of(Path file) {
         Path name = file.getFileName();
         String lower = name == null ? "" : name.toString().toLowerCase(Locale.ROOT);

@@ -46,10 +46,12 @@ public final class ConfigLoader {
     /**
      * Reads and validates a file.
      *
+     * @param file the file
+     * @return the jlb config
      * @throws ConfigException when the file cannot be read, has an unknown extension, or is not a
-     *     valid configuration; with every problem found
+     * valid configuration; with every problem found
      * @throws IllegalStateException when tools.jackson.dataformat:jackson-dataformat-yaml, an optional
-     *     dependency of lb-jetty, is not on the class path; the message names it
+     * dependency of lb-jetty, is not on the class path; the message names it
      */
     public static JlbConfig load(Path file) throws ConfigException {
         Objects.requireNonNull(file, "file");
@@ -97,9 +99,13 @@ public final class ConfigLoader {
     /**
      * Validates configuration text; {@code fileName} is used in the messages only.
      *
+     * @param text the text
+     * @param fileName the file name
+     * @param format the format
+     * @return the jlb config
      * @throws ConfigException with every problem found
      * @throws IllegalStateException when tools.jackson.dataformat:jackson-dataformat-yaml is not on the
-     *     class path (see {@link #load(Path)})
+     * class path (see {@link #load(Path)})
      */
     public static JlbConfig parse(String text, String fileName, ConfigFormat format) throws ConfigException {
         return parse(text, fileName, format, System::getenv);

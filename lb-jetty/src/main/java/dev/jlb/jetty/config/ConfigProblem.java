@@ -19,6 +19,15 @@ import java.util.Objects;
  */
 public record ConfigProblem(String file, int line, int column, String path, String message) {
 
+    /**
+     * Creates the value from its components, checked as the description above says.
+     *
+     * @param file the file name as it was given to the loader
+     * @param line the 1-based line, or 0 when the problem concerns the file as a whole
+     * @param column the 1-based column (in characters, a tab counting one), or 0 when the problem is a value's or a key's rather than a position's (every problem but a syntax error)
+     * @param path the field path, such as {@code routes[0].backends[1].weight}; empty for the file itself
+     * @param message what is wrong
+     */
     public ConfigProblem {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(path, "path");
@@ -31,7 +40,14 @@ public record ConfigProblem(String file, int line, int column, String path, Stri
         }
     }
 
-    /** A problem without a column. */
+    /**
+     * A problem without a column.
+     *
+     * @param file the file
+     * @param line the line
+     * @param path the path
+     * @param message the message
+     */
     public ConfigProblem(String file, int line, String path, String message) {
         this(file, line, 0, path, message);
     }

@@ -23,6 +23,17 @@ import java.util.Objects;
 public record DiscoveryConfig(String url, int weight, String scheme, Duration minTtl, Duration maxTtl, int emptyAfter,
         DnsResolverOptions resolver) {
 
+    /**
+     * Creates the value from its components, checked as the description above says.
+     *
+     * @param url the entry as written, normalized ({@link Discovery#source()})
+     * @param weight the weight of every address of a {@code dns://} name
+     * @param scheme {@code http} or {@code https}
+     * @param minTtl the shortest re-resolution interval
+     * @param maxTtl the longest re-resolution interval
+     * @param emptyAfter NXDOMAIN or empty answers in a row that empty the set
+     * @param resolver the servers and timeout of the {@code dns:} section
+     */
     public DiscoveryConfig {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(scheme, "scheme");
@@ -32,12 +43,12 @@ public record DiscoveryConfig(String url, int weight, String scheme, Duration mi
         builder(url, weight, scheme, minTtl, maxTtl, emptyAfter, resolver).check();
     }
 
-    /** The entry's source as the status page shows it, such as {@code dns://api.internal:8080}. */
+    /** {@return the entry's source as the status page shows it, such as {@code dns://api.internal:8080}} */
     public String source() {
         return DnsDiscovery.sourceOf(url);
     }
 
-    /** A new, not yet started discovery for this entry. */
+    /** {@return a new, not yet started discovery for this entry} */
     public Discovery create() {
         return builder(url, weight, scheme, minTtl, maxTtl, emptyAfter, resolver).build();
     }

@@ -24,11 +24,23 @@ import java.util.Set;
  */
 public record JlbConfig(ServerConfig server, List<RouteConfig> routes, AdminConfig admin) {
 
-    /** A configuration without an admin listener. */
+    /**
+     * A configuration without an admin listener.
+     *
+     * @param server the server
+     * @param routes the routes
+     */
     public JlbConfig(ServerConfig server, List<RouteConfig> routes) {
         this(server, routes, AdminConfig.DISABLED);
     }
 
+    /**
+     * Creates the value from its components, checked as the description above says.
+     *
+     * @param server the listener and server tuning
+     * @param routes the routes, at least one, paths distinct; a request goes to the route with the longest matching path prefix
+     * @param admin the admin listener (admin API, status page, metrics); {@link AdminConfig#DISABLED} without an {@code admin:} section
+     */
     public JlbConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(admin, "admin");
@@ -48,7 +60,12 @@ public record JlbConfig(ServerConfig server, List<RouteConfig> routes, AdminConf
         }
     }
 
-    /** The route with this path, if any. */
+    /**
+     * The route with this path, if any.
+     *
+     * @param path the path
+     * @return the route with this path, if any
+     */
     public Optional<RouteConfig> route(String path) {
         return routes.stream().filter(r -> r.path().equals(path)).findFirst();
     }

@@ -49,7 +49,22 @@ public record RouteConfig(String name, String path, List<Backend> backends, Stra
     /** The path of the Go original's single route. */
     public static final String GO_PATH = "/lb";
 
-    /** A route without discoveries. */
+    /**
+     * A route without discoveries.
+     *
+     * @param name the name
+     * @param path the path
+     * @param backends the backends
+     * @param strategy the strategy
+     * @param healthCheck the health check
+     * @param outlierDetection the outlier detection
+     * @param latencyHealth the latency health
+     * @param slowStart the slow start
+     * @param panicMode the panic mode
+     * @param panicThreshold the panic threshold
+     * @param proxy the proxy
+     * @param overload the overload
+     */
     public RouteConfig(String name, String path, List<Backend> backends, StrategyConfig strategy,
             ActiveHealthCheck healthCheck, OutlierDetection outlierDetection, LatencyHealth latencyHealth,
             SlowStart slowStart, PanicMode panicMode, double panicThreshold, ProxyOptions proxy,
@@ -58,7 +73,22 @@ public record RouteConfig(String name, String path, List<Backend> backends, Stra
                 panicThreshold, proxy, overload, List.of());
     }
 
-    /** A route without overload limits. */
+    /**
+     * A route without overload limits.
+     *
+     * @param name the name
+     * @param path the path
+     * @param backends the backends
+     * @param strategy the strategy
+     * @param healthCheck the health check
+     * @param outlierDetection the outlier detection
+     * @param latencyHealth the latency health
+     * @param slowStart the slow start
+     * @param panicMode the panic mode
+     * @param panicThreshold the panic threshold
+     * @param proxy the proxy
+     * @param discoveries the discoveries
+     */
     public RouteConfig(String name, String path, List<Backend> backends, StrategyConfig strategy,
             ActiveHealthCheck healthCheck, OutlierDetection outlierDetection, LatencyHealth latencyHealth,
             SlowStart slowStart, PanicMode panicMode, double panicThreshold, ProxyOptions proxy,
@@ -67,6 +97,23 @@ public record RouteConfig(String name, String path, List<Backend> backends, Stra
                 panicThreshold, proxy, OverloadProtection.disabled(), discoveries);
     }
 
+    /**
+     * Creates the value from its components, checked as the description above says.
+     *
+     * @param name the name in logs and metrics (default: the path)
+     * @param path the path prefix, starting with {@code /}, without a trailing {@code /} (except {@code /} itself)
+     * @param backends the backends with their weights, each once
+     * @param strategy the strategy (default round robin)
+     * @param healthCheck the active health check (default none)
+     * @param outlierDetection passive ejection (default on)
+     * @param latencyHealth response-time health (default off)
+     * @param slowStart slow start (default off)
+     * @param panicMode what happens when too few backends are eligible (default route to all)
+     * @param panicThreshold the eligible share under which the route is in panic (default 0.5)
+     * @param proxy how requests are proxied: the path as the prefix, prefix stripping, retries, timeouts, headers, sticky sessions and the connection pool sizes of the server section
+     * @param overload limits on requests in flight and the queue behind them (default none); fixed for a load balancer's life, so a change on reload starts the route on a new one
+     * @param discoveries the backend entries that are discoveries ({@code dns://}, {@code srv://}), each once; their backends join {@code backends} at run time
+     */
     public RouteConfig {
         Objects.requireNonNull(name, "name");
         discoveries = List.copyOf(discoveries);
@@ -83,7 +130,21 @@ public record RouteConfig(String name, String path, List<Backend> backends, Stra
         Objects.requireNonNull(overload, "overload");
     }
 
-    /** A route without overload limits or discoveries. */
+    /**
+     * A route without overload limits or discoveries.
+     *
+     * @param name the name
+     * @param path the path
+     * @param backends the backends
+     * @param strategy the strategy
+     * @param healthCheck the health check
+     * @param outlierDetection the outlier detection
+     * @param latencyHealth the latency health
+     * @param slowStart the slow start
+     * @param panicMode the panic mode
+     * @param panicThreshold the panic threshold
+     * @param proxy the proxy
+     */
     public RouteConfig(String name, String path, List<Backend> backends, StrategyConfig strategy,
             ActiveHealthCheck healthCheck, OutlierDetection outlierDetection, LatencyHealth latencyHealth,
             SlowStart slowStart, PanicMode panicMode, double panicThreshold, ProxyOptions proxy) {
@@ -121,7 +182,12 @@ public record RouteConfig(String name, String path, List<Backend> backends, Stra
         return backends.stream().map(Backend::weight).toList();
     }
 
-    /** True when this route serves {@code requestPath} (see the class comment). */
+    /**
+     * True when this route serves {@code requestPath} (see the class comment).
+     *
+     * @param requestPath the request path
+     * @return true when this route serves {@code requestPath} (see the class comment)
+     */
     public boolean matches(String requestPath) {
         if (path.equals("/")) {
             return true;
@@ -135,6 +201,8 @@ public record RouteConfig(String name, String path, List<Backend> backends, Stra
      * check, outlier ejection, attempts and what else is on, such as {@code [a:1*2 b:1],
      * least-connections, health check tcp connect every 5s, outlier ejection after 5 failures, 3
      * attempts}.
+     *
+     * @return the string
      */
     public String summary() {
         return backendList(backends) + (discoveries.isEmpty() ? "" : " + " + discoveries) + ", " + strategy + ", health check " + healthCheckSummary(healthCheck)

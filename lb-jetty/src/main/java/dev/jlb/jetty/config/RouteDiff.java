@@ -56,88 +56,114 @@ public final class RouteDiff {
         before.backends().stream().filter(b -> !kept.contains(b)).forEach(removed::add);
     }
 
-    /** The changes from {@code before} (the running route) to {@code after} (the reloaded one). */
+    /**
+     * The changes from {@code before} (the running route) to {@code after} (the reloaded one).
+     *
+     * @param before the before
+     * @param after the after
+     * @return the changes from {@code before} (the running route) to {@code after} (the reloaded one)
+     */
     public static RouteDiff of(RouteConfig before, RouteConfig after) {
         return new RouteDiff(Objects.requireNonNull(before, "before"), Objects.requireNonNull(after, "after"));
     }
 
-    /** Backends of {@code after} that {@code before} did not have. */
+    /**
+     * Backends of {@code after} that {@code before} did not have.
+     *
+     * @return the list
+     */
     public List<Backend> added() {
         return List.copyOf(added);
     }
 
-    /** Backends of {@code before} that {@code after} does not have. */
+    /**
+     * Backends of {@code before} that {@code after} does not have.
+     *
+     * @return the list
+     */
     public List<Backend> removed() {
         return List.copyOf(removed);
     }
 
-    /** Backends of both whose weight changed, with their new weight. */
+    /**
+     * Backends of both whose weight changed, with their new weight.
+     *
+     * @return the list
+     */
     public List<Backend> reweighted() {
         return List.copyOf(reweighted);
     }
 
+    /** {@return whether the route's backend list changed} */
     public boolean backendsChanged() {
         return !added.isEmpty() || !removed.isEmpty() || !reweighted.isEmpty();
     }
 
-    /** Whether the discovery entries changed (added, removed, or an option of one). */
+    /** {@return whether the discovery entries changed (added, removed, or an option of one)} */
     public boolean discoveriesChanged() {
         return !before.discoveries().equals(after.discoveries());
     }
 
-    /** Discovery entries of {@code after} that {@code before} did not have (a changed one counts here and in removed). */
+    /**
+     * {@return discovery entries of {@code after} that {@code before} did not have (a changed one counts here and in removed)}
+     */
     public List<DiscoveryConfig> discoveriesAdded() {
         return after.discoveries().stream().filter(d -> !before.discoveries().contains(d)).toList();
     }
 
-    /** Discovery entries of {@code before} that {@code after} does not have. */
+    /** {@return discovery entries of {@code before} that {@code after} does not have} */
     public List<DiscoveryConfig> discoveriesRemoved() {
         return before.discoveries().stream().filter(d -> !after.discoveries().contains(d)).toList();
     }
 
+    /** {@return whether the route's strategy changed} */
     public boolean strategyChanged() {
         return !before.strategy().equals(after.strategy());
     }
 
-    /** Whether the active check changed, or the TLS it reaches https backends with. */
+    /** {@return whether the active check changed, or the TLS it reaches https backends with} */
     public boolean healthCheckChanged() {
         return !before.healthCheck().equals(after.healthCheck())
                 || !before.proxy().backendTls().equals(after.proxy().backendTls());
     }
 
+    /** {@return whether the outlier detection settings changed} */
     public boolean outlierDetectionChanged() {
         return !before.outlierDetection().equals(after.outlierDetection());
     }
 
+    /** {@return whether the latency health settings changed} */
     public boolean latencyHealthChanged() {
         return !before.latencyHealth().equals(after.latencyHealth());
     }
 
+    /** {@return whether the slow start settings changed} */
     public boolean slowStartChanged() {
         return !before.slowStart().equals(after.slowStart());
     }
 
+    /** {@return whether the panic settings changed} */
     public boolean panicChanged() {
         return before.panicMode() != after.panicMode()
                 || Double.compare(before.panicThreshold(), after.panicThreshold()) != 0;
     }
 
-    /** Whether the proxy options changed: the route needs a new handler (on the same load balancer). */
+    /** {@return whether the proxy options changed: the route needs a new handler (on the same load balancer)} */
     public boolean proxyChanged() {
         return !before.proxy().equals(after.proxy());
     }
 
-    /** Whether the name changed: the route needs a new load balancer, named after it. */
+    /** {@return whether the name changed: the route needs a new load balancer, named after it} */
     public boolean renamed() {
         return !before.name().equals(after.name());
     }
 
-    /** Whether the overload limits changed: fixed for a load balancer's life, they need a new one. */
+    /** {@return whether the overload limits changed: fixed for a load balancer's life, they need a new one} */
     public boolean overloadChanged() {
         return !before.overload().equals(after.overload());
     }
 
-    /** Whether nothing changed. */
+    /** {@return whether nothing changed} */
     public boolean isEmpty() {
         return inPlaceChanges().isEmpty() && !proxyChanged() && !renamed() && !overloadChanged();
     }
@@ -149,6 +175,7 @@ public final class RouteDiff {
      * not change is left alone, so its state (streaks, ejections, ramps) stays. Requests in flight
      * are not affected.
      *
+     * @param lb the lb
      * @return whether anything was applied
      */
     public boolean applyTo(LoadBalancer lb) {
@@ -193,6 +220,8 @@ public final class RouteDiff {
      * The changes {@link #applyTo} makes, one line each for logs: {@code backends added [c:1],
      * removed [b:1], re-weighted [a:1*4]}, {@code strategy p2c}, {@code health check tcp connect
      * every 10s}, {@code outlier detection}, {@code latency health}, {@code slow start}, {@code panic}.
+     *
+     * @return the list
      */
     public List<String> inPlaceChanges() {
         List<String> lines = new ArrayList<>();
@@ -240,7 +269,9 @@ public final class RouteDiff {
         return lines;
     }
 
-    /** Every change, for logs: {@link #inPlaceChanges()}, then {@code proxy settings} when the proxy options changed. */
+    /**
+     * {@return every change, for logs: {@link #inPlaceChanges()}, then {@code proxy settings} when the proxy options changed}
+     */
     public List<String> changes() {
         List<String> lines = inPlaceChanges();
         if (proxyChanged()) {

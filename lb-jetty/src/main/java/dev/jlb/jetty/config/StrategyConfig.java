@@ -19,12 +19,18 @@ public record StrategyConfig(String name, Map<String, String> options) {
     /** Round robin, the default. */
     public static final StrategyConfig DEFAULT = new StrategyConfig("round-robin", Map.of());
 
+    /**
+     * Creates the value from its components, checked as the description above says.
+     *
+     * @param name the name as written (an alias such as {@code least-connection} is kept as written)
+     * @param options the options, sorted by key
+     */
     public StrategyConfig {
         Objects.requireNonNull(name, "name");
         options = java.util.Collections.unmodifiableMap(new TreeMap<>(Objects.requireNonNull(options, "options")));
     }
 
-    /** A new strategy instance from the registry. */
+    /** {@return a new strategy instance from the registry} */
     public Strategy create() {
         return StrategyRegistry.create(name, options);
     }

@@ -45,8 +45,11 @@ import org.slf4j.LoggerFactory;
 public final class DnsDiscovery implements Discovery {
     private static final Logger LOG = LoggerFactory.getLogger(DnsDiscovery.class);
 
+    /** Default {@code min_ttl}: answers are re-resolved no sooner than this. */
     public static final long DEFAULT_MIN_TTL_SECONDS = 1;
+    /** Default {@code max_ttl}: answers are re-resolved at least this often. */
     public static final long DEFAULT_MAX_TTL_SECONDS = 60;
+    /** Default {@code empty_after}: consecutive empty answers before the set is emptied. */
     public static final int DEFAULT_EMPTY_AFTER = 3;
 
     private final DnsTarget target;
@@ -87,6 +90,8 @@ public final class DnsDiscovery implements Discovery {
     /**
      * A builder for {@code dns://name:port} or {@code srv://_service._proto.name}.
      *
+     * @param url the url
+     * @return a new builder
      * @throws IllegalArgumentException naming the URL and the form expected
      */
     public static Builder builder(String url) {
@@ -102,6 +107,8 @@ public final class DnsDiscovery implements Discovery {
      * The {@link #source()} a discovery of {@code url} has: the URL normalized
      * ({@code DNS://API.internal.:8080} is {@code dns://api.internal:8080}).
      *
+     * @param url the url
+     * @return the string
      * @throws IllegalArgumentException when {@code url} is not of either form
      */
     public static String sourceOf(String url) {
@@ -128,12 +135,14 @@ public final class DnsDiscovery implements Discovery {
     /**
      * How long after the last answer or failure the next lookup was scheduled: the TTL clamped, or
      * the back-off.
+     *
+     * @return the duration
      */
     public synchronized Duration nextLookupDelay() {
         return nextDelay;
     }
 
-    /** The membership as last reported (empty before the first answer). */
+    /** {@return the membership as last reported (empty before the first answer)} */
     public synchronized List<DiscoveredBackend> current() {
         return current;
     }
@@ -369,7 +378,12 @@ public final class DnsDiscovery implements Discovery {
             this.target = target;
         }
 
-        /** {@code http} (default) or {@code https}: how the addresses found are spoken to. */
+        /**
+         * {@code http} (default) or {@code https}: how the addresses found are spoken to.
+         *
+         * @param scheme the scheme
+         * @return this builder
+         */
         public Builder scheme(String scheme) {
             Objects.requireNonNull(scheme, "scheme");
             if (!scheme.equals("http") && !scheme.equals("https")) {
@@ -379,13 +393,23 @@ public final class DnsDiscovery implements Discovery {
             return this;
         }
 
-        /** The weight of every address of a {@code dns://} name (default 1); SRV records carry their own. */
+        /**
+         * The weight of every address of a {@code dns://} name (default 1); SRV records carry their own.
+         *
+         * @param weight the weight
+         * @return this builder
+         */
         public Builder weight(int weight) {
             this.weight = Backend.checkWeight(weight);
             return this;
         }
 
-        /** The shortest time between two lookups, and the first back-off (default 1 s); {@code >= 100ms}. */
+        /**
+         * The shortest time between two lookups, and the first back-off (default 1 s); {@code >= 100ms}.
+         *
+         * @param minTtl the min ttl
+         * @return this builder
+         */
         public Builder minTtl(Duration minTtl) {
             Objects.requireNonNull(minTtl, "minTtl");
             if (minTtl.compareTo(Duration.ofMillis(100)) < 0) {
@@ -395,7 +419,12 @@ public final class DnsDiscovery implements Discovery {
             return this;
         }
 
-        /** The longest time between two lookups, and the longest back-off (default 60 s). */
+        /**
+         * The longest time between two lookups, and the longest back-off (default 60 s).
+         *
+         * @param maxTtl the max ttl
+         * @return this builder
+         */
         public Builder maxTtl(Duration maxTtl) {
             Objects.requireNonNull(maxTtl, "maxTtl");
             if (maxTtl.compareTo(Duration.ofDays(1)) > 0) {
@@ -405,7 +434,12 @@ public final class DnsDiscovery implements Discovery {
             return this;
         }
 
-        /** How many NXDOMAIN or empty answers in a row empty the membership (default 3); {@code >= 1}. */
+        /**
+         * How many NXDOMAIN or empty answers in a row empty the membership (default 3); {@code >= 1}.
+         *
+         * @param emptyAfter the empty after
+         * @return this builder
+         */
         public Builder emptyAfter(int emptyAfter) {
             if (emptyAfter < 1) {
                 throw new IllegalArgumentException("empty_after: " + emptyAfter + " (expected: >= 1)");
@@ -414,7 +448,12 @@ public final class DnsDiscovery implements Discovery {
             return this;
         }
 
-        /** Which servers to ask and the query timeout (default: the system's servers, 5 s). */
+        /**
+         * Which servers to ask and the query timeout (default: the system's servers, 5 s).
+         *
+         * @param resolver the resolver
+         * @return this builder
+         */
         public Builder resolver(DnsResolverOptions resolver) {
             this.resolver = Objects.requireNonNull(resolver, "resolver");
             return this;
@@ -423,25 +462,40 @@ public final class DnsDiscovery implements Discovery {
         /**
          * Where lookups are started (default: one daemon thread shared by every discovery); started
          * by the caller, never stopped here.
+         *
+         * @param scheduler the scheduler
+         * @return this builder
          */
         public Builder scheduler(Scheduler scheduler) {
             this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
             return this;
         }
 
-        /** The jitter of back-offs (default {@link RandomSource#threadLocal()}). */
+        /**
+         * The jitter of back-offs (default {@link RandomSource#threadLocal()}).
+         *
+         * @param random the random
+         * @return this builder
+         */
         public Builder random(RandomSource random) {
             this.random = Objects.requireNonNull(random, "random");
             return this;
         }
 
-        /** The clock of {@link DiscoveryStats#lastSuccessEpochMillis()} (default UTC system clock). */
+        /**
+         * The clock of {@link DiscoveryStats#lastSuccessEpochMillis()} (default UTC system clock).
+         *
+         * @param clock the clock
+         * @return this builder
+         */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
         /**
+         *
+         * @return the dns discovery
          * @throws IllegalArgumentException when {@code maxTtl < minTtl}
          * @throws IllegalStateException when dnsjava is not on the class path
          */

@@ -19,6 +19,12 @@ public record DnsResolverOptions(List<InetSocketAddress> servers, Duration timeo
     /** The system's servers, {@link #DEFAULT_TIMEOUT}. */
     public static final DnsResolverOptions DEFAULTS = new DnsResolverOptions(List.of(), DEFAULT_TIMEOUT);
 
+    /**
+     * Creates the value from its components, checked as the description above says.
+     *
+     * @param servers the servers, asked in turn when one fails; empty: the system's (resolv.conf)
+     * @param timeout how long one query may take, every server included, in {@code [1ms, 60s]}
+     */
     public DnsResolverOptions {
         servers = List.copyOf(servers);
         Objects.requireNonNull(timeout, "timeout");
@@ -31,6 +37,8 @@ public record DnsResolverOptions(List<InetSocketAddress> servers, Duration timeo
     /**
      * Parses a server as {@code host:port} or {@code host} (port 53); IPv6 as {@code [::1]:5353}.
      *
+     * @param text the text
+     * @return the inet socket address
      * @throws IllegalArgumentException naming the value and the form
      */
     public static InetSocketAddress server(String text) {

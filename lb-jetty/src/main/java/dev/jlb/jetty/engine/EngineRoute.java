@@ -41,6 +41,12 @@ public final class EngineRoute {
     private volatile boolean retired;
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
+    /**
+     * Creates a route; it does not close {@code loadBalancer}.
+     *
+     * @param loadBalancer picks the backends
+     * @param options what the proxy does with each request
+     */
     public EngineRoute(LoadBalancer loadBalancer, ProxyOptions options) {
         this(Objects.requireNonNull(loadBalancer, "loadBalancer"), options, true);
     }
@@ -48,6 +54,9 @@ public final class EngineRoute {
     /**
      * A route the engine leaves to the Jetty-model path: requests under {@code prefix} (unless a
      * longer engine route takes them) go to the connector's {@code HTTP/1.1} factory.
+     *
+     * @param prefix the prefix
+     * @return the engine route
      */
     public static EngineRoute jetty(String prefix) {
         return new EngineRoute(null, ProxyOptions.builder().prefix(prefix).build(), false);
@@ -71,27 +80,27 @@ public final class EngineRoute {
         this.requestIdHeader = options.requestIdHeader().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
-    /** Whether the engine serves this route (false: the Jetty path does). */
+    /** {@return whether the engine serves this route (false: the Jetty path does)} */
     public boolean isEngine() {
         return loadBalancer != null;
     }
 
-    /** The load balancer, or null for a route left to the Jetty path. */
+    /** {@return the load balancer, or null for a route left to the Jetty path} */
     public LoadBalancer loadBalancer() {
         return loadBalancer;
     }
 
-    /** The options. */
+    /** {@return the options} */
     public ProxyOptions options() {
         return options;
     }
 
-    /** The path prefix this route takes ({@code /} for everything). */
+    /** {@return the path prefix this route takes ({@code /} for everything)} */
     public String prefix() {
         return prefix;
     }
 
-    /** Requests in flight on this route. */
+    /** {@return requests in flight on this route} */
     public long inFlight() {
         return inFlight.get();
     }
@@ -128,6 +137,8 @@ public final class EngineRoute {
     /**
      * Stops taking requests; the future completes once the requests in flight ended. The route's
      * sticky-cookie tokens stop following the pool then too. Idempotent.
+     *
+     * @return the completable future
      */
     public CompletableFuture<Void> shutdown() {
         retired = true;
@@ -141,6 +152,7 @@ public final class EngineRoute {
         });
     }
 
+    /** {@return whether a reload replaced this route (its connections finish, new ones go to the new route)} */
     public boolean isRetired() {
         return retired;
     }

@@ -77,6 +77,13 @@ public final class HttpEngine extends ContainerLifeCycle implements ConnectionFa
     private volatile byte[] date;
     private volatile long dateSecond;
 
+    /**
+     * Creates the engine.
+     *
+     * @param executor runs the work that may not run on a selector thread
+     * @param scheduler fires the timeouts
+     * @param buffers where the engine takes its I/O buffers
+     */
     public HttpEngine(Executor executor, Scheduler scheduler, ByteBufferPool buffers) {
         this.executor = Objects.requireNonNull(executor, "executor");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
@@ -95,6 +102,8 @@ public final class HttpEngine extends ContainerLifeCycle implements ConnectionFa
      * Jetty's RFC 9110 compliance without bare-LF line endings: what the Jetty-model path behind an
      * engine uses so that both paths refuse the same heads (the engine refuses a bare LF, as the
      * request-smuggling guidance says).
+     *
+     * @return the org.eclipse.jetty.http.http compliance
      */
     public static org.eclipse.jetty.http.HttpCompliance strictCompliance() {
         return org.eclipse.jetty.http.HttpCompliance.RFC9110.without("RFC9110_NO_BARE_LF",
@@ -102,13 +111,23 @@ public final class HttpEngine extends ContainerLifeCycle implements ConnectionFa
                 org.eclipse.jetty.http.HttpCompliance.Violation.LF_CHUNK_TERMINATION);
     }
 
-    /** Uses {@code ticker} for timeouts (tests); call before start. */
+    /**
+     * Uses {@code ticker} for timeouts (tests); call before start.
+     *
+     * @param ticker the ticker
+     * @return the http engine
+     */
     public HttpEngine ticker(Ticker ticker) {
         this.ticker = Objects.requireNonNull(ticker, "ticker");
         return this;
     }
 
-    /** The longest request line (414 beyond); default {@value #DEFAULT_MAX_REQUEST_LINE}. */
+    /**
+     * The longest request line (414 beyond); default {@value #DEFAULT_MAX_REQUEST_LINE}.
+     *
+     * @param bytes the bytes
+     * @return the longest request line (414 beyond)
+     */
     public HttpEngine maxRequestLine(int bytes) {
         if (bytes < 64) {
             throw new IllegalArgumentException("maxRequestLine: " + bytes + " (expected: >= 64)");
@@ -117,7 +136,12 @@ public final class HttpEngine extends ContainerLifeCycle implements ConnectionFa
         return this;
     }
 
-    /** The longest request head (431 beyond); default {@value #DEFAULT_MAX_HEADER_SIZE}. */
+    /**
+     * The longest request head (431 beyond); default {@value #DEFAULT_MAX_HEADER_SIZE}.
+     *
+     * @param bytes the bytes
+     * @return the longest request head (431 beyond)
+     */
     public HttpEngine maxHeaderSize(int bytes) {
         if (bytes < 256) {
             throw new IllegalArgumentException("maxHeaderSize: " + bytes + " (expected: >= 256)");
@@ -129,6 +153,9 @@ public final class HttpEngine extends ContainerLifeCycle implements ConnectionFa
     /**
      * How long a request head may take from its first byte (408 and close after); zero, the
      * default, leaves slow heads to the connector's idle timeout.
+     *
+     * @param timeout the timeout
+     * @return how long a request head may take from its first byte (408 and close after)
      */
     public HttpEngine headerTimeout(Duration timeout) {
         if (timeout.isNegative()) {
@@ -161,6 +188,8 @@ public final class HttpEngine extends ContainerLifeCycle implements ConnectionFa
     /**
      * Replaces the routes at once (a hot reload); started routes are not started again. Requests
      * already on a route finish there; a retired route is looked past.
+     *
+     * @param next the next
      */
     public synchronized void setRoutes(List<EngineRoute> next) {
         EngineRoute[] sorted = next.toArray(new EngineRoute[0]);
@@ -171,7 +200,7 @@ public final class HttpEngine extends ContainerLifeCycle implements ConnectionFa
         routes = sorted;
     }
 
-    /** The current routes, longest prefix first. */
+    /** {@return the current routes, longest prefix first} */
     public List<EngineRoute> routes() {
         return List.of(routes);
     }
@@ -245,7 +274,7 @@ public final class HttpEngine extends ContainerLifeCycle implements ConnectionFa
         }
     }
 
-    /** Requests in flight on the engine. */
+    /** {@return requests in flight on the engine} */
     public long inFlight() {
         return active.get();
     }

@@ -119,17 +119,27 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
         this.routeTags = Tags.of("route", loadBalancer.name());
     }
 
-    /** Meters for {@code loadBalancer} with the defaults. */
+    /**
+     * Meters for {@code loadBalancer} with the defaults.
+     *
+     * @param loadBalancer the load balancer
+     * @return the load balancer metrics
+     */
     public static LoadBalancerMetrics of(LoadBalancer loadBalancer) {
         return builder(loadBalancer).build();
     }
 
-    /** A builder of meters for {@code loadBalancer}. */
+    /**
+     * A builder of meters for {@code loadBalancer}.
+     *
+     * @param loadBalancer the load balancer
+     * @return a new builder
+     */
     public static Builder builder(LoadBalancer loadBalancer) {
         return new Builder(loadBalancer);
     }
 
-    /** The load balancer measured. */
+    /** {@return the load balancer measured} */
     public LoadBalancer loadBalancer() {
         return loadBalancer;
     }
@@ -411,6 +421,9 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
         /**
          * How long one statistics snapshot serves every meter (default
          * {@value LoadBalancerMetrics#DEFAULT_REFRESH_MILLIS} ms); {@code 0} takes one per meter read.
+         *
+         * @param refreshInterval the refresh interval
+         * @return this builder
          */
         public Builder refreshInterval(Duration refreshInterval) {
             Objects.requireNonNull(refreshInterval, "refreshInterval");
@@ -422,7 +435,12 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
             return this;
         }
 
-        /** The window of the latency quantiles (default {@value LoadBalancerMetrics#DEFAULT_LATENCY_WINDOW_SECONDS} s). */
+        /**
+         * The window of the latency quantiles (default {@value LoadBalancerMetrics#DEFAULT_LATENCY_WINDOW_SECONDS} s).
+         *
+         * @param latencyWindow the latency window
+         * @return this builder
+         */
         public Builder latencyWindow(Duration latencyWindow) {
             Objects.requireNonNull(latencyWindow, "latencyWindow");
             if (latencyWindow.isNegative() || latencyWindow.isZero()) {
@@ -433,7 +451,12 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
             return this;
         }
 
-        /** The latency quantiles published, each in {@code [0, 1]} (default 0.5, 0.9, 0.99). */
+        /**
+         * The latency quantiles published, each in {@code [0, 1]} (default 0.5, 0.9, 0.99).
+         *
+         * @param quantiles the quantiles
+         * @return this builder
+         */
         public Builder quantiles(double... quantiles) {
             Objects.requireNonNull(quantiles, "quantiles");
             List<Double> list = new ArrayList<>();
@@ -447,12 +470,18 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
             return this;
         }
 
-        /** The clock of the refresh interval (default {@link Ticker#systemTicker()}). */
+        /**
+         * The clock of the refresh interval (default {@link Ticker#systemTicker()}).
+         *
+         * @param ticker the ticker
+         * @return this builder
+         */
         public Builder ticker(Ticker ticker) {
             this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 
+        /** {@return the metrics binder with this builder's settings} */
         public LoadBalancerMetrics build() {
             return new LoadBalancerMetrics(this);
         }

@@ -65,49 +65,60 @@ public final class BackendTls {
         this.fingerprint = files.isEmpty() ? "" : TlsFiles.fingerprint(files);
     }
 
-    /** The JDK's trust store, hostname verification on, no client certificate. */
+    /** {@return the JDK's trust store, hostname verification on, no client certificate} */
     public static BackendTls defaults() {
         return DEFAULTS;
     }
 
+    /** {@return a new builder: the JDK trust store, hostname verification on} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The CA bundle, or null for the JDK's trust store. */
+    /** {@return the CA bundle, or null for the JDK's trust store} */
     public Path ca() {
         return ca;
     }
 
-    /** The client certificate presented to backends, or null. */
+    /** {@return the client certificate presented to backends, or null} */
     public KeySource clientCertificate() {
         return clientCertificate;
     }
 
-    /** The SNI name (and the name verified), or null for the backend's host. */
+    /** {@return the SNI name (and the name verified), or null for the backend's host} */
     public String sni() {
         return sni;
     }
 
+    /** {@return whether the backend certificate must name the backend host} */
     public boolean verifyHostname() {
         return verifyHostname && !insecure;
     }
 
-    /** Whether backends' certificates are not verified at all (test rigs only). */
+    /** {@return whether backends' certificates are not verified at all (test rigs only)} */
     public boolean insecure() {
         return insecure;
     }
 
+    /** {@return the TLS protocol versions offered to backends} */
     public List<String> protocols() {
         return protocols;
     }
 
-    /** Warnings about the files' certificates (expired, not yet valid) once read. */
+    /**
+     * Warnings about the files' certificates (expired, not yet valid) once read.
+     *
+     * @return the list
+     */
     public List<String> warnings() {
         return warnings;
     }
 
-    /** Reads the files now, so that a bad one is reported before use. */
+    /**
+     * Reads the files now, so that a bad one is reported before use.
+     *
+     * @throws TlsFileException when a file is missing, unreadable or not what its field expects (the message names the field and the file)
+     */
     public void check() throws TlsFileException {
         context();
     }
@@ -115,6 +126,7 @@ public final class BackendTls {
     /**
      * The context that verifies backends as these settings say.
      *
+     * @return the context that verifies backends as these settings say
      * @throws IllegalStateException when a file cannot be used (see {@link #check()})
      */
     public SSLContext sslContext() {
@@ -175,7 +187,7 @@ public final class BackendTls {
         }
     }
 
-    /** A proxy client's TLS: this context, the protocols, hostname verification and the SNI name. */
+    /** {@return a proxy client's TLS: this context, the protocols, hostname verification and the SNI name} */
     public SslContextFactory.Client newSslContextFactory() {
         SslContextFactory.Client f = new SslContextFactory.Client();
         f.setSslContext(sslContext());
@@ -193,6 +205,8 @@ public final class BackendTls {
      * The parameters for other clients of {@link #sslContext()} (the health checks on
      * {@code java.net.http}): the protocols and the SNI name. That client sends its URI's host as
      * SNI when it is a name, so a configured {@link #sni()} reaches a backend given by address.
+     *
+     * @return the sslparameters
      */
     public SSLParameters sslParameters() {
         SSLParameters p = new SSLParameters();
@@ -254,19 +268,34 @@ public final class BackendTls {
         private Builder() {
         }
 
-        /** The PEM bundle of the CAs that sign backends' certificates (default: the JDK's trust store). */
+        /**
+         * The PEM bundle of the CAs that sign backends' certificates (default: the JDK's trust store).
+         *
+         * @param ca the ca
+         * @return this builder
+         */
         public Builder ca(Path ca) {
             this.ca = Objects.requireNonNull(ca, "ca");
             return this;
         }
 
-        /** A client certificate to present to backends that ask for one (mTLS). */
+        /**
+         * A client certificate to present to backends that ask for one (mTLS).
+         *
+         * @param clientCertificate the client certificate
+         * @return this builder
+         */
         public Builder clientCertificate(KeySource clientCertificate) {
             this.clientCertificate = Objects.requireNonNull(clientCertificate, "clientCertificate");
             return this;
         }
 
-        /** The name sent as SNI and verified in the backend's certificate (default: the backend's host). */
+        /**
+         * The name sent as SNI and verified in the backend's certificate (default: the backend's host).
+         *
+         * @param sni the sni
+         * @return this builder
+         */
         public Builder sni(String sni) {
             Objects.requireNonNull(sni, "sni");
             String s = sni.strip();
@@ -278,19 +307,34 @@ public final class BackendTls {
             return this;
         }
 
-        /** Whether the backend's certificate must name its host, or {@link #sni} (default true). */
+        /**
+         * Whether the backend's certificate must name its host, or {@link #sni} (default true).
+         *
+         * @param verifyHostname the verify hostname
+         * @return this builder
+         */
         public Builder verifyHostname(boolean verifyHostname) {
             this.verifyHostname = verifyHostname;
             return this;
         }
 
-        /** Accepts any certificate: no chain, no name verified (default false). For test rigs. */
+        /**
+         * Accepts any certificate: no chain, no name verified (default false). For test rigs.
+         *
+         * @param insecure the insecure
+         * @return this builder
+         */
         public Builder insecure(boolean insecure) {
             this.insecure = insecure;
             return this;
         }
 
-        /** {@code TLSv1.3} and/or {@code TLSv1.2} (default both). */
+        /**
+         * {@code TLSv1.3} and/or {@code TLSv1.2} (default both).
+         *
+         * @param protocols the protocols
+         * @return this builder
+         */
         public Builder protocols(List<String> protocols) {
             List<String> p = List.copyOf(protocols);
             if (p.isEmpty()) {
@@ -301,6 +345,7 @@ public final class BackendTls {
             return this;
         }
 
+        /** {@return the settings of this builder} */
         public BackendTls build() {
             if (insecure && ca != null) {
                 throw new IllegalArgumentException("insecure: true (expected: false with a ca to verify against)");

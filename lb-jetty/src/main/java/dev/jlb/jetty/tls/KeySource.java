@@ -15,6 +15,14 @@ import java.util.Objects;
  */
 public record KeySource(Path cert, Path key, Path keyStore, String password) {
 
+    /**
+     * Creates the value from its components, checked as the description above says.
+     *
+     * @param cert the PEM certificate chain, leaf first (null for a keystore)
+     * @param key the PEM private key: PKCS#8, PKCS#1 RSA or SEC1 EC, unencrypted (null for a keystore)
+     * @param keyStore the PKCS#12 or JKS keystore (null for PEM files)
+     * @param password the keystore's password, which also opens its keys (null for PEM files)
+     */
     public KeySource {
         if (keyStore == null) {
             Objects.requireNonNull(cert, "cert");
@@ -24,12 +32,24 @@ public record KeySource(Path cert, Path key, Path keyStore, String password) {
         }
     }
 
-    /** A PEM certificate chain and its PEM private key. */
+    /**
+     * A PEM certificate chain and its PEM private key.
+     *
+     * @param cert the cert
+     * @param key the key
+     * @return a PEM certificate chain and its PEM private key
+     */
     public static KeySource pem(Path cert, Path key) {
         return new KeySource(cert, key, null, null);
     }
 
-    /** A PKCS#12 or JKS keystore and its password (empty for none). */
+    /**
+     * A PKCS#12 or JKS keystore and its password (empty for none).
+     *
+     * @param file the file
+     * @param password the password
+     * @return a PKCS#12 or JKS keystore and its password (empty for none)
+     */
     public static KeySource keyStore(Path file, String password) {
         return new KeySource(null, null, Objects.requireNonNull(file, "file"), password == null ? "" : password);
     }

@@ -35,6 +35,7 @@ public record ServerTls(List<KeySource> certificates, ClientAuth clientAuth, Pat
     public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
     /** {@link #port()} for "server.port is the HTTPS port". */
     public static final int SAME_PORT = -1;
+    /** Default interval at which certificate files are checked for changes. */
     public static final Duration DEFAULT_RELOAD_INTERVAL = Duration.ofSeconds(10);
     private static final Set<String> PROTOCOLS = Set.copyOf(DEFAULT_PROTOCOLS);
 
@@ -47,7 +48,12 @@ public record ServerTls(List<KeySource> certificates, ClientAuth clientAuth, Pat
         /** Only clients with a certificate signed by the client CA complete the handshake. */
         REQUIRED;
 
-        /** {@code none}, {@code optional} or {@code required}. */
+        /**
+         * {@code none}, {@code optional} or {@code required}.
+         *
+         * @param s the s
+         * @return {@code none}, {@code optional} or {@code required}
+         */
         public static ClientAuth parse(String s) {
             try {
                 return valueOf(s.strip().toUpperCase(Locale.ROOT));
@@ -57,6 +63,18 @@ public record ServerTls(List<KeySource> certificates, ClientAuth clientAuth, Pat
         }
     }
 
+    /**
+     * Creates the value from its components, checked as the description above says.
+     *
+     * @param certificates the certificates, at least one; the first is the default
+     * @param clientAuth whether clients must present a certificate signed by {@code clientCa}
+     * @param clientCa the PEM bundle of the CAs that sign client certificates; required unless {@code clientAuth} is {@link ClientAuth#NONE}
+     * @param protocols {@code TLSv1.3} and/or {@code TLSv1.2} (default both)
+     * @param cipherSuites the cipher suites, in order of preference; empty (the default) for the JDK's less Jetty's weak ones (no RSA key exchange, no SHA-1, no CBC with SHA-1)
+     * @param port the HTTPS port beside {@code server.port}'s HTTP; {@link #SAME_PORT} (the default) makes {@code server.port} itself HTTPS
+     * @param redirectHttp whether the HTTP port answers every request with a 308 to HTTPS (only with a {@code port} of its own)
+     * @param reloadInterval how often the files are checked for changes (default 10s); zero turns reloading off
+     */
     public ServerTls {
         certificates = List.copyOf(certificates);
         Objects.requireNonNull(clientAuth, "clientAuth");
@@ -86,20 +104,33 @@ public record ServerTls(List<KeySource> certificates, ClientAuth clientAuth, Pat
         }
     }
 
-    /** One certificate on {@code server.port}, the defaults otherwise. */
+    /**
+     * One certificate on {@code server.port}, the defaults otherwise.
+     *
+     * @param certificate the certificate
+     * @return one certificate on {@code server.port}, the defaults otherwise
+     */
     public static ServerTls of(KeySource certificate) {
         return new ServerTls(List.of(certificate), ClientAuth.NONE, null, DEFAULT_PROTOCOLS, List.of(), SAME_PORT, false,
                 DEFAULT_RELOAD_INTERVAL);
     }
 
-    /** Refuses a protocol other than {@code TLSv1.2} and {@code TLSv1.3}. */
+    /**
+     * Refuses a protocol other than {@code TLSv1.2} and {@code TLSv1.3}.
+     *
+     * @param protocol the protocol
+     */
     public static void checkProtocol(String protocol) {
         if (!PROTOCOLS.contains(protocol)) {
             throw new IllegalArgumentException("protocols: " + protocol + " (expected: TLSv1.2 or TLSv1.3)");
         }
     }
 
-    /** Refuses a cipher suite this JVM does not support. */
+    /**
+     * Refuses a cipher suite this JVM does not support.
+     *
+     * @param suite the suite
+     */
     public static void checkCipherSuite(String suite) {
         String[] supported;
         try {
@@ -113,7 +144,7 @@ public record ServerTls(List<KeySource> certificates, ClientAuth clientAuth, Pat
         }
     }
 
-    /** Every file these settings read. */
+    /** {@return every file these settings read} */
     public List<Path> files() {
         java.util.ArrayList<Path> files = new java.util.ArrayList<>();
         certificates.forEach(c -> files.addAll(Arrays.asList(c.files())));

@@ -60,22 +60,32 @@ public final class ServerTlsContext {
     /**
      * Reads the files and makes the factory (not started: a connector starts it).
      *
+     * @param tls the tls
+     * @return the server tls context
      * @throws TlsFileException when a file is missing or bad
      */
     public static ServerTlsContext create(ServerTls tls) throws TlsFileException {
         return create(tls, Clock.systemUTC());
     }
 
-    /** As {@link #create(ServerTls)}, judging certificate validity with {@code clock}. */
+    /**
+     * As {@link #create(ServerTls)}, judging certificate validity with {@code clock}.
+     *
+     * @param tls the tls
+     * @param clock the clock
+     * @return the server tls context
+      * @throws TlsFileException when a file is missing, unreadable or not what its field expects (the message names the field and the file)
+     */
     public static ServerTlsContext create(ServerTls tls, Clock clock) throws TlsFileException {
         return new ServerTlsContext(Objects.requireNonNull(tls, "tls"), Objects.requireNonNull(clock, "clock"));
     }
 
+    /** {@return the settings this context was built from} */
     public ServerTls settings() {
         return tls;
     }
 
-    /** The factory for an {@code SslConnectionFactory}. */
+    /** {@return the factory for an {@code SslConnectionFactory}} */
     public SslContextFactory.Server sslContextFactory() {
         return factory;
     }

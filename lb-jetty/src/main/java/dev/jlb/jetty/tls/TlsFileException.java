@@ -10,15 +10,21 @@ public final class TlsFileException extends Exception {
 
     private static final long serialVersionUID = 1L;
 
+    /** The configuration field that named the file. */
     private final String field;
 
-    /** A problem with {@code field}; {@code message} is {@code <value> (expected: <what>)}. */
+    /**
+     * A problem with {@code field}; {@code message} is {@code <value> (expected: <what>)}.
+     *
+     * @param field the field
+     * @param message the message
+     */
     public TlsFileException(String field, String message) {
         super(message);
         this.field = field;
     }
 
-    /** The setting at fault, such as {@code key}. */
+    /** {@return the setting at fault, such as {@code key}} */
     public String field() {
         return field;
     }

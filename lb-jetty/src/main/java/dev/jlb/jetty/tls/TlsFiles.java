@@ -46,6 +46,12 @@ public final class TlsFiles {
      * @param warnings such as {@code cert: /etc/jlb/site.pem: certificate CN=site expired on 2026-01-01T00:00:00Z}
      */
     public record KeyMaterial(List<Entry> entries, List<String> warnings) {
+        /**
+         * Creates the value from its components, checked as the description above says.
+         *
+         * @param entries the key entries (one for PEM files, each key entry of a keystore)
+         * @param warnings such as {@code cert: /etc/jlb/site.pem: certificate CN=site expired on 2026-01-01T00:00:00Z}
+         */
         public KeyMaterial {
             entries = List.copyOf(entries);
             warnings = List.copyOf(warnings);
@@ -54,17 +60,30 @@ public final class TlsFiles {
 
     /** One private key with its certificate chain, leaf first. */
     public record Entry(PrivateKey key, List<X509Certificate> chain) {
+        /**
+         * Creates the value from its components, checked as the description above says.
+         *
+         * @param key the key
+         * @param chain the chain
+         */
         public Entry {
             chain = List.copyOf(chain);
         }
 
-        /** The leaf certificate. */
+        /** {@return the leaf certificate} */
         public X509Certificate leaf() {
             return chain.get(0);
         }
     }
 
-    /** Reads and checks a key source; {@code now} judges the certificates' validity. */
+    /**
+     * Reads and checks a key source; {@code now} judges the certificates' validity.
+     *
+     * @param source the source
+     * @param now the now
+     * @return the key material
+      * @throws TlsFileException when a file is missing, unreadable or not what its field expects (the message names the field and the file)
+     */
     public static KeyMaterial load(KeySource source, Instant now) throws TlsFileException {
         return source.keyStore() != null ? loadKeyStore(source, now) : loadPem(source, now);
     }
@@ -160,7 +179,14 @@ public final class TlsFiles {
         return false;
     }
 
-    /** The certificates of a PEM file (at least one). */
+    /**
+     * The certificates of a PEM file (at least one).
+     *
+     * @param field the field
+     * @param file the file
+     * @return the certificates of a PEM file (at least one)
+      * @throws TlsFileException when a file is missing, unreadable or not what its field expects (the message names the field and the file)
+     */
     public static List<X509Certificate> certificates(String field, Path file) throws TlsFileException {
         List<X509Certificate> certs;
         try {
@@ -174,7 +200,16 @@ public final class TlsFiles {
         return certs;
     }
 
-    /** A trust store of the certificates of a PEM bundle (CAs), with warnings about expired ones. */
+    /**
+     * A trust store of the certificates of a PEM bundle (CAs), with warnings about expired ones.
+     *
+     * @param field the configuration field that names the bundle, for error messages
+     * @param bundle the PEM file of CA certificates
+     * @param now the time against which expiry is judged
+     * @param warnings receives one line per expired certificate
+     * @return a trust store holding every certificate of the bundle
+     * @throws TlsFileException when the bundle is missing, unreadable or holds no certificate
+     */
     public static KeyStore trustStore(String field, Path bundle, Instant now, List<String> warnings)
             throws TlsFileException {
         List<X509Certificate> certs = certificates(field, bundle);

@@ -79,10 +79,18 @@ public final class TunnelConnector extends ContainerLifeCycle {
         /**
          * The backend answered. For a {@code 101}, call {@link Handshake#tunnel} (or {@link Handshake#close}) with
          * {@code connection}; otherwise the connection is already closed.
+         *
+         * @param response the response
+         * @param connection the connection
          */
         void onResponse(Response response, Handshake connection);
 
-        /** No answer: {@code connected} tells whether the TCP connection was opened. */
+        /**
+         * No answer: {@code connected} tells whether the TCP connection was opened.
+         *
+         * @param cause the cause
+         * @param connected the connected
+         */
         void onFailure(Throwable cause, boolean connected);
     }
 
@@ -93,8 +101,11 @@ public final class TunnelConnector extends ContainerLifeCycle {
          * install on the client's endpoint (as {@code HttpStream.UPGRADE_CONNECTION_ATTRIBUTE})
          * before the {@code 101} is written; {@code onEnd} runs once when both sides are closed.
          *
+         * @param clientEndPoint the client end point
          * @param websocket whether the protocol is WebSocket (the splice then ends with close frames of its own)
          * @param registry where the tunnel is listed while it is open
+         * @param onEnd the on end
+         * @return the upgraded connection
          */
         UpgradedConnection tunnel(EndPoint clientEndPoint, boolean websocket, UpgradedConnections registry,
                 Runnable onEnd);
@@ -105,14 +116,20 @@ public final class TunnelConnector extends ContainerLifeCycle {
 
     /** The client side of a tunnel, to install on the client's endpoint, or to abandon if the 101 could not be written. */
     public interface UpgradedConnection {
-        /** The connection that takes the client's endpoint over. */
+        /** {@return the connection that takes the client's endpoint over} */
         Connection connection();
 
         /** The 101 could not be written: closes the backend side and ends the tunnel (its {@code onEnd} runs). */
         void abandon();
     }
 
-    /** Opens a connection to {@code backend}, writes {@code request} and tells {@code listener} the answer. */
+    /**
+     * Opens a connection to {@code backend}, writes {@code request} and tells {@code listener} the answer.
+     *
+     * @param backend the backend
+     * @param request the request
+     * @param listener the listener
+     */
     public void connect(Backend backend, ByteBuffer request, HandshakeListener listener) {
         Map<String, Object> context = new HashMap<>();
         context.put(Transport.class.getName(), Transport.TCP_IP);

@@ -40,7 +40,12 @@ public final class UpgradedConnections {
         this.name = name;
     }
 
-    /** The connections of {@code loadBalancer} (created, and listening to its pool, on first use). */
+    /**
+     * The connections of {@code loadBalancer} (created, and listening to its pool, on first use).
+     *
+     * @param loadBalancer the load balancer
+     * @return the connections of {@code loadBalancer} (created, and listening to its pool, on first use)
+     */
     public static UpgradedConnections of(LoadBalancer loadBalancer) {
         Objects.requireNonNull(loadBalancer, "loadBalancer");
         synchronized (BY_BALANCER) {
@@ -70,12 +75,17 @@ public final class UpgradedConnections {
         open.remove(tunnel);
     }
 
-    /** How many upgraded connections are open. */
+    /** {@return how many upgraded connections are open} */
     public int count() {
         return open.size();
     }
 
-    /** How many upgraded connections to {@code backend} (matched by id) are open. */
+    /**
+     * How many upgraded connections to {@code backend} (matched by id) are open.
+     *
+     * @param backend the backend
+     * @return how many upgraded connections to {@code backend} (matched by id) are open
+     */
     public int count(Backend backend) {
         int n = 0;
         for (Splice t : open) {
@@ -89,6 +99,11 @@ public final class UpgradedConnections {
     /**
      * Closes the connections to {@code backend} (matched by id): a WebSocket gets a close frame with
      * {@code code} and {@code reason} between two frames, then both sides close. Returns how many.
+     *
+     * @param backend the backend
+     * @param code the code
+     * @param reason the reason
+     * @return the int
      */
     public int close(Backend backend, int code, String reason) {
         List<Splice> matching = new ArrayList<>();
@@ -107,6 +122,10 @@ public final class UpgradedConnections {
      * A deadline for a drain: after {@code deadline}, closes the connections to {@code backend} that
      * are still open with 1001 ("backend drained"), as {@link #close} does; the timer runs on
      * {@code scheduler}. Connections opened after the call are not affected (a drained backend gets none).
+     *
+     * @param backend the backend
+     * @param deadline the deadline
+     * @param scheduler the scheduler
      */
     public void closeAfter(Backend backend, Duration deadline, Scheduler scheduler) {
         List<Splice> matching = new ArrayList<>();
