@@ -275,7 +275,10 @@ abstract class RequestWriter {
             return;
         }
         int n = part.remaining();
-        if (replayLength + n > route.bufferLimit) {
+        // A declared length over the limit can never be replayed whole: once a byte of it goes out it
+        // is not re-sent (as the README says), however little of it arrived before a failure.
+        boolean tooLong = head.framing == Head.LENGTH && head.contentLength > route.bufferLimit;
+        if (tooLong || replayLength + n > route.bufferLimit) {
             overflow = true;
             replay = null;
             replayLength = 0;
