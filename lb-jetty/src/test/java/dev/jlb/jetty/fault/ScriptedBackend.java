@@ -94,6 +94,12 @@ final class ScriptedBackend implements AutoCloseable {
                 return;
             }
             sockets.add(socket);
+            if (closed.getCount() == 0) {
+                // close() ran between accept() and add(): it did not see this socket, so close it here
+                // (close() counts down before it walks the list, so one of the two always closes it).
+                closeQuietly(socket);
+                return;
+            }
             int index = connections.incrementAndGet();
             Thread t = new Thread(() -> run(new Connection(socket, index)), "scripted-conn-" + index);
             t.setDaemon(true);
@@ -116,11 +122,15 @@ final class ScriptedBackend implements AutoCloseable {
         closed.countDown();
         server.close();
         for (Socket s : sockets) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // closing anyway
-            }
+            closeQuietly(s);
+        }
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // closing anyway
         }
     }
 
