@@ -91,8 +91,8 @@ public enum DataPath {
             }
 
             @Override
-            public void close() throws Exception {
-                server.stop();
+            public void close() throws java.io.IOException {
+                dev.jlb.testing.LifeCycles.stop(server, "front end");
             }
         };
     }
@@ -101,5 +101,8 @@ public enum DataPath {
     public interface FrontEnd extends AutoCloseable {
         /** The local port it listens on (127.0.0.1). */
         int port();
+
+        @Override
+        void close() throws java.io.IOException;
     }
 }

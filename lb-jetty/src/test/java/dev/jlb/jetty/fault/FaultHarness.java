@@ -71,7 +71,7 @@ final class FaultHarness implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws java.io.IOException {
         front.close();
         for (ScriptedBackend b : backends) {
             b.close();
