@@ -32,4 +32,31 @@ public final class LifeCycles {
             throw new IOException("stopping " + what + " failed", e);
         }
     }
+
+    /** A stop that may wait, such as a process or a set of threads being joined. */
+    @FunctionalInterface
+    public interface Stop {
+        /**
+         * Stops and waits.
+         *
+         * @throws InterruptedException if the wait was interrupted
+         */
+        void stop() throws InterruptedException;
+    }
+
+    /**
+     * Runs {@code stop}; an interrupt is restored and reported as an {@link IOException}.
+     *
+     * @param stop the stop to run
+     * @param what the fixture's name, for the exception message
+     * @throws IOException if the stop was interrupted
+     */
+    public static void awaitStop(Stop stop, Object what) throws IOException {
+        try {
+            stop.stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stopping " + what, e);
+        }
+    }
 }

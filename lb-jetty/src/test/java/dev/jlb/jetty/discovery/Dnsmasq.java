@@ -150,12 +150,7 @@ final class Dnsmasq implements AutoCloseable {
 
     @Override
     public void close() throws java.io.IOException {
-        try {
-            stop();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.IOException("interrupted while stopping " + this, e);
-        }
+        dev.jlb.testing.LifeCycles.awaitStop(this::stop, this);
     }
 
     @Override

@@ -174,12 +174,7 @@ final class Loopback {
 
         @Override
         public void close() throws java.io.IOException {
-            try {
-                stop();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.IOException("interrupted while stopping " + this, e);
-            }
+            dev.jlb.testing.LifeCycles.awaitStop(this::stop, this);
         }
     }
 }
