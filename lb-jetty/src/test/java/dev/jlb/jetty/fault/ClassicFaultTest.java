@@ -69,13 +69,7 @@ class ClassicFaultTest {
     void aRefusedConnectionWithNoOtherBackendIsA502WithAReason(DataPath path) throws Exception {
         try (FaultHarness h = new FaultHarness(path, options(), okAlways())) {
             h.backend(0).close();
-            RawClient.Reply reply = RawClient.get(h.port(), "/x");
-            assertThat(reply.status()).isEqualTo(502);
-            assertThat(reply.body()).isNotBlank();
-            assertThat(h.assertSettled(1)).singleElement().satisfies(s -> {
-                assertThat(s.status()).isEqualTo(502);
-                assertThat(s.outcome()).isEqualTo(Outcome.FAILED);
-            });
+            assertOneFailedWithAReason(h, RawClient.get(h.port(), "/x"), 502);
         }
     }
 
@@ -153,13 +147,7 @@ class ClassicFaultTest {
     void aMalformedStatusLineIsA502WithAReason(DataPath path) throws Exception {
         try (FaultHarness h = new FaultHarness(path, options(),
                 ScriptedBackend.always("HTTP/1.1 abc Nonsense\r\nContent-Length: 2\r\n\r\nok"))) {
-            RawClient.Reply reply = RawClient.get(h.port(), "/x");
-            assertThat(reply.status()).isEqualTo(502);
-            assertThat(reply.body()).isNotBlank();
-            assertThat(h.assertSettled(1)).singleElement().satisfies(s -> {
-                assertThat(s.status()).isEqualTo(502);
-                assertThat(s.outcome()).isEqualTo(Outcome.FAILED);
-            });
+            assertOneFailedWithAReason(h, RawClient.get(h.port(), "/x"), 502);
         }
     }
 
@@ -212,5 +200,16 @@ class ClassicFaultTest {
             assertThat(h.assertSettled(requests)).allSatisfy(s -> assertThat(s.status()).isIn(200, 502, 503, 504));
             assertThat(successes).as("successes").isGreaterThanOrEqualTo(requests / 2);
         }
+    }
+
+    /** The client got {@code status} with a reason, and the one exchange was recorded as failed. */
+    private static void assertOneFailedWithAReason(FaultHarness h, RawClient.Reply reply, int status)
+            throws InterruptedException {
+        assertThat(reply.status()).isEqualTo(status);
+        assertThat(reply.body()).isNotBlank();
+        assertThat(h.assertSettled(1)).singleElement().satisfies(s -> {
+            assertThat(s.status()).isEqualTo(status);
+            assertThat(s.outcome()).isEqualTo(Outcome.FAILED);
+        });
     }
 }
