@@ -1,0 +1,477 @@
+package dev.jlb.jetty.discovery;
+
+import dev.jlb.Backend;
+import dev.jlb.discovery.DiscoveredBackend;
+import dev.jlb.discovery.Discovery;
+import dev.jlb.discovery.DiscoveryCounters;
+import dev.jlb.discovery.DiscoveryStats;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Backends from a Kubernetes Service: {@code k8s://service.namespace:port} (port: the name of the
+ * EndpointSlice port, or its number). Lists the {@code discovery.k8s.io/v1} EndpointSlices labelled
+ * {@code kubernetes.io/service-name=<service>}, merges them, then watches them from the list's
+ * resourceVersion; a 410 Gone (as a status or as an ERROR event) lists again.
+ *
+ * <p>Endpoints: ready ({@code conditions.ready} true or absent) and not terminating: a backend of
+ * the configured weight; terminating and serving: weight 0 (it drains); otherwise left out. On any
+ * error (connection refused, a dropped watch, a bad answer) the last good membership stays and the
+ * discovery tries again after an exponential back-off from {@code minBackoff} to {@code maxBackoff}.
+ *
+ * <p>Credentials: in-cluster by default (KUBERNETES_SERVICE_HOST/PORT, the service account token
+ * and CA under {@value #SERVICE_ACCOUNT}); an explicit API server URL and token file otherwise. The
+ * token file is read again for every request (tokens rotate). One daemon thread per discovery.
+ */
+public final class K8sDiscovery implements Discovery {
+    private static final Logger LOG = LoggerFactory.getLogger(K8sDiscovery.class);
+    public static final String SERVICE_ACCOUNT = "/var/run/secrets/kubernetes.io/serviceaccount";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final String service;
+    private final String namespace;
+    private final String port;
+    private final String source;
+    private final Builder b;
+    private final HttpClient client;
+    private final DiscoveryCounters counters = new DiscoveryCounters();
+    /** Slice name to its backends; touched by the discovery thread only. */
+    private final Map<String, List<DiscoveredBackend>> slices = new LinkedHashMap<>();
+    private volatile boolean closed;
+    private volatile InputStream watching;
+    private Thread thread;
+    private List<DiscoveredBackend> reported;
+    private Listener listener;
+
+    private K8sDiscovery(Builder b) {
+        this.b = b;
+        this.service = b.service;
+        this.namespace = b.namespace;
+        this.port = b.port;
+        this.source = "k8s://" + service + "." + namespace + ":" + port;
+        HttpClient.Builder hb = HttpClient.newBuilder().connectTimeout(b.timeout);
+        if (b.caFile != null) {
+            hb.sslContext(sslContext(b.caFile));
+        }
+        this.client = hb.build();
+    }
+
+    /** A builder for {@code k8s://service.namespace:port}; throws IllegalArgumentException naming the form. */
+    public static Builder builder(String url) {
+        return new Builder(Objects.requireNonNull(url, "url"));
+    }
+
+    @Override
+    public String source() {
+        return source;
+    }
+
+    @Override
+    public DiscoveryStats stats() {
+        return counters.stats(source);
+    }
+
+    @Override
+    public synchronized void start(Listener listener) {
+        if (this.listener != null) {
+            throw new IllegalStateException(source + ": started twice");
+        }
+        this.listener = Objects.requireNonNull(listener, "listener");
+        thread = new Thread(this::run, "jlb-k8s-" + service + "." + namespace);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        Thread t;
+        synchronized (this) {
+            t = thread;
+        }
+        InputStream in = watching;
+        if (in != null) {
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static final class Gone extends IOException {
+        Gone() {
+            super("410 Gone");
+        }
+    }
+
+    private void run() {
+        String rv = null;
+        int failures = 0;
+        while (!closed) {
+            try {
+                if (rv == null) {
+                    rv = list();
+                }
+                rv = watch(rv);
+                failures = 0;
+            } catch (Gone gone) {
+                LOG.info("jlb: {}: watch from an expired resourceVersion (410 Gone): listing again", source);
+                rv = null;
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                if (closed) {
+                    return;
+                }
+                failures++;
+                String error = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                counters.failed(error);
+                Duration delay = backoff(failures);
+                LOG.warn("jlb: {}: {} ({} in a row); keeping {} backends, next try in {} ms", source, error, failures,
+                        reported == null ? 0 : reported.size(), delay.toMillis());
+                try {
+                    Thread.sleep(delay.toMillis());
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    Duration backoff(int failures) {
+        long capped = Math.min(b.maxBackoff.toMillis(), b.minBackoff.toMillis() << Math.min(20, failures - 1));
+        return Duration.ofMillis((long) (capped * (0.8 + 0.4 * Math.random())));
+    }
+
+    private String path() {
+        return "/apis/discovery.k8s.io/v1/namespaces/" + namespace + "/endpointslices?labelSelector="
+                + URLEncoder.encode("kubernetes.io/service-name=" + service, StandardCharsets.UTF_8);
+    }
+
+    private HttpRequest.Builder request(String pathAndQuery) throws IOException {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(b.apiServer + pathAndQuery))
+                .header("Accept", "application/json");
+        if (b.tokenFile != null) {
+            r.header("Authorization", "Bearer " + Files.readString(b.tokenFile).trim());
+        }
+        return r;
+    }
+
+    /** Lists the slices, reports the merge, returns the list's resourceVersion. */
+    @SuppressWarnings("unchecked")
+    private String list() throws IOException, InterruptedException {
+        HttpResponse<String> response = client.send(request(path()).timeout(b.timeout).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IOException("list: HTTP " + response.statusCode());
+        }
+        Map<String, Object> body = JSON.readValue(response.body(), Map.class);
+        slices.clear();
+        for (Object item : (List<Object>) body.getOrDefault("items", List.of())) {
+            Map<String, Object> slice = (Map<String, Object>) item;
+            slices.put(name(slice), backends(slice));
+        }
+        report();
+        return (String) ((Map<String, Object>) body.getOrDefault("metadata", Map.of())).get("resourceVersion");
+    }
+
+    /** Watches from {@code rv} until the stream ends; returns the last resourceVersion seen. */
+    @SuppressWarnings("unchecked")
+    private String watch(String rv) throws IOException, InterruptedException {
+        String q = path() + "&watch=true&allowWatchBookmarks=true&timeoutSeconds=" + b.watchSeconds
+                + (rv == null ? "" : "&resourceVersion=" + URLEncoder.encode(rv, StandardCharsets.UTF_8));
+        HttpResponse<InputStream> response = client.send(request(q).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = response.body()) {
+            if (response.statusCode() == 410) {
+                throw new Gone();
+            }
+            if (response.statusCode() != 200) {
+                throw new IOException("watch: HTTP " + response.statusCode());
+            }
+            watching = in;
+            if (closed) {
+                return rv;
+            }
+            BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+            String line;
+            while ((line = lines.readLine()) != null) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                Map<String, Object> event = JSON.readValue(line, Map.class);
+                String type = String.valueOf(event.get("type"));
+                Map<String, Object> object = (Map<String, Object>) event.getOrDefault("object", Map.of());
+                if (type.equals("ERROR")) {
+                    Object code = object.get("code");
+                    if (code instanceof Number n && n.intValue() == 410) {
+                        throw new Gone();
+                    }
+                    throw new IOException("watch: ERROR event " + object.get("message"));
+                }
+                String version = (String) ((Map<String, Object>) object.getOrDefault("metadata", Map.of()))
+                        .get("resourceVersion");
+                switch (type) {
+                    case "ADDED", "MODIFIED" -> slices.put(name(object), backends(object));
+                    case "DELETED" -> slices.remove(name(object));
+                    case "BOOKMARK" -> { }
+                    default -> throw new IOException("watch: unknown event type " + type);
+                }
+                if (version != null) {
+                    rv = version;
+                }
+                if (!type.equals("BOOKMARK")) {
+                    report();
+                }
+            }
+            return rv;
+        } finally {
+            watching = null;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String name(Map<String, Object> slice) {
+        return String.valueOf(((Map<String, Object>) slice.getOrDefault("metadata", Map.of())).get("name"));
+    }
+
+    /** The backends of one slice: its port of {@link #port}, each address of each endpoint by its conditions. */
+    @SuppressWarnings("unchecked")
+    private List<DiscoveredBackend> backends(Map<String, Object> slice) {
+        Integer number = null;
+        for (Object p : (List<Object>) orEmpty(slice.get("ports"))) {
+            Map<String, Object> m = (Map<String, Object>) p;
+            Object n = m.get("port");
+            if (n instanceof Number pn && (port.equals(m.get("name")) || port.equals(String.valueOf(pn.intValue())))) {
+                number = pn.intValue();
+                break;
+            }
+        }
+        List<DiscoveredBackend> out = new ArrayList<>();
+        if (number == null) {
+            return out;
+        }
+        for (Object e : (List<Object>) orEmpty(slice.get("endpoints"))) {
+            Map<String, Object> endpoint = (Map<String, Object>) e;
+            Map<String, Object> c = (Map<String, Object>) endpoint.getOrDefault("conditions", Map.of());
+            boolean terminating = Boolean.TRUE.equals(c.get("terminating"));
+            boolean ready = !Boolean.FALSE.equals(c.get("ready")) && !terminating;
+            boolean serving = c.containsKey("serving") ? Boolean.TRUE.equals(c.get("serving")) : ready;
+            int w;
+            if (ready) {
+                w = b.weight;
+            } else if (terminating && serving) {
+                w = 0;
+            } else {
+                continue;
+            }
+            for (Object a : (List<Object>) orEmpty(endpoint.get("addresses"))) {
+                String address = String.valueOf(a);
+                String host = address.indexOf(':') >= 0 ? "[" + address + "]" : address;
+                out.add(DiscoveredBackend.of(Backend.of(b.scheme + "://" + host + ":" + number, w).withSource(source)));
+            }
+        }
+        return out;
+    }
+
+    private static Object orEmpty(Object o) {
+        return o == null ? List.of() : o;
+    }
+
+    /** Merges the slices (an address in two slices counts once, with its highest weight) and reports a change. */
+    private void report() {
+        Map<Backend, DiscoveredBackend> merged = new LinkedHashMap<>();
+        for (List<DiscoveredBackend> s : slices.values()) {
+            for (DiscoveredBackend d : s) {
+                merged.merge(d.backend(), d, (x, y) -> x.backend().weight() >= y.backend().weight() ? x : y);
+            }
+        }
+        List<DiscoveredBackend> now = List.copyOf(merged.values());
+        counters.resolved(now.size(), b.clock.millis());
+        if (!now.equals(reported) || !sameWeights(now, reported)) {
+            reported = now;
+            if (!closed) {
+                listener.onMembership(now);
+            }
+        }
+    }
+
+    private static boolean sameWeights(List<DiscoveredBackend> a, List<DiscoveredBackend> b) {
+        if (b == null || a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (a.get(i).backend().weight() != b.get(i).backend().weight()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static SSLContext sslContext(Path caFile) {
+        try (InputStream in = Files.newInputStream(caFile)) {
+            KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+            ks.load(null, null);
+            int i = 0;
+            for (Certificate cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                ks.setCertificateEntry("ca" + i++, cert);
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ks);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (Exception e) {
+            throw new IllegalArgumentException("ca_file: " + caFile + " (expected: PEM certificates; " + e.getMessage() + ")", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "K8sDiscovery{" + source + ", " + b.apiServer + '}';
+    }
+
+    /** Builds a {@link K8sDiscovery}. Not thread-safe. */
+    public static final class Builder {
+        private final String service;
+        private final String namespace;
+        private final String port;
+        private String apiServer;
+        private Path tokenFile;
+        private Path caFile;
+        private String scheme = "http";
+        private int weight = Backend.DEFAULT_WEIGHT;
+        private Duration timeout = Duration.ofSeconds(10);
+        private Duration minBackoff = Duration.ofSeconds(1);
+        private Duration maxBackoff = Duration.ofSeconds(30);
+        private int watchSeconds = 300;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(String url) {
+            String u = url.trim();
+            String form = "k8s://service.namespace:port (port: a name or a number)";
+            if (!u.toLowerCase(Locale.ROOT).startsWith("k8s://")) {
+                throw new IllegalArgumentException(url + " (expected: " + form + ")");
+            }
+            String rest = u.substring("k8s://".length());
+            int colon = rest.lastIndexOf(':');
+            int dot = colon < 0 ? -1 : rest.indexOf('.');
+            if (colon < 0 || dot <= 0 || dot > colon || colon == rest.length() - 1 || rest.indexOf('.', dot + 1) >= 0
+                    && rest.indexOf('.', dot + 1) < colon) {
+                throw new IllegalArgumentException(url + " (expected: " + form + ")");
+            }
+            this.service = rest.substring(0, dot).toLowerCase(Locale.ROOT);
+            this.namespace = rest.substring(dot + 1, colon).toLowerCase(Locale.ROOT);
+            this.port = rest.substring(colon + 1);
+            if (!service.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?") || !namespace.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?")) {
+                throw new IllegalArgumentException(url + " (expected: " + form + ", names of lower-case letters, digits and -)");
+            }
+        }
+
+        /** The API server, such as {@code https://10.0.0.1:443}; default: in-cluster from KUBERNETES_SERVICE_HOST/PORT. */
+        public Builder apiServer(String url) {
+            URI uri = URI.create(Objects.requireNonNull(url, "url"));
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+                throw new IllegalArgumentException("api_server: " + url + " (expected: an http or https URL)");
+            }
+            this.apiServer = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+            return this;
+        }
+
+        /** The bearer token's file (read for every request); default: the service account's. */
+        public Builder tokenFile(Path tokenFile) {
+            this.tokenFile = tokenFile;
+            return this;
+        }
+
+        /** PEM CA certificates the API server's certificate is checked against; default: the service account's. */
+        public Builder caFile(Path caFile) {
+            this.caFile = caFile;
+            return this;
+        }
+
+        /** {@code http} (default) or {@code https}: how the endpoints are spoken to. */
+        public Builder scheme(String scheme) {
+            if (!"http".equals(scheme) && !"https".equals(scheme)) {
+                throw new IllegalArgumentException("scheme: " + scheme + " (expected: http or https)");
+            }
+            this.scheme = scheme;
+            return this;
+        }
+
+        /** The weight of every ready endpoint (default 1). */
+        public Builder weight(int weight) {
+            this.weight = Backend.checkWeight(weight);
+            return this;
+        }
+
+        /** The first and the longest retry delay after an error (defaults 1 s and 30 s). */
+        public Builder backoff(Duration min, Duration max) {
+            if (min.isNegative() || min.isZero() || max.compareTo(min) < 0) {
+                throw new IllegalArgumentException("backoff: " + min + ".." + max + " (expected: 0 < min <= max)");
+            }
+            this.minBackoff = min;
+            this.maxBackoff = max;
+            return this;
+        }
+
+        /** The clock of {@link DiscoveryStats#lastSuccessEpochMillis()}. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public K8sDiscovery build() {
+            if (apiServer == null) {
+                String host = System.getenv("KUBERNETES_SERVICE_HOST");
+                String p = System.getenv("KUBERNETES_SERVICE_PORT");
+                if (host == null || p == null) {
+                    throw new IllegalStateException("k8s://" + service + "." + namespace + ":" + port
+                            + ": no api_server given and not in a cluster (KUBERNETES_SERVICE_HOST/PORT unset)");
+                }
+                apiServer = "https://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + p;
+                if (tokenFile == null) {
+                    tokenFile = Path.of(SERVICE_ACCOUNT, "token");
+                }
+                if (caFile == null) {
+                    caFile = Path.of(SERVICE_ACCOUNT, "ca.crt");
+                }
+            }
+            return new K8sDiscovery(this);
+        }
+    }
+}
