@@ -51,6 +51,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class K8sDiscovery implements Discovery {
     private static final Logger LOG = LoggerFactory.getLogger(K8sDiscovery.class);
+    /** Where a pod finds its service account token, namespace and CA ({@code token}, {@code ca.crt}). */
     public static final String SERVICE_ACCOUNT = "/var/run/secrets/kubernetes.io/serviceaccount";
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -82,7 +83,12 @@ public final class K8sDiscovery implements Discovery {
         this.client = hb.build();
     }
 
-    /** A builder for {@code k8s://service.namespace:port}; throws IllegalArgumentException naming the form. */
+    /**
+     * A builder for {@code k8s://service.namespace:port}; throws IllegalArgumentException naming the form.
+     *
+     * @param url the url
+     * @return a new builder
+     */
     public static Builder builder(String url) {
         return new Builder(Objects.requireNonNull(url, "url"));
     }
@@ -402,7 +408,12 @@ public final class K8sDiscovery implements Discovery {
             }
         }
 
-        /** The API server, such as {@code https://10.0.0.1:443}; default: in-cluster from KUBERNETES_SERVICE_HOST/PORT. */
+        /**
+         * The API server, such as {@code https://10.0.0.1:443}; default: in-cluster from KUBERNETES_SERVICE_HOST/PORT.
+         *
+         * @param url the url
+         * @return this builder
+         */
         public Builder apiServer(String url) {
             URI uri = URI.create(Objects.requireNonNull(url, "url"));
             if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
@@ -412,19 +423,34 @@ public final class K8sDiscovery implements Discovery {
             return this;
         }
 
-        /** The bearer token's file (read for every request); default: the service account's. */
+        /**
+         * The bearer token's file (read for every request); default: the service account's.
+         *
+         * @param tokenFile the token file
+         * @return this builder
+         */
         public Builder tokenFile(Path tokenFile) {
             this.tokenFile = tokenFile;
             return this;
         }
 
-        /** PEM CA certificates the API server's certificate is checked against; default: the service account's. */
+        /**
+         * PEM CA certificates the API server's certificate is checked against; default: the service account's.
+         *
+         * @param caFile the ca file
+         * @return this builder
+         */
         public Builder caFile(Path caFile) {
             this.caFile = caFile;
             return this;
         }
 
-        /** {@code http} (default) or {@code https}: how the endpoints are spoken to. */
+        /**
+         * {@code http} (default) or {@code https}: how the endpoints are spoken to.
+         *
+         * @param scheme the scheme
+         * @return this builder
+         */
         public Builder scheme(String scheme) {
             if (!"http".equals(scheme) && !"https".equals(scheme)) {
                 throw new IllegalArgumentException("scheme: " + scheme + " (expected: http or https)");
@@ -433,13 +459,24 @@ public final class K8sDiscovery implements Discovery {
             return this;
         }
 
-        /** The weight of every ready endpoint (default 1). */
+        /**
+         * The weight of every ready endpoint (default 1).
+         *
+         * @param weight the weight
+         * @return this builder
+         */
         public Builder weight(int weight) {
             this.weight = Backend.checkWeight(weight);
             return this;
         }
 
-        /** The first and the longest retry delay after an error (defaults 1 s and 30 s). */
+        /**
+         * The first and the longest retry delay after an error (defaults 1 s and 30 s).
+         *
+         * @param min the min
+         * @param max the max
+         * @return this builder
+         */
         public Builder backoff(Duration min, Duration max) {
             if (min.isNegative() || min.isZero() || max.compareTo(min) < 0) {
                 throw new IllegalArgumentException("backoff: " + min + ".." + max + " (expected: 0 < min <= max)");
@@ -449,12 +486,18 @@ public final class K8sDiscovery implements Discovery {
             return this;
         }
 
-        /** The clock of {@link DiscoveryStats#lastSuccessEpochMillis()}. */
+        /**
+         * The clock of {@link DiscoveryStats#lastSuccessEpochMillis()}.
+         *
+         * @param clock the clock
+         * @return this builder
+         */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
+        /** {@return the discovery with this builder's settings (not started)} */
         public K8sDiscovery build() {
             if (apiServer == null) {
                 String host = System.getenv("KUBERNETES_SERVICE_HOST");
