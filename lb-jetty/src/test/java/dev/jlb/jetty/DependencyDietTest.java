@@ -82,10 +82,14 @@ class DependencyDietTest {
             "dev/jlb/jetty/ServletUpgrade",
             "dev/jlb/jetty/admin/");
 
-    /** Class files that may name Jackson types: configuration files and the admin API. */
+    /**
+     * Class files that may name Jackson types: configuration files, the admin API and Kubernetes
+     * discovery (it reads the API server's JSON; only an application that creates one loads it).
+     */
     static final List<String> JACKSON_CLASSES = List.of(
             "dev/jlb/jetty/config/",
-            "dev/jlb/jetty/admin/");
+            "dev/jlb/jetty/admin/",
+            "dev/jlb/jetty/discovery/K8sDiscovery");
 
     /** Class files that may name dnsjava types: the DNS lookup of discovery, loaded only after a check. */
     static final List<String> DNSJAVA_CLASSES = List.of("dev/jlb/jetty/discovery/DnsJavaLookup");
