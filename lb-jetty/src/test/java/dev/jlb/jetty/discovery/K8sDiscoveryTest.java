@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 /** K8sDiscovery against a Jetty handler playing the API server: list, a chunked watch, a 410, a relist. */
 class K8sDiscoveryTest {
     private static final String END = "END";
-    private final BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    /** One queue of lines per watch request, in the order the watches arrived: each test line goes to one watch. */
+    private final List<BlockingQueue<String>> watches = new CopyOnWriteArrayList<>();
     private final List<String> requests = new CopyOnWriteArrayList<>();
     private volatile String listBody;
     private Server server;
@@ -61,9 +62,11 @@ class K8sDiscoveryTest {
                     Content.Sink.write(response, true, listBody, callback);
                     return true;
                 }
+                BlockingQueue<String> events = new LinkedBlockingQueue<>();
+                watches.add(events);
                 try (OutputStream out = Content.Sink.asOutputStream(response)) {
                     String line;
-                    while (!(line = events.poll(30, TimeUnit.SECONDS)).equals(END)) {
+                    while ((line = events.poll(30, TimeUnit.SECONDS)) != null && !line.equals(END)) {
                         out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
                         out.flush();
                     }
@@ -78,8 +81,7 @@ class K8sDiscoveryTest {
 
     @AfterEach
     void stop() throws Exception {
-        events.add(END);
-        events.add(END);
+        watches.forEach(w -> w.add(END));
         if (server != null) {
             server.stop();
         }
@@ -90,6 +92,16 @@ class K8sDiscoveryTest {
     private String last() {
         List<DiscoveredBackend> s = snapshots.isEmpty() ? List.of() : snapshots.get(snapshots.size() - 1);
         return s.stream().map(d -> d.backend().id() + "*" + d.backend().weight()).sorted().collect(Collectors.joining(" "));
+    }
+
+    /** The queue of the {@code index}-th watch request (0-based), waiting up to 10 s for it to arrive. */
+    private BlockingQueue<String> watch(int index) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (watches.size() <= index && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(watches).as("watch requests").hasSizeGreaterThan(index);
+        return watches.get(index);
     }
 
     private void await(String expected) throws InterruptedException {
@@ -115,27 +127,27 @@ class K8sDiscoveryTest {
             await("10.0.0.1:8080*1");
             assertThat(d.stats().source()).isEqualTo("k8s://api.shop:http");
 
-            events.add(event("ADDED", slice("api-b", "101", ep("10.0.0.3", true, true, false))));
+            watch(0).add(event("ADDED", slice("api-b", "101", ep("10.0.0.3", true, true, false))));
             await("10.0.0.1:8080*1 10.0.0.3:8080*1");
-            events.add(event("MODIFIED", slice("api-a", "102",
+            watch(0).add(event("MODIFIED", slice("api-a", "102",
                     ep("10.0.0.1", false, true, true) + "," + ep("10.0.0.2", true, true, false))));
             await("10.0.0.1:8080*0 10.0.0.2:8080*1 10.0.0.3:8080*1");
-            events.add(event("DELETED", slice("api-a", "103", "")));
+            watch(0).add(event("DELETED", slice("api-a", "103", "")));
             await("10.0.0.3:8080*1");
             // The watch drops: the next one resumes from 103.
-            events.add(END);
-            events.add("{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"code\":410,\"message\":\"too old\"}}");
+            watch(0).add(END);
+            watch(1).add("{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"code\":410,\"message\":\"too old\"}}");
             listBody = "{\"metadata\":{\"resourceVersion\":\"200\"},\"items\":[" + slice("api-c", "199",
                     ep("10.0.0.9", true, true, false)) + "]}";
             await("10.0.0.9:8080*1");
-            events.add(END);
-            events.add(event("ADDED", slice("api-d", "201", ep("10.0.0.10", true, true, false))));
+            watch(2).add(event("ADDED", slice("api-d", "201", ep("10.0.0.10", true, true, false))));
             await("10.0.0.10:8080*1 10.0.0.9:8080*1");
         }
-        List<String> watches = requests.stream().filter(r -> r.contains("watch=true")).toList();
-        assertThat(watches.get(0)).contains("resourceVersion=100").contains("labelSelector=kubernetes.io%2Fservice-name%3Dapi");
-        assertThat(watches.get(1)).contains("resourceVersion=103");
-        assertThat(watches.get(2)).contains("resourceVersion=200");
+        List<String> watchRequests = requests.stream().filter(r -> r.contains("watch=true")).toList();
+        assertThat(watchRequests).hasSize(3);
+        assertThat(watchRequests.get(0)).contains("resourceVersion=100").contains("labelSelector=kubernetes.io%2Fservice-name%3Dapi");
+        assertThat(watchRequests.get(1)).contains("resourceVersion=103");
+        assertThat(watchRequests.get(2)).contains("resourceVersion=200");
         assertThat(requests).allMatch(r -> r.endsWith("Bearer s3cret"));
         assertThat(requests.get(0)).startsWith("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?");
     }
