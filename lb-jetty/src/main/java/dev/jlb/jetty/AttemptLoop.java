@@ -66,6 +66,8 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     private boolean budgetRefused;
     /** The gRPC rules of this request (see {@link GrpcCall}), or null when it is not a gRPC call. */
     GrpcCall grpc;
+    /** Whether the client's connection is closed after jlb's own error response (its framing is not trusted). */
+    private boolean closeAfterError;
     /** Whether response trailers are relayed: a gRPC call, or a client that said {@code TE: trailers}. */
     boolean trailers;
 
@@ -85,6 +87,11 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
 
     /** Starts proxying. {@code content} is the client's body, or null when the request has none. */
     void start(Content.Source content, long contentLength, String contentType) {
+        if (RequestChecks.untrustedFraming(client.protocol(), client.header("Transfer-Encoding"))) {
+            closeAfterError = true;
+            finishError(HttpStatus.BAD_REQUEST_400, RequestChecks.REASON_FRAMING, Outcome.REFUSED);
+            return;
+        }
         int refused = RequestChecks.refusal(client.method(), client.path(), core.options);
         if (refused != 0) {
             finishError(refused, RequestChecks.reason(client.method()), Outcome.REFUSED);
@@ -339,7 +346,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
                     if (grpc != null) {
                         client.sendGrpcStatus(status, GrpcCall.localStatus(status), reason);
                     } else {
-                        client.sendError(status, reason);
+                        client.sendError(status, reason, closeAfterError);
                     }
                 }
             } catch (Throwable x) {

@@ -77,7 +77,15 @@ interface ClientSide extends RequestContext {
     void complete();
 
     /** Answers with an error status and a short text body; the response is not committed. */
-    void sendError(int status, String reason);
+    default void sendError(int status, String reason) {
+        sendError(status, reason, false);
+    }
+
+    /**
+     * Answers with an error status and a short text body, and with {@code close} closes the
+     * connection after it ({@code Connection: close}); the response is not committed.
+     */
+    void sendError(int status, String reason, boolean close);
 
     /** Breaks the response (the client sees a truncated response or a reset). */
     void abort(Throwable cause);

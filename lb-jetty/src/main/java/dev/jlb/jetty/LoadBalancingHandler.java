@@ -348,13 +348,16 @@ public class LoadBalancingHandler extends Handler.Abstract {
         }
 
         @Override
-        public void sendError(int status, String reason) {
+        public void sendError(int status, String reason, boolean close) {
             response.reset();
             response.setStatus(status);
             byte[] bytes = (reason + "\n").getBytes(StandardCharsets.UTF_8);
             HttpFields.Mutable headers = response.getHeaders();
             headers.put(HttpHeader.CONTENT_TYPE, "text/plain;charset=utf-8");
             headers.put(HttpHeader.CONTENT_LENGTH, bytes.length);
+            if (close) {
+                headers.put(HttpHeader.CONNECTION, "close");
+            }
             response.write(true, ByteBuffer.wrap(bytes), callback);
         }
 

@@ -396,11 +396,14 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
         }
 
         @Override
-        public void sendError(int status, String reason) {
+        public void sendError(int status, String reason, boolean close) {
             try {
                 response.reset();
                 response.setStatus(status);
                 response.setContentType("text/plain;charset=utf-8");
+                if (close) {
+                    response.setHeader("Connection", "close");
+                }
                 byte[] bytes = (reason + "\n").getBytes(StandardCharsets.UTF_8);
                 response.setContentLength(bytes.length);
                 response.getOutputStream().write(bytes);

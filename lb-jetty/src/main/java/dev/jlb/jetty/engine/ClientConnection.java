@@ -157,7 +157,8 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
     }
 
     private void dispatch(RequestHead head, int at) {
-        // TRACE and CONNECT go to the Jetty path, which refuses them (RequestChecks) with its access-log line.
+        // TRACE and CONNECT go to the Jetty path, which refuses them (RequestChecks) with its access-log line;
+        // so does HTTP/1.0, where a Transfer-Encoding is refused with 400 and the connection closed.
         if (head.upgrade || head.expect || head.version == 10 || !plainTarget(head) || refusedMethod(head)) {
             fallback();
             return;
