@@ -10,7 +10,8 @@ import org.eclipse.jetty.http.HttpStatus;
  * {@code Transfer-Encoding} is refused too, and its connection closed (RFC 9112 6.1): HTTP/1.0 has no
  * transfer codings, so an intermediary that reads its body by {@code Content-Length} or to the end
  * of the connection would see different requests on it than jlb does (request smuggling); HAProxy
- * refuses it the same way.
+ * refuses it the same way. Methods are compared ignoring case here (and nowhere else: they are
+ * forwarded as spelled): a backend that upper-cases methods would take {@code trace} for {@code TRACE}.
  */
 final class RequestChecks {
 
@@ -24,10 +25,10 @@ final class RequestChecks {
 
     /** The status jlb answers {@code method} and {@code path} with itself, or 0 to proxy the request. */
     static int refusal(String method, String path, ProxyOptions options) {
-        if ("CONNECT".equals(method)) {
+        if ("CONNECT".equalsIgnoreCase(method)) {
             return HttpStatus.METHOD_NOT_ALLOWED_405;
         }
-        if ("TRACE".equals(method) && !options.allowTrace()) {
+        if ("TRACE".equalsIgnoreCase(method) && !options.allowTrace()) {
             return HttpStatus.METHOD_NOT_ALLOWED_405;
         }
         if (path == null || !path.startsWith("/")) {
@@ -38,7 +39,8 @@ final class RequestChecks {
 
     /** The reason of a {@link #refusal}. */
     static String reason(String method) {
-        return "CONNECT".equals(method) ? REASON_CONNECT : "TRACE".equals(method) ? REASON_TRACE : REASON_TARGET;
+        return "CONNECT".equalsIgnoreCase(method) ? REASON_CONNECT
+                : "TRACE".equalsIgnoreCase(method) ? REASON_TRACE : REASON_TARGET;
     }
 
     /**

@@ -213,7 +213,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
      */
     private static boolean refusedMethod(RequestHead head) {
         String m = head.method();
-        return m.equals("TRACE") || m.equals("CONNECT");
+        return m.equalsIgnoreCase("TRACE") || m.equalsIgnoreCase("CONNECT");
     }
 
     private static boolean plainTarget(RequestHead head) {
