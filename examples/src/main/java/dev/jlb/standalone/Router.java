@@ -16,7 +16,8 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Sends each request to the route with the longest path prefix that matches it, or answers 404.
+ * Sends each request to the route with the longest path prefix that matches it, or answers 404. The
+ * path matched is the one the backend receives ({@link RouteConfig#matchesTarget}).
  *
  * <p>The routes are an immutable array swapped atomically by {@link #setRoutes} (a reload); the
  * request path reads it once. Each route's handler sits in a {@link GracefulHandler} that counts its
@@ -65,11 +66,12 @@ final class Router extends Handler.Abstract {
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         String path = Request.getPathInContext(request);
+        String rawPath = request.getHttpURI().getPath();
         Route[] current = routes;
         while (true) {
             Route match = null;
             for (Route route : current) {
-                if (route.config().matches(path)) {
+                if (route.config().matchesTarget(rawPath)) {
                     match = route;
                     break;
                 }

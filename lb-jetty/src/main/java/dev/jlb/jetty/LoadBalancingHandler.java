@@ -156,7 +156,8 @@ public class LoadBalancingHandler extends Handler.Abstract {
     public boolean handle(Request request, Response response, Callback callback) {
         String pathInContext = Request.getPathInContext(request);
         String prefix = core.options.prefix();
-        if (prefix != null && !ProxyHeaders.matches(pathInContext, prefix)) {
+        if (prefix != null && !(ProxyHeaders.matches(pathInContext, prefix)
+                && ProxyHeaders.matchesRaw(request.getHttpURI().getPath(), mountPath(request, prefix)))) {
             return false;
         }
         if (upgrades.handle(request, response, callback, mountPath(request, prefix))) {

@@ -168,7 +168,8 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
             throws ServletException, IOException {
         String mount = mount(request);
         String prefix = core.options.prefix();
-        if (prefix != null && !ProxyHeaders.matches(decodedPath(request), mount)) {
+        if (prefix != null && !(ProxyHeaders.matches(decodedPath(request), mount)
+                && ProxyHeaders.matchesRaw(request.getRequestURI(), mount))) {
             response.sendError(HttpServletResponse.SC_NOT_FOUND);
             return;
         }

@@ -272,7 +272,51 @@ public final class ProxyHeaders {
     }
 
     /**
-     * The path and query to send to a backend.
+     * The path a route is chosen by, the same path a backend receives: the client's path without its
+     * {@code .} and {@code ..} segments, percent-decoded, with path parameters kept in their segment
+     * ({@code /api;x/y} is {@code /api;x/y}, not under {@code /api}: a backend that is not a servlet
+     * container sees a segment {@code api;x} there). Null when the path climbs above the root or is
+     * not validly encoded (Jetty refuses both before a handler runs).
+     *
+     * @param rawPath the request path as the client sent it (still encoded)
+     * @return the decoded, normalized path, or null
+     */
+    public static String routingPath(String rawPath) {
+        String path = withoutDotSegments(rawPath);
+        if (path == null) {
+            return null;
+        }
+        try {
+            // Jetty's decoding drops path parameters: hide ';' from it, it is decoded back to ';'.
+            return URIUtil.decodePath(path.indexOf(';') < 0 ? path : path.replace(";", "%3B"));
+        } catch (RuntimeException badEncoding) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether a request is under a mount point as {@link #routingPath} sees its path.
+     *
+     * @param rawPath the request path as the client sent it (still encoded), context path included
+     * @param mount the decoded mount point (context path + prefix), {@code /} or empty for everything
+     * @return whether the request is under {@code mount}
+     */
+    public static boolean matchesRaw(String rawPath, String mount) {
+        String path = routingPath(rawPath);
+        return path != null && matches(path, mount);
+    }
+
+    /** The raw path with its {@code .} and {@code ..} segments resolved (RFC 3986 5.2.4), or null above the root. */
+    private static String withoutDotSegments(String rawPath) {
+        if (rawPath == null || rawPath.isEmpty()) {
+            return "/";
+        }
+        return rawPath.contains("/.") ? URIUtil.normalizePath(rawPath) : rawPath;
+    }
+
+    /**
+     * The path and query to send to a backend: the client's path, still encoded as the client
+     * encoded it, without its {@code .} and {@code ..} segments (the path the route was chosen by).
      *
      * @param rawPath the request path as the client sent it (still encoded), context path included
      * @param decodedPath the decoded path, context path included
@@ -282,7 +326,10 @@ public final class ProxyHeaders {
      * @return the path and query to send to a backend
      */
     public static String targetPath(String rawPath, String decodedPath, String mount, boolean strip, String rawQuery) {
-        String path = rawPath == null || rawPath.isEmpty() ? "/" : rawPath;
+        String path = withoutDotSegments(rawPath);
+        if (path == null) {
+            path = rawPath; // above the root: Jetty refuses it before a handler runs
+        }
         int m = mount.length();
         if (strip && m > 1) {
             if (path.startsWith(mount) && (path.length() == m || path.charAt(m) == '/')) {
