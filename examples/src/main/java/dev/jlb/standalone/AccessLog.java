@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
  * logger {@value #LOGGER} at INFO, such as
  * {@code 127.0.0.1 GET /lb 200 14B backend=127.0.0.1:8081 attempts=1 1.2ms route=/lb}, with
  * {@code outcome=<outcome>} appended when the request did not end normally (the client went away,
- * the backend broke the response). A {@link ProxyListener} set on every route's options.
+ * the backend broke the response; {@code refused}: jlb answered itself). A {@link ProxyListener} set
+ * on every route's options, and told of the answers jlb writes when no route took a request (a path
+ * no route matches, a malformed head), with {@code route=-}.
  */
 final class AccessLog implements ProxyListener {
 
@@ -48,7 +50,7 @@ final class AccessLog implements ProxyListener {
                 .append(r.status()).append(' ')
                 .append(r.responseBytes()).append("B backend=")
                 .append(backend == null ? "-" : backend.id()).append(" attempts=").append(r.attempts()).append(' ')
-                .append(micros / 1000).append('.').append((micros % 1000) / 100).append("ms route=").append(r.prefix());
+                .append(micros / 1000).append('.').append((micros % 1000) / 100).append("ms route=").append(r.prefix() == null ? "-" : r.prefix());
         switch (r.outcome()) {
             case PROXIED, NO_BACKEND, FAILED -> {
             }

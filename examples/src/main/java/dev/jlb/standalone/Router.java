@@ -1,5 +1,7 @@
 package dev.jlb.standalone;
 
+import dev.jlb.jetty.ProxyListener;
+import dev.jlb.jetty.RefusedRecord;
 import dev.jlb.jetty.config.RouteConfig;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -9,11 +11,14 @@ import java.util.List;
 import java.util.Objects;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sends each request to the route with the longest path prefix that matches it, or answers 404. The
@@ -28,6 +33,8 @@ import org.eclipse.jetty.util.Callback;
  */
 final class Router extends Handler.Abstract {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+
     private static final Comparator<Route> LONGEST_PATH_FIRST =
             Comparator.comparingInt((Route r) -> r.config().path().length()).reversed();
 
@@ -40,10 +47,18 @@ final class Router extends Handler.Abstract {
     }
 
     private volatile Route[] routes = new Route[0];
+    /** Told of each 404 this router answers (the access log), or null. */
+    private final ProxyListener refusals;
 
     /** Non-blocking, as its routes' {@code LoadBalancingHandler}s: Jetty then runs requests on the I/O threads. */
     Router() {
+        this(null);
+    }
+
+    /** A router that reports each request no route takes (its 404) to {@code refusals}, which may be null. */
+    Router(ProxyListener refusals) {
         super(InvocationType.NON_BLOCKING);
+        this.refusals = refusals;
     }
 
     /** Replaces the routes at once; requests already dispatched finish where they are. */
@@ -77,7 +92,7 @@ final class Router extends Handler.Abstract {
                 }
             }
             if (match == null) {
-                notFound(path, response, callback);
+                notFound(path, request, response, callback);
                 return true;
             }
             if (match.handler().handle(request, response, callback)) {
@@ -93,12 +108,29 @@ final class Router extends Handler.Abstract {
         }
     }
 
-    private static void notFound(String path, Response response, Callback callback) {
+    private void notFound(String path, Request request, Response response, Callback callback) {
         byte[] body = ("not found: no route matches " + path + "\n").getBytes(StandardCharsets.UTF_8);
         response.setStatus(HttpStatus.NOT_FOUND_404);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain;charset=utf-8");
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        if (refusals != null) {
+            report(refusals, request, HttpStatus.NOT_FOUND_404, body.length);
+        }
         response.write(true, ByteBuffer.wrap(body), callback);
+    }
+
+    /** Reports an answer jlb wrote itself for {@code request} (no route took it) to {@code listener}. */
+    static void report(ProxyListener listener, Request request, int status, long bodyBytes) {
+        try {
+            HttpURI uri = request.getHttpURI();
+            String method = request.getMethod();
+            listener.onComplete(new RefusedRecord(method == null ? "-" : method,
+                    uri == null || uri.getPath() == null ? "-" : uri.getPath(), uri == null ? null : uri.getQuery(),
+                    Request.getRemoteAddr(request), status, bodyBytes,
+                    System.nanoTime() - request.getBeginNanoTime()));
+        } catch (RuntimeException e) {
+            LOG.warn("jlb: reporting a {} failed", status, e);
+        }
     }
 
     /**
@@ -121,7 +153,7 @@ final class Router extends Handler.Abstract {
             }
             try {
                 if (!Router.this.handle(request, response, callback)) {
-                    notFound(Request.getPathInContext(request), response, callback);
+                    notFound(Request.getPathInContext(request), request, response, callback);
                 }
             } catch (Throwable x) {
                 callback.failed(x);

@@ -114,6 +114,8 @@ class PathNormalizationTest {
             "/api/a/../b, false, jetty,  200, /api/b",
             "/api/a/../b, true,  jetty,  200, /b",
             "/api/..;/x,  false, jetty,  400, -",
+            "/api/.%2e/x, false, jetty,  400, -",
+            "/api/%2E%2E/x, true, jetty, 400, -",
             "/api;x/y,    false, engine, 404, -",
             "/api;x/y,    true,  engine, 404, -",
             "/api/./x,    false, engine, 200, /api/x",

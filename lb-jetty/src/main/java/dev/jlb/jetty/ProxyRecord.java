@@ -24,7 +24,9 @@ public interface ProxyRecord {
         PROXY_ERROR,
         /**
          * jlb answered the request itself without a backend: a method it does not proxy
-         * ({@code CONNECT}, {@code TRACE} unless allowed: 405) or a target that is not a path (400).
+         * ({@code CONNECT}, {@code TRACE} unless allowed: 405), a target that is not a path or a
+         * framing it does not trust (400), or, in a {@link RefusedRecord}, a request no route took
+         * (a malformed head, a path no route matches).
          */
         REFUSED
     }
@@ -41,7 +43,10 @@ public interface ProxyRecord {
     /** {@return the client's IP address, or null} */
     String clientAddress();
 
-    /** {@return the route's prefix ({@link ProxyOptions#prefix()}), or {@code /} when mounted without one} */
+    /**
+     * {@return the route's prefix ({@link ProxyOptions#prefix()}), {@code /} when mounted without one, or null
+     * when no route took the request ({@link RefusedRecord})}
+     */
     String prefix();
 
     /** {@return the status the client got (0 if none was sent)} */
