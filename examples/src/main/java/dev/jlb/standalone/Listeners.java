@@ -60,7 +60,8 @@ final class Listeners {
                 main = https(server, s, s.port(), selectors, http, timeouts, tls.sslContextFactory(), t.alpn());
                 secure = main;
             } else {
-                main = http(server, s, s.port(), selectors, http, timeouts, engine);
+                // A port that only redirects to HTTPS proxies nothing: the engine has no work there.
+                main = http(server, s, s.port(), selectors, http, timeouts, t.redirectHttp() ? null : engine);
                 secure = https(server, s, t.port(), selectors, http, timeouts, tls.sslContextFactory(), t.alpn());
             }
         }

@@ -133,10 +133,9 @@ public final class ProxyOptions {
     }
 
     /**
-     * The default data path: Jetty's, until the engine passes every standalone test (HotReloadTest
-     * still stalls through it).
+     * The default data path: the engine (it hands what it does not take to the Jetty path).
      */
-    public static final DataPath DEFAULT_DATA_PATH = DataPath.JETTY;
+    public static final DataPath DEFAULT_DATA_PATH = DataPath.ENGINE;
 
     /**
      * Default {@link #maxStreamsPerConnection()}: 100, the least that RFC 9113 advises a server to
