@@ -8,7 +8,7 @@ import dev.jlb.jetty.tls.BackendTls;
 import dev.jlb.jetty.tls.KeySource;
 import dev.jlb.jetty.tls.ServerTls;
 import dev.jlb.jetty.tls.ServerTls.ClientAuth;
-import dev.jlb.jetty.tls.TestPki;
+import dev.jlb.testing.TestPki;
 import dev.jlb.jetty.tls.TlsFiles;
 import java.nio.file.Path;
 import java.time.Duration;
