@@ -217,6 +217,8 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
         private AsyncContext async;
         private AttemptLoop loop;
         private String target;
+        /** The client behind the trusted proxies, once asked (only when some are configured). */
+        private String client;
         /** The response of the current attempt, from when it begins. */
         private volatile Response backendResponse;
 
@@ -284,8 +286,20 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
         }
 
         @Override
-        public String clientAddress() {
+        public String peerAddress() {
             return request.getRemoteAddr();
+        }
+
+        @Override
+        public String clientAddress() {
+            if (core.options.trustedProxies().isEmpty()) {
+                return request.getRemoteAddr();
+            }
+            if (client == null) {
+                client = ProxyHeaders.clientAddress(core.options, request.getRemoteAddr(),
+                        joinedHeader("X-Forwarded-For"));
+            }
+            return client;
         }
 
         @Override

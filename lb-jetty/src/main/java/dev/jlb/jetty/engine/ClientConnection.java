@@ -306,7 +306,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
     // ---- Exchange.ClientSide -------------------------------------------------------------------
 
     @Override
-    public String clientAddress() {
+    public String peerAddress() {
         java.net.SocketAddress a = getEndPoint().getRemoteSocketAddress();
         return a instanceof java.net.InetSocketAddress i ? i.getAddress().getHostAddress() : null;
     }
