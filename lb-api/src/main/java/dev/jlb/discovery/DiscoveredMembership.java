@@ -49,6 +49,8 @@ public final class DiscoveredMembership implements AutoCloseable {
     private final Map<Backend, Discovery> owned = new LinkedHashMap<>();
     /** Guarded by this. */
     private boolean closed;
+    /** Told after a discovery is attached or detached. */
+    private final List<Runnable> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param name the route's name, for logs
@@ -80,6 +82,21 @@ public final class DiscoveredMembership implements AutoCloseable {
             latest.put(discovery, List.of());
         }
         discovery.start(backends -> apply(discovery, backends));
+        changeListeners.forEach(Runnable::run);
+    }
+
+    /**
+     * Tells {@code listener} after each {@link #attach} and {@link #detach} (a reload replaces
+     * discoveries), on the thread that called it, outside this object's lock; {@link #discoveries()}
+     * then gives the new set. Metrics use it to follow the discoveries.
+     *
+     * @param listener what to run; it must not block
+     * @return closing it stops the calls
+     */
+    public AutoCloseable addChangeListener(Runnable listener) {
+        Objects.requireNonNull(listener, "listener");
+        changeListeners.add(listener);
+        return () -> changeListeners.remove(listener);
     }
 
     /**
@@ -98,6 +115,7 @@ public final class DiscoveredMembership implements AutoCloseable {
         synchronized (this) {
             reconcile(discovery, List.of());
         }
+        changeListeners.forEach(Runnable::run);
         return true;
     }
 

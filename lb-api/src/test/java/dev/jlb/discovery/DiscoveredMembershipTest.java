@@ -111,6 +111,21 @@ class DiscoveredMembershipTest {
     }
 
     @Test
+    void changeListenersHearEachAttachAndDetachUntilClosed() throws Exception {
+        ManualDiscovery a = new ManualDiscovery("dns://a:1");
+        try (LoadBalancer lb = LoadBalancer.builder().backend(STATIC).build()) {
+            java.util.List<java.util.List<Discovery>> heard = new java.util.ArrayList<>();
+            AutoCloseable registration = lb.discovery().addChangeListener(() -> heard.add(lb.discovery().discoveries()));
+            lb.discovery().attach(a);
+            lb.discovery().detach(a);
+            assertThat(lb.discovery().detach(a)).as("not attached: nothing to tell").isFalse();
+            registration.close();
+            lb.discovery().attach(a);
+            assertThat(heard).containsExactly(java.util.List.of(a), java.util.List.of());
+        }
+    }
+
+    @Test
     void aBackendAlreadyInThePoolIsLeftToItsOwner() {
         ManualDiscovery a = new ManualDiscovery("dns://a:1");
         ManualDiscovery b = new ManualDiscovery("dns://b:1");

@@ -21,6 +21,13 @@ interface ClientSide extends RequestContext {
 
     // ---- The request ----------------------------------------------------------------------------
 
+    /**
+     * The address of the connection's peer (which may be a proxy in front of jlb), or null; what
+     * {@code X-Forwarded-For} gets. {@link #clientAddress()} is the client behind the trusted
+     * proxies ({@link ProxyHeaders#clientAddress}), the peer itself when none is configured.
+     */
+    String peerAddress();
+
     /** The client's query string, or null. */
     String query();
 

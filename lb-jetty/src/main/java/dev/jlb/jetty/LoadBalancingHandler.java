@@ -200,6 +200,8 @@ public class LoadBalancingHandler extends Handler.Abstract {
         private final Callback callback;
         private final String prefix;
         private String target;
+        /** The client behind the trusted proxies, once asked (only when some are configured). */
+        private String client;
 
         CoreExchange(ProxyCore core, Request request, Response response, Callback callback, String prefix) {
             this.core = core;
@@ -247,8 +249,20 @@ public class LoadBalancingHandler extends Handler.Abstract {
         }
 
         @Override
-        public String clientAddress() {
+        public String peerAddress() {
             return Request.getRemoteAddr(request);
+        }
+
+        @Override
+        public String clientAddress() {
+            if (core.options.trustedProxies().isEmpty()) {
+                return Request.getRemoteAddr(request);
+            }
+            if (client == null) {
+                client = ProxyHeaders.clientAddress(core.options, Request.getRemoteAddr(request),
+                        joinedHeader("X-Forwarded-For"));
+            }
+            return client;
         }
 
         @Override

@@ -10,8 +10,9 @@ import org.eclipse.jetty.util.URIUtil;
 
 /**
  * The header and path rules shared by the servlet and the jetty-core adapters: which headers are
- * hop-by-hop, how {@code X-Forwarded-*} and {@code Via} are appended, how the backend path is made
- * from the client's, and request ids. Public for lb-jetty's engine package only: not API, may change.
+ * hop-by-hop, how {@code X-Forwarded-*} are written (with the trusted proxies) and {@code Via}
+ * appended, how the backend path is made from the client's, and request ids. Public for lb-jetty's
+ * engine package only: not API, may change.
  */
 public final class ProxyHeaders {
 
@@ -21,11 +22,11 @@ public final class ProxyHeaders {
     public static final int DROP = 1;
     /** {@code Host}: replaced or kept as the options say. */
     public static final int HOST = 2;
-    /** {@code X-Forwarded-For}: the client address is appended. */
+    /** {@code X-Forwarded-For}: the peer's address, appended to the client's when the peer is trusted. */
     public static final int X_FORWARDED_FOR = 3;
-    /** {@code X-Forwarded-Proto}: set from the listener's scheme. */
+    /** {@code X-Forwarded-Proto}: set from the listener's scheme, unless a trusted peer sent one. */
     public static final int X_FORWARDED_PROTO = 4;
-    /** {@code X-Forwarded-Host}: set from the client's {@code Host}. */
+    /** {@code X-Forwarded-Host}: set from the client's {@code Host}, unless a trusted peer sent one. */
     public static final int X_FORWARDED_HOST = 5;
     /** {@code Via}: jlb's hop is appended. */
     public static final int VIA = 6;
@@ -188,6 +189,62 @@ public final class ProxyHeaders {
             }
         }
         return tokens;
+    }
+
+    /**
+     * Whether the connection's peer is one of {@code options}' {@link ProxyOptions#trustedProxies()}:
+     * then the client's {@code X-Forwarded-*} headers are believed. False at once when none is
+     * configured (no allocation), and for a peer that is not an address literal (never resolved).
+     *
+     * @param options the route's options
+     * @param peer the peer's address as text, such as {@code 10.0.0.1} or {@code [::1]}, or null
+     * @return whether the peer is a trusted proxy
+     */
+    public static boolean trustsPeer(ProxyOptions options, String peer) {
+        return options.trusted().trusts(peer);
+    }
+
+    /**
+     * The client's address as strategies and listeners see it: {@code peer}, unless it is a trusted
+     * proxy; then the right-most address of the client's {@code X-Forwarded-For} outside every
+     * trusted range (nginx's {@code real_ip_recursive}).
+     *
+     * @param options the route's options
+     * @param peer the peer's address as text, or null
+     * @param forwardedFor the client's {@code X-Forwarded-For} values joined by commas, or null
+     * @return the client's address, or null when {@code peer} is null
+     */
+    public static String clientAddress(ProxyOptions options, String peer, String forwardedFor) {
+        return options.trusted().clientAddress(peer, forwardedFor);
+    }
+
+    /**
+     * The {@code X-Forwarded-For} jlb sends: the peer appended to the client's value when the peer
+     * is trusted, the peer alone otherwise (what an untrusted client claims is dropped).
+     *
+     * @param trusted whether the peer is a trusted proxy ({@link #trustsPeer})
+     * @param client the client's values joined by commas, or null
+     * @param peer the peer's address, or null
+     * @return the value, or null when there is no peer address
+     */
+    public static String forwardedFor(boolean trusted, String client, String peer) {
+        if (peer == null) {
+            return trusted ? client : null;
+        }
+        return trusted ? append(client, peer) : peer;
+    }
+
+    /**
+     * The {@code X-Forwarded-Proto} or {@code X-Forwarded-Host} jlb sends: a trusted peer's value
+     * as it came, otherwise (untrusted, or none came) jlb's own from the connection.
+     *
+     * @param trusted whether the peer is a trusted proxy ({@link #trustsPeer})
+     * @param client the client's values joined by commas, or null
+     * @param own jlb's value: the connection's scheme, or the request's {@code Host}; may be null
+     * @return the value, or null for none
+     */
+    public static String forwarded(boolean trusted, String client, String own) {
+        return trusted && client != null && !client.isBlank() ? client : own;
     }
 
     /**

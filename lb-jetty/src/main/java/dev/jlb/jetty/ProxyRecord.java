@@ -40,7 +40,10 @@ public interface ProxyRecord {
     /** {@return the query string, or null} */
     String query();
 
-    /** {@return the client's IP address, or null} */
+    /**
+     * {@return the client's IP address, or null: the connection's peer, or, when the peer is one of
+     * the {@link ProxyOptions#trustedProxies()}, the client it forwarded for}
+     */
     String clientAddress();
 
     /**

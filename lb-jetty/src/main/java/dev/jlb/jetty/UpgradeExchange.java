@@ -306,7 +306,13 @@ final class UpgradeExchange implements RequestContext, TunnelConnector.Handshake
 
     @Override
     public String clientAddress() {
-        return Request.getRemoteAddr(request);
+        String peer = Request.getRemoteAddr(request);
+        if (core.options.trusted().isEmpty()) {
+            return peer;
+        }
+        List<String> forwarded = request.getHeaders().getValuesList(HttpHeader.X_FORWARDED_FOR);
+        return ProxyHeaders.clientAddress(core.options, peer,
+                forwarded.isEmpty() ? null : String.join(", ", forwarded));
     }
 
     @Override

@@ -117,6 +117,7 @@ final class StatusPage {
                     + stats.noBackend(dev.jlb.NoBackendAvailableException.Reason.QUEUE_TIMEOUT)));
         }
         html.append("</div>\n");
+        discoveries(html, route.loadBalancer().discovery().discoveries());
         if (stats.backends().isEmpty()) {
             html.append("<div class=\"empty\">No backends.</div>\n</section>\n");
             return;
@@ -128,6 +129,26 @@ final class StatusPage {
             row(html, backend, recent);
         }
         html.append("</tbody></table>\n</section>\n");
+    }
+
+    /** One line per discovery of the route: where its backends come from and how its lookups go. */
+    private static void discoveries(StringBuilder html, List<dev.jlb.discovery.Discovery> discoveries) {
+        if (discoveries.isEmpty()) {
+            return;
+        }
+        html.append("<table class=\"discoveries\">\n<thead><tr><th class=\"l\">discovery</th><th>backends</th>"
+                + "<th>lookups</th><th>failures</th><th class=\"l\">last success</th><th class=\"l\">last error</th>"
+                + "</tr></thead>\n<tbody>\n");
+        for (dev.jlb.discovery.Discovery d : discoveries) {
+            dev.jlb.discovery.DiscoveryStats ds = d.stats();
+            html.append("<tr><td class=\"l\">").append(escape(ds.source())).append("</td><td>").append(ds.backends())
+                    .append("</td><td>").append(ds.resolutions()).append("</td><td>").append(ds.failures())
+                    .append("</td><td class=\"l\">").append(ds.lastSuccessEpochMillis() < 0 ? "never"
+                            : escape(java.time.Instant.ofEpochMilli(ds.lastSuccessEpochMillis())
+                                    .truncatedTo(ChronoUnit.SECONDS).toString()))
+                    .append("</td><td class=\"l\">").append(escape(ds.lastError())).append("</td></tr>\n");
+        }
+        html.append("</tbody></table>\n");
     }
 
     private static void row(StringBuilder html, BackendStats b, StatsWindow.Recent recent) {

@@ -6,6 +6,7 @@ import dev.jlb.jetty.config.Node.MapNode;
 import dev.jlb.jetty.config.Node.ScalarNode;
 import dev.jlb.jetty.config.Node.ScalarNode.Kind;
 import dev.jlb.jetty.discovery.DnsDiscovery;
+import dev.jlb.jetty.discovery.K8sDiscovery;
 import dev.jlb.jetty.discovery.DnsResolverOptions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,15 +27,17 @@ final class BackendSection {
 
     /** The native form without discovery entries (they are reported as problems). */
     static List<Backend> backends(MapReader r) {
-        return backends(r, DnsResolverOptions.DEFAULTS, new ArrayList<>());
+        return backends(r, DnsResolverOptions.DEFAULTS, KubernetesSettings.DEFAULTS, new ArrayList<>());
     }
 
     /**
      * The native form: each item a URL, or {@code {url: ..., weight: N}}; an item whose URL is
      * {@code dns://} or {@code srv://} (with {@code min_ttl}, {@code max_ttl}, {@code empty_after},
-     * {@code scheme} in its mapping) goes to {@code discoveries} instead, with {@code resolver}.
+     * {@code scheme} in its mapping) goes to {@code discoveries} instead, with {@code resolver}; so
+     * does a {@code k8s://} item (with {@code weight} and {@code scheme}), with {@code kubernetes}.
      */
-    static List<Backend> backends(MapReader r, DnsResolverOptions resolver, List<DiscoveryConfig> discoveries) {
+    static List<Backend> backends(MapReader r, DnsResolverOptions resolver, KubernetesSettings kubernetes,
+            List<DiscoveryConfig> discoveries) {
         Node n = r.node("backends");
         String expected = "a list of backends such as [\"http://127.0.0.1:8081\"]";
         if (n == null) {
@@ -55,14 +58,14 @@ final class BackendSection {
             Node item = list.items().get(i);
             Backend b = null;
             if (item instanceof ScalarNode s && s.kind() == Kind.STRING && isDiscovery(s.text())) {
-                discovery(r, key, item, s.text(), null, resolver, discoveries);
+                discovery(r, key, item, s.text(), null, resolver, kubernetes, discoveries);
             } else if (item instanceof ScalarNode s && s.kind() == Kind.STRING) {
                 b = backend(r, key, item, s.text(), Backend.DEFAULT_WEIGHT);
             } else if (item instanceof MapNode m) {
                 MapReader br = new MapReader(m, r.path(key), r.problems());
                 Node url = br.node("url");
                 if (url instanceof ScalarNode u && u.kind() == Kind.STRING && isDiscovery(u.text())) {
-                    discovery(br, "url", url, u.text(), br, resolver, discoveries);
+                    discovery(br, "url", url, u.text(), br, resolver, kubernetes, discoveries);
                     br.finish();
                     continue;
                 }
@@ -93,10 +96,9 @@ final class BackendSection {
 
     /** Reads a discovery entry; {@code options} is its mapping (weight, TTLs...), or null for a bare URL. */
     private static void discovery(MapReader r, String key, Node urlNode, String url, MapReader options,
-            DnsResolverOptions resolver, List<DiscoveryConfig> discoveries) {
+            DnsResolverOptions resolver, KubernetesSettings kubernetes, List<DiscoveryConfig> discoveries) {
         if (url.trim().toLowerCase(java.util.Locale.ROOT).startsWith("k8s://")) {
-            r.invalid(key, urlNode, "dns://name:port or srv://_service._proto.name; Kubernetes discovery (k8s://) is"
-                    + " not in this version");
+            kubernetes(r, key, urlNode, url, options, resolver, kubernetes, discoveries);
             return;
         }
         int[] weight = {Backend.DEFAULT_WEIGHT};
@@ -134,7 +136,7 @@ final class BackendSection {
         DiscoveryConfig config = at.call(options != null ? "max_ttl" : key, options != null && options.node("max_ttl") != null
                 ? options.node("max_ttl") : urlNode,
                 () -> new DiscoveryConfig(DnsDiscovery.sourceOf(url), weight[0], scheme[0], ttl[0], ttl[1], emptyAfter[0],
-                        resolver));
+                        resolver, KubernetesSettings.DEFAULTS));
         if (config == null) {
             return;
         }
@@ -143,6 +145,44 @@ final class BackendSection {
             return;
         }
         discoveries.add(config);
+    }
+
+    /** Reads a {@code k8s://} entry: {@code weight} and {@code scheme}; its credentials are checked (files read, no connection). */
+    private static void kubernetes(MapReader r, String key, Node urlNode, String url, MapReader options,
+            DnsResolverOptions resolver, KubernetesSettings kubernetes, List<DiscoveryConfig> discoveries) {
+        K8sDiscovery.Builder judge;
+        try {
+            judge = kubernetes.builder(url);
+        } catch (IllegalArgumentException e) {
+            r.problem(key, urlNode, e.getMessage()); // the message is the entry and its expected form
+            return;
+        }
+        int[] weight = {Backend.DEFAULT_WEIGHT};
+        String[] scheme = {"http"};
+        if (options != null) {
+            options.integer("weight", w -> {
+                judge.weight(w);
+                weight[0] = w;
+            });
+            options.string("scheme", "http or https", s -> {
+                judge.scheme(s);
+                scheme[0] = s;
+            });
+        }
+        try {
+            judge.check();
+        } catch (IllegalArgumentException e) {
+            r.problem(key, urlNode, e.getMessage());
+            return;
+        }
+        String source = K8sDiscovery.sourceOf(url);
+        if (discoveries.stream().anyMatch(d -> d.url().equals(source))) {
+            r.invalid(key, urlNode, "each discovery once");
+            return;
+        }
+        discoveries.add(new DiscoveryConfig(source, weight[0], scheme[0],
+                Duration.ofSeconds(DnsDiscovery.DEFAULT_MIN_TTL_SECONDS), Duration.ofSeconds(DnsDiscovery.DEFAULT_MAX_TTL_SECONDS),
+                DnsDiscovery.DEFAULT_EMPTY_AFTER, resolver, kubernetes));
     }
 
     /** The Go original's form: {@code servers} with optional {@code server_weights}, one per server. */

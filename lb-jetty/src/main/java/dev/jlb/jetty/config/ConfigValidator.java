@@ -37,6 +37,8 @@ final class ConfigValidator {
     private final Function<String, String> environment;
     /** The top-level dns: section, read before the routes. */
     private DnsResolverOptions resolver = DnsResolverOptions.DEFAULTS;
+    /** The top-level kubernetes: section, read before the routes. */
+    private KubernetesSettings kubernetes = KubernetesSettings.DEFAULTS;
 
     private ConfigValidator(Problems problems, Function<String, String> environment) {
         this.problems = problems;
@@ -61,6 +63,7 @@ final class ConfigValidator {
         MapReader top = new MapReader((MapNode) root, "", problems);
         ServerConfig server = ServerSection.server(top, environment);
         resolver = DnsSection.resolver(top);
+        kubernetes = KubernetesSection.settings(top);
         List<RouteConfig> routes = List.of();
         if (top.has("routes")) {
             for (String key : GO_ROUTE_KEYS) {
@@ -149,7 +152,7 @@ final class ConfigValidator {
             r.invalid("name", r.node("name"), "a name that is not blank");
         }
         List<DiscoveryConfig> discoveries = new ArrayList<>();
-        List<Backend> backends = BackendSection.backends(r, resolver, discoveries);
+        List<Backend> backends = BackendSection.backends(r, resolver, kubernetes, discoveries);
         StrategyConfig strategy = StrategySection.strategy(r, "strategy");
         ActiveHealthCheck healthCheck = HealthCheckSection.healthCheck(r);
         OutlierDetection outlierDetection = PassiveHealthSection.outlierDetection(r);

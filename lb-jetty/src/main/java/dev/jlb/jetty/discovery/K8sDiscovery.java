@@ -15,11 +15,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,8 +24,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
+import java.util.function.DoubleSupplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -45,9 +41,11 @@ import tools.jackson.databind.json.JsonMapper;
  * error (connection refused, a dropped watch, a bad answer) the last good membership stays and the
  * discovery tries again after an exponential back-off from {@code minBackoff} to {@code maxBackoff}.
  *
- * <p>Credentials: in-cluster by default (KUBERNETES_SERVICE_HOST/PORT, the service account token
- * and CA under {@value #SERVICE_ACCOUNT}); an explicit API server URL and token file otherwise. The
- * token file is read again for every request (tokens rotate). One daemon thread per discovery.
+ * <p>Credentials, the first that applies (as client-go's rules): an explicit API server URL (with
+ * a token file and a CA bundle); an explicit kubeconfig file; in-cluster (KUBERNETES_SERVICE_HOST/PORT,
+ * the service account token and CA under {@value #SERVICE_ACCOUNT}); the default kubeconfig (the
+ * first file of {@code KUBECONFIG}, else {@code ~/.kube/config}). A token file is read again for
+ * every request (tokens rotate). One daemon thread per discovery.
  */
 public final class K8sDiscovery implements Discovery {
     private static final Logger LOG = LoggerFactory.getLogger(K8sDiscovery.class);
@@ -61,6 +59,7 @@ public final class K8sDiscovery implements Discovery {
     private final String source;
     private final Builder b;
     private final HttpClient client;
+    private final KubeCredentials credentials;
     private final DiscoveryCounters counters = new DiscoveryCounters();
     /** Slice name to its backends; touched by the discovery thread only. */
     private final Map<String, List<DiscoveredBackend>> slices = new LinkedHashMap<>();
@@ -76,9 +75,10 @@ public final class K8sDiscovery implements Discovery {
         this.namespace = b.namespace;
         this.port = b.port;
         this.source = "k8s://" + service + "." + namespace + ":" + port;
+        this.credentials = b.credentials();
         HttpClient.Builder hb = HttpClient.newBuilder().connectTimeout(b.timeout);
-        if (b.caFile != null) {
-            hb.sslContext(sslContext(b.caFile));
+        if (credentials.ssl() != null) {
+            hb.sslContext(credentials.ssl());
         }
         this.client = hb.build();
     }
@@ -91,6 +91,18 @@ public final class K8sDiscovery implements Discovery {
      */
     public static Builder builder(String url) {
         return new Builder(Objects.requireNonNull(url, "url"));
+    }
+
+    /**
+     * The source of a {@code k8s://} entry, normalised as {@link #source()} gives it.
+     *
+     * @param url the entry, such as {@code k8s://API.shop:http}
+     * @return such as {@code k8s://api.shop:http}
+     * @throws IllegalArgumentException naming the expected form
+     */
+    public static String sourceOf(String url) {
+        Builder b = builder(url);
+        return "k8s://" + b.service + "." + b.namespace + ":" + b.port;
     }
 
     @Override
@@ -109,6 +121,7 @@ public final class K8sDiscovery implements Discovery {
             throw new IllegalStateException(source + ": started twice");
         }
         this.listener = Objects.requireNonNull(listener, "listener");
+        LOG.info("jlb: {}: watching EndpointSlices through {}", source, credentials.origin());
         thread = new Thread(this::run, "jlb-k8s-" + service + "." + namespace);
         thread.setDaemon(true);
         thread.start();
@@ -139,6 +152,12 @@ public final class K8sDiscovery implements Discovery {
         }
     }
 
+    /** Waits between tries; the real one sleeps, a test's returns at once and records the delay. */
+    @FunctionalInterface
+    interface Sleeper {
+        void sleep(Duration delay) throws InterruptedException;
+    }
+
     private static final class Gone extends IOException {
         Gone() {
             super("410 Gone");
@@ -152,6 +171,7 @@ public final class K8sDiscovery implements Discovery {
             try {
                 if (rv == null) {
                     rv = list();
+                    failures = 0;
                 }
                 rv = watch(rv);
                 failures = 0;
@@ -171,7 +191,7 @@ public final class K8sDiscovery implements Discovery {
                 LOG.warn("jlb: {}: {} ({} in a row); keeping {} backends, next try in {} ms", source, error, failures,
                         reported == null ? 0 : reported.size(), delay.toMillis());
                 try {
-                    Thread.sleep(delay.toMillis());
+                    b.sleeper.sleep(delay);
                 } catch (InterruptedException ie) {
                     return;
                 }
@@ -181,7 +201,7 @@ public final class K8sDiscovery implements Discovery {
 
     Duration backoff(int failures) {
         long capped = Math.min(b.maxBackoff.toMillis(), b.minBackoff.toMillis() << Math.min(20, failures - 1));
-        return Duration.ofMillis((long) (capped * (0.8 + 0.4 * Math.random())));
+        return Duration.ofMillis((long) (capped * (0.8 + 0.4 * b.jitter.getAsDouble())));
     }
 
     private String path() {
@@ -190,10 +210,11 @@ public final class K8sDiscovery implements Discovery {
     }
 
     private HttpRequest.Builder request(String pathAndQuery) throws IOException {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(b.apiServer + pathAndQuery))
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(credentials.apiServer() + pathAndQuery))
                 .header("Accept", "application/json");
-        if (b.tokenFile != null) {
-            r.header("Authorization", "Bearer " + Files.readString(b.tokenFile).trim());
+        String authorization = credentials.authorization();
+        if (authorization != null) {
+            r.header("Authorization", authorization);
         }
         return r;
     }
@@ -348,27 +369,9 @@ public final class K8sDiscovery implements Discovery {
         return true;
     }
 
-    private static SSLContext sslContext(Path caFile) {
-        try (InputStream in = Files.newInputStream(caFile)) {
-            KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-            ks.load(null, null);
-            int i = 0;
-            for (Certificate cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                ks.setCertificateEntry("ca" + i++, cert);
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(ks);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, tmf.getTrustManagers(), null);
-            return ctx;
-        } catch (Exception e) {
-            throw new IllegalArgumentException("ca_file: " + caFile + " (expected: PEM certificates; " + e.getMessage() + ")", e);
-        }
-    }
-
     @Override
     public String toString() {
-        return "K8sDiscovery{" + source + ", " + b.apiServer + '}';
+        return "K8sDiscovery{" + source + ", " + credentials.apiServer() + '}';
     }
 
     /** Builds a {@link K8sDiscovery}. Not thread-safe. */
@@ -386,6 +389,12 @@ public final class K8sDiscovery implements Discovery {
         private Duration maxBackoff = Duration.ofSeconds(30);
         private int watchSeconds = 300;
         private Clock clock = Clock.systemUTC();
+        private Path kubeconfig;
+        private String context;
+        private Function<String, String> env = System::getenv;
+        private Path serviceAccount = Path.of(SERVICE_ACCOUNT);
+        private Sleeper sleeper = d -> Thread.sleep(d.toMillis());
+        private DoubleSupplier jitter = () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble();
 
         private Builder(String url) {
             String u = url.trim();
@@ -431,6 +440,44 @@ public final class K8sDiscovery implements Discovery {
          */
         public Builder tokenFile(Path tokenFile) {
             this.tokenFile = tokenFile;
+            return this;
+        }
+
+        /**
+         * A kubeconfig file whose context names the API server and the credentials (token, token
+         * file or client certificate; relative file names from the kubeconfig's directory).
+         * Default: in a cluster, the service account; elsewhere {@code KUBECONFIG} or {@code ~/.kube/config}.
+         *
+         * @param kubeconfig the kubeconfig file
+         * @return this builder
+         */
+        public Builder kubeconfig(Path kubeconfig) {
+            this.kubeconfig = Objects.requireNonNull(kubeconfig, "kubeconfig");
+            return this;
+        }
+
+        /**
+         * The kubeconfig context to use (default: its {@code current-context}).
+         *
+         * @param context the context's name
+         * @return this builder
+         */
+        public Builder context(String context) {
+            this.context = Objects.requireNonNull(context, "context");
+            return this;
+        }
+
+        /** The environment (KUBERNETES_SERVICE_HOST/PORT, KUBECONFIG, HOME); tests replace it. */
+        Builder environment(Function<String, String> env, Path serviceAccount) {
+            this.env = Objects.requireNonNull(env, "env");
+            this.serviceAccount = Objects.requireNonNull(serviceAccount, "serviceAccount");
+            return this;
+        }
+
+        /** How the discovery waits between tries, and the jitter in [0, 1); tests replace both. */
+        Builder backoffClock(Sleeper sleeper, DoubleSupplier jitter) {
+            this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+            this.jitter = Objects.requireNonNull(jitter, "jitter");
             return this;
         }
 
@@ -497,23 +544,44 @@ public final class K8sDiscovery implements Discovery {
             return this;
         }
 
-        /** {@return the discovery with this builder's settings (not started)} */
-        public K8sDiscovery build() {
-            if (apiServer == null) {
-                String host = System.getenv("KUBERNETES_SERVICE_HOST");
-                String p = System.getenv("KUBERNETES_SERVICE_PORT");
-                if (host == null || p == null) {
-                    throw new IllegalStateException("k8s://" + service + "." + namespace + ":" + port
-                            + ": no api_server given and not in a cluster (KUBERNETES_SERVICE_HOST/PORT unset)");
-                }
-                apiServer = "https://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + p;
-                if (tokenFile == null) {
-                    tokenFile = Path.of(SERVICE_ACCOUNT, "token");
-                }
-                if (caFile == null) {
-                    caFile = Path.of(SERVICE_ACCOUNT, "ca.crt");
-                }
+        /**
+         * Finds the API server and credentials as the class description says, reading the files
+         * they name, without connecting.
+         *
+         * @return this builder
+         * @throws IllegalArgumentException when a file is missing or not what it should be, or when
+         *     no API server is given, none is found in the environment and there is no kubeconfig
+         */
+        public Builder check() {
+            credentials();
+            return this;
+        }
+
+        KubeCredentials credentials() {
+            if (apiServer != null) {
+                return KubeCredentials.explicit(apiServer, tokenFile, caFile);
             }
+            if (kubeconfig != null) {
+                return KubeCredentials.kubeconfig(kubeconfig, context);
+            }
+            if (env.apply("KUBERNETES_SERVICE_HOST") != null && env.apply("KUBERNETES_SERVICE_PORT") != null) {
+                return KubeCredentials.inCluster(env, serviceAccount);
+            }
+            Path found = KubeCredentials.defaultKubeconfig(env);
+            if (found != null) {
+                return KubeCredentials.kubeconfig(found, context);
+            }
+            throw new IllegalArgumentException("k8s://" + service + "." + namespace + ":" + port + " (expected: an"
+                    + " api_server or a kubeconfig; not in a cluster (KUBERNETES_SERVICE_HOST/PORT unset), KUBECONFIG"
+                    + " unset and no ~/.kube/config)");
+        }
+
+        /**
+         * {@return the discovery with this builder's settings (not started)}
+         *
+         * @throws IllegalArgumentException as {@link #check()}
+         */
+        public K8sDiscovery build() {
             return new K8sDiscovery(this);
         }
     }

@@ -275,7 +275,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
         headDeadline = Long.MAX_VALUE;
         long latency = headStarted == Long.MAX_VALUE ? 0 : engine.now() - headStarted;
         headStarted = Long.MAX_VALUE;
-        engine.refused("-", "-", clientAddress(), HttpStatus.REQUEST_TIMEOUT_408, "request timeout\n".length(), latency);
+        engine.refused("-", "-", peerAddress(), HttpStatus.REQUEST_TIMEOUT_408, "request timeout\n".length(), latency);
         getEndPoint().write(Callback.from(() -> getEndPoint().close(), x -> getEndPoint().close(x)),
                 ByteBuffer.wrap(REQUEST_TIMEOUT));
     }
@@ -314,7 +314,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
         String method = head != null && head.methodEnd > head.start ? head.method() : "-";
         String target = head != null && head.targetEnd > head.targetStart ? head.string(head.targetStart, head.targetEnd) : "-";
         long latency = started == Long.MAX_VALUE ? 0 : engine.now() - started;
-        String client = clientAddress(); // before the answer: the connection closes after it
+        String client = peerAddress(); // before the answer: the connection closes after it
         BufferUtil.clear(buf);
         engine.refused(method, target, client, status, reason.length() + 1L, latency);
         sendError(status, reason, false);
@@ -323,7 +323,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
     // ---- Exchange.ClientSide -------------------------------------------------------------------
 
     @Override
-    public String clientAddress() {
+    public String peerAddress() {
         java.net.SocketAddress a = getEndPoint().getRemoteSocketAddress();
         return a instanceof java.net.InetSocketAddress i ? i.getAddress().getHostAddress() : null;
     }

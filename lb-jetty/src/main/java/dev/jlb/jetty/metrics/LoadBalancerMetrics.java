@@ -10,6 +10,7 @@ import dev.jlb.LoadBalancerStats;
 import dev.jlb.NoBackendAvailableException.Reason;
 import dev.jlb.PoolEvent;
 import dev.jlb.StatsWindow;
+import dev.jlb.discovery.Discovery;
 import dev.jlb.Ticker;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -73,7 +74,15 @@ import java.util.function.ToDoubleFunction;
  * <tr><td>{@code jlb.backend.state}</td><td>gauge</td><td>{@code state}</td><td>1 for the current state, 0 for the others</td></tr>
  * <tr><td>{@code jlb.backend.weight}, {@code jlb.backend.effective.weight}</td><td>gauge</td><td></td>
  *     <td>configured and effective weight</td></tr>
+ * <tr><td>{@code jlb.discovery.resolutions}, {@code jlb.discovery.failures}</td><td>counter</td><td>{@code source}</td>
+ *     <td>lookups (DNS answers, Kubernetes lists and watch events) that succeeded and that failed</td></tr>
+ * <tr><td>{@code jlb.discovery.backends}</td><td>gauge</td><td>{@code source}</td><td>backends in its last snapshot</td></tr>
+ * <tr><td>{@code jlb.discovery.last.success} ({@code jlb_discovery_last_success_seconds})</td><td>gauge</td>
+ *     <td>{@code source}</td><td>when the last lookup succeeded, in seconds since the epoch; NaN before the first</td></tr>
  * </table>
+ *
+ * <p>Discovery meters ({@code source}: such as {@code dns://api.internal:8080}) follow the
+ * discoveries a reload attaches and detaches.
  *
  * <p>Reading: one {@link LoadBalancer#stats()} snapshot serves every meter for
  * {@link Builder#refreshInterval(Duration)} (default {@value #DEFAULT_REFRESH_MILLIS} ms), so one
@@ -102,6 +111,8 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
     private AutoCloseable listener;
     private final List<Meter> routeMeters = new ArrayList<>();
     private final Map<Backend, BackendMeters> backendMeters = new ConcurrentHashMap<>();
+    private final Map<Discovery, List<Meter>> discoveryMeters = new HashMap<>();
+    private AutoCloseable discoveryListener;
     private boolean closed;
 
     // The current reading; guarded by this.
@@ -167,6 +178,53 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
         for (Backend backend : loadBalancer.pool().backends()) {
             addBackend(backend);
         }
+        discoveryListener = loadBalancer.discovery().addChangeListener(this::syncDiscoveries);
+        syncDiscoveries();
+    }
+
+    /**
+     * Registers meters for discoveries attached since the last call and removes those of detached
+     * ones. The membership's lock is taken before this object's elsewhere (its pool events reach
+     * {@link #onPoolEvent}), so the discoveries are read before this lock is taken.
+     */
+    private void syncDiscoveries() {
+        List<Discovery> now = loadBalancer.discovery().discoveries();
+        List<Meter> gone = new ArrayList<>();
+        MeterRegistry r;
+        synchronized (this) {
+            if (closed || registry == null) {
+                return;
+            }
+            r = registry;
+            discoveryMeters.entrySet().removeIf(e -> {
+                if (now.contains(e.getKey())) {
+                    return false;
+                }
+                gone.addAll(e.getValue());
+                return true;
+            });
+            gone.forEach(r::remove);
+            for (Discovery d : now) {
+                discoveryMeters.computeIfAbsent(d, x -> discoveryMeters(x, r));
+            }
+        }
+    }
+
+    private List<Meter> discoveryMeters(Discovery d, MeterRegistry r) {
+        Tags tags = routeTags.and("source", d.source());
+        List<Meter> meters = new ArrayList<>();
+        meters.add(FunctionCounter.builder("jlb.discovery.resolutions", d, x -> x.stats().resolutions())
+                .description("Discovery lookups that got an answer").tags(tags).register(r));
+        meters.add(FunctionCounter.builder("jlb.discovery.failures", d, x -> x.stats().failures())
+                .description("Discovery lookups that failed").tags(tags).register(r));
+        meters.add(Gauge.builder("jlb.discovery.backends", d, x -> x.stats().backends())
+                .description("Backends in the discovery's last snapshot").tags(tags).register(r));
+        meters.add(Gauge.builder("jlb.discovery.last.success", d, x -> {
+            long at = x.stats().lastSuccessEpochMillis();
+            return at < 0 ? Double.NaN : at / 1000.0;
+        }).description("When the last discovery lookup succeeded, since the epoch").baseUnit("seconds").tags(tags)
+                .register(r));
+        return meters;
     }
 
     private void onPoolEvent(PoolEvent event) {
@@ -197,14 +255,18 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
             return;
         }
         closed = true;
-        if (listener != null) {
-            try {
-                listener.close();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+        for (AutoCloseable l : new AutoCloseable[] {listener, discoveryListener}) {
+            if (l != null) {
+                try {
+                    l.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
             }
         }
         if (registry != null) {
+            discoveryMeters.values().forEach(ms -> ms.forEach(registry::remove));
+            discoveryMeters.clear();
             for (Meter meter : routeMeters) {
                 registry.remove(meter);
             }

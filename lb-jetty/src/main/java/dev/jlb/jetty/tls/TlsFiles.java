@@ -23,6 +23,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Reads certificates, keys and keystores, judging them as a configuration would: a missing file,
@@ -222,6 +226,65 @@ public final class TlsFiles {
             }
             return ks;
         } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("an in-memory trust store", e);
+        }
+    }
+
+    /**
+     * A client {@link SSLContext} from PEM text, as a kubeconfig carries it inline: the CAs that
+     * verify the server (the JDK's trust store when {@code caPem} is null) and an optional client
+     * certificate chain with its key (both or neither).
+     *
+     * @param field the configuration field the text came from, for error messages
+     * @param caPem PEM CA certificates, or null for the JDK's trust store
+     * @param certPem the PEM client certificate chain, or null
+     * @param keyPem the PEM private key of {@code certPem}, or null
+     * @return a TLS client context
+     * @throws TlsFileException when a text holds no certificate, no usable key, or a key that is not the certificate's
+     */
+    public static SSLContext clientContext(String field, String caPem, String certPem, String keyPem)
+            throws TlsFileException {
+        if ((certPem == null) != (keyPem == null)) {
+            throw new TlsFileException(field, "a client certificate without its key, or a key without its certificate"
+                    + " (expected: both or neither)");
+        }
+        try {
+            KeyManager[] keyManagers = null;
+            if (certPem != null) {
+                List<X509Certificate> chain = Pem.certificates(certPem);
+                if (chain.isEmpty()) {
+                    throw new TlsFileException(field, "client certificate (expected: a PEM BEGIN CERTIFICATE block)");
+                }
+                PrivateKey key = Pem.privateKey(keyPem);
+                if (!matches(key, chain.get(0).getPublicKey())) {
+                    throw new TlsFileException(field, "client key (expected: the private key of the client certificate "
+                            + subject(chain.get(0)) + ")");
+                }
+                char[] password = "jlb".toCharArray();
+                KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(keyStore(List.of(new Entry(key, chain)), password), password);
+                keyManagers = kmf.getKeyManagers();
+            }
+            KeyStore trust = null;
+            if (caPem != null) {
+                List<X509Certificate> cas = Pem.certificates(caPem);
+                if (cas.isEmpty()) {
+                    throw new TlsFileException(field, "certificate authority (expected: a PEM BEGIN CERTIFICATE block)");
+                }
+                trust = KeyStore.getInstance("PKCS12");
+                trust.load(null, null);
+                for (int i = 0; i < cas.size(); i++) {
+                    trust.setCertificateEntry("ca-" + i, cas.get(i));
+                }
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            SSLContext c = SSLContext.getInstance("TLS");
+            c.init(keyManagers, tmf.getTrustManagers(), null);
+            return c;
+        } catch (GeneralSecurityException e) {
+            throw new TlsFileException(field, "PEM text (expected: " + e.getMessage() + ")");
+        } catch (IOException e) {
             throw new IllegalStateException("an in-memory trust store", e);
         }
     }

@@ -147,4 +147,39 @@ class StatusPageTest {
         assertThat(m.find()).as("row of %s in %s", backend.id(), html).isTrue();
         return m.group();
     }
+
+    @Test
+    void eachDiscoveryOfARouteHasALineWithItsLookupsAndItsBackendsTheirSource() throws Exception {
+        dev.jlb.discovery.DiscoveryCounters counters = new dev.jlb.discovery.DiscoveryCounters();
+        dev.jlb.discovery.Discovery dns = new dev.jlb.discovery.Discovery() {
+            @Override
+            public String source() {
+                return "dns://api.jlb.test:9501";
+            }
+
+            @Override
+            public void start(Listener listener) {
+                listener.onMembership(List.of(dev.jlb.discovery.DiscoveredBackend.of(
+                        Backend.of("http://127.0.0.9:9501").withSource(source()))));
+                counters.resolved(1, 1_700_000_000_000L);
+                counters.failed("SERVFAIL <from 127.0.0.1:5353>");
+            }
+
+            @Override
+            public dev.jlb.discovery.DiscoveryStats stats() {
+                return counters.stats(source());
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        LoadBalancer api = LoadBalancer.builder().name("api").ticker(ticker).discovery(dns).build();
+        try (api; AdminFixture admin = new AdminFixture(AdminOptions.defaults(), () -> List.of(api))) {
+            String html = admin.get("/admin/").body();
+            assertThat(html).contains("<tr><td class=\"l\">dns://api.jlb.test:9501</td><td>1</td><td>1</td><td>1</td>"
+                    + "<td class=\"l\">2023-11-14T22:13:20Z</td><td class=\"l\">SERVFAIL &lt;from 127.0.0.1:5353&gt;</td></tr>");
+            assertThat(html).contains("title=\"discovered by\">dns://api.jlb.test:9501</span>");
+        }
+    }
 }

@@ -232,4 +232,67 @@ class LoadBalancerMetricsTest {
         metrics.close();
         assertThatThrownBy(() -> metrics.bindTo(registry)).hasMessage("metrics: closed (expected: open)");
     }
+
+    /** A discovery whose counters the test moves by hand. */
+    static final class Scripted implements dev.jlb.discovery.Discovery {
+        final String source;
+        final dev.jlb.discovery.DiscoveryCounters counters = new dev.jlb.discovery.DiscoveryCounters();
+
+        Scripted(String source) {
+            this.source = source;
+        }
+
+        @Override
+        public String source() {
+            return source;
+        }
+
+        @Override
+        public void start(Listener listener) {
+        }
+
+        @Override
+        public dev.jlb.discovery.DiscoveryStats stats() {
+            return counters.stats(source);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void discoveriesAreCountedAndTheirMetersFollowAttachAndDetach() {
+        Scripted dns = new Scripted("dns://api.jlb.test:8080");
+        lb.discovery().attach(dns);
+        LoadBalancerMetrics metrics = LoadBalancerMetrics.builder(lb).ticker(ticker).build();
+        metrics.bindTo(registry);
+        String[] dnsTags = {"route", "api", "source", "dns://api.jlb.test:8080"};
+        assertThat(scrape().value("jlb_discovery_resolutions_total", dnsTags)).isZero();
+        assertThat(scrape().value("jlb_discovery_last_success_seconds", dnsTags)).isNaN();
+
+        dns.counters.resolved(3, 1_700_000_000_500L);
+        dns.counters.resolved(2, 1_700_000_001_250L);
+        dns.counters.failed("timeout");
+        PrometheusText.Exposition e = scrape();
+        assertThat(e.value("jlb_discovery_resolutions_total", dnsTags)).isEqualTo(2);
+        assertThat(e.value("jlb_discovery_failures_total", dnsTags)).isEqualTo(1);
+        assertThat(e.value("jlb_discovery_backends", dnsTags)).isEqualTo(2);
+        assertThat(e.value("jlb_discovery_last_success_seconds", dnsTags)).isEqualTo(1_700_000_001.25);
+
+        // A reload replaces the discovery: the old meters go, the new one's come.
+        Scripted k8s = new Scripted("k8s://api.shop:http");
+        lb.discovery().detach(dns);
+        lb.discovery().attach(k8s);
+        k8s.counters.resolved(4, 1_700_000_002_000L);
+        e = scrape();
+        assertThat(e.has("jlb_discovery_resolutions_total", "source", "dns://api.jlb.test:8080")).isFalse();
+        assertThat(e.value("jlb_discovery_resolutions_total", "route", "api", "source", "k8s://api.shop:http")).isEqualTo(1);
+        assertThat(e.value("jlb_discovery_backends", "route", "api", "source", "k8s://api.shop:http")).isEqualTo(4);
+
+        metrics.close();
+        assertThat(registry.find("jlb.discovery.resolutions").meters()).isEmpty();
+        assertThat(registry.find("jlb.discovery.last.success").meters()).isEmpty();
+        lb.discovery().detach(k8s);
+    }
 }
