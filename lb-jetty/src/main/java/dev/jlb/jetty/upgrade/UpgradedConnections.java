@@ -3,6 +3,7 @@ package dev.jlb.jetty.upgrade;
 import dev.jlb.Backend;
 import dev.jlb.LoadBalancer;
 import dev.jlb.PoolEvent;
+import dev.jlb.jetty.ProxyRecord.UpgradeEnd;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +65,7 @@ public final class UpgradedConnections {
     interface Handle {
         Backend backend();
 
-        void shutdown(int code, String reason);
+        void shutdown(int code, String reason, UpgradeEnd why);
     }
 
     void add(Splice tunnel) {
@@ -101,11 +102,15 @@ public final class UpgradedConnections {
      * {@code code} and {@code reason} between two frames, then both sides close. Returns how many.
      *
      * @param backend the backend
-     * @param code the code
-     * @param reason the reason
-     * @return the int
+     * @param code the close code a WebSocket gets
+     * @param reason the close reason a WebSocket gets
+     * @return how many connections are being closed
      */
     public int close(Backend backend, int code, String reason) {
+        return close(backend, code, reason, UpgradeEnd.SHUT_DOWN);
+    }
+
+    private int close(Backend backend, int code, String reason, UpgradeEnd why) {
         List<Splice> matching = new ArrayList<>();
         for (Splice t : open) {
             if (t.backend().id().equals(backend.id())) {
@@ -113,7 +118,7 @@ public final class UpgradedConnections {
             }
         }
         for (Splice t : matching) {
-            t.shutdown(code, reason);
+            t.shutdown(code, reason, why);
         }
         return matching.size();
     }
@@ -139,14 +144,14 @@ public final class UpgradedConnections {
         }
         scheduler.schedule(() -> {
             for (Splice t : matching) {
-                t.shutdown(CloseFrame.GOING_AWAY, "backend drained");
+                t.shutdown(CloseFrame.GOING_AWAY, "backend drained", UpgradeEnd.DRAIN_DEADLINE);
             }
         }, Math.max(0, deadline.toMillis()), TimeUnit.MILLISECONDS);
     }
 
     private void onPoolEvent(PoolEvent event) {
         if (event.type() == PoolEvent.Type.REMOVED && event.backend() != null) {
-            int closed = close(event.backend(), CloseFrame.GOING_AWAY, "backend removed");
+            int closed = close(event.backend(), CloseFrame.GOING_AWAY, "backend removed", UpgradeEnd.BACKEND_REMOVED);
             if (closed > 0) {
                 LOG.info("jlb: route {}: closing {} upgraded connection(s) to removed backend {}", name, closed,
                         event.backend().id());
