@@ -271,8 +271,13 @@ final class Standalone implements AutoCloseable {
             Router.Retirable retirable = router.new Retirable(handler);
             retirable.setServer(server);
             retirable.start();
-            EngineRoute engineRoute = options.dataPath() == ProxyOptions.DataPath.ENGINE
-                    ? new EngineRoute(lb, options) : EngineRoute.jetty(route.path());
+            // Hedged requests run on the Jetty path's attempt loop; the engine does not hedge.
+            boolean engine = options.dataPath() == ProxyOptions.DataPath.ENGINE && !options.retry().hedges();
+            if (options.dataPath() == ProxyOptions.DataPath.ENGINE && !engine) {
+                LOG.info("route {}: retry.hedge_after: served by the jetty data path (the engine does not hedge)",
+                        route.path());
+            }
+            EngineRoute engineRoute = engine ? new EngineRoute(lb, options) : EngineRoute.jetty(route.path());
             return new RouteRuntime(route, lb, options, s.accessLog(), new Router.Route(route, retirable), engineRoute);
         } catch (Exception e) {
             if (existing == null) {

@@ -29,6 +29,8 @@ final class ProxyCore {
     final dev.jlb.RetryBudget budget;
     /** Whether the load balancer has an overload queue: requests then select through it. */
     final boolean queued;
+    /** When a hedge goes, or null when the policy does not hedge. */
+    final HedgeDelay hedgeDelay;
 
     private volatile HttpClient client;
     /** The per-attempt timeouts, from {@link #start}. */
@@ -47,6 +49,7 @@ final class ProxyCore {
         this.bufferLimit = retry.retries() ? retry.bufferLimitBytes() : 0;
         this.sticky = options.stickyCookie().isEnabled() ? new StickyTokens(options.stickyCookie()) : null;
         this.headers = new HeaderRewriter(options, sticky);
+        this.hedgeDelay = retry.hedges() ? new HedgeDelay(loadBalancer, retry) : null;
     }
 
     void start(HttpClient client) {

@@ -75,8 +75,35 @@ final class ProxySection {
                     Integer.MAX_VALUE)), Refusal::size);
         }
         budget(t, b);
+        hedge(t, b);
         t.finish();
         return b.build();
+    }
+
+    /** {@code hedge_after}: a duration such as {@code 50ms}, or a percentile such as {@code p95}. */
+    private static void hedge(MapReader t, RetryPolicy.Builder b) {
+        Node n = t.node("hedge_after");
+        if (n == null) {
+            return;
+        }
+        String expected = "a duration such as 50ms, or a percentile of the route's latency such as p95";
+        if (n instanceof Node.ScalarNode s && s.kind() == Node.ScalarNode.Kind.STRING
+                && s.text().strip().toLowerCase(java.util.Locale.ROOT).startsWith("p")) {
+            String text = s.text().strip().substring(1);
+            double p;
+            try {
+                p = Double.parseDouble(text);
+            } catch (NumberFormatException e) {
+                t.invalid("hedge_after", n, expected);
+                return;
+            }
+            t.set("hedge_after", n, () -> b.hedgeAfterPercentile(p), UnaryOperator.identity());
+            return;
+        }
+        Duration d = t.duration("hedge_after");
+        if (d != null) {
+            t.set("hedge_after", n, () -> b.hedgeAfter(d), UnaryOperator.identity());
+        }
     }
 
     /** The retry budget's three keys; {@code budget_percent: 0} turns it off. */
