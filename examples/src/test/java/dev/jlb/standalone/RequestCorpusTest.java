@@ -98,7 +98,6 @@ class RequestCorpusTest {
         List<RequestCorpus.Case> cases = RequestCorpus.load("corpus");
         List<RequestCorpus.Case> pending = RequestCorpus.load("corpus-pending");
         assertThat(cases).hasSizeGreaterThanOrEqualTo(40);
-        assertThat(pending).isNotEmpty();
         assertThat(Stream.concat(cases.stream(), pending.stream()).filter(c -> c.value("nginx", "", "").isEmpty()))
                 .as("cases without an nginx answer").isEmpty();
         assertThat(pending).as("every pending case says why it waits")
