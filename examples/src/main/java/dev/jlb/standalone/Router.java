@@ -109,6 +109,20 @@ final class Router extends Handler.Abstract {
     }
 
     private void notFound(String path, Request request, Response response, Callback callback) {
+        if (request.getConnectionMetaData().getHttpVersion() == org.eclipse.jetty.http.HttpVersion.HTTP_1_0
+                && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)) {
+            // As on a route (RFC 9112 6.1): the framing cannot be trusted, what follows may be smuggled.
+            byte[] body = "bad request: Transfer-Encoding (chunked) on an HTTP/1.0 request\n".getBytes(StandardCharsets.UTF_8);
+            response.setStatus(HttpStatus.BAD_REQUEST_400);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain;charset=utf-8");
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            if (refusals != null) {
+                report(refusals, request, HttpStatus.BAD_REQUEST_400, body.length);
+            }
+            response.write(true, ByteBuffer.wrap(body), callback);
+            return;
+        }
         byte[] body = ("not found: no route matches " + path + "\n").getBytes(StandardCharsets.UTF_8);
         response.setStatus(HttpStatus.NOT_FOUND_404);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain;charset=utf-8");

@@ -71,6 +71,23 @@ class RouterTest {
     }
 
     @Test
+    void anHttp10ChunkedRequestNoRouteTakesIsA400AndTheConnectionCloses() throws Exception {
+        Router router = start();
+        Router.Retirable api = router.new Retirable(answering("api"));
+        api.start();
+        router.setRoutes(List.of(new Router.Route(route("/api"), api)));
+        int port = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST /other HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "0\r\n\r\nGET /api/smuggled HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String reply = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(reply).startsWith("HTTP/1.1 400 ").contains("Transfer-Encoding (chunked) on an HTTP/1.0 request")
+                    .doesNotContain("api");
+        }
+    }
+
+    @Test
     void longestPathWinsAndNoMatchIsJlbs404() throws Exception {
         Router router = start();
         Router.Retirable root = router.new Retirable(answering("root"));
