@@ -4,15 +4,14 @@ import dev.jlb.Backend;
 import dev.jlb.BackendStats;
 import dev.jlb.LoadBalancer;
 import dev.jlb.StatsWindow;
+import dev.jlb.jetty.internal.Loopback;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -527,20 +526,7 @@ public class AdminServlet extends HttpServlet {
     }
 
     static boolean isLoopback(String address) {
-        if (address == null || address.isEmpty()) {
-            return false;
-        }
-        String literal = address.startsWith("[") && address.endsWith("]")
-                ? address.substring(1, address.length() - 1) : address;
-        // Only address literals: a name is never resolved.
-        if (literal.isEmpty() || !literal.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == '.' || c == ':')) {
-            return false;
-        }
-        try {
-            return InetAddress.getByName(literal).isLoopbackAddress();
-        } catch (UnknownHostException e) {
-            return false;
-        }
+        return Loopback.isLoopback(address);
     }
 
     // ---- Routes -----------------------------------------------------------------------------------
