@@ -120,6 +120,7 @@ abstract class Attempt implements Callback, CyclicTimeouts.Expirable {
             client.responseStatus(status);
             loop.core.headers.copyResponseHeaders(headers, client);
             loop.issueStickyCookie(selection.backend());
+            loop.explainResponse();
             if (loop.trailers) {
                 client.forwardTrailers(this::trailers);
             }

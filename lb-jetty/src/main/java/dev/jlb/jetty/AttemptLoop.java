@@ -4,6 +4,7 @@ import dev.jlb.Backend;
 import dev.jlb.FailureKind;
 import dev.jlb.LoadBalancer;
 import dev.jlb.NoBackendAvailableException;
+import dev.jlb.RequestContext;
 import dev.jlb.RetryPolicy;
 import dev.jlb.Selection;
 import java.io.IOException;
@@ -68,6 +69,10 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     GrpcCall grpc;
     /** Whether response trailers are relayed: a gRPC call, or a client that said {@code TE: trailers}. */
     boolean trailers;
+    /** The explained decision, or null: the request did not ask for one (or may not). */
+    private Decision decision;
+    /** The {@code X-Jlb-Decision} value the client got, once it went out. */
+    private String decisionHeader;
 
     // What a ProxyListener reads (written before finished is set, read after).
     private Backend lastBackend;
@@ -85,6 +90,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
 
     /** Starts proxying. {@code content} is the client's body, or null when the request has none. */
     void start(Content.Source content, long contentLength, String contentType) {
+        decision = Decision.of(core, client);
         int refused = RequestChecks.refusal(client.method(), client.path(), core.options);
         if (refused != 0) {
             finishError(refused, RequestChecks.reason(client.method()), Outcome.REFUSED);
@@ -103,11 +109,11 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
             StickyTokens sticky = core.sticky;
             if (core.queued) {
                 // The route's overload queue: selected or refused, now or when a lease completes.
-                core.loadBalancer.selectOrWait(client, sticky == null ? null : stickyBackend(sticky), this);
+                core.loadBalancer.selectOrWait(context(), sticky == null ? null : stickyBackend(sticky), this);
                 return;
             }
-            selection = sticky == null ? core.loadBalancer.select(client)
-                    : core.loadBalancer.selectPreferring(client, stickyBackend(sticky));
+            selection = sticky == null ? core.loadBalancer.select(context())
+                    : core.loadBalancer.selectPreferring(context(), stickyBackend(sticky));
         } catch (NoBackendAvailableException e) {
             finishError(HttpStatus.SERVICE_UNAVAILABLE_503, e.getMessage(), Outcome.NO_BACKEND);
             return;
@@ -137,6 +143,9 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         long remaining = deadline() - now;
         attempts++;
         lastBackend = selection.backend();
+        if (decision != null) {
+            decision.selected(attempts, lastBackend, stickyHeld != null && stickyHeld.backend.equals(lastBackend));
+        }
         Attempt next;
         try {
             next = upstream.newAttempt(this, selection, now,
@@ -171,7 +180,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
                 || !(RetryPolicy.isIdempotent(client.method()) || core.retry.retryNonIdempotent())) {
             return false;
         }
-        Selection again = StaleConnections.sameBackend(core.loadBalancer, client, failed.backend());
+        Selection again = StaleConnections.sameBackend(core.loadBalancer, context(), failed.backend());
         if (again == null) {
             return false;
         }
@@ -188,6 +197,9 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     @Override
     public void accept(HttpFields.Mutable out) {
         requestId = core.headers.copyRequestHeaders(client, requestId, trailers, out);
+        if (decision != null) {
+            out.remove(Decision.REQUEST_HEADER); // it may hold the token: for jlb, not for backends
+        }
     }
 
     /**
@@ -199,18 +211,55 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
      */
     Selection retryAfter(int status, HttpFields headers, FailureKind kind, boolean begun, long now, Backend failed) {
         RetryPolicy retry = core.retry;
-        if (retries(status, headers, kind, begun, attempts) && timeLeft(now) && budgetAllowsRetry(now)) {
-            Selection candidate = selectNext(failed);
-            if (candidate != null) {
-                return candidate;
+        String refusal = null; // why a retry the policy wants does not happen, for the decision
+        if (retries(status, headers, kind, begun, attempts)) {
+            if (!timeLeft(now)) {
+                refusal = "total timeout";
+            } else if (!budgetAllowsRetry(now)) {
+                refusal = "retry budget";
+            } else {
+                Selection candidate = selectNext(failed);
+                if (candidate != null) {
+                    if (decision != null) {
+                        decision.attempted(status, kind, "retry(" + Decision.retryReason(status, kind) + ")");
+                    }
+                    return candidate;
+                }
+                refusal = "no backend left";
             }
         }
         boolean retryable = retries(status, headers, kind, begun, 1);
         int max = retry.maxAttempts();
         if (retryable && max > 1 && (attempts >= max || budgetRefused)) {
             core.loadBalancer.recordRetriesExhausted();
+            if (refusal == null) {
+                refusal = "attempts exhausted";
+            }
+        }
+        if (decision != null) {
+            decision.attempted(status, kind, refusal == null ? null : "no_retry(" + refusal + ")");
         }
         return null;
+    }
+
+    /** What the strategies see of the request: the client side, or the decision that carries an explanation. */
+    private RequestContext context() {
+        Decision d = decision;
+        return d == null ? client : d;
+    }
+
+    /**
+     * Adds the {@code X-Jlb-Decision} header to the response about to be forwarded, for an explained
+     * request, and records the decision now: before the client can have the response and ask the
+     * admin API for it.
+     */
+    void explainResponse() {
+        Decision d = decision;
+        if (d != null) {
+            decisionHeader = d.header();
+            client.putOwnResponseHeader(Decision.RESPONSE_HEADER, decisionHeader);
+            d.record(core.decisions, clientStatus, decisionHeader);
+        }
     }
 
     /** Whether the retry policy (and a gRPC call's rules) would retry this outcome after {@code attemptsMade}. */
@@ -233,7 +282,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         }
         tried.add(failed);
         try {
-            return core.loadBalancer.select(client, tried);
+            return core.loadBalancer.select(context(), tried);
         } catch (NoBackendAvailableException e) {
             return null;
         } catch (Throwable e) {
@@ -339,7 +388,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
                     if (grpc != null) {
                         client.sendGrpcStatus(status, GrpcCall.localStatus(status), reason);
                     } else {
-                        client.sendError(status, reason);
+                        client.sendError(status, reason, decisionHeader);
                     }
                 }
             } catch (Throwable x) {
@@ -364,6 +413,13 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     private void ended(Outcome how) {
         outcome = how;
         endNanos = System.nanoTime();
+        Decision d = decision;
+        if (d != null && decisionHeader == null) {
+            // An answer of jlb's own (or a broken one): the header goes with it, recorded first.
+            d.ended(how);
+            decisionHeader = d.header();
+            d.record(core.decisions, clientStatus, decisionHeader);
+        }
         ProxyListener listener = core.options.listener();
         if (listener != null) {
             try {

@@ -301,6 +301,11 @@ public class LoadBalancingHandler extends Handler.Abstract {
         }
 
         @Override
+        public void putOwnResponseHeader(String name, String value) {
+            response.getHeaders().put(name, value);
+        }
+
+        @Override
         public String joinedHeader(String name) {
             return joined(request.getHeaders(), name);
         }
@@ -348,13 +353,16 @@ public class LoadBalancingHandler extends Handler.Abstract {
         }
 
         @Override
-        public void sendError(int status, String reason) {
+        public void sendError(int status, String reason, String decision) {
             response.reset();
             response.setStatus(status);
             byte[] bytes = (reason + "\n").getBytes(StandardCharsets.UTF_8);
             HttpFields.Mutable headers = response.getHeaders();
             headers.put(HttpHeader.CONTENT_TYPE, "text/plain;charset=utf-8");
             headers.put(HttpHeader.CONTENT_LENGTH, bytes.length);
+            if (decision != null) {
+                headers.put(Decision.RESPONSE_HEADER, decision);
+            }
             response.write(true, ByteBuffer.wrap(bytes), callback);
         }
 

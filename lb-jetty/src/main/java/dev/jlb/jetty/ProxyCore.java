@@ -2,6 +2,7 @@ package dev.jlb.jetty;
 
 import dev.jlb.LoadBalancer;
 import dev.jlb.RetryPolicy;
+import dev.jlb.jetty.internal.DecisionLog;
 import java.util.Objects;
 import org.eclipse.jetty.client.HttpClient;
 
@@ -29,6 +30,8 @@ final class ProxyCore {
     final dev.jlb.RetryBudget budget;
     /** Whether the load balancer has an overload queue: requests then select through it. */
     final boolean queued;
+    /** Where explained decisions are kept, or null when none are (explanations off, or a history of 0). */
+    final DecisionLog decisions;
 
     private volatile HttpClient client;
     /** The per-attempt timeouts, from {@link #start}. */
@@ -47,6 +50,9 @@ final class ProxyCore {
         this.bufferLimit = retry.retries() ? retry.bufferLimitBytes() : 0;
         this.sticky = options.stickyCookie().isEnabled() ? new StickyTokens(options.stickyCookie()) : null;
         this.headers = new HeaderRewriter(options, sticky);
+        ExplainOptions explain = options.explain();
+        this.decisions = explain.enabled() && explain.history() > 0
+                ? DecisionLog.of(loadBalancer, explain.history()) : null;
     }
 
     void start(HttpClient client) {

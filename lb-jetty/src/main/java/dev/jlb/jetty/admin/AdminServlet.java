@@ -45,6 +45,8 @@ import tools.jackson.databind.node.ObjectNode;
  * <tr><td>{@code GET /api/routes}</td><td>every route with its backends</td></tr>
  * <tr><td>{@code GET /api/routes/{route}}</td><td>one route</td></tr>
  * <tr><td>{@code GET /api/routes/{route}/backends}</td><td>its backends</td></tr>
+ * <tr><td>{@code GET /api/routes/{route}/decisions}</td><td>its last explained decisions (requests sent with
+ * {@code X-Jlb-Explain}), newest first</td></tr>
  * <tr><td>{@code POST /api/routes/{route}/backends}</td><td>adds {@code {"uri": ..., "weight": ...}}: 201</td></tr>
  * <tr><td>{@code PUT /api/routes/{route}/backends}</td><td>replaces the membership with
  *     {@code {"backends": [...]}} in one atomic change</td></tr>
@@ -204,6 +206,11 @@ public class AdminServlet extends HttpServlet {
                 keyword = i;
                 break;
             }
+        }
+        if (keyword < 0 && rest.get(rest.size() - 1).equals("decisions")) {
+            allow(method, "GET");
+            send(response, 200, DecisionsJson.decisions(route(String.join("/", rest.subList(0, rest.size() - 1)))));
+            return;
         }
         if (keyword < 0) {
             allow(method, "GET");

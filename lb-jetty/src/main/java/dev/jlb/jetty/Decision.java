@@ -1,0 +1,218 @@
+package dev.jlb.jetty;
+
+import dev.jlb.Backend;
+import dev.jlb.Explanation;
+import dev.jlb.FailureKind;
+import dev.jlb.RequestContext;
+import dev.jlb.jetty.internal.DecisionLog;
+import dev.jlb.jetty.internal.Loopback;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The explained decision of one request that asked for it ({@value #REQUEST_HEADER}) and was
+ * allowed to: the strategy, the candidates its first pick compared with their scores, and each
+ * attempt with its outcome and why it was, or was not, retried. It is the strategies' view of the
+ * request (a {@link RequestContext} over the {@link ClientSide} that carries an
+ * {@link Explanation}), so only explained requests pay for an explanation; it becomes the
+ * {@value #RESPONSE_HEADER} response header and an entry of the route's {@link DecisionLog}.
+ *
+ * <p>Header format, one line of printable ASCII, at most {@value #MAX_HEADER_LENGTH} characters
+ * (longer ones end in {@code ...}):
+ * {@code strategy=<name>[; <strategy detail>]; candidates=<host:port(scores)> ...; attempts=<n>:<host:port>-><status or failure>[ retry(<why>) | no_retry(<why>)],...}.
+ *
+ * <p>Threading: used by the request's {@link AttemptLoop}, one event at a time.
+ */
+final class Decision implements RequestContext {
+
+    static final String REQUEST_HEADER = "X-Jlb-Explain";
+    static final String RESPONSE_HEADER = "X-Jlb-Decision";
+    static final int MAX_HEADER_LENGTH = 2048;
+
+    private final ClientSide client;
+    private final String strategy;
+    private final Explanation explanation = new Explanation();
+    private String detail;
+    private List<String> candidates;
+    private final List<String> attempts = new ArrayList<>(2);
+    /** {@code n:host:port} of the attempt in flight, until its outcome is known; or null. */
+    private String pending;
+    /** How the exchange ended, once it did. */
+    private ProxyRecord.Outcome end;
+
+    private Decision(ClientSide client, String strategy) {
+        this.client = client;
+        this.strategy = strategy;
+    }
+
+    /**
+     * The decision of a request that asks for it and may, or null: without the header (the one
+     * lookup an ordinary request pays), with explanations disabled, or not allowed.
+     */
+    static Decision of(ProxyCore core, ClientSide client) {
+        ExplainOptions options = core.options.explain();
+        if (!options.enabled()) {
+            return null;
+        }
+        String value = client.header(REQUEST_HEADER);
+        if (value == null || !allows(value, client.clientAddress(), options.token())) {
+            return null;
+        }
+        return new Decision(client, core.loadBalancer.strategy().name());
+    }
+
+    /**
+     * Whether a request whose {@value #REQUEST_HEADER} is {@code value} may see its decision: from a
+     * loopback {@code clientAddress} with any value, from elsewhere only with the configured
+     * {@code token} (compared in constant time).
+     */
+    static boolean allows(String value, String clientAddress, String token) {
+        if (token != null && MessageDigest.isEqual(value.strip().getBytes(StandardCharsets.UTF_8),
+                token.getBytes(StandardCharsets.UTF_8))) {
+            return true;
+        }
+        return Loopback.isLoopback(clientAddress);
+    }
+
+    // ---- RequestContext: the client's, with the explanation ---------------------------------------
+
+    @Override
+    public String method() {
+        return client.method();
+    }
+
+    @Override
+    public String path() {
+        return client.path();
+    }
+
+    @Override
+    public String header(String name) {
+        return client.header(name);
+    }
+
+    @Override
+    public String clientAddress() {
+        return client.clientAddress();
+    }
+
+    @Override
+    public String affinityKey() {
+        return client.affinityKey();
+    }
+
+    @Override
+    public Explanation explanation() {
+        return explanation;
+    }
+
+    // ---- What happened ------------------------------------------------------------------------------
+
+    /**
+     * Attempt {@code number} goes to {@code backend}: keeps the pick's description if the strategy
+     * gave one for this backend ({@code sticky} when the client's sticky cookie chose it).
+     */
+    void selected(int number, Backend backend, boolean sticky) {
+        if (pending != null) {
+            outcome("stale_connection resent");
+        }
+        pending = number + ":" + backend.id();
+        if (candidates == null) {
+            if (explanation.describes(backend)) {
+                detail = explanation.detail();
+                candidates = new ArrayList<>(explanation.candidates());
+                if (explanation.omitted() > 0) {
+                    candidates.add("+" + explanation.omitted() + " more");
+                }
+            } else {
+                detail = sticky ? "sticky=cookie" : null;
+                candidates = List.of(backend.id());
+            }
+        }
+        explanation.begin(null);
+    }
+
+    /** The attempt in flight got {@code status} (kind null) or failed with {@code kind}; {@code why} is its retry or null. */
+    void attempted(int status, FailureKind kind, String why) {
+        outcome((kind == null ? Integer.toString(status) : failure(kind)) + (why == null ? "" : " " + why));
+    }
+
+    /** The reason in {@code retry(...)} for an outcome the policy retries. */
+    static String retryReason(int status, FailureKind kind) {
+        return kind == null ? "status " + status : failure(kind);
+    }
+
+    private static String failure(FailureKind kind) {
+        return kind.name().toLowerCase(Locale.ROOT);
+    }
+
+    private void outcome(String outcome) {
+        if (pending != null) {
+            attempts.add(pending + "->" + outcome);
+            pending = null;
+        }
+    }
+
+    /** The exchange ended with {@code how} before the attempt in flight had an outcome of its own. */
+    void ended(ProxyRecord.Outcome how) {
+        end = how;
+        outcome(how.name().toLowerCase(Locale.ROOT));
+    }
+
+    /** {@return the header value, as it stands} */
+    String header() {
+        StringBuilder sb = new StringBuilder(160).append("strategy=").append(strategy);
+        if (detail != null) {
+            sb.append("; ").append(detail);
+        }
+        sb.append("; candidates=");
+        sb.append(candidates == null ? "none" : String.join(" ", candidates));
+        sb.append("; attempts=");
+        List<String> all = new ArrayList<>(attempts);
+        if (pending != null) {
+            all.add(pending);
+        }
+        if (all.isEmpty()) {
+            sb.append("none");
+            if (end != null) {
+                sb.append('(').append(end.name().toLowerCase(Locale.ROOT)).append(')');
+            }
+        } else {
+            sb.append(String.join(",", all));
+        }
+        return bounded(sb);
+    }
+
+    /** Printable ASCII only (a header can never be broken), at most {@link #MAX_HEADER_LENGTH} characters. */
+    static String bounded(CharSequence text) {
+        int length = Math.min(text.length(), MAX_HEADER_LENGTH);
+        StringBuilder sb = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            char c = text.charAt(i);
+            sb.append(c >= ' ' && c < 0x7f ? c : '?');
+        }
+        if (text.length() > MAX_HEADER_LENGTH) {
+            sb.setLength(MAX_HEADER_LENGTH - 3);
+            sb.append("...");
+        }
+        return sb.toString();
+    }
+
+    /** Records the decision in {@code log} (if any) once the exchange ended with {@code status}. */
+    void record(DecisionLog log, int status, String header) {
+        if (log == null) {
+            return;
+        }
+        log.add(new DecisionLog.Entry(System.currentTimeMillis(), client.method(), client.path(),
+                client.clientAddress(), status, strategy, candidates == null ? List.of() : candidates, attempts,
+                header));
+    }
+
+    @Override
+    public String toString() {
+        return "Decision{" + header() + '}';
+    }
+}
