@@ -112,7 +112,7 @@ class ExplainedDecisionTest {
     // ---- The header -------------------------------------------------------------------------------
 
     @ParameterizedTest
-    @EnumSource(value = Mode.class, names = {"HANDLER", "SERVLET", "FILTER"})
+    @EnumSource(value = Mode.class, names = {"HANDLER", "SERVLET", "FILTER", "ENGINE"})
     void anExplainedRequestFromLoopbackNamesTheStrategyTheCandidatesAndTheRetry(Mode mode) throws Exception {
         List<TestBackend> backends = firstAnswers503();
         LoadBalancer lb = leastConnections("explained-" + mode, backends);
@@ -137,7 +137,7 @@ class ExplainedDecisionTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Mode.class, names = {"HANDLER", "SERVLET"})
+    @EnumSource(value = Mode.class, names = {"HANDLER", "SERVLET", "ENGINE"})
     void withoutTheRequestHeaderThereIsNoDecisionAndNothingIsRecorded(Mode mode) throws Exception {
         List<TestBackend> backends = firstAnswers503();
         LoadBalancer lb = leastConnections("plain-" + mode, backends);
