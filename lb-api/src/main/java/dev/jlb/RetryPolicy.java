@@ -99,6 +99,8 @@ public final class RetryPolicy {
     private final int budgetPercent;
     private final int budgetMinRetriesPerSecond;
     private final Duration budgetWindow;
+    private final Duration hedgeAfter;
+    private final double hedgePercentile;
 
     private RetryPolicy(Builder builder) {
         this.maxAttempts = builder.maxAttempts;
@@ -112,6 +114,8 @@ public final class RetryPolicy {
         this.budgetPercent = builder.budgetPercent;
         this.budgetMinRetriesPerSecond = builder.budgetMinRetriesPerSecond;
         this.budgetWindow = builder.budgetWindow;
+        this.hedgeAfter = builder.hedgeAfter;
+        this.hedgePercentile = builder.hedgePercentile;
     }
 
     /**
@@ -150,6 +154,8 @@ public final class RetryPolicy {
         builder.budgetPercent = budgetPercent;
         builder.budgetMinRetriesPerSecond = budgetMinRetriesPerSecond;
         builder.budgetWindow = budgetWindow;
+        builder.hedgeAfter = hedgeAfter;
+        builder.hedgePercentile = hedgePercentile;
         return builder;
     }
 
@@ -308,6 +314,32 @@ public final class RetryPolicy {
                 && (retryNonIdempotent || isIdempotent(method));
     }
 
+    /**
+     * The fixed delay after which an idempotent request without a body that has no response
+     * headers yet is also sent to another backend (a hedge); null when hedging is off or set by
+     * {@link #hedgePercentile()}.
+     *
+     * @return the hedge delay, or null
+     */
+    public Duration hedgeAfter() {
+        return hedgeAfter;
+    }
+
+    /**
+     * The percentile (such as 95 for p95) of the route's recent time to response headers after
+     * which a hedge goes; 0 when hedging is off or set by {@link #hedgeAfter()}.
+     *
+     * @return the percentile in {@code (0, 100)}, or 0
+     */
+    public double hedgePercentile() {
+        return hedgePercentile;
+    }
+
+    /** {@return whether hedged requests are on (a delay or a percentile is set, and more than one attempt)} */
+    public boolean hedges() {
+        return maxAttempts > 1 && (hedgeAfter != null || hedgePercentile > 0);
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -320,13 +352,14 @@ public final class RetryPolicy {
         return maxAttempts == that.maxAttempts && retryNonIdempotent == that.retryNonIdempotent
                 && bufferLimitBytes == that.bufferLimitBytes && retryableStatuses.equals(that.retryableStatuses)
                 && budgetPercent == that.budgetPercent && budgetMinRetriesPerSecond == that.budgetMinRetriesPerSecond
-                && budgetWindow.equals(that.budgetWindow);
+                && budgetWindow.equals(that.budgetWindow) && Objects.equals(hedgeAfter, that.hedgeAfter)
+                && Double.compare(hedgePercentile, that.hedgePercentile) == 0;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(maxAttempts, retryableStatuses, retryNonIdempotent, bufferLimitBytes, budgetPercent,
-                budgetMinRetriesPerSecond, budgetWindow);
+                budgetMinRetriesPerSecond, budgetWindow, hedgeAfter, hedgePercentile);
     }
 
     @Override
@@ -334,7 +367,13 @@ public final class RetryPolicy {
         return "RetryPolicy{maxAttempts=" + maxAttempts + ", retryableStatuses=" + retryableStatuses
                 + ", retryNonIdempotent=" + retryNonIdempotent + ", bufferLimitBytes=" + bufferLimitBytes
                 + ", budget=" + (budgetPercent == 0 ? "none" : budgetPercent + "% + " + budgetMinRetriesPerSecond
-                        + "/s over " + Durations.format(budgetWindow)) + '}';
+                        + "/s over " + Durations.format(budgetWindow))
+                + (hedgeAfter != null ? ", hedgeAfter=" + Durations.format(hedgeAfter) : "")
+                + (hedgePercentile > 0 ? ", hedgeAfter=p" + percentile(hedgePercentile) : "") + '}';
+    }
+
+    private static String percentile(double p) {
+        return p == Math.rint(p) ? Long.toString((long) p) : Double.toString(p);
     }
 
     /**
@@ -349,6 +388,8 @@ public final class RetryPolicy {
         private int budgetPercent = DEFAULT_BUDGET_PERCENT;
         private int budgetMinRetriesPerSecond = DEFAULT_BUDGET_MIN_RETRIES_PER_SECOND;
         private Duration budgetWindow = DEFAULT_BUDGET_WINDOW;
+        private Duration hedgeAfter;
+        private double hedgePercentile;
 
         Builder() {
         }
@@ -510,6 +551,57 @@ public final class RetryPolicy {
             this.budgetPercent = 0;
             this.budgetMinRetriesPerSecond = 0;
             this.budgetWindow = DEFAULT_BUDGET_WINDOW;
+            return this;
+        }
+
+        /**
+         * Hedged requests after a fixed delay: an idempotent request without a body that has no
+         * response headers {@code delay} after it was sent goes to a second backend as well; the
+         * first response wins and the other attempt is cancelled. A hedge is an attempt (it counts
+         * against {@link #maxAttempts}) and a retry for the retry budget. Replaces a percentile.
+         *
+         * @param delay the delay, {@code > 0} and {@code <= 1h}
+         * @return this builder
+         * @throws IllegalArgumentException outside that range
+         */
+        public Builder hedgeAfter(Duration delay) {
+            Objects.requireNonNull(delay, "delay");
+            if (delay.isNegative() || delay.isZero() || delay.compareTo(MAX_BUDGET_WINDOW) > 0) {
+                throw new IllegalArgumentException("hedgeAfter: " + Durations.format(delay)
+                        + (delay.compareTo(MAX_BUDGET_WINDOW) > 0 ? " (expected: <= 1h)" : " (expected: > 0s)"));
+            }
+            this.hedgeAfter = delay;
+            this.hedgePercentile = 0;
+            return this;
+        }
+
+        /**
+         * Hedged requests after a percentile of the route's recent time to response headers (see
+         * {@link #hedgeAfter(Duration)}), such as 95: about 5% of requests get a hedge. Replaces a
+         * fixed delay.
+         *
+         * @param percentile in {@code (0, 100)}
+         * @return this builder
+         * @throws IllegalArgumentException outside that range
+         */
+        public Builder hedgeAfterPercentile(double percentile) {
+            if (!(percentile > 0 && percentile < 100)) {
+                throw new IllegalArgumentException("hedgeAfter: p" + percentile + " (expected: a percentile such as p95,"
+                        + " in (0, 100))");
+            }
+            this.hedgePercentile = percentile;
+            this.hedgeAfter = null;
+            return this;
+        }
+
+        /**
+         * No hedged requests (the default).
+         *
+         * @return this builder
+         */
+        public Builder noHedging() {
+            this.hedgeAfter = null;
+            this.hedgePercentile = 0;
             return this;
         }
 

@@ -3,6 +3,7 @@ package dev.jlb.standalone;
 import dev.jlb.Backend;
 import dev.jlb.jetty.ProxyListener;
 import dev.jlb.jetty.ProxyRecord;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -14,7 +15,14 @@ import org.slf4j.LoggerFactory;
  * logger {@value #LOGGER} at INFO, such as
  * {@code 127.0.0.1 GET /lb 200 14B backend=127.0.0.1:8081 attempts=1 1.2ms route=/lb}, with
  * {@code outcome=<outcome>} appended when the request did not end normally (the client went away,
- * the backend broke the response). A {@link ProxyListener} set on every route's options.
+ * the backend broke the response; {@code refused}: jlb answered itself). A request that asked for an {@code Upgrade} has
+ * {@code upgrade=<protocol>}; an upgraded connection (a WebSocket) gets its line when it has ended:
+ * status 101, the bytes relayed to the client, the whole session's duration, then
+ * {@code from_client=<bytes>B outcome=upgraded end=<how>} ({@code client_closed},
+ * {@code backend_closed}, {@code idle_timeout}, {@code drain_deadline}, {@code backend_removed},
+ * {@code shut_down}). A {@link ProxyListener} set on every route's options, and told of the answers
+ * jlb writes when no route took a request (a path no route matches, a malformed head), with
+ * {@code route=-}.
  */
 final class AccessLog implements ProxyListener {
 
@@ -48,11 +56,17 @@ final class AccessLog implements ProxyListener {
                 .append(r.status()).append(' ')
                 .append(r.responseBytes()).append("B backend=")
                 .append(backend == null ? "-" : backend.id()).append(" attempts=").append(r.attempts()).append(' ')
-                .append(micros / 1000).append('.').append((micros % 1000) / 100).append("ms route=").append(r.prefix());
+                .append(micros / 1000).append('.').append((micros % 1000) / 100).append("ms route=")
+                .append(r.prefix() == null ? "-" : r.prefix());
+        if (r.upgrade() != null) {
+            line.append(" upgrade=").append(r.upgrade());
+        }
         switch (r.outcome()) {
             case PROXIED, NO_BACKEND, FAILED -> {
             }
-            default -> line.append(" outcome=").append(r.outcome().name().toLowerCase(java.util.Locale.ROOT));
+            case UPGRADED -> line.append(" from_client=").append(r.requestBytes()).append("B outcome=upgraded end=")
+                    .append(r.upgradeEnd() == null ? "-" : r.upgradeEnd().name().toLowerCase(Locale.ROOT));
+            default -> line.append(" outcome=").append(r.outcome().name().toLowerCase(Locale.ROOT));
         }
         sink.accept(line.toString());
     }

@@ -4,7 +4,12 @@ import dev.jlb.jetty.config.ServerConfig;
 import dev.jlb.jetty.tls.ServerTls;
 import dev.jlb.jetty.tls.ServerTlsContext;
 import dev.jlb.jetty.tls.TlsFileException;
+import java.util.ArrayList;
+import java.util.List;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http2.HTTP2Cipher;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import dev.jlb.jetty.engine.HttpEngine;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -16,8 +21,8 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
  * The balancer's connectors, and the one place that knows which protocols a listener speaks:
- * {@link #http} is cleartext HTTP/1.1; {@link #https} is TLS with HTTP/1.1 inside
- * ({@link #tlsFactories} is where ALPN and HTTP/2 join). Both time request headers
+ * {@link #http} is cleartext HTTP/1.1 (and h2c); {@link #https} is TLS with ALPN choosing h2 or
+ * HTTP/1.1 inside ({@link #tlsFactories}). Both time request headers
  * ({@link HeaderTimeoutConnectionFactory}) and take the server section's accept queue and idle
  * timeout. Without {@code server.tls}, {@code server.port} is HTTP; with it, {@code server.port}
  * is HTTPS, or with {@code server.tls.port} HTTP beside HTTPS on that port (optionally
@@ -52,11 +57,12 @@ final class Listeners {
         } else {
             tls = ServerTlsContext.create(t);
             if (t.port() == ServerTls.SAME_PORT) {
-                main = https(server, s, s.port(), selectors, http, timeouts, tls.sslContextFactory());
+                main = https(server, s, s.port(), selectors, http, timeouts, tls.sslContextFactory(), t.alpn());
                 secure = main;
             } else {
-                main = http(server, s, s.port(), selectors, http, timeouts, engine);
-                secure = https(server, s, t.port(), selectors, http, timeouts, tls.sslContextFactory());
+                // A port that only redirects to HTTPS proxies nothing: the engine has no work there.
+                main = http(server, s, s.port(), selectors, http, timeouts, t.redirectHttp() ? null : engine);
+                secure = https(server, s, t.port(), selectors, http, timeouts, tls.sslContextFactory(), t.alpn());
             }
         }
         server.addConnector(main);
@@ -168,24 +174,47 @@ final class Listeners {
     /**
      * A TLS connector on {@code port}: requests are secure ({@code https} scheme, so
      * {@code X-Forwarded-Proto: https} and {@code Secure} sticky cookies), client certificates
-     * reach the request's attributes.
+     * reach the request's attributes; ALPN offers {@code alpn} ({@code h2}, {@code http/1.1}).
      */
     static ServerConnector https(Server server, ServerConfig s, int port, int selectors, HttpConfiguration http,
-            HeaderTimeouts timeouts, SslContextFactory.Server ssl) {
+            HeaderTimeouts timeouts, SslContextFactory.Server ssl, List<String> alpn) {
         HttpConfiguration secure = new HttpConfiguration(http);
         // A client may send SNI for one name and Host for another it shares the certificate with (or
         // none): the certificate was the client's to verify; refusing here would only break it.
         SecureRequestCustomizer customizer = new SecureRequestCustomizer(false);
         secure.addCustomizer(customizer);
         secure.setSecureScheme("https");
-        return tune(new ServerConnector(server, 1, selectors, tlsFactories(ssl, secure, timeouts)), s, port);
+        return tune(new ServerConnector(server, 1, selectors, tlsFactories(ssl, secure, timeouts, alpn)), s, port);
     }
 
-    /** The connection factories of a TLS connector: TLS, then HTTP/1.1. */
+    /**
+     * The connection factories of a TLS connector: TLS, then ALPN choosing among {@code alpn} in
+     * that order of preference (HTTP/1.1 for a client without ALPN), then each protocol. With h2,
+     * cipher suites that RFC 9113 forbids are sorted last, so that a client that offers both gets
+     * one HTTP/2 accepts (Jetty's HTTP/2 refuses a connection on a forbidden suite).
+     */
     static ConnectionFactory[] tlsFactories(SslContextFactory.Server ssl, HttpConfiguration secure,
-            HeaderTimeouts timeouts) {
+            HeaderTimeouts timeouts, List<String> alpn) {
         HeaderTimeoutConnectionFactory http1 = new HeaderTimeoutConnectionFactory(secure, timeouts);
-        return new ConnectionFactory[] {new SslConnectionFactory(ssl, HttpVersion.HTTP_1_1.asString()), http1};
+        if (!alpn.contains("h2")) {
+            return new ConnectionFactory[] {new SslConnectionFactory(ssl, HttpVersion.HTTP_1_1.asString()), http1};
+        }
+        if (!ssl.isStarted()) {
+            ssl.setCipherComparator(HTTP2Cipher.COMPARATOR);
+        }
+        HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(secure);
+        List<ConnectionFactory> protocols = new ArrayList<>();
+        for (String p : alpn) {
+            protocols.add(p.equals("h2") ? h2 : http1);
+        }
+        // ALPN compares names exactly: HTTP/1.1 is "http/1.1" on the wire (Jetty's factory calls it
+        // "HTTP/1.1"; the connector finds factories ignoring case).
+        ALPNServerConnectionFactory negotiation = new ALPNServerConnectionFactory(alpn.toArray(new String[0]));
+        // A client that sends no ALPN speaks HTTP/1.1 (or h2, when HTTP/1.1 is not offered at all).
+        negotiation.setDefaultProtocol(alpn.contains("http/1.1") ? "http/1.1" : h2.getProtocol());
+        protocols.add(0, negotiation);
+        protocols.add(0, new SslConnectionFactory(ssl, negotiation.getProtocol()));
+        return protocols.toArray(new ConnectionFactory[0]);
     }
 
     private static ServerConnector tune(ServerConnector connector, ServerConfig s, int port) {

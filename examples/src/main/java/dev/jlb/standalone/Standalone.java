@@ -4,7 +4,9 @@ import dev.jlb.DurationFormat;
 import dev.jlb.LoadBalancer;
 import dev.jlb.Ticker;
 import dev.jlb.jetty.LoadBalancingHandler;
+import dev.jlb.jetty.ProxyListener;
 import dev.jlb.jetty.ProxyOptions;
+import dev.jlb.jetty.ProxyRecord;
 import dev.jlb.jetty.config.ConfigBinder;
 import dev.jlb.jetty.config.JlbConfig;
 import dev.jlb.jetty.config.RouteConfig;
@@ -82,6 +84,10 @@ final class Standalone implements AutoCloseable {
 
     /** The access log, set on the routes' options while {@code server.access_log} is on. */
     private final AccessLog accessLog;
+    /** Whether {@code server.access_log} is on (a reload may change it). */
+    private volatile boolean accessLogOn;
+    /** The answers jlb writes when no route took a request (404, malformed heads): to the access log while it is on. */
+    private final ProxyListener refusals = this::refused;
     /** Lines of access log waiting for standard output (the default sink), or null for another sink. */
     private final AsyncLines accessLines;
     /** Access log lines that may wait for the log: about 2 MB. */
@@ -89,7 +95,8 @@ final class Standalone implements AutoCloseable {
 
     private Standalone(JlbConfig config, Consumer<String> accessSink) throws TlsFileException {
         this.config = config;
-        this.router = new Router();
+        this.accessLogOn = config.server().accessLog();
+        this.router = new Router(refusals);
         // The default sink writes to standard output: off the I/O threads that produce the lines.
         this.accessLines = accessSink == AccessLog.LOGGER_SINK
                 ? new AsyncLines("jlb-access-log", accessSink, ACCESS_LOG_QUEUE) : null;
@@ -103,10 +110,10 @@ final class Standalone implements AutoCloseable {
         threads.setName("jlb");
         server = new Server(threads);
         server.setStopAtShutdown(false);
-        server.setErrorHandler(new PlainErrorHandler());
+        server.setErrorHandler(new PlainErrorHandler(refusals));
         HeaderTimeouts headerTimeouts = new HeaderTimeouts(s.headerTimeout(), Ticker.systemTicker(), server.getScheduler());
         engine = new HttpEngine(threads, server.getScheduler(), server.getByteBufferPool())
-                .headerTimeout(s.headerTimeout());
+                .headerTimeout(s.headerTimeout()).refusalListener(refusals);
         listeners = new Listeners(server, s, selectors, headerTimeouts, engine);
         server.setHandler(listeners.redirectsHttp() ? new HttpsRedirect(router, listeners::tlsPort) : router);
         // The port is bound by RoutesFirst, once every route is ready (see start).
@@ -178,6 +185,12 @@ final class Standalone implements AutoCloseable {
             // Connections wait in the accept queue until the connector starts, after this.
             listeners.open();
             logStarted();
+        }
+    }
+
+    private void refused(ProxyRecord r) {
+        if (accessLogOn) {
+            accessLog.onComplete(r);
         }
     }
 
@@ -258,8 +271,13 @@ final class Standalone implements AutoCloseable {
             Router.Retirable retirable = router.new Retirable(handler);
             retirable.setServer(server);
             retirable.start();
-            EngineRoute engineRoute = options.dataPath() == ProxyOptions.DataPath.ENGINE
-                    ? new EngineRoute(lb, options) : EngineRoute.jetty(route.path());
+            // Hedged requests run on the Jetty path's attempt loop; the engine does not hedge.
+            boolean engine = options.dataPath() == ProxyOptions.DataPath.ENGINE && !options.retry().hedges();
+            if (options.dataPath() == ProxyOptions.DataPath.ENGINE && !engine) {
+                LOG.info("route {}: retry.hedge_after: served by the jetty data path (the engine does not hedge)",
+                        route.path());
+            }
+            EngineRoute engineRoute = engine ? new EngineRoute(lb, options) : EngineRoute.jetty(route.path());
             return new RouteRuntime(route, lb, options, s.accessLog(), new Router.Route(route, retirable), engineRoute);
         } catch (Exception e) {
             if (existing == null) {
@@ -304,6 +322,7 @@ final class Standalone implements AutoCloseable {
         if (wanted.accessLog() != now.accessLog()) {
             changes.add("server.access_log: " + wanted.accessLog());
         }
+        accessLogOn = wanted.accessLog();
         if (!wanted.shutdownGracePeriod().equals(now.shutdownGracePeriod())) {
             changes.add("server.shutdown_grace_period: " + DurationFormat.format(wanted.shutdownGracePeriod()));
         }

@@ -79,4 +79,46 @@ class AccessLogTest {
                     .matches("127\\.0\\.0\\.1 GET /a 503 \\d+B backend=- attempts=0 \\d+\\.\\dms route=/");
         }
     }
+
+    /** Sends {@code raw} on a socket of its own and returns the status of the response (the connection is then closed). */
+    private static int raw(int port, String raw) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(raw.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            String head = PathNormalizationTest.readHead(s.getInputStream());
+            assertThat(head).as(raw).isNotNull();
+            return Integer.parseInt(head.substring(9, 12));
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"jetty", "engine"})
+    void answersJlbWritesItselfAreLogged(String dataPath) throws Exception {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        try (TestBackend backend = new TestBackend("b1");
+                Standalone balancer = Standalone.start(ConfigLoader.parse("""
+                        server: {address: 127.0.0.1, port: 0, access_log: true}
+                        routes:
+                          - path: /lb
+                            data_path: %s
+                            backends: ["%s"]
+                        """.formatted(dataPath, backend.uri()), "t.yaml", ConfigFormat.YAML), lines::add)) {
+            int port = balancer.port();
+            assertThat(raw(port, "GET /nothing?q=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).isEqualTo(404);
+            assertThat(raw(port, "GET /lb/x HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n")).isEqualTo(400);
+            assertThat(raw(port, "GET /lb/%2e/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).isEqualTo(400);
+            assertThat(raw(port, "GET /lb/x HTTP/1.1\r\nHost: x\r\nBad Name: y\r\n\r\n")).isEqualTo(400);
+            assertThat(backend.arrivals.get()).isZero();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (lines.size() < 4 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            String tail = " \\d+B backend=- attempts=0 \\d+\\.\\dms route=- outcome=refused";
+            assertThat(lines).hasSize(4);
+            assertThat(lines.get(0)).matches("127\\.0\\.0\\.1 GET /nothing\\?q=1 404" + tail);
+            assertThat(lines.get(1)).matches("127\\.0\\.0\\.1 GET /lb/x 400" + tail);
+            assertThat(lines.get(2)).matches("127\\.0\\.0\\.1 GET /lb/%2e/x 400" + tail);
+            assertThat(lines.get(3)).matches("127\\.0\\.0\\.1 GET /lb/x 400" + tail);
+        }
+    }
 }

@@ -2,6 +2,7 @@ package dev.jlb.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jlb.testing.TestPki;
 import dev.jlb.BackendState;
 import dev.jlb.BackendStats;
 import dev.jlb.jetty.config.ConfigFormat;

@@ -1,5 +1,6 @@
 package dev.jlb.standalone;
 
+import dev.jlb.testing.ManualScheduler;
 import dev.jlb.testing.TestBackend;
 import static org.assertj.core.api.Assertions.assertThat;
 

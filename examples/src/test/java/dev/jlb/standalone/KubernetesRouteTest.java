@@ -109,11 +109,19 @@ class KubernetesRouteTest {
                 + "routes:\n  - path: /shop\n    strategy: round-robin\n    backends:\n      - k8s://shop.default:http\n",
                 "config.yaml", ConfigFormat.YAML), l -> { });
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (balancer.loadBalancers().stream().allMatch(lb -> lb.pool().backends().isEmpty())) {
+            assertThat(System.nanoTime()).as("the first list of the slices").isLessThan(deadline);
+            Thread.sleep(10);
+        }
         while (backends.get(0).arrivals.get() == 0 || backends.get(1).arrivals.get() == 0) {
             assertThat(System.nanoTime()).as("both listed endpoints answer").isLessThan(deadline);
             get();
         }
         events.add("{\"type\":\"ADDED\",\"object\":" + slice("shop-c", backends.get(2)) + "}");
+        while (balancer.loadBalancers().get(0).pool().backends().size() < 3) {
+            assertThat(System.nanoTime()).as("the slice added by the watch").isLessThan(deadline);
+            Thread.sleep(10);
+        }
         while (backends.get(2).arrivals.get() == 0) {
             assertThat(System.nanoTime()).as("the endpoint added by the watch answers").isLessThan(deadline);
             get();

@@ -3,6 +3,7 @@ package dev.jlb.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jlb.testing.TestPki;
 import dev.jlb.jetty.config.ConfigFormat;
 import dev.jlb.jetty.config.ConfigLoader;
 import dev.jlb.testing.TestBackend;

@@ -8,7 +8,6 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.io.CyclicTimeouts;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * retryable response (the retry goes once it is read), or TIMED_OUT. Only the timer races with
  * the transport's events; the state's compare-and-set settles it.
  */
-abstract class Attempt implements Callback, CyclicTimeouts.Expirable {
+abstract class Attempt implements Callback, Timed {
 
     private static final Logger LOG = LoggerFactory.getLogger(Attempt.class);
 
@@ -51,6 +50,8 @@ abstract class Attempt implements Callback, CyclicTimeouts.Expirable {
     private Selection next;
     private Content.Chunk chunk;
     private Runnable demander;
+    /** A hedged attempt that gave way to another in flight after a retryable answer (its selection is completed). */
+    private boolean yielded;
 
     Attempt(AttemptLoop loop, Selection selection, long startNanos) {
         this.loop = loop;
@@ -72,7 +73,8 @@ abstract class Attempt implements Callback, CyclicTimeouts.Expirable {
     }
 
     /** The attempt (or total) timeout passed: abort unless the response headers arrived. */
-    final void expire() {
+    @Override
+    public final void expire() {
         if (STATE.compareAndSet(this, WAITING, TIMED_OUT)) {
             abort(new TimeoutException("no response headers from " + selection.backend().id() + " in time"));
         }
@@ -102,11 +104,29 @@ abstract class Attempt implements Callback, CyclicTimeouts.Expirable {
             long now = System.nanoTime();
             headersNanos = now;
             this.status = status;
+            if (loop.hedged()) {
+                int claim = loop.claim(this, status, headers, begun);
+                if (claim == 0) {
+                    abort(new AttemptLoop.HedgeLostException()); // another attempt answers
+                    return;
+                }
+                if (claim < 0) {
+                    // A retryable answer while another attempt is in flight: let that one answer.
+                    if (STATE.compareAndSet(this, WAITING, DISCARDING)) {
+                        yielded = true;
+                        selection.onFailure(status, now - startNanos);
+                    }
+                    return;
+                }
+            }
             Selection candidate = loop.retryAfter(status, headers, null, begun, now, selection.backend());
             if (candidate != null) {
                 if (STATE.compareAndSet(this, WAITING, DISCARDING)) {
                     next = candidate;
                     selection.onFailure(GrpcCall.failureStatus(loop.grpc, status), now - startNanos);
+                    if (loop.hedged()) {
+                        loop.unclaim(this);
+                    }
                 } else {
                     candidate.close();
                 }
@@ -201,6 +221,15 @@ abstract class Attempt implements Callback, CyclicTimeouts.Expirable {
     private void complete(Throwable failure) {
         cancelTimer();
         int s = state;
+        // A hedged request: whether another of its attempts is still in flight.
+        boolean othersLive = loop.hedged() && loop.attemptEnded(this);
+        if (yielded) {
+            return; // its selection completed when it gave way; the other attempt answers
+        }
+        if (failure instanceof AttemptLoop.HedgeLostException) {
+            selection.close(); // cancelled: another attempt answered
+            return;
+        }
         if (s == DISCARDING) {
             // The retryable response was read to its end (or failed): now the retry can go.
             Selection candidate = next;
@@ -237,7 +266,7 @@ abstract class Attempt implements Callback, CyclicTimeouts.Expirable {
             return;
         }
         long now = System.nanoTime();
-        if (s == WAITING && staleConnection(failure) && loop.resendAfterStale(selection, now)) {
+        if (!othersLive && s == WAITING && staleConnection(failure) && loop.resendAfterStale(selection, now)) {
             return; // the connection, not the backend, failed (see StaleConnections)
         }
         boolean timedOut = s == TIMED_OUT;
@@ -253,6 +282,9 @@ abstract class Attempt implements Callback, CyclicTimeouts.Expirable {
             kind = FailureKind.of(failure);
         }
         selection.onFailure(kind, now - startNanos);
+        if (othersLive && s != FORWARDING) {
+            return; // a hedged request's other attempt may still answer
+        }
         if (LOG.isDebugEnabled()) {
             LOG.debug("jlb: attempt {} to {} failed ({}) for {}", loop.attemptCount(), selection.backend().id(), kind,
                     loop, failure);

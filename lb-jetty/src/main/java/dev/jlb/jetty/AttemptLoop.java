@@ -67,12 +67,25 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     private boolean budgetRefused;
     /** The gRPC rules of this request (see {@link GrpcCall}), or null when it is not a gRPC call. */
     GrpcCall grpc;
+    /** Whether the client's connection is closed after jlb's own error response (its framing is not trusted). */
+    private boolean closeAfterError;
     /** Whether response trailers are relayed: a gRPC call, or a client that said {@code TE: trailers}. */
     boolean trailers;
     /** The explained decision, or null: the request did not ask for one (or may not). */
     private Decision decision;
     /** The {@code X-Jlb-Decision} value the client got, once it went out. */
     private String decisionHeader;
+    /**
+     * The hedge timer, or null when this request is not hedged (the common case: then none of the
+     * hedging state below is used). Set before the first attempt is sent.
+     */
+    private Hedge hedge;
+    /** Guarded by this, while hedged: the attempts in flight. */
+    private List<Attempt> live;
+    /** Guarded by this, while hedged: the attempt whose response goes to the client. */
+    private Attempt winner;
+    /** Hedges sent. */
+    private int hedges;
 
     // What a ProxyListener reads (written before finished is set, read after).
     private Backend lastBackend;
@@ -91,6 +104,11 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     /** Starts proxying. {@code content} is the client's body, or null when the request has none. */
     void start(Content.Source content, long contentLength, String contentType) {
         decision = Decision.of(core, client);
+        if (RequestChecks.untrustedFraming(client.protocol(), client.header("Transfer-Encoding"))) {
+            closeAfterError = true;
+            finishError(HttpStatus.BAD_REQUEST_400, RequestChecks.REASON_FRAMING, Outcome.REFUSED);
+            return;
+        }
         int refused = RequestChecks.refusal(client.method(), client.path(), core.options);
         if (refused != 0) {
             finishError(refused, RequestChecks.reason(client.method()), Outcome.REFUSED);
@@ -141,10 +159,24 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     /** Sends an attempt on {@code selection}, which this loop then owns. */
     void send(Selection selection, long now) {
         long remaining = deadline() - now;
-        attempts++;
-        lastBackend = selection.backend();
-        if (decision != null) {
-            decision.selected(attempts, lastBackend, stickyHeld != null && stickyHeld.backend.equals(lastBackend));
+        long hedgeNanos = attempts == 0 && hedge == null ? hedgeDelay(now) : -1;
+        if (hedgeNanos > 0) {
+            hedge = new Hedge();
+            live = new ArrayList<>(2);
+        }
+        Hedge h = hedge;
+        if (h != null) {
+            synchronized (this) {
+                attempts++;
+                lastBackend = selection.backend();
+            }
+        } else {
+            attempts++;
+            lastBackend = selection.backend();
+        }
+        Decision d = decision;
+        if (d != null) {
+            d.selected(selection.backend(), stickyHeld != null && stickyHeld.backend.equals(selection.backend()));
         }
         Attempt next;
         try {
@@ -157,9 +189,18 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
             return;
         }
         attempt = next;
+        if (h != null) {
+            synchronized (this) {
+                live.add(next);
+            }
+        }
         try {
             next.watch(core.timeouts(), now + GrpcCall.attemptNanos(grpc, core.attemptTimeoutNanos, remaining));
             next.send();
+            if (hedgeNanos > 0) {
+                h.expireNanoTime = now + hedgeNanos;
+                core.timeouts().add(h);
+            }
         } catch (Throwable x) {
             // The transport reports failures to the attempt; a throw here means it is stopped or broken.
             LOG.warn("jlb: could not send the request to {} for {}", selection.backend(), this, x);
@@ -210,6 +251,16 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
      * retried it but attempts or the budget ran out).
      */
     Selection retryAfter(int status, HttpFields headers, FailureKind kind, boolean begun, long now, Backend failed) {
+        if (hedge != null) {
+            synchronized (this) { // two attempts of a hedged request may end at once
+                return decideRetry(status, headers, kind, begun, now, failed);
+            }
+        }
+        return decideRetry(status, headers, kind, begun, now, failed);
+    }
+
+    private Selection decideRetry(int status, HttpFields headers, FailureKind kind, boolean begun, long now,
+            Backend failed) {
         RetryPolicy retry = core.retry;
         String refusal = null; // why a retry the policy wants does not happen, for the decision
         if (retries(status, headers, kind, begun, attempts)) {
@@ -221,7 +272,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
                 Selection candidate = selectNext(failed);
                 if (candidate != null) {
                     if (decision != null) {
-                        decision.attempted(status, kind, "retry(" + Decision.retryReason(status, kind) + ")");
+                        decision.attempted(failed, status, kind, "retry(" + Decision.retryReason(status, kind) + ")");
                     }
                     return candidate;
                 }
@@ -237,7 +288,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
             }
         }
         if (decision != null) {
-            decision.attempted(status, kind, refusal == null ? null : "no_retry(" + refusal + ")");
+            decision.attempted(failed, status, kind, refusal == null ? null : "no_retry(" + refusal + ")");
         }
         return null;
     }
@@ -347,16 +398,151 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
      * of it before a write fails): aborts the attempt; its selection completes as cancelled.
      */
     void clientFailed(Throwable cause) {
+        if (hedge != null) {
+            List<Attempt> all;
+            synchronized (this) {
+                all = new ArrayList<>(live);
+            }
+            all.forEach(a -> a.abort(new ClientGoneException(cause)));
+            return;
+        }
         Attempt current = attempt;
         if (current != null) {
             current.abort(new ClientGoneException(cause));
         }
     }
 
+    // ---- Hedging ---------------------------------------------------------------------------------
+
+    /**
+     * The delay of this request's hedge, or -1 when it gets none: the policy hedges, the method is
+     * idempotent, there is no body (a hedge and its original would read it at once) and it is not
+     * a gRPC call (whose retries have rules of their own).
+     */
+    private long hedgeDelay(long now) {
+        HedgeDelay delay = core.hedgeDelay;
+        if (delay == null || body != null || grpc != null || !RetryPolicy.isIdempotent(client.method())) {
+            return -1;
+        }
+        return delay.nanos(now);
+    }
+
+    /** The hedge timer: when it fires before any response headers, a second attempt goes. */
+    private final class Hedge implements Timed {
+        volatile long expireNanoTime = Long.MAX_VALUE;
+
+        @Override
+        public long getExpireNanoTime() {
+            return expireNanoTime;
+        }
+
+        @Override
+        public void expire() {
+            expireNanoTime = Long.MAX_VALUE;
+            sendHedge(System.nanoTime());
+        }
+    }
+
+    /** Sends the hedge, unless an answer came, the request ended, or attempts, time or budget ran out. */
+    private void sendHedge(long now) {
+        Selection candidate;
+        synchronized (this) {
+            if (finished != 0 || winner != null || live.size() != 1 || attempts >= core.retry.maxAttempts()
+                    || !timeLeft(now) || !budgetAllowsRetry(now)) {
+                return;
+            }
+            candidate = selectNext(live.get(0).selection.backend());
+            if (candidate == null) {
+                return;
+            }
+            hedges++;
+        }
+        if (decision != null) {
+            decision.hedging();
+        }
+        LOG.debug("jlb: hedging {} on {}", this, candidate.backend().id());
+        send(candidate, now);
+    }
+
+    /** Whether this request is hedged (its attempts then go through {@link #claim} and {@link #attemptEnded}). */
+    boolean hedged() {
+        return hedge != null;
+    }
+
+    /**
+     * Decides, for a hedged request, what {@code a}'s response headers mean: {@code 1} it answers
+     * the client (the others in flight are cancelled), {@code 0} it lost (another answered first:
+     * it is cancelled), {@code -1} it yields (a retryable answer while another attempt is still in
+     * flight: that one may answer instead).
+     */
+    int claim(Attempt a, int status, HttpFields headers, boolean begun) {
+        // Whether the policy retries this answer at all (however many attempts were made): then
+        // another attempt in flight may still answer better.
+        boolean retryable = retries(status, headers, null, begun, 1);
+        List<Attempt> losers;
+        synchronized (this) {
+            if (winner != null) {
+                if (winner != a && decision != null) {
+                    decision.outcome(a.selection.backend(), status + " hedge_lost");
+                }
+                return winner == a ? 1 : 0;
+            }
+            if (retryable && live.size() > 1) {
+                if (decision != null) {
+                    decision.outcome(a.selection.backend(), status + " yielded(another attempt in flight)");
+                }
+                return -1;
+            }
+            winner = a;
+            losers = new ArrayList<>(live);
+            losers.remove(a);
+            if (decision != null) {
+                for (Attempt loser : losers) {
+                    decision.outcome(loser.selection.backend(), "cancelled(another attempt answered)");
+                }
+            }
+        }
+        core.timeouts().remove(hedge);
+        for (Attempt loser : losers) {
+            loser.abort(new HedgeLostException());
+        }
+        return 1;
+    }
+
+    /** {@code a} answered but is retried (its answer is discarded): a later attempt may answer. */
+    synchronized void unclaim(Attempt a) {
+        if (winner == a) {
+            winner = null;
+        }
+    }
+
+    /**
+     * Removes an ended attempt of a hedged request; whether another is still in flight (then the
+     * ended one's failure is not the request's: it ends quietly).
+     */
+    boolean attemptEnded(Attempt a) {
+        synchronized (this) {
+            live.remove(a);
+            return !live.isEmpty();
+        }
+    }
+
+    /** Hedges sent for this request. */
+    int hedgeCount() {
+        return hedges;
+    }
+
     // ---- Finishing ------------------------------------------------------------------------------
 
     private boolean finish() {
-        return FINISHED.compareAndSet(this, 0, 1);
+        if (!FINISHED.compareAndSet(this, 0, 1)) {
+            return false;
+        }
+        Hedge h = hedge;
+        if (h != null) {
+            core.timeouts().remove(h);
+        }
+        return true;
     }
 
     void finishComplete() {
@@ -388,7 +574,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
                     if (grpc != null) {
                         client.sendGrpcStatus(status, GrpcCall.localStatus(status), reason);
                     } else {
-                        client.sendError(status, reason, decisionHeader);
+                        client.sendError(status, reason, closeAfterError, decisionHeader);
                     }
                 }
             } catch (Throwable x) {
@@ -526,6 +712,15 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
 
         ResponseEndedFirst() {
             super("the backend ended the response before the request", null);
+        }
+    }
+
+    /** Another attempt of a hedged request answered first: this one is cancelled. */
+    static final class HedgeLostException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        HedgeLostException() {
+            super("another attempt answered first", null);
         }
     }
 

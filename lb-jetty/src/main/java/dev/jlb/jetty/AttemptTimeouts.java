@@ -16,22 +16,22 @@ import org.eclipse.jetty.util.thread.Scheduler;
  *
  * <p>Thread-safe.
  */
-final class AttemptTimeouts extends CyclicTimeouts<Attempt> {
+final class AttemptTimeouts extends CyclicTimeouts<Timed> {
 
-    private final Set<Attempt> waiting = ConcurrentHashMap.newKeySet();
+    private final Set<Timed> waiting = ConcurrentHashMap.newKeySet();
 
     AttemptTimeouts(Scheduler scheduler) {
         super(scheduler);
     }
 
-    /** Starts watching {@code attempt}, whose {@link Attempt#getExpireNanoTime()} is set. */
-    void add(Attempt attempt) {
+    /** Starts watching {@code attempt} (or a hedge timer), whose {@link Timed#getExpireNanoTime()} is set. */
+    void add(Timed attempt) {
         waiting.add(attempt);
         schedule(attempt);
     }
 
     /** Stops watching {@code attempt} (its headers arrived, or it ended). */
-    void remove(Attempt attempt) {
+    void remove(Timed attempt) {
         waiting.remove(attempt);
     }
 
@@ -41,12 +41,12 @@ final class AttemptTimeouts extends CyclicTimeouts<Attempt> {
     }
 
     @Override
-    protected Iterator<Attempt> iterator() {
+    protected Iterator<Timed> iterator() {
         return waiting.iterator();
     }
 
     @Override
-    protected boolean onExpired(Attempt attempt) {
+    protected boolean onExpired(Timed attempt) {
         attempt.expire();
         return true; // no longer watched
     }

@@ -21,6 +21,13 @@ interface ClientSide extends RequestContext {
 
     // ---- The request ----------------------------------------------------------------------------
 
+    /**
+     * The address of the connection's peer (which may be a proxy in front of jlb), or null; what
+     * {@code X-Forwarded-For} gets. {@link #clientAddress()} is the client behind the trusted
+     * proxies ({@link ProxyHeaders#clientAddress}), the peer itself when none is configured.
+     */
+    String peerAddress();
+
     /** The client's query string, or null. */
     String query();
 
@@ -84,14 +91,22 @@ interface ClientSide extends RequestContext {
 
     /** Answers with an error status and a short text body; the response is not committed. */
     default void sendError(int status, String reason) {
-        sendError(status, reason, null);
+        sendError(status, reason, false, null);
     }
 
     /**
-     * Answers as {@link #sendError(int, String)} does, with an {@code X-Jlb-Decision} header of
-     * value {@code decision} unless it is null.
+     * Answers with an error status and a short text body, and with {@code close} closes the
+     * connection after it ({@code Connection: close}); the response is not committed.
      */
-    void sendError(int status, String reason, String decision);
+    default void sendError(int status, String reason, boolean close) {
+        sendError(status, reason, close, null);
+    }
+
+    /**
+     * Answers as {@link #sendError(int, String, boolean)} does, with an {@code X-Jlb-Decision}
+     * header of value {@code decision} unless it is null.
+     */
+    void sendError(int status, String reason, boolean close, String decision);
 
     /** Breaks the response (the client sees a truncated response or a reset). */
     void abort(Throwable cause);

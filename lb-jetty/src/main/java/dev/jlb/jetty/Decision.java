@@ -35,11 +35,16 @@ final class Decision implements RequestContext {
     private final ClientSide client;
     private final String strategy;
     private final Explanation explanation = new Explanation();
+    // Guarded by this: a hedged request's attempts may report from two threads.
     private String detail;
     private List<String> candidates;
     private final List<String> attempts = new ArrayList<>(2);
-    /** {@code n:host:port} of the attempt in flight, until its outcome is known; or null. */
-    private String pending;
+    /** The attempts in flight, until their outcome is known: {@code n:host:port} and the backend. */
+    private final List<String> pendingLabels = new ArrayList<>(2);
+    private final List<Backend> pendingBackends = new ArrayList<>(2);
+    private int numbered;
+    /** Whether the next attempt is a hedge. */
+    private boolean hedge;
     /** How the exchange ended, once it did. */
     private ProxyRecord.Outcome end;
 
@@ -112,14 +117,24 @@ final class Decision implements RequestContext {
     // ---- What happened ------------------------------------------------------------------------------
 
     /**
-     * Attempt {@code number} goes to {@code backend}: keeps the pick's description if the strategy
-     * gave one for this backend ({@code sticky} when the client's sticky cookie chose it).
+     * The next attempt goes to {@code backend}: keeps the first pick's description if the strategy
+     * gave one for this backend ({@code sticky} when the client's sticky cookie chose it). The same
+     * backend again while its attempt is open is a resend on a fresh connection (a reused one was
+     * closed), under the same number.
      */
-    void selected(int number, Backend backend, boolean sticky) {
-        if (pending != null) {
-            outcome("stale_connection resent");
+    synchronized void selected(Backend backend, boolean sticky) {
+        int number;
+        int open = hedge ? -1 : pendingBackends.indexOf(backend);
+        if (open >= 0) {
+            String label = pendingLabels.get(open);
+            number = Integer.parseInt(label.substring(0, label.indexOf(':')));
+            close(open, "stale_connection resent");
+        } else {
+            number = ++numbered;
         }
-        pending = number + ":" + backend.id();
+        pendingLabels.add(number + ":" + backend.id() + (hedge ? "(hedge)" : ""));
+        pendingBackends.add(backend);
+        hedge = false;
         if (candidates == null) {
             if (explanation.describes(backend)) {
                 detail = explanation.detail();
@@ -135,9 +150,17 @@ final class Decision implements RequestContext {
         explanation.begin(null);
     }
 
-    /** The attempt in flight got {@code status} (kind null) or failed with {@code kind}; {@code why} is its retry or null. */
-    void attempted(int status, FailureKind kind, String why) {
-        outcome((kind == null ? Integer.toString(status) : failure(kind)) + (why == null ? "" : " " + why));
+    /** The next attempt is a hedge (sent while the first is still in flight). */
+    synchronized void hedging() {
+        hedge = true;
+    }
+
+    /**
+     * The attempt on {@code backend} got {@code status} (kind null) or failed with {@code kind};
+     * {@code why} is its retry (or why none), or null.
+     */
+    void attempted(Backend backend, int status, FailureKind kind, String why) {
+        outcome(backend, (kind == null ? Integer.toString(status) : failure(kind)) + (why == null ? "" : " " + why));
     }
 
     /** The reason in {@code retry(...)} for an outcome the policy retries. */
@@ -149,21 +172,29 @@ final class Decision implements RequestContext {
         return kind.name().toLowerCase(Locale.ROOT);
     }
 
-    private void outcome(String outcome) {
-        if (pending != null) {
-            attempts.add(pending + "->" + outcome);
-            pending = null;
+    /** The open attempt on {@code backend} ended with {@code outcome}. */
+    synchronized void outcome(Backend backend, String outcome) {
+        int open = pendingBackends.indexOf(backend);
+        if (open >= 0) {
+            close(open, outcome);
         }
     }
 
-    /** The exchange ended with {@code how} before the attempt in flight had an outcome of its own. */
-    void ended(ProxyRecord.Outcome how) {
-        end = how;
-        outcome(how.name().toLowerCase(Locale.ROOT));
+    private void close(int open, String outcome) {
+        attempts.add(pendingLabels.remove(open) + "->" + outcome);
+        pendingBackends.remove(open);
     }
 
-    /** {@return the header value, as it stands} */
-    String header() {
+    /** The exchange ended with {@code how}: attempts still open end so. */
+    synchronized void ended(ProxyRecord.Outcome how) {
+        end = how;
+        while (!pendingBackends.isEmpty()) {
+            close(0, how.name().toLowerCase(Locale.ROOT));
+        }
+    }
+
+    /** {@return the header value, as it stands (attempts still open end in {@code ->open})} */
+    synchronized String header() {
         StringBuilder sb = new StringBuilder(160).append("strategy=").append(strategy);
         if (detail != null) {
             sb.append("; ").append(detail);
@@ -172,8 +203,8 @@ final class Decision implements RequestContext {
         sb.append(candidates == null ? "none" : String.join(" ", candidates));
         sb.append("; attempts=");
         List<String> all = new ArrayList<>(attempts);
-        if (pending != null) {
-            all.add(pending);
+        for (String label : pendingLabels) {
+            all.add(label + "->open");
         }
         if (all.isEmpty()) {
             sb.append("none");
@@ -202,13 +233,16 @@ final class Decision implements RequestContext {
     }
 
     /** Records the decision in {@code log} (if any) once the exchange ended with {@code status}. */
-    void record(DecisionLog log, int status, String header) {
+    synchronized void record(DecisionLog log, int status, String header) {
         if (log == null) {
             return;
         }
+        List<String> all = new ArrayList<>(attempts);
+        for (String label : pendingLabels) {
+            all.add(label + "->open");
+        }
         log.add(new DecisionLog.Entry(System.currentTimeMillis(), client.method(), client.path(),
-                client.clientAddress(), status, strategy, candidates == null ? List.of() : candidates, attempts,
-                header));
+                client.clientAddress(), status, strategy, candidates == null ? List.of() : candidates, all, header));
     }
 
     @Override

@@ -8,10 +8,12 @@ import org.eclipse.jetty.http.HttpHeader;
 /**
  * The header rules of one adapter, for every request it proxies: the hop-by-hop headers and those
  * the client's {@code Connection} header lists are not forwarded (nor {@code TE}, {@code Upgrade}
- * and the other hop-by-hop names), the client's {@code X-Forwarded-*} and {@code Via} values are
- * kept and jlb's own appended, the request id is the client's when valid or a generated one, the
- * sticky cookie is removed unless configured to pass, and {@code Host} is kept only with
- * {@code preserveHost}. The mount-prefix strip of the target path is {@link ProxyHeaders#targetPath}.
+ * and the other hop-by-hop names), {@code X-Forwarded-*} are jlb's own from the connection unless
+ * the peer is one of the {@link ProxyOptions#trustedProxies()} (then the client's are kept, its
+ * {@code X-Forwarded-For} appended to), the client's {@code Via} is appended to, the request id is
+ * the client's when valid or a generated one, the sticky cookie is removed unless configured to
+ * pass, and {@code Host} is kept only with {@code preserveHost}. The mount-prefix strip of the
+ * target path is {@link ProxyHeaders#targetPath}.
  *
  * <p>Stateless and immutable: what a copy learns about one request travels in return values
  * (the {@code MERGE_*} bits), not in fields, so one rewriter serves every request concurrently.
@@ -62,23 +64,28 @@ final class HeaderRewriter {
                 out.put(HttpHeader.HOST, authority);
             }
         }
-        String forwardedFor = (merged & MERGE_FOR) == 0 ? null : client.joinedHeader("X-Forwarded-For");
-        String forwardedProto = (merged & MERGE_PROTO) == 0 ? null : client.joinedHeader("X-Forwarded-Proto");
-        String forwardedHost = (merged & MERGE_HOST) == 0 ? null : client.joinedHeader("X-Forwarded-Host");
         if (options.xForwardedHeaders()) {
-            String address = client.clientAddress();
-            if (address != null) {
-                out.add(HttpHeader.X_FORWARDED_FOR, ProxyHeaders.append(forwardedFor, address));
-            }
-            out.add(HttpHeader.X_FORWARDED_PROTO, ProxyHeaders.append(forwardedProto, client.scheme()));
-            String host = client.host();
-            if (host != null) {
-                out.add(HttpHeader.X_FORWARDED_HOST, ProxyHeaders.append(forwardedHost, host));
-            }
+            String peer = client.peerAddress();
+            // An untrusted client's values are not read at all: jlb's own replace them.
+            boolean trusted = ProxyHeaders.trustsPeer(options, peer);
+            String forwardedFor = trusted && (merged & MERGE_FOR) != 0
+                    ? client.joinedHeader("X-Forwarded-For") : null;
+            String forwardedProto = trusted && (merged & MERGE_PROTO) != 0
+                    ? client.joinedHeader("X-Forwarded-Proto") : null;
+            String forwardedHost = trusted && (merged & MERGE_HOST) != 0
+                    ? client.joinedHeader("X-Forwarded-Host") : null;
+            addIfPresent(out, HttpHeader.X_FORWARDED_FOR, ProxyHeaders.forwardedFor(trusted, forwardedFor, peer));
+            addIfPresent(out, HttpHeader.X_FORWARDED_PROTO, ProxyHeaders.forwarded(trusted, forwardedProto,
+                    client.scheme()));
+            addIfPresent(out, HttpHeader.X_FORWARDED_HOST, ProxyHeaders.forwarded(trusted, forwardedHost,
+                    client.host()));
         } else {
-            addIfPresent(out, HttpHeader.X_FORWARDED_FOR, forwardedFor);
-            addIfPresent(out, HttpHeader.X_FORWARDED_PROTO, forwardedProto);
-            addIfPresent(out, HttpHeader.X_FORWARDED_HOST, forwardedHost);
+            addIfPresent(out, HttpHeader.X_FORWARDED_FOR,
+                    (merged & MERGE_FOR) == 0 ? null : client.joinedHeader("X-Forwarded-For"));
+            addIfPresent(out, HttpHeader.X_FORWARDED_PROTO,
+                    (merged & MERGE_PROTO) == 0 ? null : client.joinedHeader("X-Forwarded-Proto"));
+            addIfPresent(out, HttpHeader.X_FORWARDED_HOST,
+                    (merged & MERGE_HOST) == 0 ? null : client.joinedHeader("X-Forwarded-Host"));
         }
         String via = (merged & MERGE_VIA) == 0 ? null : client.joinedHeader("Via");
         out.add(HttpHeader.VIA, ProxyHeaders.append(via, via(client.protocol())));

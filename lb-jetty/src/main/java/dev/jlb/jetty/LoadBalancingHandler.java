@@ -156,7 +156,8 @@ public class LoadBalancingHandler extends Handler.Abstract {
     public boolean handle(Request request, Response response, Callback callback) {
         String pathInContext = Request.getPathInContext(request);
         String prefix = core.options.prefix();
-        if (prefix != null && !ProxyHeaders.matches(pathInContext, prefix)) {
+        if (prefix != null && !(ProxyHeaders.matches(pathInContext, prefix)
+                && ProxyHeaders.matchesRaw(request.getHttpURI().getPath(), mountPath(request, prefix)))) {
             return false;
         }
         if (upgrades.handle(request, response, callback, mountPath(request, prefix))) {
@@ -199,6 +200,8 @@ public class LoadBalancingHandler extends Handler.Abstract {
         private final Callback callback;
         private final String prefix;
         private String target;
+        /** The client behind the trusted proxies, once asked (only when some are configured). */
+        private String client;
 
         CoreExchange(ProxyCore core, Request request, Response response, Callback callback, String prefix) {
             this.core = core;
@@ -246,8 +249,20 @@ public class LoadBalancingHandler extends Handler.Abstract {
         }
 
         @Override
-        public String clientAddress() {
+        public String peerAddress() {
             return Request.getRemoteAddr(request);
+        }
+
+        @Override
+        public String clientAddress() {
+            if (core.options.trustedProxies().isEmpty()) {
+                return Request.getRemoteAddr(request);
+            }
+            if (client == null) {
+                client = ProxyHeaders.clientAddress(core.options, Request.getRemoteAddr(request),
+                        joinedHeader("X-Forwarded-For"));
+            }
+            return client;
         }
 
         @Override
@@ -353,13 +368,16 @@ public class LoadBalancingHandler extends Handler.Abstract {
         }
 
         @Override
-        public void sendError(int status, String reason, String decision) {
+        public void sendError(int status, String reason, boolean close, String decision) {
             response.reset();
             response.setStatus(status);
             byte[] bytes = (reason + "\n").getBytes(StandardCharsets.UTF_8);
             HttpFields.Mutable headers = response.getHeaders();
             headers.put(HttpHeader.CONTENT_TYPE, "text/plain;charset=utf-8");
             headers.put(HttpHeader.CONTENT_LENGTH, bytes.length);
+            if (close) {
+                headers.put(HttpHeader.CONNECTION, "close");
+            }
             if (decision != null) {
                 headers.put(Decision.RESPONSE_HEADER, decision);
             }

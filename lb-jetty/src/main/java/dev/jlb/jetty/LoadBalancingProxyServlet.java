@@ -168,7 +168,8 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
             throws ServletException, IOException {
         String mount = mount(request);
         String prefix = core.options.prefix();
-        if (prefix != null && !ProxyHeaders.matches(decodedPath(request), mount)) {
+        if (prefix != null && !(ProxyHeaders.matches(decodedPath(request), mount)
+                && ProxyHeaders.matchesRaw(request.getRequestURI(), mount))) {
             response.sendError(HttpServletResponse.SC_NOT_FOUND);
             return;
         }
@@ -217,6 +218,8 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
         private AsyncContext async;
         private AttemptLoop loop;
         private String target;
+        /** The client behind the trusted proxies, once asked (only when some are configured). */
+        private String client;
         /** The response of the current attempt, from when it begins. */
         private volatile Response backendResponse;
 
@@ -232,12 +235,23 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
             async = request.startAsync();
             async.setTimeout(0); // the attempt and total timeouts govern, not the container's
             async.addListener(this);
-            if (hasContent(request)) {
+            if (hasBody(request)) {
                 loop.start(new InputStreamContentSource(request.getInputStream(), UNPOOLED),
                         request.getContentLengthLong(), request.getContentType());
             } else {
                 loop.start(null, 0, null);
             }
+        }
+
+        /**
+         * Whether the request has a body: a positive length, or an unknown one with chunked
+         * framing or on HTTP/2 (where a stream's DATA frames carry a body without Content-Length,
+         * as gRPC's do; Jetty's {@code hasContent} looks for Transfer-Encoding only).
+         */
+        private static boolean hasBody(HttpServletRequest request) {
+            long length = request.getContentLengthLong();
+            return length > 0 || length < 0 && (request.getHeader("Transfer-Encoding") != null
+                    || request.getProtocol().startsWith("HTTP/2") || request.getProtocol().startsWith("HTTP/3"));
         }
 
         @Override
@@ -273,8 +287,20 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
         }
 
         @Override
-        public String clientAddress() {
+        public String peerAddress() {
             return request.getRemoteAddr();
+        }
+
+        @Override
+        public String clientAddress() {
+            if (core.options.trustedProxies().isEmpty()) {
+                return request.getRemoteAddr();
+            }
+            if (client == null) {
+                client = ProxyHeaders.clientAddress(core.options, request.getRemoteAddr(),
+                        joinedHeader("X-Forwarded-For"));
+            }
+            return client;
         }
 
         @Override
@@ -401,17 +427,51 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
         }
 
         @Override
-        public void sendError(int status, String reason, String decision) {
+        public void sendError(int status, String reason, boolean close, String decision) {
             try {
                 response.reset();
                 response.setStatus(status);
                 response.setContentType("text/plain;charset=utf-8");
+                if (close) {
+                    response.setHeader("Connection", "close");
+                }
                 if (decision != null) {
                     response.setHeader(Decision.RESPONSE_HEADER, decision);
                 }
                 byte[] bytes = (reason + "\n").getBytes(StandardCharsets.UTF_8);
                 response.setContentLength(bytes.length);
                 response.getOutputStream().write(bytes);
+            } catch (Throwable x) {
+                abort(x);
+                return;
+            }
+            async.complete();
+        }
+
+        @Override
+        public void forwardTrailers(java.util.function.Supplier<org.eclipse.jetty.http.HttpFields> trailers) {
+            // The container asks for them when the response completes, after the backend's content ended.
+            response.setTrailerFields(() -> {
+                org.eclipse.jetty.http.HttpFields fields = trailers.get();
+                java.util.Map<String, String> map = new java.util.LinkedHashMap<>();
+                if (fields != null) {
+                    for (HttpField f : fields) {
+                        map.merge(f.getName().toLowerCase(java.util.Locale.ROOT), f.getValue(), (a, b) -> a + ", " + b);
+                    }
+                }
+                return map;
+            });
+        }
+
+        @Override
+        public void sendGrpcStatus(int httpStatus, int grpcStatus, String message) {
+            try {
+                response.reset();
+                response.setStatus(200);
+                response.setContentType("application/grpc");
+                response.setHeader("grpc-status", Integer.toString(grpcStatus));
+                response.setHeader("grpc-message", GrpcCall.message(message));
+                response.setContentLength(0);
             } catch (Throwable x) {
                 abort(x);
                 return;

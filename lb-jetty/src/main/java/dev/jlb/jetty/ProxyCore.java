@@ -30,6 +30,8 @@ final class ProxyCore {
     final dev.jlb.RetryBudget budget;
     /** Whether the load balancer has an overload queue: requests then select through it. */
     final boolean queued;
+    /** When a hedge goes, or null when the policy does not hedge. */
+    final HedgeDelay hedgeDelay;
     /** Where explained decisions are kept, or null when none are (explanations off, or a history of 0). */
     final DecisionLog decisions;
 
@@ -50,6 +52,7 @@ final class ProxyCore {
         this.bufferLimit = retry.retries() ? retry.bufferLimitBytes() : 0;
         this.sticky = options.stickyCookie().isEnabled() ? new StickyTokens(options.stickyCookie()) : null;
         this.headers = new HeaderRewriter(options, sticky);
+        this.hedgeDelay = retry.hedges() ? new HedgeDelay(loadBalancer, retry) : null;
         ExplainOptions explain = options.explain();
         this.decisions = explain.enabled() && explain.history() > 0
                 ? DecisionLog.of(loadBalancer, explain.history()) : null;

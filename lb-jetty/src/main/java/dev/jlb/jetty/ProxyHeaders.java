@@ -10,8 +10,9 @@ import org.eclipse.jetty.util.URIUtil;
 
 /**
  * The header and path rules shared by the servlet and the jetty-core adapters: which headers are
- * hop-by-hop, how {@code X-Forwarded-*} and {@code Via} are appended, how the backend path is made
- * from the client's, and request ids. Public for lb-jetty's engine package only: not API, may change.
+ * hop-by-hop, how {@code X-Forwarded-*} are written (with the trusted proxies) and {@code Via}
+ * appended, how the backend path is made from the client's, and request ids. Public for lb-jetty's
+ * engine package only: not API, may change.
  */
 public final class ProxyHeaders {
 
@@ -21,11 +22,11 @@ public final class ProxyHeaders {
     public static final int DROP = 1;
     /** {@code Host}: replaced or kept as the options say. */
     public static final int HOST = 2;
-    /** {@code X-Forwarded-For}: the client address is appended. */
+    /** {@code X-Forwarded-For}: the peer's address, appended to the client's when the peer is trusted. */
     public static final int X_FORWARDED_FOR = 3;
-    /** {@code X-Forwarded-Proto}: set from the listener's scheme. */
+    /** {@code X-Forwarded-Proto}: set from the listener's scheme, unless a trusted peer sent one. */
     public static final int X_FORWARDED_PROTO = 4;
-    /** {@code X-Forwarded-Host}: set from the client's {@code Host}. */
+    /** {@code X-Forwarded-Host}: set from the client's {@code Host}, unless a trusted peer sent one. */
     public static final int X_FORWARDED_HOST = 5;
     /** {@code Via}: jlb's hop is appended. */
     public static final int VIA = 6;
@@ -191,6 +192,62 @@ public final class ProxyHeaders {
     }
 
     /**
+     * Whether the connection's peer is one of {@code options}' {@link ProxyOptions#trustedProxies()}:
+     * then the client's {@code X-Forwarded-*} headers are believed. False at once when none is
+     * configured (no allocation), and for a peer that is not an address literal (never resolved).
+     *
+     * @param options the route's options
+     * @param peer the peer's address as text, such as {@code 10.0.0.1} or {@code [::1]}, or null
+     * @return whether the peer is a trusted proxy
+     */
+    public static boolean trustsPeer(ProxyOptions options, String peer) {
+        return options.trusted().trusts(peer);
+    }
+
+    /**
+     * The client's address as strategies and listeners see it: {@code peer}, unless it is a trusted
+     * proxy; then the right-most address of the client's {@code X-Forwarded-For} outside every
+     * trusted range (nginx's {@code real_ip_recursive}).
+     *
+     * @param options the route's options
+     * @param peer the peer's address as text, or null
+     * @param forwardedFor the client's {@code X-Forwarded-For} values joined by commas, or null
+     * @return the client's address, or null when {@code peer} is null
+     */
+    public static String clientAddress(ProxyOptions options, String peer, String forwardedFor) {
+        return options.trusted().clientAddress(peer, forwardedFor);
+    }
+
+    /**
+     * The {@code X-Forwarded-For} jlb sends: the peer appended to the client's value when the peer
+     * is trusted, the peer alone otherwise (what an untrusted client claims is dropped).
+     *
+     * @param trusted whether the peer is a trusted proxy ({@link #trustsPeer})
+     * @param client the client's values joined by commas, or null
+     * @param peer the peer's address, or null
+     * @return the value, or null when there is no peer address
+     */
+    public static String forwardedFor(boolean trusted, String client, String peer) {
+        if (peer == null) {
+            return trusted ? client : null;
+        }
+        return trusted ? append(client, peer) : peer;
+    }
+
+    /**
+     * The {@code X-Forwarded-Proto} or {@code X-Forwarded-Host} jlb sends: a trusted peer's value
+     * as it came, otherwise (untrusted, or none came) jlb's own from the connection.
+     *
+     * @param trusted whether the peer is a trusted proxy ({@link #trustsPeer})
+     * @param client the client's values joined by commas, or null
+     * @param own jlb's value: the connection's scheme, or the request's {@code Host}; may be null
+     * @return the value, or null for none
+     */
+    public static String forwarded(boolean trusted, String client, String own) {
+        return trusted && client != null && !client.isBlank() ? client : own;
+    }
+
+    /**
      * {@code existing + ", " + value}, or {@code value} when nothing existed.
      *
      * @param existing the existing
@@ -272,7 +329,51 @@ public final class ProxyHeaders {
     }
 
     /**
-     * The path and query to send to a backend.
+     * The path a route is chosen by, the same path a backend receives: the client's path without its
+     * {@code .} and {@code ..} segments, percent-decoded, with path parameters kept in their segment
+     * ({@code /api;x/y} is {@code /api;x/y}, not under {@code /api}: a backend that is not a servlet
+     * container sees a segment {@code api;x} there). Null when the path climbs above the root or is
+     * not validly encoded (Jetty refuses both before a handler runs).
+     *
+     * @param rawPath the request path as the client sent it (still encoded)
+     * @return the decoded, normalized path, or null
+     */
+    public static String routingPath(String rawPath) {
+        String path = withoutDotSegments(rawPath);
+        if (path == null) {
+            return null;
+        }
+        try {
+            // Jetty's decoding drops path parameters: hide ';' from it, it is decoded back to ';'.
+            return URIUtil.decodePath(path.indexOf(';') < 0 ? path : path.replace(";", "%3B"));
+        } catch (RuntimeException badEncoding) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether a request is under a mount point as {@link #routingPath} sees its path.
+     *
+     * @param rawPath the request path as the client sent it (still encoded), context path included
+     * @param mount the decoded mount point (context path + prefix), {@code /} or empty for everything
+     * @return whether the request is under {@code mount}
+     */
+    public static boolean matchesRaw(String rawPath, String mount) {
+        String path = routingPath(rawPath);
+        return path != null && matches(path, mount);
+    }
+
+    /** The raw path with its {@code .} and {@code ..} segments resolved (RFC 3986 5.2.4), or null above the root. */
+    private static String withoutDotSegments(String rawPath) {
+        if (rawPath == null || rawPath.isEmpty()) {
+            return "/";
+        }
+        return rawPath.contains("/.") ? URIUtil.normalizePath(rawPath) : rawPath;
+    }
+
+    /**
+     * The path and query to send to a backend: the client's path, still encoded as the client
+     * encoded it, without its {@code .} and {@code ..} segments (the path the route was chosen by).
      *
      * @param rawPath the request path as the client sent it (still encoded), context path included
      * @param decodedPath the decoded path, context path included
@@ -282,7 +383,10 @@ public final class ProxyHeaders {
      * @return the path and query to send to a backend
      */
     public static String targetPath(String rawPath, String decodedPath, String mount, boolean strip, String rawQuery) {
-        String path = rawPath == null || rawPath.isEmpty() ? "/" : rawPath;
+        String path = withoutDotSegments(rawPath);
+        if (path == null) {
+            path = rawPath; // above the root: Jetty refuses it before a handler runs
+        }
         int m = mount.length();
         if (strip && m > 1) {
             if (path.startsWith(mount) && (path.length() == m || path.charAt(m) == '/')) {

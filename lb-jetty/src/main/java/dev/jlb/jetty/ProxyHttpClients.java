@@ -1,10 +1,15 @@
 package dev.jlb.jetty;
 
+import java.net.URI;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.HttpClientTransport;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.transport.HttpConversation;
+import org.eclipse.jetty.client.transport.HttpRequest;
 import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -17,7 +22,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * byte for byte), handles no authentication challenges or {@code 100 Continue} itself
  * (interim {@code 1xx} responses of a backend are skipped: see {@link InterimResponses}), adds no
  * {@code User-Agent} and no default {@code Content-Type}, passes header values exactly (its header
- * cache is case-sensitive), and speaks {@link ProxyOptions#backendProtocol()} to backends (HTTP/1.1
+ * cache is case-sensitive), sends the request's method as spelled ({@code get} stays {@code get}:
+ * methods are case-sensitive, RFC 9110 9.1, and Jetty's own requests upper-case them), and speaks {@link ProxyOptions#backendProtocol()} to backends (HTTP/1.1
  * by default; HTTP/2 backends share one multiplexed pool per backend, bounded by
  * {@link ProxyOptions#maxStreamsPerConnection()}). Its connect timeout, idle timeout, pool sizes,
  * response header limit and TLS to {@code https://} backends ({@link ProxyOptions#backendTls()})
@@ -85,7 +91,8 @@ public final class ProxyHttpClients {
 
     /**
      * Replaces the protocol handlers that {@link HttpClient#start()} installs with
-     * {@link InterimResponses} alone, and clears its content decoders.
+     * {@link InterimResponses} alone, clears its content decoders, and makes requests that keep
+     * their method's spelling.
      */
     private static final class ProxyHttpClient extends HttpClient {
         ProxyHttpClient(HttpClientTransport transport) {
@@ -101,8 +108,43 @@ public final class ProxyHttpClients {
         }
 
         @Override
+        public Request newRequest(URI uri) {
+            return new ExactMethodRequest(this, uri);
+        }
+
+        @Override
         public String toString() {
             return "jlb " + super.toString();
+        }
+    }
+
+    /**
+     * A request whose method goes out exactly as given: {@link HttpRequest#method(String)} upper-cases
+     * it, which would turn a client's {@code get} (a method of its own, which a backend may refuse)
+     * into {@code GET}. The transport writes the request line from {@link #getMethod()}.
+     */
+    private static final class ExactMethodRequest extends HttpRequest {
+        private String method;
+
+        ExactMethodRequest(HttpClient client, URI uri) {
+            super(client, new HttpConversation(), uri);
+        }
+
+        @Override
+        public Request method(String method) {
+            super.method(method);
+            this.method = method;
+            return this;
+        }
+
+        @Override
+        public Request method(HttpMethod method) {
+            return method(method.asString());
+        }
+
+        @Override
+        public String getMethod() {
+            return method != null ? method : super.getMethod();
         }
     }
 }

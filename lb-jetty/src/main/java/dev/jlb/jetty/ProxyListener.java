@@ -11,6 +11,11 @@ package dev.jlb.jetty;
  * block: hand slow work (writing to a file or a terminal) to a thread of its own. The
  * {@link ProxyRecord} is a view of the live exchange: read what you need during the call and do not
  * keep it. An exception thrown here is logged and otherwise ignored.
+ *
+ * <p>A request that asked for an {@code Upgrade} is told once too: when a refusal, a relayed answer
+ * or an error is written, and, when the backend switched protocols (a WebSocket), once the upgraded
+ * connection has ended ({@link ProxyRecord.Outcome#UPGRADED}, on an I/O thread), however long after
+ * the {@code 101} that is.
  * Set with {@link ProxyOptions.Builder#listener(ProxyListener)}.
  */
 @FunctionalInterface

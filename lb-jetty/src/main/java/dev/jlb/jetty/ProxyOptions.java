@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -69,7 +70,7 @@ public final class ProxyOptions {
     /** Whether the client's {@code Host} header goes to backends unchanged, by default. */
     public static final boolean DEFAULT_PRESERVE_HOST = true;
 
-    /** Whether {@code X-Forwarded-For}, {@code -Proto} and {@code -Host} are appended, by default. */
+    /** Whether jlb writes {@code X-Forwarded-For}, {@code -Proto} and {@code -Host}, by default. */
     public static final boolean DEFAULT_X_FORWARDED_HEADERS = true;
 
     /** Default {@link #maxConnectionsPerBackend()}: 256 (measured faster than 32 here, see PERFORMANCE.md). */
@@ -133,10 +134,9 @@ public final class ProxyOptions {
     }
 
     /**
-     * The default data path: Jetty's, until the engine passes every standalone test (HotReloadTest
-     * still stalls through it).
+     * The default data path: the engine (it hands what it does not take to the Jetty path).
      */
-    public static final DataPath DEFAULT_DATA_PATH = DataPath.JETTY;
+    public static final DataPath DEFAULT_DATA_PATH = DataPath.ENGINE;
 
     /**
      * Default {@link #maxStreamsPerConnection()}: 100, the least that RFC 9113 advises a server to
@@ -158,6 +158,7 @@ public final class ProxyOptions {
     private final String via;
     private final boolean preserveHost;
     private final boolean xForwardedHeaders;
+    private final TrustedProxies trustedProxies;
     private final int maxConnectionsPerBackend;
     private final int maxRequestsQueuedPerBackend;
     private final int maxResponseHeaderSize;
@@ -187,6 +188,7 @@ public final class ProxyOptions {
         this.via = b.via;
         this.preserveHost = b.preserveHost;
         this.xForwardedHeaders = b.xForwardedHeaders;
+        this.trustedProxies = b.trustedProxies;
         this.maxConnectionsPerBackend = b.maxConnectionsPerBackend;
         this.maxRequestsQueuedPerBackend = b.maxRequestsQueuedPerBackend;
         this.maxResponseHeaderSize = b.maxResponseHeaderSize;
@@ -237,6 +239,7 @@ public final class ProxyOptions {
         b.via = via;
         b.preserveHost = preserveHost;
         b.xForwardedHeaders = xForwardedHeaders;
+        b.trustedProxies = trustedProxies;
         b.maxConnectionsPerBackend = maxConnectionsPerBackend;
         b.maxRequestsQueuedPerBackend = maxRequestsQueuedPerBackend;
         b.maxResponseHeaderSize = maxResponseHeaderSize;
@@ -356,13 +359,35 @@ public final class ProxyOptions {
     }
 
     /**
-     * Whether {@code X-Forwarded-For}, {@code X-Forwarded-Proto} and {@code X-Forwarded-Host} are
-     * appended to (default {@value #DEFAULT_X_FORWARDED_HEADERS}).
+     * Whether jlb writes {@code X-Forwarded-For}, {@code X-Forwarded-Proto} and {@code X-Forwarded-Host}
+     * (default {@value #DEFAULT_X_FORWARDED_HEADERS}): from the connection, or, when the client is one
+     * of the {@link #trustedProxies()}, appended to the client's {@code X-Forwarded-For} and keeping
+     * its {@code -Proto} and {@code -Host}. With {@code false}, the client's values pass unchanged.
      *
      * @return the boolean
      */
     public boolean xForwardedHeaders() {
         return xForwardedHeaders;
+    }
+
+    /**
+     * The proxies whose {@code X-Forwarded-*} headers are believed, as CIDR ranges such as
+     * {@code 10.0.0.0/8} or {@code ::1/128} (default: none, so every client's are replaced). When the
+     * connection's peer is in a range, jlb appends it to the client's {@code X-Forwarded-For} and
+     * passes the client's {@code X-Forwarded-Proto} and {@code X-Forwarded-Host} on, and the client
+     * address that strategies and listeners see is the right-most address of that
+     * {@code X-Forwarded-For} outside every range; otherwise jlb sets the three from the connection
+     * and the client address is the peer's.
+     *
+     * @return the ranges as given, in order; empty for none
+     */
+    public List<String> trustedProxies() {
+        return trustedProxies.cidrs();
+    }
+
+    /** The ranges of {@link #trustedProxies()}, ready for lookups. */
+    TrustedProxies trusted() {
+        return trustedProxies;
     }
 
     /**
@@ -490,6 +515,7 @@ public final class ProxyOptions {
         ProxyOptions that = (ProxyOptions) o;
         return stripPrefix == that.stripPrefix && generateRequestId == that.generateRequestId
                 && preserveHost == that.preserveHost && xForwardedHeaders == that.xForwardedHeaders
+                && trustedProxies.equals(that.trustedProxies)
                 && maxConnectionsPerBackend == that.maxConnectionsPerBackend
                 && maxRequestsQueuedPerBackend == that.maxRequestsQueuedPerBackend
                 && maxResponseHeaderSize == that.maxResponseHeaderSize && allowTrace == that.allowTrace
@@ -507,7 +533,8 @@ public final class ProxyOptions {
     @Override
     public int hashCode() {
         return Objects.hash(prefix, stripPrefix, connectTimeout, attemptTimeout, totalTimeout, idleTimeout, retry,
-                requestIdHeader, generateRequestId, via, preserveHost, xForwardedHeaders, maxConnectionsPerBackend,
+                requestIdHeader, generateRequestId, via, preserveHost, xForwardedHeaders, trustedProxies,
+                maxConnectionsPerBackend,
                 maxRequestsQueuedPerBackend, maxResponseHeaderSize, allowTrace, useServerThreadPool, stickyCookie,
                 explain, backendTls, listener, websocketIdleTimeout, upgrades, dataPath, backendProtocol, maxStreamsPerConnection);
     }
@@ -519,7 +546,8 @@ public final class ProxyOptions {
                 + DurationFormat.format(attemptTimeout) + ", totalTimeout=" + DurationFormat.format(totalTimeout)
                 + ", idleTimeout=" + DurationFormat.format(idleTimeout) + ", retry=" + retry + ", requestIdHeader="
                 + requestIdHeader + ", generateRequestId=" + generateRequestId + ", via=" + via + ", preserveHost="
-                + preserveHost + ", xForwardedHeaders=" + xForwardedHeaders + ", maxConnectionsPerBackend="
+                + preserveHost + ", xForwardedHeaders=" + xForwardedHeaders
+                + (trustedProxies.isEmpty() ? "" : ", trustedProxies=" + trustedProxies) + ", maxConnectionsPerBackend="
                 + maxConnectionsPerBackend + ", maxRequestsQueuedPerBackend=" + maxRequestsQueuedPerBackend
                 + ", maxResponseHeaderSize=" + maxResponseHeaderSize + ", allowTrace=" + allowTrace
                 + ", useServerThreadPool=" + useServerThreadPool
@@ -548,6 +576,7 @@ public final class ProxyOptions {
         private String via = DEFAULT_VIA;
         private boolean preserveHost = DEFAULT_PRESERVE_HOST;
         private boolean xForwardedHeaders = DEFAULT_X_FORWARDED_HEADERS;
+        private TrustedProxies trustedProxies = TrustedProxies.NONE;
         private int maxConnectionsPerBackend = DEFAULT_MAX_CONNECTIONS_PER_BACKEND;
         private int maxRequestsQueuedPerBackend = DEFAULT_MAX_REQUESTS_QUEUED_PER_BACKEND;
         private int maxResponseHeaderSize = DEFAULT_MAX_RESPONSE_HEADER_SIZE;
@@ -722,13 +751,30 @@ public final class ProxyOptions {
         }
 
         /**
-         * Whether {@code X-Forwarded-*} headers are appended to (default {@value #DEFAULT_X_FORWARDED_HEADERS}).
+         * Whether jlb writes the {@code X-Forwarded-*} headers (default {@value #DEFAULT_X_FORWARDED_HEADERS});
+         * see {@link ProxyOptions#xForwardedHeaders()}.
          *
          * @param xForwardedHeaders the x forwarded headers
          * @return this builder
          */
         public Builder xForwardedHeaders(boolean xForwardedHeaders) {
             this.xForwardedHeaders = xForwardedHeaders;
+            return this;
+        }
+
+        /**
+         * The proxies whose {@code X-Forwarded-*} headers are believed (default: none); see
+         * {@link ProxyOptions#trustedProxies()}. Each is {@code address/prefix}, IPv4 or IPv6, such as
+         * {@code 10.0.0.0/8}, {@code 127.0.0.1/32} or {@code fd00::/8}; an address alone is one host.
+         * Addresses are never resolved: a host name is refused.
+         *
+         * @param cidrs the ranges; empty trusts no one
+         * @return this builder
+         * @throws IllegalArgumentException for a value that is not such a range, or that has address
+         *     bits set past its prefix (such as {@code 10.0.0.1/8})
+         */
+        public Builder trustedProxies(Collection<String> cidrs) {
+            this.trustedProxies = TrustedProxies.of(Objects.requireNonNull(cidrs, "trustedProxies"));
             return this;
         }
 

@@ -38,6 +38,9 @@ import org.slf4j.LoggerFactory;
  * cookie), and the two connections are spliced byte for byte until either side closes; any other
  * answer is relayed. The selection is held for the upgraded connection's whole life.
  *
+ * <p>The route's {@link ProxyListener} is told once: when a refusal, a relayed answer or an error
+ * is written, and for a {@code 101} when the tunnel has ended ({@link ProxyRecord.Outcome#UPGRADED}).
+ *
  * <p>Threading: started on the request's thread; the backend's answer arrives on an I/O thread.
  * Nothing blocks.
  */
@@ -55,6 +58,8 @@ final class UpgradeExchange implements RequestContext, TunnelConnector.Handshake
     private final String mountPath;
     private final String scheme;
     private final long startNanos = System.nanoTime();
+    /** The request's side of the listener's record, copied at once (a servlet request is recycled after the 101). */
+    private final UpgradeRecord.Request recorded;
     private boolean websocket;
     private Selection selection;
     private StickyTokens.Entry stickyHeld;
@@ -72,6 +77,15 @@ final class UpgradeExchange implements RequestContext, TunnelConnector.Handshake
         this.targetPath = targetPath;
         this.mountPath = mountPath;
         this.scheme = scheme;
+        String prefix = core.options.prefix();
+        this.recorded = core.options.listener() == null ? null : new UpgradeRecord.Request(request.getMethod(),
+                request.getHttpURI().getPath(), request.getHttpURI().getQuery(), Request.getRemoteAddr(request),
+                prefix == null ? "/" : prefix, firstToken(request.getHeaders().get(HttpHeader.UPGRADE)), startNanos);
+    }
+
+    private static String firstToken(String upgrade) {
+        List<String> tokens = upgrade == null ? List.of() : tokens(upgrade);
+        return tokens.isEmpty() ? null : tokens.get(0);
     }
 
     /**
@@ -124,7 +138,7 @@ final class UpgradeExchange implements RequestContext, TunnelConnector.Handshake
         if (allowed == null) {
             sendError(HttpStatus.BAD_REQUEST_400, "bad request: upgrade to " + upgrade.trim()
                     + " is not allowed on this route (allowed: " + (core.options.upgrades().isEmpty() ? "none"
-                    : String.join(", ", core.options.upgrades())) + ")");
+                    : String.join(", ", core.options.upgrades())) + ")", ProxyRecord.Outcome.REFUSED);
             return;
         }
         websocket = allowed.equals("websocket");
@@ -138,11 +152,12 @@ final class UpgradeExchange implements RequestContext, TunnelConnector.Handshake
                 first = core.loadBalancer.selectPreferring(this, stickyHeld == null ? null : stickyHeld.backend);
             }
         } catch (NoBackendAvailableException e) {
-            sendError(HttpStatus.SERVICE_UNAVAILABLE_503, e.getMessage());
+            sendError(HttpStatus.SERVICE_UNAVAILABLE_503, e.getMessage(), ProxyRecord.Outcome.NO_BACKEND);
             return;
         } catch (Throwable e) {
             LOG.warn("jlb: selecting a backend failed for {}", this, e);
-            sendError(HttpStatus.SERVICE_UNAVAILABLE_503, "service unavailable: no backend could be selected");
+            sendError(HttpStatus.SERVICE_UNAVAILABLE_503, "service unavailable: no backend could be selected",
+                    ProxyRecord.Outcome.PROXY_ERROR);
             return;
         }
         send(first);
@@ -157,7 +172,7 @@ final class UpgradeExchange implements RequestContext, TunnelConnector.Handshake
         } catch (Throwable x) {
             LOG.warn("jlb: could not open an upgraded connection to {} for {}", next.backend().id(), this, x);
             next.close();
-            sendError(HttpStatus.BAD_GATEWAY_502, AttemptLoop.REASON_PROXY);
+            sendError(HttpStatus.BAD_GATEWAY_502, AttemptLoop.REASON_PROXY, ProxyRecord.Outcome.PROXY_ERROR);
         }
     }
 
@@ -173,7 +188,8 @@ final class UpgradeExchange implements RequestContext, TunnelConnector.Handshake
             if (protocol == null) {
                 handshake.close();
                 selection.onFailure(FailureKind.OTHER, latency);
-                sendError(HttpStatus.BAD_GATEWAY_502, "bad gateway: the backend answered 101 without Upgrade");
+                sendError(HttpStatus.BAD_GATEWAY_502, "bad gateway: the backend answered 101 without Upgrade",
+                        ProxyRecord.Outcome.FAILED);
                 return;
             }
             response.setStatus(HttpStatus.SWITCHING_PROTOCOLS_101);
@@ -183,9 +199,16 @@ final class UpgradeExchange implements RequestContext, TunnelConnector.Handshake
             out.put(HttpHeader.CONNECTION, HttpHeaderValue.UPGRADE.asString());
             issueStickyCookie(out);
             Selection held = selection;
+            int attempt = attempts;
             TunnelConnector.UpgradedConnection upgraded = handshake.tunnel(
-                    request.getConnectionMetaData().getConnection().getEndPoint(), websocket, registry,
-                    () -> held.onSuccess(HttpStatus.SWITCHING_PROTOCOLS_101, latency));
+                    request.getConnectionMetaData().getConnection().getEndPoint(), websocket, registry, ended -> {
+                        held.onSuccess(HttpStatus.SWITCHING_PROTOCOLS_101, latency);
+                        if (recorded != null) {
+                            report(new UpgradeRecord(recorded, HttpStatus.SWITCHING_PROTOCOLS_101,
+                                    ProxyRecord.Outcome.UPGRADED, held.backend(), attempt, ended.toClient(),
+                                    ended.fromClient(), ended.how(), System.nanoTime()));
+                        }
+                    });
             request.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, upgraded.connection());
             response.write(true, null, Callback.from(callback::succeeded, x -> {
                 upgraded.abandon();
@@ -195,7 +218,7 @@ final class UpgradeExchange implements RequestContext, TunnelConnector.Handshake
             LOG.warn("jlb: relaying the upgrade answer of {} failed for {}", selection.backend().id(), this, x);
             handshake.close();
             selection.close();
-            sendError(HttpStatus.BAD_GATEWAY_502, AttemptLoop.REASON_PROXY);
+            sendError(HttpStatus.BAD_GATEWAY_502, AttemptLoop.REASON_PROXY, ProxyRecord.Outcome.PROXY_ERROR);
         }
     }
 
@@ -214,6 +237,7 @@ final class UpgradeExchange implements RequestContext, TunnelConnector.Handshake
         byte[] body = answer.body() == null ? new byte[0] : answer.body();
         out.put(HttpHeader.CONTENT_LENGTH, body.length);
         issueStickyCookie(out);
+        ended(status, ProxyRecord.Outcome.PROXIED, body.length);
         response.write(true, ByteBuffer.wrap(body), callback);
     }
 
@@ -246,7 +270,8 @@ final class UpgradeExchange implements RequestContext, TunnelConnector.Handshake
         if (attempts > 1) {
             reason = reason + " (" + attempts + " attempts)";
         }
-        sendError(kind == FailureKind.TIMEOUT ? HttpStatus.GATEWAY_TIMEOUT_504 : HttpStatus.BAD_GATEWAY_502, reason);
+        sendError(kind == FailureKind.TIMEOUT ? HttpStatus.GATEWAY_TIMEOUT_504 : HttpStatus.BAD_GATEWAY_502, reason,
+                ProxyRecord.Outcome.FAILED);
     }
 
     private void issueStickyCookie(HttpFields.Mutable out) {
@@ -272,11 +297,30 @@ final class UpgradeExchange implements RequestContext, TunnelConnector.Handshake
         return null;
     }
 
-    private void sendError(int status, String reason) {
+    /** Tells the listener of an exchange that ends with this answer (anything but a 101). */
+    private void ended(int status, ProxyRecord.Outcome outcome, long bytes) {
+        if (recorded != null) {
+            report(new UpgradeRecord(recorded, status, outcome, selection == null ? null : selection.backend(),
+                    attempts, bytes, 0, null, System.nanoTime()));
+        }
+    }
+
+    /** Tells the listener (there is one: {@link #recorded} is set only then). */
+    private void report(ProxyRecord record) {
+        ProxyListener listener = core.options.listener();
+        try {
+            listener.onComplete(record);
+        } catch (Throwable x) {
+            LOG.warn("jlb: the proxy listener {} failed for {}", listener, record, x);
+        }
+    }
+
+    private void sendError(int status, String reason, ProxyRecord.Outcome outcome) {
         try {
             response.reset();
             response.setStatus(status);
             byte[] bytes = (reason + "\n").getBytes(StandardCharsets.UTF_8);
+            ended(status, outcome, bytes.length);
             HttpFields.Mutable headers = response.getHeaders();
             headers.put(HttpHeader.CONTENT_TYPE, "text/plain;charset=utf-8");
             headers.put(HttpHeader.CONTENT_LENGTH, bytes.length);
@@ -306,7 +350,13 @@ final class UpgradeExchange implements RequestContext, TunnelConnector.Handshake
 
     @Override
     public String clientAddress() {
-        return Request.getRemoteAddr(request);
+        String peer = Request.getRemoteAddr(request);
+        if (core.options.trusted().isEmpty()) {
+            return peer;
+        }
+        List<String> forwarded = request.getHeaders().getValuesList(HttpHeader.X_FORWARDED_FOR);
+        return ProxyHeaders.clientAddress(core.options, peer,
+                forwarded.isEmpty() ? null : String.join(", ", forwarded));
     }
 
     @Override

@@ -11,7 +11,8 @@ import org.eclipse.jetty.server.Request;
 /**
  * Writes the handshake an upgraded connection sends to its backend, and filters the backend's
  * answer, with the rules of {@link ProxyHeaders}: hop-by-hop headers removed (and those
- * {@code Connection} lists), proxy headers appended, the sticky cookie removed unless forwarded;
+ * {@code Connection} lists), proxy headers written (the client's {@code X-Forwarded-*} believed only
+ * from a trusted proxy), the sticky cookie removed unless forwarded;
  * only {@code Upgrade} and {@code Connection: Upgrade} are put back, since they are the request.
  */
 final class UpgradeRequests {
@@ -80,14 +81,11 @@ final class UpgradeRequests {
         line(out, "Connection", "Upgrade");
         line(out, "Upgrade", headers.get(HttpHeader.UPGRADE));
         if (options.xForwardedHeaders()) {
-            String client = Request.getRemoteAddr(request);
-            if (client != null) {
-                line(out, "X-Forwarded-For", ProxyHeaders.append(forwardedFor, client));
-            }
-            line(out, "X-Forwarded-Proto", ProxyHeaders.append(forwardedProto, scheme));
-            if (clientHost != null) {
-                line(out, "X-Forwarded-Host", ProxyHeaders.append(forwardedHost, clientHost));
-            }
+            String peer = Request.getRemoteAddr(request);
+            boolean trusted = ProxyHeaders.trustsPeer(options, peer);
+            lineIfPresent(out, "X-Forwarded-For", ProxyHeaders.forwardedFor(trusted, forwardedFor, peer));
+            lineIfPresent(out, "X-Forwarded-Proto", ProxyHeaders.forwarded(trusted, forwardedProto, scheme));
+            lineIfPresent(out, "X-Forwarded-Host", ProxyHeaders.forwarded(trusted, forwardedHost, clientHost));
         } else {
             lineIfPresent(out, "X-Forwarded-For", forwardedFor);
             lineIfPresent(out, "X-Forwarded-Proto", forwardedProto);

@@ -84,12 +84,14 @@ class DependencyDietTest {
 
     /**
      * Class files that may name Jackson types: configuration files, the admin API and Kubernetes
-     * discovery (it reads the API server's JSON; only an application that creates one loads it).
+     * discovery (it reads the API server's JSON, and a kubeconfig's YAML; only an application that
+     * creates one loads them).
      */
     static final List<String> JACKSON_CLASSES = List.of(
             "dev/jlb/jetty/config/",
             "dev/jlb/jetty/admin/",
-            "dev/jlb/jetty/discovery/K8sDiscovery");
+            "dev/jlb/jetty/discovery/K8sDiscovery",
+            "dev/jlb/jetty/discovery/KubeCredentials");
 
     /** Class files that may name dnsjava types: the DNS lookup of discovery, loaded only after a check. */
     static final List<String> DNSJAVA_CLASSES = List.of("dev/jlb/jetty/discovery/DnsJavaLookup");

@@ -15,9 +15,11 @@ import dev.jlb.jetty.internal.DecisionLog;
 import dev.jlb.strategy.Strategies;
 import dev.jlb.testing.LifeCycles;
 import dev.jlb.testing.TestBackend;
+import dev.jlb.testing.TestStrategies;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -197,6 +199,29 @@ class ExplainedDecisionTest {
                 + " attempts=1:127\\.0\\.0\\.1:\\d+->200");
         double ewma = Double.parseDouble(decision.substring(decision.indexOf("ewma=") + 5, decision.indexOf("ms,")));
         assertThat(ewma).isBetween(25.0, 30.0);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"HANDLER", "SERVLET"})
+    void aHedgedRequestShowsTheHedgeAndTheCancelledAttempt(Mode mode) throws Exception {
+        TestBackend slow = closeLater(new TestBackend("slow"));
+        TestBackend fast = closeLater(new TestBackend("fast"));
+        slow.delayMillis = 20_000; // never answers within the test
+        LoadBalancer lb = closeLater(LoadBalancer.builder().name("hedged-" + mode).strategy(TestStrategies.first())
+                .outlierDetection(OutlierDetection.disabled()).backends(slow.uri(), fast.uri()).build());
+        ProxyOptions options = ProxyOptions.builder()
+                .retry(RetryPolicy.builder().hedgeAfter(Duration.ofMillis(50)).noRetryBudget().build()).build();
+        ProxyFixture proxy = closeLater(ProxyFixture.start(mode, lb, options));
+
+        ContentResponse response = get(proxy.url("/api/x"), "1");
+
+        assertThat(response.getStatus()).isEqualTo(200);
+        assertThat(response.getContentAsString()).isEqualTo("fast");
+        // A strategy that describes nothing: the backend it gave is the one candidate.
+        assertThat(response.getHeaders().get(Decision.RESPONSE_HEADER)).isEqualTo("strategy=test-first;"
+                + " candidates=" + slow.id() + "; attempts=1:" + slow.id() + "->cancelled(another attempt answered),"
+                + "2:" + fast.id() + "(hedge)->200");
+        proxy.awaitIdle();
     }
 
     // ---- Who may ask ------------------------------------------------------------------------------

@@ -92,4 +92,29 @@ class ProxyHeadersTest {
         assertThat(ProxyHeaders.targetPath("/x", "/x", "/", true, "a=%2F")).isEqualTo("/x?a=%2F");
         assertThat(ProxyHeaders.targetPath("", "", "", false, null)).isEqualTo("/");
     }
+
+    @Test
+    void routingPathIsThePathTheBackendGets() {
+        assertThat(ProxyHeaders.routingPath("/api/./x")).isEqualTo("/api/x");
+        assertThat(ProxyHeaders.routingPath("/api/a/../b")).isEqualTo("/api/b");
+        assertThat(ProxyHeaders.routingPath("/api/../x")).isEqualTo("/x");
+        assertThat(ProxyHeaders.routingPath("/api/../../x")).isNull();
+        assertThat(ProxyHeaders.routingPath("/api;x/y")).isEqualTo("/api;x/y");
+        assertThat(ProxyHeaders.routingPath("/%61pi/y;v=1")).isEqualTo("/api/y;v=1");
+        assertThat(ProxyHeaders.routingPath("/a%3Bb")).isEqualTo("/a;b");
+        assertThat(ProxyHeaders.routingPath("")).isEqualTo("/");
+        assertThat(ProxyHeaders.matchesRaw("/api;x/y", "/api")).isFalse();
+        assertThat(ProxyHeaders.matchesRaw("/api/y;x", "/api")).isTrue();
+        assertThat(ProxyHeaders.matchesRaw("/api/a/../b", "/api")).isTrue();
+        assertThat(ProxyHeaders.matchesRaw("/api/../b", "/api")).isFalse();
+        assertThat(ProxyHeaders.matchesRaw("/api;x/y", "/")).isTrue();
+    }
+
+    @Test
+    void dotSegmentsAreNotForwarded() {
+        assertThat(ProxyHeaders.targetPath("/api/./x", "/api/x", "/api", false, null)).isEqualTo("/api/x");
+        assertThat(ProxyHeaders.targetPath("/api/./x", "/api/x", "/api", true, null)).isEqualTo("/x");
+        assertThat(ProxyHeaders.targetPath("/api/a/../b", "/api/b", "/api", true, "q=1")).isEqualTo("/b?q=1");
+        assertThat(ProxyHeaders.targetPath("/api/y;v=1", "/api/y", "/api", true, null)).isEqualTo("/y;v=1");
+    }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jlb.RetryPolicy;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ProxyOptionsTest {
@@ -76,5 +77,17 @@ class ProxyOptionsTest {
                 .hasMessage("maxRequestsQueuedPerBackend: -5 (expected: >= 1)");
         assertThatThrownBy(() -> ProxyOptions.builder().retry(null))
                 .isInstanceOf(NullPointerException.class).hasMessage("retry");
+    }
+
+    @Test
+    void trustedProxiesAreKeptComparedAndJudged() {
+        ProxyOptions a = ProxyOptions.builder().trustedProxies(List.of("10.0.0.0/8", "::1/128")).build();
+        assertThat(a.trustedProxies()).containsExactly("10.0.0.0/8", "::1/128");
+        assertThat(a).isEqualTo(a.toBuilder().build()).hasSameHashCodeAs(a.toBuilder().build());
+        assertThat(a).isNotEqualTo(ProxyOptions.defaults());
+        assertThat(a.toString()).contains("trustedProxies=[10.0.0.0/8, ::1/128]");
+        assertThat(ProxyOptions.defaults().trustedProxies()).isEmpty();
+        assertThatThrownBy(() -> ProxyOptions.builder().trustedProxies(List.of("10.0.0.0/8", "10.0.0.0/33")))
+                .hasMessage("trustedProxies: 10.0.0.0/33 (expected: a CIDR such as 10.0.0.0/8 or fd00::/8)");
     }
 }

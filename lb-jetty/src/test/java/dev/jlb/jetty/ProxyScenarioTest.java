@@ -151,9 +151,11 @@ class ProxyScenarioTest {
         assertThat(response.getContentAsString()).isEqualTo("a");
         TestBackend.Recorded seen = a.requests.get(0);
         assertThat(seen.pathQuery()).isEqualTo("/api/users/7?sort=name&q=a%20b");
-        assertThat(seen.header("X-Forwarded-For")).isEqualTo("203.0.113.9, 127.0.0.1");
-        assertThat(seen.header("X-Forwarded-Proto")).isEqualTo("https, http");
-        assertThat(seen.header("X-Forwarded-Host")).isEqualTo("127.0.0.1:" + proxy.connector.getLocalPort());
+        // 127.0.0.1 is no trusted proxy (none is by default): its X-Forwarded-* claims are replaced
+        assertThat(seen.headers().getValuesList("X-Forwarded-For")).containsExactly("127.0.0.1");
+        assertThat(seen.headers().getValuesList("X-Forwarded-Proto")).containsExactly("http");
+        assertThat(seen.headers().getValuesList("X-Forwarded-Host"))
+                .containsExactly("127.0.0.1:" + proxy.connector.getLocalPort());
         assertThat(seen.header("Host")).isEqualTo("127.0.0.1:" + proxy.connector.getLocalPort());
         assertThat(seen.header("Via")).isEqualTo("1.1 edge, 1.1 jlb");
         assertThat(seen.header("X-Custom")).isEqualTo("kept");
@@ -164,6 +166,23 @@ class ProxyScenarioTest {
         assertThat(seen.headers().getValuesList("User-Agent")).hasSize(1);
         assertThat(seen.header("X-Request-Id"))
                 .matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aTrustedProxysForwardedHeadersAreKeptAndAppendedTo(Mode mode) throws Exception {
+        TestBackend a = backend("a");
+        ProxyFixture proxy = proxy(mode, lb(a.uri()),
+                ProxyOptions.builder().trustedProxies(List.of("127.0.0.0/8")).build());
+
+        client.newRequest(proxy.url("/api/x")).headers(h -> h.put("X-Forwarded-For", "203.0.113.9")
+                .put("X-Forwarded-Proto", "https").put("X-Forwarded-Host", "shop.example"))
+                .timeout(10, TimeUnit.SECONDS).send();
+
+        TestBackend.Recorded seen = a.requests.get(0);
+        assertThat(seen.headers().getValuesList("X-Forwarded-For")).containsExactly("203.0.113.9, 127.0.0.1");
+        assertThat(seen.headers().getValuesList("X-Forwarded-Proto")).containsExactly("https");
+        assertThat(seen.headers().getValuesList("X-Forwarded-Host")).containsExactly("shop.example");
     }
 
     @ParameterizedTest

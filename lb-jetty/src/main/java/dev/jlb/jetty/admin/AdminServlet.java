@@ -2,6 +2,7 @@ package dev.jlb.jetty.admin;
 
 import dev.jlb.Backend;
 import dev.jlb.BackendStats;
+import dev.jlb.DurationFormat;
 import dev.jlb.LoadBalancer;
 import dev.jlb.StatsWindow;
 import dev.jlb.jetty.internal.Loopback;
@@ -13,6 +14,7 @@ import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.IdentityHashMap;
@@ -23,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -52,7 +55,9 @@ import tools.jackson.databind.node.ObjectNode;
  *     {@code {"backends": [...]}} in one atomic change</td></tr>
  * <tr><td>{@code GET /api/routes/{route}/backends/{id}}</td><td>one backend ({@code host:port})</td></tr>
  * <tr><td>{@code PATCH /api/routes/{route}/backends/{id}}</td><td>re-weights: {@code {"weight": 3}}</td></tr>
- * <tr><td>{@code POST /api/routes/{route}/backends/{id}/drain}</td><td>weight 0: no new requests</td></tr>
+ * <tr><td>{@code POST /api/routes/{route}/backends/{id}/drain}</td><td>weight 0: no new requests; with
+ *     {@code ?websocket_deadline=30s}, its upgraded connections (WebSockets) still open then are
+ *     closed (1001)</td></tr>
  * <tr><td>{@code DELETE /api/routes/{route}/backends/{id}}</td><td>removes it</td></tr>
  * </table>
  *
@@ -91,6 +96,8 @@ public class AdminServlet extends HttpServlet {
     private final transient Map<LoadBalancer, StatsWindow> windows = new IdentityHashMap<>();
     /** Warnings shown at the top of the status page; none by default. */
     private transient volatile Supplier<List<String>> warnings = List::of;
+    /** The timer of drain deadlines; null for the server's. */
+    private transient volatile Scheduler scheduler;
 
     /**
      * An admin servlet over fixed load balancers.
@@ -131,6 +138,16 @@ public class AdminServlet extends HttpServlet {
      */
     public void setWarnings(Supplier<List<String>> warnings) {
         this.warnings = Objects.requireNonNull(warnings, "warnings");
+    }
+
+    /**
+     * The timer that runs drain deadlines ({@code ?websocket_deadline=}); default the scheduler of the
+     * Jetty server the servlet runs in. The servlet never starts or stops it.
+     *
+     * @param scheduler the timer, started
+     */
+    public void setScheduler(Scheduler scheduler) {
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
     }
 
     private static Supplier<Collection<? extends LoadBalancer>> supplierOf(Collection<? extends LoadBalancer> routes) {
@@ -233,9 +250,18 @@ public class AdminServlet extends HttpServlet {
             default:
                 allow(method, "POST");
                 Backend drained = member(lb, tail.get(0));
+                Duration deadline = websocketDeadline(request);
                 lb.pool().drain(drained);
-                LOG.info("jlb admin: route {}: drained {} (from {})", lb.name(), drained.id(), request.getRemoteAddr());
-                send(response, 200, backendNode(lb, drained));
+                LOG.info("jlb admin: route {}: drained {}{} (from {})", lb.name(), drained.id(), deadline == null ? ""
+                        : ", websocket deadline " + DurationFormat.format(deadline), request.getRemoteAddr());
+                ObjectNode node = backendNode(lb, drained);
+                if (deadline != null) {
+                    Scheduler timer = scheduler != null ? scheduler
+                            : DrainDeadline.serverScheduler(getServletContext());
+                    node.put("upgradedConnections", DrainDeadline.schedule(lb, drained, deadline, timer));
+                    node.put("websocketDeadline", DurationFormat.format(deadline));
+                }
+                send(response, 200, node);
         }
     }
 
@@ -342,6 +368,14 @@ public class AdminServlet extends HttpServlet {
             }
         }
         throw new Failure(404, "backend: " + backend.id() + " (expected: a backend of route " + lb.name() + ")");
+    }
+
+    private static Duration websocketDeadline(HttpServletRequest request) {
+        try {
+            return DrainDeadline.parse(request.getQueryString());
+        } catch (IllegalArgumentException e) {
+            throw new Failure(400, e.getMessage());
+        }
     }
 
     private static Backend member(LoadBalancer lb, String id) {

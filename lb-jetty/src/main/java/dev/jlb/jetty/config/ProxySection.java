@@ -14,7 +14,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * Reads how a route proxies: {@code retry:}, {@code timeouts:}, {@code headers:},
- * {@code strip_prefix}, the backend {@code protocol} and {@code max_streams_per_connection} into a {@link ProxyOptions.Builder}, with the route's path as its prefix and
+ * {@code strip_prefix}, {@code trusted_proxies}, the backend {@code protocol} and
+ * {@code max_streams_per_connection} into a {@link ProxyOptions.Builder}, with the route's path as its prefix and
  * the server's connection pool sizes ({@link StickySection} adds the sticky cookie). {@link ProxyOptions.Builder} and
  * {@link RetryPolicy.Builder} judge every value; the file adds that a timeout left out is lowered
  * under a shorter one given ({@code attempt} under {@code total}, {@code connect} under
@@ -41,6 +42,7 @@ final class ProxySection {
         r.string("protocol", "http1, h2c or h2", s -> b.backendProtocol(BackendProtocol.of(s)));
         r.integer("max_streams_per_connection", b::maxStreamsPerConnection);
         r.bool("allow_trace", b::allowTrace);
+        trustedProxies(r, b);
         upgrades(r, b);
         r.string("data_path", "engine or jetty", v -> b.dataPath(ProxyOptions.DataPath.parse(v)));
         explain(r, b);
@@ -103,8 +105,35 @@ final class ProxySection {
                     Integer.MAX_VALUE)), Refusal::size);
         }
         budget(t, b);
+        hedge(t, b);
         t.finish();
         return b.build();
+    }
+
+    /** {@code hedge_after}: a duration such as {@code 50ms}, or a percentile such as {@code p95}. */
+    private static void hedge(MapReader t, RetryPolicy.Builder b) {
+        Node n = t.node("hedge_after");
+        if (n == null) {
+            return;
+        }
+        String expected = "a duration such as 50ms, or a percentile of the route's latency such as p95";
+        if (n instanceof Node.ScalarNode s && s.kind() == Node.ScalarNode.Kind.STRING
+                && s.text().strip().toLowerCase(java.util.Locale.ROOT).startsWith("p")) {
+            String text = s.text().strip().substring(1);
+            double p;
+            try {
+                p = Double.parseDouble(text);
+            } catch (NumberFormatException e) {
+                t.invalid("hedge_after", n, expected);
+                return;
+            }
+            t.set("hedge_after", n, () -> b.hedgeAfterPercentile(p), UnaryOperator.identity());
+            return;
+        }
+        Duration d = t.duration("hedge_after");
+        if (d != null) {
+            t.set("hedge_after", n, () -> b.hedgeAfter(d), UnaryOperator.identity());
+        }
     }
 
     /** The retry budget's three keys; {@code budget_percent: 0} turns it off. */
@@ -175,6 +204,32 @@ final class ProxySection {
         }
         if (ok) {
             b.upgrades(tokens);
+        }
+    }
+
+    /**
+     * {@code trusted_proxies: [10.0.0.0/8, ...]}: the proxies whose {@code X-Forwarded-*} are
+     * believed; each range judged by the builder.
+     */
+    private static void trustedProxies(MapReader r, ProxyOptions.Builder b) {
+        ListNode list = r.list("trusted_proxies", "a list of CIDRs such as [10.0.0.0/8, \"fd00::/8\"]");
+        if (list == null) {
+            return;
+        }
+        List<String> cidrs = new ArrayList<>();
+        boolean ok = true;
+        for (int i = 0; i < list.items().size(); i++) {
+            String key = "trusted_proxies[" + i + "]";
+            Node item = list.items().get(i);
+            String v = r.stringValue(key, item, "a CIDR such as 10.0.0.0/8 or fd00::/8");
+            if (v != null && r.set(key, item, () -> ProxyOptions.builder().trustedProxies(List.of(v)), c -> c)) {
+                cidrs.add(v);
+            } else {
+                ok = false;
+            }
+        }
+        if (ok) {
+            b.trustedProxies(cidrs);
         }
     }
 

@@ -9,6 +9,7 @@ import dev.jlb.health.LatencyHealth;
 import dev.jlb.health.OutlierDetection;
 import dev.jlb.health.PanicMode;
 import dev.jlb.health.SlowStart;
+import dev.jlb.jetty.ProxyHeaders;
 import dev.jlb.jetty.ProxyOptions;
 import java.util.List;
 import java.util.Objects;
@@ -194,6 +195,20 @@ public record RouteConfig(String name, String path, List<Backend> backends, Stra
         }
         return requestPath.startsWith(path)
                 && (requestPath.length() == path.length() || requestPath.charAt(path.length()) == '/');
+    }
+
+    /**
+     * Whether this route serves a request whose path the client sent as {@code rawPath} (still
+     * percent-encoded), matched as the backend will receive it: without {@code .} and {@code ..}
+     * segments, decoded, with path parameters kept in their segment, so that {@code /api;x/y} is not
+     * under {@code /api} and {@code /api/a/../b} is.
+     *
+     * @param rawPath the request path as sent, without the query
+     * @return true when this route serves it; false also for a path that climbs above the root
+     */
+    public boolean matchesTarget(String rawPath) {
+        String decoded = ProxyHeaders.routingPath(rawPath);
+        return decoded != null && matches(decoded);
     }
 
     /**

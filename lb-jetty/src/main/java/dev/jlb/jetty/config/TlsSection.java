@@ -87,13 +87,18 @@ final class TlsSection {
                     + "for the redirect");
         }
         Duration reload = t.duration("reload_interval", ServerTls.DEFAULT_RELOAD_INTERVAL, false);
+        List<String> alpn = names(t, "alpn", "a list such as [h2, http/1.1]", ServerTls::checkAlpn);
+        if (alpn != null && !alpn.isEmpty() && alpn.stream().distinct().count() != alpn.size()) {
+            t.problem("alpn", t.node("alpn"), alpn + " (expected: each protocol once)");
+            alpn = null;
+        }
         t.finish();
         if (certificates.isEmpty() || clientAuth == null || (clientAuth != ClientAuth.NONE && clientCa == null)
-                || protocols == null || suites == null || (redirect && port == ServerTls.SAME_PORT)) {
+                || protocols == null || suites == null || alpn == null || (redirect && port == ServerTls.SAME_PORT)) {
             return null; // reported
         }
         return new ServerTls(certificates, clientAuth, clientCa, protocols.isEmpty() ? ServerTls.DEFAULT_PROTOCOLS
-                : protocols, suites, port, redirect, reload);
+                : protocols, suites, port, redirect, reload, alpn.isEmpty() ? ServerTls.DEFAULT_ALPN : alpn);
     }
 
     /** A route's {@code backend_tls:} mapping; {@link BackendTls#defaults()} without one. */

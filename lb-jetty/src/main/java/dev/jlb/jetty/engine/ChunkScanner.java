@@ -3,11 +3,18 @@ package dev.jlb.jetty.engine;
 /**
  * Finds where a chunked body ends in bytes that pass through unchanged (RFC 9112 section 7.1):
  * chunk sizes, extensions, data, the last chunk and trailer lines. Strict: a bare LF, a size that
- * is not hex or overflows, or data not followed by CRLF is an error. Not thread-safe.
+ * is not hex or overflows, data not followed by CRLF, the extensions of one chunk over
+ * {@value #MAX_EXTENSION} bytes or trailers over {@value #MAX_TRAILERS} bytes in all is an error
+ * (RFC 9112 7.1.1: a server ought to limit chunk extensions as it limits other parts of a message).
+ * Not thread-safe.
  */
 final class ChunkScanner {
 
     static final int ERROR = -1;
+    /** The longest extension text of one chunk, in bytes (Jetty's own path refuses far less than nginx's). */
+    static final int MAX_EXTENSION = 4096;
+    /** The longest trailer section, in bytes: the engine's header limit. */
+    static final int MAX_TRAILERS = 8192;
 
     private static final int SIZE = 0;
     private static final int EXTENSION = 1;
@@ -24,11 +31,16 @@ final class ChunkScanner {
     private int state;
     private long size;
     private int digits;
+    /** Bytes of the current chunk's extensions, and of the trailers so far. */
+    private int extension;
+    private int trailers;
 
     void reset() {
         state = SIZE;
         size = 0;
         digits = 0;
+        extension = 0;
+        trailers = 0;
     }
 
     boolean done() {
@@ -56,6 +68,7 @@ final class ChunkScanner {
                         return ERROR;
                     } else if (b == ';' || b == ' ' || b == '\t') {
                         state = EXTENSION;
+                        extension = 1;
                     } else if (b == '\r') {
                         state = SIZE_LF;
                     } else {
@@ -67,7 +80,7 @@ final class ChunkScanner {
                 case EXTENSION:
                     if (b == '\r') {
                         state = SIZE_LF;
-                    } else if (b == '\n' || (b >= 0 && b < 0x20 && b != '\t')) {
+                    } else if (b == '\n' || (b >= 0 && b < 0x20 && b != '\t') || ++extension > MAX_EXTENSION) {
                         return ERROR;
                     }
                     i++;
@@ -104,6 +117,9 @@ final class ChunkScanner {
                     digits = 0;
                     break;
                 case TRAILER:
+                    if (++trailers > MAX_TRAILERS) {
+                        return ERROR;
+                    }
                     if (b == '\r') {
                         state = END_LF;
                     } else if (b == '\n' || b == ' ' || b == '\t') {
@@ -114,6 +130,9 @@ final class ChunkScanner {
                     i++;
                     break;
                 case TRAILER_LINE:
+                    if (++trailers > MAX_TRAILERS) {
+                        return ERROR;
+                    }
                     if (b == '\r') {
                         state = TRAILER_LF;
                     } else if (b == '\n') {

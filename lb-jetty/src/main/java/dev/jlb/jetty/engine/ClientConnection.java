@@ -45,6 +45,8 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
     private boolean released;
     /** When the head being read must be complete, or {@code Long.MAX_VALUE} when no timer runs. */
     private volatile long headDeadline = Long.MAX_VALUE;
+    /** When the head being read was first seen incomplete ({@code Long.MAX_VALUE}: it came whole, or none is read). */
+    private volatile long headStarted = Long.MAX_VALUE;
 
     ClientConnection(HttpEngine engine, Connector connector, EndPoint endPoint) {
         super(endPoint, connector.getExecutor());
@@ -111,8 +113,10 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
                 int at = buf.arrayOffset() + buf.position();
                 int r = HeadParser.parseRequest(head, buf.array(), at, buf.arrayOffset() + buf.limit(),
                         engine.maxRequestLine(), engine.maxHeaderSize());
+                long started = headStarted;
                 if (r != HeadParser.INCOMPLETE) {
                     stopHeadTimer();
+                    headStarted = Long.MAX_VALUE;
                 }
                 if (r == HeadParser.OK) {
                     dispatch(head, at);
@@ -123,7 +127,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
                     return;
                 }
                 if (r != HeadParser.INCOMPLETE) {
-                    reject(r);
+                    reject(r, head, started);
                     return;
                 }
                 startHeadTimer();
@@ -157,7 +161,8 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
     }
 
     private void dispatch(RequestHead head, int at) {
-        // TRACE and CONNECT go to the Jetty path, which refuses them (RequestChecks) with its access-log line.
+        // TRACE and CONNECT go to the Jetty path, which refuses them (RequestChecks) with its access-log line;
+        // so does HTTP/1.0, where a Transfer-Encoding is refused with 400 and the connection closed.
         if (head.upgrade || head.expect || head.version == 10 || !plainTarget(head) || refusedMethod(head)) {
             fallback();
             return;
@@ -218,7 +223,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
      */
     private static boolean refusedMethod(RequestHead head) {
         String m = head.method();
-        return m.equals("TRACE") || m.equals("CONNECT");
+        return m.equalsIgnoreCase("TRACE") || m.equalsIgnoreCase("CONNECT");
     }
 
     private static boolean plainTarget(RequestHead head) {
@@ -245,6 +250,9 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
     }
 
     private void startHeadTimer() {
+        if (headStarted == Long.MAX_VALUE) {
+            headStarted = engine.now();
+        }
         long timeout = engine.headerTimeoutNanos();
         if (timeout > 0 && headDeadline == Long.MAX_VALUE) {
             headDeadline = engine.now() + timeout;
@@ -271,6 +279,9 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
             return;
         }
         headDeadline = Long.MAX_VALUE;
+        long latency = headStarted == Long.MAX_VALUE ? 0 : engine.now() - headStarted;
+        headStarted = Long.MAX_VALUE;
+        engine.refused("-", "-", peerAddress(), HttpStatus.REQUEST_TIMEOUT_408, "request timeout\n".length(), latency);
         getEndPoint().write(Callback.from(() -> getEndPoint().close(), x -> getEndPoint().close(x)),
                 ByteBuffer.wrap(REQUEST_TIMEOUT));
     }
@@ -279,7 +290,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
     private void fallback() {
         ConnectionFactory http = connector.getConnectionFactory(HttpVersion.HTTP_1_1.asString());
         if (http == null) {
-            reject(HttpStatus.NOT_IMPLEMENTED_501);
+            reject(HttpStatus.NOT_IMPLEMENTED_501, null, Long.MAX_VALUE);
             return;
         }
         Connection next = http.newConnection(connector, getEndPoint());
@@ -297,7 +308,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
         return copy;
     }
 
-    private void reject(int status) {
+    private void reject(int status, RequestHead head, long started) {
         String reason = switch (status) {
             case 414 -> "uri too long: the request line is longer than the limit";
             case 431 -> "request header fields too large: the head is longer than the limit";
@@ -305,14 +316,20 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
             case 501 -> "not implemented";
             default -> "bad request: malformed request head";
         };
+        // The method and target as far as they were read (the parser sets each once it is complete).
+        String method = head != null && head.methodEnd > head.start ? head.method() : "-";
+        String target = head != null && head.targetEnd > head.targetStart ? head.string(head.targetStart, head.targetEnd) : "-";
+        long latency = started == Long.MAX_VALUE ? 0 : engine.now() - started;
+        String client = peerAddress(); // before the answer: the connection closes after it
         BufferUtil.clear(buf);
+        engine.refused(method, target, client, status, reason.length() + 1L, latency);
         sendError(status, reason, false);
     }
 
     // ---- Exchange.ClientSide -------------------------------------------------------------------
 
     @Override
-    public String clientAddress() {
+    public String peerAddress() {
         java.net.SocketAddress a = getEndPoint().getRemoteSocketAddress();
         return a instanceof java.net.InetSocketAddress i ? i.getAddress().getHostAddress() : null;
     }

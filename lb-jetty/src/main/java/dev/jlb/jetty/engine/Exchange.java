@@ -51,8 +51,8 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
 
     /** What the loop needs from the client connection. */
     interface ClientSide {
-        /** The client's address, or null. */
-        String clientAddress();
+        /** The address of the connection's peer, or null. */
+        String peerAddress();
 
         /** Writes response bytes; {@code callback} completes when written or failed. */
         void write(Callback callback, ByteBuffer... buffers);
@@ -91,7 +91,7 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
 
     Exchange(HttpEngine engine, EngineRoute route, ClientSide client, RequestHead head, String path, String query,
             long startNanos) {
-        super(engine, route, head, path, query, client.clientAddress());
+        super(engine, route, head, path, query, client.peerAddress());
         this.client = client;
         this.startNanos = startNanos;
     }

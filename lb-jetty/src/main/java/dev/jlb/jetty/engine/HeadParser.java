@@ -244,6 +244,9 @@ final class HeadParser {
                     break;
                 case HOST:
                     head.hostCount++;
+                    if (request && !validHost(bytes, vs, ve)) {
+                        return 400; // as the Jetty path's "Bad Authority"
+                    }
                     break;
                 case UPGRADE:
                     head.upgrade = true;
@@ -263,6 +266,79 @@ final class HeadParser {
         }
         head.framing = sawChunked ? Head.CHUNKED : sawLength ? Head.LENGTH : Head.NONE;
         return OK;
+    }
+
+    /**
+     * Whether {@code bytes[from, to)} is a {@code Host} value: {@code uri-host [":" port]} (RFC 9110
+     * 7.2), a reg-name (unreserved, percent-encoded and sub-delimiter characters), an IPv4 address or
+     * a bracketed IPv6 one, and a port of up to five digits; empty is allowed (RFC 9112 3.2). No
+     * userinfo, no spaces.
+     */
+    static boolean validHost(byte[] bytes, int from, int to) {
+        int i = from;
+        if (i < to && bytes[i] == '[') {
+            int close = i + 1;
+            while (close < to && bytes[close] != ']') {
+                byte b = bytes[close];
+                if (!(hexDigit(b) || b == ':' || b == '.')) {
+                    return false;
+                }
+                close++;
+            }
+            if (close == to || close == i + 1) {
+                return false;
+            }
+            i = close + 1;
+        } else {
+            while (i < to && bytes[i] != ':') {
+                byte b = bytes[i];
+                if (b == '%') {
+                    if (i + 2 >= to || !hexDigit(bytes[i + 1]) || !hexDigit(bytes[i + 2])) {
+                        return false;
+                    }
+                    i += 3;
+                    continue;
+                }
+                if (!regNameChar(b)) {
+                    return false;
+                }
+                i++;
+            }
+        }
+        if (i == to) {
+            return true;
+        }
+        if (bytes[i] != ':') {
+            return false;
+        }
+        int digits = to - i - 1;
+        if (digits > 5) {
+            return false;
+        }
+        int port = 0;
+        for (int j = i + 1; j < to; j++) {
+            if (bytes[j] < '0' || bytes[j] > '9') {
+                return false;
+            }
+            port = port * 10 + bytes[j] - '0';
+        }
+        return port <= 65535;
+    }
+
+    private static boolean hexDigit(byte b) {
+        return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F');
+    }
+
+    private static boolean regNameChar(byte b) {
+        if ((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')) {
+            return true;
+        }
+        switch (b) {
+            case '-', '.', '_', '~', '!', '$', '&', '\'', '(', ')', '*', '+', ',', ';', '=':
+                return true;
+            default:
+                return false;
+        }
     }
 
     private static void connection(Head head, String value) {

@@ -1,6 +1,9 @@
 package dev.jlb.jetty.engine;
 
 import dev.jlb.Ticker;
+import dev.jlb.jetty.ProxyListener;
+import dev.jlb.jetty.ProxyOptions;
+import dev.jlb.jetty.RefusedRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -22,6 +25,8 @@ import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.component.Graceful;
 import org.eclipse.jetty.util.thread.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A lean HTTP/1.1 forwarding engine on Jetty's I/O layer: a {@link ConnectionFactory} to put first
@@ -69,6 +74,8 @@ public final class HttpEngine extends ContainerLifeCycle implements ConnectionFa
     private int maxHeaderSize = DEFAULT_MAX_HEADER_SIZE;
     private long headerTimeoutNanos;
     private volatile EngineRoute[] routes = new EngineRoute[0];
+    private volatile ProxyListener refusals;
+    private static final Logger LOG = LoggerFactory.getLogger(HttpEngine.class);
 
     private final Set<ClientConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicLong active = new AtomicLong();
@@ -163,6 +170,35 @@ public final class HttpEngine extends ContainerLifeCycle implements ConnectionFa
         }
         this.headerTimeoutNanos = timeout.toNanos();
         return this;
+    }
+
+    /**
+     * Where the answers the engine writes itself before any route takes a request (400, 414, 431,
+     * 505 for a malformed head, 408 for a head that did not arrive in time) are reported, as
+     * {@link RefusedRecord}s; null, the default, for nowhere. Requests a route took are reported to
+     * that route's {@link ProxyOptions#listener()}.
+     *
+     * @param listener the listener, or null
+     * @return this engine
+     */
+    public HttpEngine refusalListener(ProxyListener listener) {
+        this.refusals = listener;
+        return this;
+    }
+
+    /** Reports one of the engine's own answers to the {@link #refusalListener}, if any. */
+    void refused(String method, String target, String client, int status, long bodyBytes, long latencyNanos) {
+        ProxyListener l = refusals;
+        if (l == null) {
+            return;
+        }
+        int q = target.indexOf('?');
+        try {
+            l.onComplete(new RefusedRecord(method, q < 0 ? target : target.substring(0, q),
+                    q < 0 ? null : target.substring(q + 1), client, status, bodyBytes, latencyNanos));
+        } catch (RuntimeException e) {
+            LOG.warn("jlb: the refusal listener failed", e);
+        }
     }
 
     long headerTimeoutNanos() {

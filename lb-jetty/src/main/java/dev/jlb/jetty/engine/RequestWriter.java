@@ -11,11 +11,11 @@ import org.eclipse.jetty.http.HttpHeader;
 
 /**
  * The byte side of one request: the backend request head made from the client's (header lines
- * copied verbatim, in order and spelling, apart from the hop-by-hop ones; {@code X-Forwarded-*},
- * {@code Via} and the request id appended; the path stripped of the route's prefix when asked), the
- * body's framing and the bytes kept for a replay, and the client response head made from the
- * backend's. The header rules are {@link ProxyHeaders}', as on the Jetty-model path. Not thread-safe
- * (its exchange serializes access).
+ * copied verbatim, in order and spelling, apart from the hop-by-hop ones; {@code X-Forwarded-*}
+ * written (the client's believed only from a trusted proxy), {@code Via} and the request id
+ * appended; the path stripped of the route's prefix when asked), the body's framing and the bytes
+ * kept for a replay, and the client response head made from the backend's. The header rules are
+ * {@link ProxyHeaders}', as on the Jetty-model path. Not thread-safe (its exchange serializes access).
  */
 abstract class RequestWriter {
 
@@ -29,7 +29,9 @@ abstract class RequestWriter {
     private final String method;
     private final String path;
     private final String query;
-    private final String clientAddress;
+    private final String peer;
+    /** The client behind the trusted proxies; the peer when none is configured. */
+    private String clientAddress;
     private byte[] line;
     private byte[] rest;
     private StickyTokens.Entry stickyHeld;
@@ -42,14 +44,15 @@ abstract class RequestWriter {
     private boolean overflow;
 
     RequestWriter(HttpEngine engine, EngineRoute route, RequestHead head, String path, String query,
-            String clientAddress) {
+            String peer) {
         this.engine = engine;
         this.route = route;
         this.head = head;
         this.method = head.method();
         this.path = path;
         this.query = query;
-        this.clientAddress = clientAddress;
+        this.peer = peer;
+        this.clientAddress = peer;
         switch (head.framing) {
             case Head.LENGTH:
                 bodyLeft = head.contentLength;
@@ -186,14 +189,14 @@ abstract class RequestWriter {
                     break;
             }
         }
+        if (!options.trustedProxies().isEmpty()) {
+            clientAddress = ProxyHeaders.clientAddress(options, peer, forwardedFor);
+        }
         if (options.xForwardedHeaders()) {
-            if (clientAddress != null) {
-                header(out, "X-Forwarded-For", ProxyHeaders.append(forwardedFor, clientAddress));
-            }
-            header(out, "X-Forwarded-Proto", ProxyHeaders.append(forwardedProto, "http"));
-            if (host != null) {
-                header(out, "X-Forwarded-Host", ProxyHeaders.append(forwardedHost, host));
-            }
+            boolean trusted = ProxyHeaders.trustsPeer(options, peer);
+            header(out, "X-Forwarded-For", ProxyHeaders.forwardedFor(trusted, forwardedFor, peer));
+            header(out, "X-Forwarded-Proto", ProxyHeaders.forwarded(trusted, forwardedProto, "http"));
+            header(out, "X-Forwarded-Host", ProxyHeaders.forwarded(trusted, forwardedHost, host));
         } else {
             header(out, "X-Forwarded-For", forwardedFor);
             header(out, "X-Forwarded-Proto", forwardedProto);

@@ -27,9 +27,15 @@ import javax.net.ssl.SSLContext;
  *     {@code port} of its own)
  * @param reloadInterval how often the files are checked for changes (default 10s); zero turns
  *     reloading off
+ * @param alpn the application protocols offered by ALPN, in the server's order of preference:
+ *     {@code h2} and/or {@code http/1.1} (default both, h2 first); a client without ALPN, or one
+ *     that offers neither, speaks HTTP/1.1
  */
 public record ServerTls(List<KeySource> certificates, ClientAuth clientAuth, Path clientCa, List<String> protocols,
-        List<String> cipherSuites, int port, boolean redirectHttp, Duration reloadInterval) {
+        List<String> cipherSuites, int port, boolean redirectHttp, Duration reloadInterval, List<String> alpn) {
+
+    /** The application protocols offered by default: HTTP/2, then HTTP/1.1. */
+    public static final List<String> DEFAULT_ALPN = List.of("h2", "http/1.1");
 
     /** The protocols jlb speaks, newest first. */
     public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
@@ -74,6 +80,7 @@ public record ServerTls(List<KeySource> certificates, ClientAuth clientAuth, Pat
      * @param port the HTTPS port beside {@code server.port}'s HTTP; {@link #SAME_PORT} (the default) makes {@code server.port} itself HTTPS
      * @param redirectHttp whether the HTTP port answers every request with a 308 to HTTPS (only with a {@code port} of its own)
      * @param reloadInterval how often the files are checked for changes (default 10s); zero turns reloading off
+     * @param alpn the application protocols offered by ALPN, in order of preference: {@code h2} and/or {@code http/1.1}
      */
     public ServerTls {
         certificates = List.copyOf(certificates);
@@ -81,6 +88,14 @@ public record ServerTls(List<KeySource> certificates, ClientAuth clientAuth, Pat
         protocols = List.copyOf(protocols);
         cipherSuites = List.copyOf(cipherSuites);
         Objects.requireNonNull(reloadInterval, "reloadInterval");
+        alpn = List.copyOf(alpn);
+        if (alpn.isEmpty() || !alpn.contains("http/1.1") && !alpn.contains("h2")) {
+            throw new IllegalArgumentException("alpn: " + alpn + " (expected: h2, http/1.1 or both)");
+        }
+        alpn.forEach(ServerTls::checkAlpn);
+        if (alpn.stream().distinct().count() != alpn.size()) {
+            throw new IllegalArgumentException("alpn: " + alpn + " (expected: each protocol once)");
+        }
         if (certificates.isEmpty()) {
             throw new IllegalArgumentException("certificates: [] (expected: at least one certificate)");
         }
@@ -112,7 +127,23 @@ public record ServerTls(List<KeySource> certificates, ClientAuth clientAuth, Pat
      */
     public static ServerTls of(KeySource certificate) {
         return new ServerTls(List.of(certificate), ClientAuth.NONE, null, DEFAULT_PROTOCOLS, List.of(), SAME_PORT, false,
-                DEFAULT_RELOAD_INTERVAL);
+                DEFAULT_RELOAD_INTERVAL, DEFAULT_ALPN);
+    }
+
+    /**
+     * Refuses an application protocol other than {@code h2} and {@code http/1.1}.
+     *
+     * @param protocol the protocol
+     */
+    public static void checkAlpn(String protocol) {
+        if (!DEFAULT_ALPN.contains(protocol)) {
+            throw new IllegalArgumentException("alpn: " + protocol + " (expected: h2 or http/1.1)");
+        }
+    }
+
+    /** {@return whether HTTP/2 is offered} */
+    public boolean h2() {
+        return alpn.contains("h2");
     }
 
     /**

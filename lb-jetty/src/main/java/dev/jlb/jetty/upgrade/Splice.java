@@ -1,10 +1,12 @@
 package dev.jlb.jetty.upgrade;
 
 import dev.jlb.Backend;
-import java.nio.ByteBuffer;
+import dev.jlb.jetty.ProxyRecord.UpgradeEnd;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
@@ -14,9 +16,10 @@ import org.slf4j.LoggerFactory;
 /**
  * An upgraded connection (a WebSocket, or another allowed protocol) spliced between a client and a
  * backend: two {@link TunnelEnd}s, and the end of its life, told once through {@code onEnd} when
- * both sides are closed (the adapter releases its backend lease there).
+ * both sides are closed, with what ended it first and the bytes relayed each way (the adapter
+ * releases its backend lease and writes its access-log record there).
  *
- * <p>{@link #shutdown(int, String)} ends it from outside (a removed backend, a drain deadline): a
+ * <p>{@link #shutdown(int, String, UpgradeEnd)} ends it from outside (a removed backend, a drain deadline): a
  * WebSocket gets a close frame with that code between two frames, then both sides close.
  *
  * <p>Thread-safe.
@@ -28,7 +31,9 @@ final class Splice implements UpgradedConnections.Handle {
     private final Backend backend;
     private final Executor executor;
     private final long idleTimeoutMillis;
-    private final Runnable onEnd;
+    private final Consumer<TunnelConnector.Ended> onEnd;
+    /** What ended the tunnel first; set once. */
+    private final AtomicReference<UpgradeEnd> why = new AtomicReference<>();
     private final TunnelEnd clientEnd;
     private final BackendHandshake handshake;
     private final UpgradedConnections registry;
@@ -45,7 +50,8 @@ final class Splice implements UpgradedConnections.Handle {
     private final int bufferSize;
 
     Splice(BackendHandshake handshake, EndPoint clientEndPoint, boolean websocket, ByteBufferPool pool, int bufferSize,
-            long idleTimeoutMillis, Executor executor, UpgradedConnections registry, Runnable onEnd) {
+            long idleTimeoutMillis, Executor executor, UpgradedConnections registry,
+            Consumer<TunnelConnector.Ended> onEnd) {
         this.backend = handshake.backend();
         this.handshake = handshake;
         this.executor = executor;
@@ -118,12 +124,22 @@ final class Splice implements UpgradedConnections.Handle {
 
     /** The client's connection failed before the 101 went out: nothing was spliced. */
     void abandon() {
+        why.compareAndSet(null, UpgradeEnd.CLIENT_CLOSED);
         handshake.close();
         end();
     }
 
+    /**
+     * {@code end}'s side closed (a close frame, the end of its stream, a failure): that ended the
+     * tunnel, unless something did before.
+     */
+    void sideClosed(TunnelEnd end) {
+        why.compareAndSet(null, end.isBackendSide() ? UpgradeEnd.BACKEND_CLOSED : UpgradeEnd.CLIENT_CLOSED);
+    }
+
     @Override
-    public void shutdown(int code, String reason) {
+    public void shutdown(int code, String reason, UpgradeEnd cause) {
+        why.compareAndSet(null, cause);
         closeCode = code;
         closeReason = reason;
         if (shuttingDown.compareAndSet(false, true)) {
@@ -140,7 +156,7 @@ final class Splice implements UpgradedConnections.Handle {
             closeAll(); // a second expiry: the close frame could not go out
             return true;
         }
-        shutdown(CloseFrame.GOING_AWAY, "idle timeout");
+        shutdown(CloseFrame.GOING_AWAY, "idle timeout", UpgradeEnd.IDLE_TIMEOUT);
         return false;
     }
 
@@ -161,6 +177,7 @@ final class Splice implements UpgradedConnections.Handle {
     }
 
     void closed(TunnelEnd end) {
+        sideClosed(end);
         if (closed.incrementAndGet() == 1) {
             closeAll(); // one side is gone: so is the other
             if (backendEnd == null) {
@@ -174,8 +191,11 @@ final class Splice implements UpgradedConnections.Handle {
     private void end() {
         if (ended.compareAndSet(false, true)) {
             registry.remove(this);
+            TunnelEnd server = backendEnd;
+            UpgradeEnd how = why.get();
             try {
-                onEnd.run();
+                onEnd.accept(new TunnelConnector.Ended(how == null ? UpgradeEnd.CLIENT_CLOSED : how,
+                        clientEnd.relayed(), server == null ? 0 : server.relayed()));
             } catch (Throwable x) {
                 LOG.warn("jlb: ending the upgraded connection to {} failed", backend.id(), x);
             }

@@ -1,6 +1,7 @@
 package dev.jlb.jetty.upgrade;
 
 import dev.jlb.Backend;
+import dev.jlb.jetty.ProxyRecord;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -8,6 +9,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.ClientConnectionFactory;
@@ -74,6 +76,16 @@ public final class TunnelConnector extends ContainerLifeCycle {
         }
     }
 
+    /**
+     * How a tunnel ended, told once when both of its sides are closed.
+     *
+     * @param how what ended it first
+     * @param fromClient the bytes relayed from the client to the backend after the 101
+     * @param toClient the bytes relayed from the backend to the client after the 101
+     */
+    public record Ended(ProxyRecord.UpgradeEnd how, long fromClient, long toClient) {
+    }
+
     /** Told once of the backend's answer or of a failure; must not block. */
     public interface HandshakeListener {
         /**
@@ -99,7 +111,8 @@ public final class TunnelConnector extends ContainerLifeCycle {
         /**
          * Splices {@code clientEndPoint} with this backend connection. Returns the connection to
          * install on the client's endpoint (as {@code HttpStream.UPGRADE_CONNECTION_ATTRIBUTE})
-         * before the {@code 101} is written; {@code onEnd} runs once when both sides are closed.
+         * before the {@code 101} is written; {@code onEnd} runs once when both sides are closed (on an
+         * I/O thread: it must not block).
          *
          * @param clientEndPoint the client end point
          * @param websocket whether the protocol is WebSocket (the splice then ends with close frames of its own)
@@ -108,7 +121,7 @@ public final class TunnelConnector extends ContainerLifeCycle {
          * @return the upgraded connection
          */
         UpgradedConnection tunnel(EndPoint clientEndPoint, boolean websocket, UpgradedConnections registry,
-                Runnable onEnd);
+                Consumer<Ended> onEnd);
 
         /** Closes the backend connection (the client side failed before the tunnel opened). */
         void close();
@@ -156,7 +169,7 @@ public final class TunnelConnector extends ContainerLifeCycle {
 
         @Override
         public UpgradedConnection tunnel(EndPoint clientEndPoint, boolean websocket, UpgradedConnections registry,
-                Runnable onEnd) {
+                Consumer<Ended> onEnd) {
             Splice tunnel = new Splice(this, clientEndPoint, websocket, connector.getByteBufferPool(), BUFFER_SIZE,
                     idleTimeoutMillis, connector.getExecutor(), registry, onEnd);
             return new UpgradedConnection() {

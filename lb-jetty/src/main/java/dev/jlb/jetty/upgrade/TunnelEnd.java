@@ -39,6 +39,10 @@ final class TunnelEnd extends AbstractConnection implements Connection.UpgradeTo
     private TunnelEnd peer;
     /** Bytes read before this end took over (after the handshake), to forward first. */
     private ByteBuffer pending;
+    /** Bytes this end read and handed to the other side's endpoint; written by the pipe only. */
+    private volatile long relayed;
+    /** Whether the tunnel was told of a close frame read by this end. */
+    private boolean closeReported;
 
     TunnelEnd(Splice tunnel, EndPoint endPoint, boolean backendSide, ByteBufferPool pool, boolean websocket,
             int bufferSize) {
@@ -56,6 +60,11 @@ final class TunnelEnd extends AbstractConnection implements Connection.UpgradeTo
 
     boolean isBackendSide() {
         return backendSide;
+    }
+
+    /** {@return the bytes this end read and passed on to the other side} */
+    long relayed() {
+        return relayed;
     }
 
     @Override
@@ -174,20 +183,28 @@ final class TunnelEnd extends AbstractConnection implements Connection.UpgradeTo
             return ended(null);
         }
 
-        /** Follows the frames of bytes about to be written; while shutting down, only to the end of the frame. */
+        /**
+         * Follows the frames of bytes about to be written (while shutting down, only to the end of
+         * the frame) and counts what will be written.
+         */
         private void track(ByteBuffer bytes) {
-            if (frames == null) {
-                return;
+            if (frames != null) {
+                if (tunnel.isShuttingDown() && backendSide) {
+                    bytes.limit(bytes.position() + frames.consumeToBoundary(bytes));
+                } else {
+                    frames.consume(bytes);
+                }
+                if (!closeReported && frames.closeSeen()) {
+                    closeReported = true;
+                    tunnel.sideClosed(TunnelEnd.this);
+                }
             }
-            if (tunnel.isShuttingDown() && backendSide) {
-                bytes.limit(bytes.position() + frames.consumeToBoundary(bytes));
-            } else {
-                frames.consume(bytes);
-            }
+            relayed += bytes.remaining();
         }
 
         /** This side is done (end of stream, or a failure): tell the other side, with a close frame if owed. */
         private Action ended(Throwable failure) {
+            tunnel.sideClosed(TunnelEnd.this);
             if (frames != null && !frames.closeSeen() && frames.isAtBoundary() && failure == null) {
                 return writeClose(CloseFrame.GOING_AWAY, backendSide ? "backend went away" : "client went away");
             }
@@ -219,6 +236,7 @@ final class TunnelEnd extends AbstractConnection implements Connection.UpgradeTo
         protected void onCompleteFailure(Throwable cause) {
             release();
             LOG.debug("jlb: writing from {} failed", TunnelEnd.this, cause);
+            tunnel.sideClosed(peer);
             tunnel.closeAll();
         }
 

@@ -3,6 +3,7 @@ package dev.jlb.jetty.upgrade;
 import dev.jlb.Backend;
 import dev.jlb.LoadBalancer;
 import dev.jlb.PoolEvent;
+import dev.jlb.jetty.ProxyRecord.UpgradeEnd;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,7 +66,7 @@ public final class UpgradedConnections {
     interface Handle {
         Backend backend();
 
-        void shutdown(int code, String reason);
+        void shutdown(int code, String reason, UpgradeEnd why);
     }
 
     void add(Splice tunnel) {
@@ -101,11 +103,15 @@ public final class UpgradedConnections {
      * {@code code} and {@code reason} between two frames, then both sides close. Returns how many.
      *
      * @param backend the backend
-     * @param code the code
-     * @param reason the reason
-     * @return the int
+     * @param code the close code a WebSocket gets
+     * @param reason the close reason a WebSocket gets
+     * @return how many connections are being closed
      */
     public int close(Backend backend, int code, String reason) {
+        return close(backend, code, reason, UpgradeEnd.SHUT_DOWN);
+    }
+
+    private int close(Backend backend, int code, String reason, UpgradeEnd why) {
         List<Splice> matching = new ArrayList<>();
         for (Splice t : open) {
             if (t.backend().id().equals(backend.id())) {
@@ -113,40 +119,43 @@ public final class UpgradedConnections {
             }
         }
         for (Splice t : matching) {
-            t.shutdown(code, reason);
+            t.shutdown(code, reason, why);
         }
         return matching.size();
     }
 
     /**
-     * A deadline for a drain: after {@code deadline}, closes the connections to {@code backend} that
-     * are still open with 1001 ("backend drained"), as {@link #close} does; the timer runs on
-     * {@code scheduler}. Connections opened after the call are not affected (a drained backend gets none).
+     * A deadline for a drain: after {@code deadline}, if {@code stillDue} then answers true (such as:
+     * the backend is still drained), closes the connections to {@code backend} (matched by id) that
+     * are still open, a WebSocket with 1001 "backend drained", as {@link #close} does. The timer runs
+     * on {@code scheduler}; cancelling the returned task cancels the deadline.
      *
      * @param backend the backend
-     * @param deadline the deadline
-     * @param scheduler the scheduler
+     * @param deadline how long the connections may stay open (0 or less: at once, on the scheduler)
+     * @param scheduler the timer
+     * @param stillDue asked on the scheduler's thread at the deadline: whether to close them then
+     * @return the scheduled task
      */
-    public void closeAfter(Backend backend, Duration deadline, Scheduler scheduler) {
-        List<Splice> matching = new ArrayList<>();
-        for (Splice t : open) {
-            if (t.backend().id().equals(backend.id())) {
-                matching.add(t);
+    public Scheduler.Task closeAfter(Backend backend, Duration deadline, Scheduler scheduler,
+            BooleanSupplier stillDue) {
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(stillDue, "stillDue");
+        long millis = Math.max(0, Objects.requireNonNull(deadline, "deadline").toMillis());
+        return scheduler.schedule(() -> {
+            if (!stillDue.getAsBoolean()) {
+                return;
             }
-        }
-        if (matching.isEmpty()) {
-            return;
-        }
-        scheduler.schedule(() -> {
-            for (Splice t : matching) {
-                t.shutdown(CloseFrame.GOING_AWAY, "backend drained");
+            int closed = close(backend, CloseFrame.GOING_AWAY, "backend drained", UpgradeEnd.DRAIN_DEADLINE);
+            if (closed > 0) {
+                LOG.info("jlb: route {}: drain deadline of {} passed: closing {} upgraded connection(s)", name,
+                        backend.id(), closed);
             }
-        }, Math.max(0, deadline.toMillis()), TimeUnit.MILLISECONDS);
+        }, millis, TimeUnit.MILLISECONDS);
     }
 
     private void onPoolEvent(PoolEvent event) {
         if (event.type() == PoolEvent.Type.REMOVED && event.backend() != null) {
-            int closed = close(event.backend(), CloseFrame.GOING_AWAY, "backend removed");
+            int closed = close(event.backend(), CloseFrame.GOING_AWAY, "backend removed", UpgradeEnd.BACKEND_REMOVED);
             if (closed > 0) {
                 LOG.info("jlb: route {}: closing {} upgraded connection(s) to removed backend {}", name, closed,
                         event.backend().id());

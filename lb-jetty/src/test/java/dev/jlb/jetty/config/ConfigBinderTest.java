@@ -82,7 +82,7 @@ class ConfigBinderTest {
                 + " retry: {budget_window: 2h, budget_min_concurrency: 3}}]")).containsExactly(
                         "config.yaml:1: routes[0].retry.budget_window: 2h (expected: <= 1h)",
                         "config.yaml:1: routes[0].retry.budget_min_concurrency: unknown key (expected: one of attempts, "
-                                + "budget_min_retries_per_second, budget_percent, budget_window, buffer_limit, "
+                                + "budget_min_retries_per_second, budget_percent, budget_window, buffer_limit, hedge_after, "
                                 + "non_idempotent, statuses)");
     }
 

@@ -8,7 +8,7 @@ import dev.jlb.jetty.tls.BackendTls;
 import dev.jlb.jetty.tls.KeySource;
 import dev.jlb.jetty.tls.ServerTls;
 import dev.jlb.jetty.tls.ServerTls.ClientAuth;
-import dev.jlb.jetty.tls.TestPki;
+import dev.jlb.testing.TestPki;
 import dev.jlb.jetty.tls.TlsFiles;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,7 +57,8 @@ class TlsConfigTest {
         ServerTls tls = ConfigLoader.parse(server("    port: 8443\n    certificates:\n      - {cert: " + cert + ", key: " + key + "}\n"
                 + "      - {keystore: " + p12 + ", password_env: KS_PASS}\n"
                 + "    client_auth: required\n    client_ca: " + ca + "\n    protocols: [TLSv1.3]\n"
-                + "    cipher_suites: [TLS_AES_128_GCM_SHA256]\n    redirect_http: true\n    reload_interval: 0s\n")
+                + "    cipher_suites: [TLS_AES_128_GCM_SHA256]\n    redirect_http: true\n    reload_interval: 0s\n"
+                + "    alpn: [http/1.1, h2]\n")
                 .replace("port: 8443\n  tls", "port: 8080\n  tls"), "config.yaml", ConfigFormat.YAML,
                 name -> name.equals("KS_PASS") ? "secret" : null).server().tls();
         assertThat(tls.certificates()).hasSize(2);
@@ -70,6 +71,19 @@ class TlsConfigTest {
         assertThat(tls.port()).isEqualTo(8443);
         assertThat(tls.redirectHttp()).isTrue();
         assertThat(tls.reloadInterval()).isZero();
+        assertThat(tls.alpn()).containsExactly("http/1.1", "h2");
+    }
+
+    @Test
+    void alpnOffersH2ThenHttp11ByDefaultAndRefusesOtherNames() throws Exception {
+        assertThat(yaml(server("    cert: " + cert + "\n    key: " + key + "\n")).server().tls().alpn())
+                .containsExactly("h2", "http/1.1");
+        assertThat(yamlProblems(server("    cert: " + cert + "\n    key: " + key + "\n    alpn: [h2, spdy/3]\n")))
+                .containsExactly("config.yaml:6: server.tls.alpn[1]: spdy/3 (expected: h2 or http/1.1)");
+        assertThat(yamlProblems(server("    cert: " + cert + "\n    key: " + key + "\n    alpn: [h2, h2]\n")))
+                .containsExactly("config.yaml:6: server.tls.alpn: [h2, h2] (expected: each protocol once)");
+        assertThat(yamlProblems(server("    cert: " + cert + "\n    key: " + key + "\n    alpn: []\n")))
+                .containsExactly("config.yaml:6: server.tls.alpn: [] (expected: a list such as [h2, http/1.1])");
     }
 
     private static List<String> problems(String yaml) {

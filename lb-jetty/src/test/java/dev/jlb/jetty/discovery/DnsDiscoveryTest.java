@@ -3,6 +3,7 @@ package dev.jlb.jetty.discovery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jlb.testing.ManualScheduler;
 import dev.jlb.RandomSource;
 import dev.jlb.discovery.DiscoveredBackend;
 import dev.jlb.jetty.discovery.DnsLookup.Answer;

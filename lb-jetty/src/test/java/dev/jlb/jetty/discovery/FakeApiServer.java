@@ -149,8 +149,12 @@ final class FakeApiServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         watches.forEach(w -> w.add(END));
-        server.stop();
+        try {
+            server.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("stopping the fake API server", e);
+        }
     }
 }

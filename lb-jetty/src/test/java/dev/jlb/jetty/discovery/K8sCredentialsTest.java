@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jlb.discovery.DiscoveredBackend;
-import dev.jlb.jetty.tls.TestPki;
+import dev.jlb.testing.TestPki;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

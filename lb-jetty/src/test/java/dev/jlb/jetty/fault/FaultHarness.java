@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class FaultHarness implements AutoCloseable {
 
-    /** What the listener saw of one exchange. */
-    record Seen(int status, ProxyRecord.Outcome outcome, int attempts, String backend) {
+    /** What the listener saw of one exchange; {@code client} is {@link ProxyRecord#clientAddress()}. */
+    record Seen(int status, ProxyRecord.Outcome outcome, int attempts, String backend, String client) {
     }
 
     final List<ScriptedBackend> backends = new ArrayList<>();
@@ -36,7 +36,7 @@ final class FaultHarness implements AutoCloseable {
         }
         loadBalancer = LoadBalancer.builder().backends(uris.toArray(new String[0])).build();
         ProxyListener listener = r -> seen.add(new Seen(r.status(), r.outcome(), r.attempts(),
-                r.backend() == null ? null : r.backend().id()));
+                r.backend() == null ? null : r.backend().id(), r.clientAddress()));
         front = path.start(loadBalancer, options.listener(listener).build());
     }
 

@@ -1,4 +1,4 @@
-package dev.jlb.standalone;
+package dev.jlb.testing;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -37,22 +37,22 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * names and addresses or for clients, written as PEM (PKCS#8, or PKCS#1/SEC1 "traditional" keys)
  * or PKCS#12. EC P-256 keys by default (fast to make); RSA on request.
  */
-final class TestPki {
+public final class TestPki {
 
     private static final AtomicLong SERIAL = new AtomicLong(System.nanoTime());
 
     /** A certificate, its key and the chain up to (without) the root. */
-    record Issued(X509Certificate cert, PrivateKey key, KeyPair pair) {
+    public record Issued(X509Certificate cert, PrivateKey key, KeyPair pair) {
     }
 
-    final Issued ca;
+    public final Issued ca;
 
     private TestPki(Issued ca) {
         this.ca = ca;
     }
 
     /** A new CA named {@code cn}. */
-    static TestPki ca(String cn) throws Exception {
+    public static TestPki ca(String cn) throws Exception {
         KeyPair pair = ec();
         X500Name name = new X500Name("CN=" + cn);
         Instant now = Instant.now();
@@ -65,17 +65,17 @@ final class TestPki {
     }
 
     /** A server certificate for names ({@code localhost}) and addresses ({@code 127.0.0.1}), valid now. */
-    Issued server(String cn, String... names) throws Exception {
+    public Issued server(String cn, String... names) throws Exception {
         return issue(cn, false, ec(), Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(7)),
                 names);
     }
 
     /** A client certificate. */
-    Issued client(String cn) throws Exception {
+    public Issued client(String cn) throws Exception {
         return issue(cn, true, ec(), Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(7)));
     }
 
-    Issued issue(String cn, boolean client, KeyPair pair, Instant notBefore, Instant notAfter, String... names)
+    public Issued issue(String cn, boolean client, KeyPair pair, Instant notBefore, Instant notAfter, String... names)
             throws Exception {
         JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca.cert(), serial(), Date.from(notBefore),
                 Date.from(notAfter), new X500Name("CN=" + cn), pair.getPublic());
@@ -95,13 +95,13 @@ final class TestPki {
         return new Issued(sign(b, ca.key()), pair.getPrivate(), pair);
     }
 
-    static KeyPair ec() throws Exception {
+    public static KeyPair ec() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
         return g.generateKeyPair();
     }
 
-    static KeyPair rsa() throws Exception {
+    public static KeyPair rsa() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
         g.initialize(2048);
         return g.generateKeyPair();
@@ -118,7 +118,7 @@ final class TestPki {
     }
 
     /** Writes certificates as PEM, in order (leaf first for a chain). */
-    static Path writeCerts(Path file, X509Certificate... certs) throws IOException {
+    public static Path writeCerts(Path file, X509Certificate... certs) throws IOException {
         StringWriter out = new StringWriter();
         try (JcaPEMWriter w = new JcaPEMWriter(out)) {
             for (X509Certificate c : certs) {
@@ -129,7 +129,7 @@ final class TestPki {
     }
 
     /** Writes a key as PKCS#8 ({@code BEGIN PRIVATE KEY}). */
-    static Path writeKey(Path file, PrivateKey key) throws IOException {
+    public static Path writeKey(Path file, PrivateKey key) throws IOException {
         StringWriter out = new StringWriter();
         try (JcaPEMWriter w = new JcaPEMWriter(out)) {
             w.writeObject(new JcaPKCS8Generator(key, null));
@@ -138,7 +138,7 @@ final class TestPki {
     }
 
     /** Writes a key pair the traditional way: PKCS#1 {@code BEGIN RSA PRIVATE KEY} or SEC1 {@code BEGIN EC PRIVATE KEY}. */
-    static Path writeTraditionalKey(Path file, KeyPair pair) throws IOException {
+    public static Path writeTraditionalKey(Path file, KeyPair pair) throws IOException {
         StringWriter out = new StringWriter();
         try (JcaPEMWriter w = new JcaPEMWriter(out)) {
             if (pair.getPrivate() instanceof java.security.interfaces.ECPrivateKey k) {
@@ -156,7 +156,7 @@ final class TestPki {
     }
 
     /** Writes a PKCS#12 keystore with one key entry. */
-    Path writePkcs12(Path file, Issued issued, String password) throws Exception {
+    public Path writePkcs12(Path file, Issued issued, String password) throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         ks.setKeyEntry("key", issued.key(), password.toCharArray(), new X509Certificate[] {issued.cert(), ca.cert()});
@@ -167,7 +167,7 @@ final class TestPki {
     }
 
     /** Writes a JKS keystore with one key entry. */
-    Path writeJks(Path file, Issued issued, String password) throws Exception {
+    public Path writeJks(Path file, Issued issued, String password) throws Exception {
         KeyStore ks = KeyStore.getInstance("JKS");
         ks.load(null, null);
         ks.setKeyEntry("key", issued.key(), password.toCharArray(), new X509Certificate[] {issued.cert(), ca.cert()});
@@ -178,7 +178,7 @@ final class TestPki {
     }
 
     /** The CA as a PEM bundle. */
-    Path writeCa(Path file) throws IOException {
+    public Path writeCa(Path file) throws IOException {
         return writeCerts(file, ca.cert());
     }
 }

@@ -1,4 +1,4 @@
-package dev.jlb.standalone;
+package dev.jlb.testing;
 
 import dev.jlb.Ticker;
 import java.time.Duration;
@@ -13,7 +13,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * A Jetty {@link Scheduler} and a {@link Ticker} that move only when a test says so: {@link #advance}
  * moves the time and runs, on the test's thread, the tasks that are then due, in time order.
  */
-final class ManualScheduler extends AbstractLifeCycle implements Scheduler, Ticker {
+public final class ManualScheduler extends AbstractLifeCycle implements Scheduler, Ticker {
 
     private final AtomicLong nanos = new AtomicLong(1_000_000_000_000L);
     /** Guarded by this. */
@@ -55,12 +55,12 @@ final class ManualScheduler extends AbstractLifeCycle implements Scheduler, Tick
     }
 
     /** Tasks scheduled and not yet run or cancelled. */
-    synchronized int pending() {
+    public synchronized int pending() {
         return pending.size();
     }
 
     /** Moves the time forward, running every task due by then at its due time. */
-    void advance(Duration duration) {
+    public void advance(Duration duration) {
         long target = nanos.get() + duration.toNanos();
         while (true) {
             Pending next;
