@@ -24,7 +24,10 @@ import java.util.Locale;
  * (longer ones end in {@code ...}):
  * {@code strategy=<name>[; <strategy detail>]; candidates=<host:port(scores)> ...; attempts=<n>:<host:port>-><status or failure>[ retry(<why>) | no_retry(<why>)],...}.
  *
- * <p>Threading: used by the request's {@link AttemptLoop}, one event at a time.
+ * <p>Threading: used by the request's {@link AttemptLoop}; the attempts of a hedged request may
+ * report from two threads at once, so every method that changes or reads the record is
+ * synchronized (only explained requests have a decision). The {@link Explanation} is written by
+ * the picker on the selecting thread and read in {@link #selected}, which follows it.
  */
 final class Decision implements RequestContext {
 
@@ -232,7 +235,7 @@ final class Decision implements RequestContext {
         return sb.toString();
     }
 
-    /** Records the decision in {@code log} (if any) once the exchange ended with {@code status}. */
+    /** Records the decision in {@code log} (if any), as the client got it with {@code status}. */
     synchronized void record(DecisionLog log, int status, String header) {
         if (log == null) {
             return;
