@@ -44,6 +44,18 @@ public interface RequestContext {
         return null;
     }
 
+    /**
+     * Where the picker describes its pick, or {@code null}, the default: only a request that asked
+     * for its decision to be explained (jlb's adapters: {@code X-Jlb-Explain} from an allowed client)
+     * carries one. A picker that finds null must do nothing more for it, so the pick path stays
+     * allocation-free.
+     *
+     * @return the explanation to fill, or {@code null}
+     */
+    default Explanation explanation() {
+        return null;
+    }
+
     /** {@return a context with no request information, for non-HTTP use of the balancer} */
     static RequestContext empty() {
         return SimpleRequestContext.EMPTY;

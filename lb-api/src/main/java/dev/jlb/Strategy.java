@@ -75,6 +75,10 @@ public interface Strategy {
 
     /**
      * Picks from one snapshot. Thread-safe, lock-free, and allocation-free: it runs on every request.
+     *
+     * <p>A picker may describe its pick when the request asks for it: when
+     * {@link RequestContext#explanation()} is not null, it fills that {@link Explanation} with the
+     * candidates it compared and their scores (this path may allocate). The bundled strategies do.
      */
     @FunctionalInterface
     interface Picker {

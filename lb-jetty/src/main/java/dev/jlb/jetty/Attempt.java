@@ -140,6 +140,7 @@ abstract class Attempt implements Callback, Timed {
             client.responseStatus(status);
             loop.core.headers.copyResponseHeaders(headers, client);
             loop.issueStickyCookie(selection.backend());
+            loop.explainResponse();
             if (loop.trailers) {
                 client.forwardTrailers(this::trailers);
             }

@@ -4,6 +4,7 @@ import dev.jlb.Backend;
 import dev.jlb.FailureKind;
 import dev.jlb.LoadBalancer;
 import dev.jlb.NoBackendAvailableException;
+import dev.jlb.RequestContext;
 import dev.jlb.RetryPolicy;
 import dev.jlb.Selection;
 import java.io.IOException;
@@ -70,6 +71,10 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     private boolean closeAfterError;
     /** Whether response trailers are relayed: a gRPC call, or a client that said {@code TE: trailers}. */
     boolean trailers;
+    /** The explained decision, or null: the request did not ask for one (or may not). */
+    private Decision decision;
+    /** The {@code X-Jlb-Decision} value the client got, once it went out. */
+    private String decisionHeader;
     /**
      * The hedge timer, or null when this request is not hedged (the common case: then none of the
      * hedging state below is used). Set before the first attempt is sent.
@@ -98,6 +103,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
 
     /** Starts proxying. {@code content} is the client's body, or null when the request has none. */
     void start(Content.Source content, long contentLength, String contentType) {
+        decision = Decision.of(core, client);
         if (RequestChecks.untrustedFraming(client.protocol(), client.header("Transfer-Encoding"))) {
             closeAfterError = true;
             finishError(HttpStatus.BAD_REQUEST_400, RequestChecks.REASON_FRAMING, Outcome.REFUSED);
@@ -121,11 +127,11 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
             StickyTokens sticky = core.sticky;
             if (core.queued) {
                 // The route's overload queue: selected or refused, now or when a lease completes.
-                core.loadBalancer.selectOrWait(client, sticky == null ? null : stickyBackend(sticky), this);
+                core.loadBalancer.selectOrWait(context(), sticky == null ? null : stickyBackend(sticky), this);
                 return;
             }
-            selection = sticky == null ? core.loadBalancer.select(client)
-                    : core.loadBalancer.selectPreferring(client, stickyBackend(sticky));
+            selection = sticky == null ? core.loadBalancer.select(context())
+                    : core.loadBalancer.selectPreferring(context(), stickyBackend(sticky));
         } catch (NoBackendAvailableException e) {
             finishError(HttpStatus.SERVICE_UNAVAILABLE_503, e.getMessage(), Outcome.NO_BACKEND);
             return;
@@ -167,6 +173,10 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         } else {
             attempts++;
             lastBackend = selection.backend();
+        }
+        Decision d = decision;
+        if (d != null) {
+            d.selected(selection.backend(), stickyHeld != null && stickyHeld.backend.equals(selection.backend()));
         }
         Attempt next;
         try {
@@ -211,7 +221,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
                 || !(RetryPolicy.isIdempotent(client.method()) || core.retry.retryNonIdempotent())) {
             return false;
         }
-        Selection again = StaleConnections.sameBackend(core.loadBalancer, client, failed.backend());
+        Selection again = StaleConnections.sameBackend(core.loadBalancer, context(), failed.backend());
         if (again == null) {
             return false;
         }
@@ -228,6 +238,9 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     @Override
     public void accept(HttpFields.Mutable out) {
         requestId = core.headers.copyRequestHeaders(client, requestId, trailers, out);
+        if (decision != null) {
+            out.remove(Decision.REQUEST_HEADER); // it may hold the token: for jlb, not for backends
+        }
     }
 
     /**
@@ -249,18 +262,55 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     private Selection decideRetry(int status, HttpFields headers, FailureKind kind, boolean begun, long now,
             Backend failed) {
         RetryPolicy retry = core.retry;
-        if (retries(status, headers, kind, begun, attempts) && timeLeft(now) && budgetAllowsRetry(now)) {
-            Selection candidate = selectNext(failed);
-            if (candidate != null) {
-                return candidate;
+        String refusal = null; // why a retry the policy wants does not happen, for the decision
+        if (retries(status, headers, kind, begun, attempts)) {
+            if (!timeLeft(now)) {
+                refusal = "total timeout";
+            } else if (!budgetAllowsRetry(now)) {
+                refusal = "retry budget";
+            } else {
+                Selection candidate = selectNext(failed);
+                if (candidate != null) {
+                    if (decision != null) {
+                        decision.attempted(failed, status, kind, "retry(" + Decision.retryReason(status, kind) + ")");
+                    }
+                    return candidate;
+                }
+                refusal = "no backend left";
             }
         }
         boolean retryable = retries(status, headers, kind, begun, 1);
         int max = retry.maxAttempts();
         if (retryable && max > 1 && (attempts >= max || budgetRefused)) {
             core.loadBalancer.recordRetriesExhausted();
+            if (refusal == null) {
+                refusal = "attempts exhausted";
+            }
+        }
+        if (decision != null) {
+            decision.attempted(failed, status, kind, refusal == null ? null : "no_retry(" + refusal + ")");
         }
         return null;
+    }
+
+    /** What the strategies see of the request: the client side, or the decision that carries an explanation. */
+    private RequestContext context() {
+        Decision d = decision;
+        return d == null ? client : d;
+    }
+
+    /**
+     * Adds the {@code X-Jlb-Decision} header to the response about to be forwarded, for an explained
+     * request, and records the decision now: before the client can have the response and ask the
+     * admin API for it.
+     */
+    void explainResponse() {
+        Decision d = decision;
+        if (d != null) {
+            decisionHeader = d.header();
+            client.putOwnResponseHeader(Decision.RESPONSE_HEADER, decisionHeader);
+            d.record(core.decisions, clientStatus, decisionHeader);
+        }
     }
 
     /** Whether the retry policy (and a gRPC call's rules) would retry this outcome after {@code attemptsMade}. */
@@ -283,7 +333,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         }
         tried.add(failed);
         try {
-            return core.loadBalancer.select(client, tried);
+            return core.loadBalancer.select(context(), tried);
         } catch (NoBackendAvailableException e) {
             return null;
         } catch (Throwable e) {
@@ -407,6 +457,9 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
             }
             hedges++;
         }
+        if (decision != null) {
+            decision.hedging();
+        }
         LOG.debug("jlb: hedging {} on {}", this, candidate.backend().id());
         send(candidate, now);
     }
@@ -429,14 +482,25 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         List<Attempt> losers;
         synchronized (this) {
             if (winner != null) {
+                if (winner != a && decision != null) {
+                    decision.outcome(a.selection.backend(), status + " hedge_lost");
+                }
                 return winner == a ? 1 : 0;
             }
             if (retryable && live.size() > 1) {
+                if (decision != null) {
+                    decision.outcome(a.selection.backend(), status + " yielded(another attempt in flight)");
+                }
                 return -1;
             }
             winner = a;
             losers = new ArrayList<>(live);
             losers.remove(a);
+            if (decision != null) {
+                for (Attempt loser : losers) {
+                    decision.outcome(loser.selection.backend(), "cancelled(another attempt answered)");
+                }
+            }
         }
         core.timeouts().remove(hedge);
         for (Attempt loser : losers) {
@@ -510,7 +574,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
                     if (grpc != null) {
                         client.sendGrpcStatus(status, GrpcCall.localStatus(status), reason);
                     } else {
-                        client.sendError(status, reason, closeAfterError);
+                        client.sendError(status, reason, closeAfterError, decisionHeader);
                     }
                 }
             } catch (Throwable x) {
@@ -535,6 +599,13 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     private void ended(Outcome how) {
         outcome = how;
         endNanos = System.nanoTime();
+        Decision d = decision;
+        if (d != null && decisionHeader == null) {
+            // An answer of jlb's own (or a broken one): the header goes with it, recorded first.
+            d.ended(how);
+            decisionHeader = d.header();
+            d.record(core.decisions, clientStatus, decisionHeader);
+        }
         ProxyListener listener = core.options.listener();
         if (listener != null) {
             try {

@@ -74,6 +74,12 @@ interface ClientSide extends RequestContext {
     /** Adds a header of jlb's own to the response (not subject to the adapter's header filters). */
     void addOwnResponseHeader(HttpHeader header, String value);
 
+    /**
+     * Sets a header of jlb's own, named by {@code name}, on the response, replacing any of that name
+     * (not subject to the adapter's header filters).
+     */
+    void putOwnResponseHeader(String name, String value);
+
     /** Writes response content; completes {@code callback} when written (or failed). */
     void write(ByteBuffer content, Callback callback);
 
@@ -85,14 +91,22 @@ interface ClientSide extends RequestContext {
 
     /** Answers with an error status and a short text body; the response is not committed. */
     default void sendError(int status, String reason) {
-        sendError(status, reason, false);
+        sendError(status, reason, false, null);
     }
 
     /**
      * Answers with an error status and a short text body, and with {@code close} closes the
      * connection after it ({@code Connection: close}); the response is not committed.
      */
-    void sendError(int status, String reason, boolean close);
+    default void sendError(int status, String reason, boolean close) {
+        sendError(status, reason, close, null);
+    }
+
+    /**
+     * Answers as {@link #sendError(int, String, boolean)} does, with an {@code X-Jlb-Decision}
+     * header of value {@code decision} unless it is null.
+     */
+    void sendError(int status, String reason, boolean close, String decision);
 
     /** Breaks the response (the client sees a truncated response or a reset). */
     void abort(Throwable cause);

@@ -316,6 +316,11 @@ public class LoadBalancingHandler extends Handler.Abstract {
         }
 
         @Override
+        public void putOwnResponseHeader(String name, String value) {
+            response.getHeaders().put(name, value);
+        }
+
+        @Override
         public String joinedHeader(String name) {
             return joined(request.getHeaders(), name);
         }
@@ -363,7 +368,7 @@ public class LoadBalancingHandler extends Handler.Abstract {
         }
 
         @Override
-        public void sendError(int status, String reason, boolean close) {
+        public void sendError(int status, String reason, boolean close, String decision) {
             response.reset();
             response.setStatus(status);
             byte[] bytes = (reason + "\n").getBytes(StandardCharsets.UTF_8);
@@ -372,6 +377,9 @@ public class LoadBalancingHandler extends Handler.Abstract {
             headers.put(HttpHeader.CONTENT_LENGTH, bytes.length);
             if (close) {
                 headers.put(HttpHeader.CONNECTION, "close");
+            }
+            if (decision != null) {
+                headers.put(Decision.RESPONSE_HEADER, decision);
             }
             response.write(true, ByteBuffer.wrap(bytes), callback);
         }

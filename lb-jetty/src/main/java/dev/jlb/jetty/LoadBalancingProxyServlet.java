@@ -350,6 +350,11 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
         }
 
         @Override
+        public void putOwnResponseHeader(String name, String value) {
+            response.setHeader(name, value);
+        }
+
+        @Override
         public String joinedHeader(String name) {
             String joined = null;
             for (Enumeration<String> values = request.getHeaders(name); values.hasMoreElements(); ) {
@@ -422,13 +427,16 @@ public class LoadBalancingProxyServlet extends ProxyServlet {
         }
 
         @Override
-        public void sendError(int status, String reason, boolean close) {
+        public void sendError(int status, String reason, boolean close, String decision) {
             try {
                 response.reset();
                 response.setStatus(status);
                 response.setContentType("text/plain;charset=utf-8");
                 if (close) {
                     response.setHeader("Connection", "close");
+                }
+                if (decision != null) {
+                    response.setHeader(Decision.RESPONSE_HEADER, decision);
                 }
                 byte[] bytes = (reason + "\n").getBytes(StandardCharsets.UTF_8);
                 response.setContentLength(bytes.length);

@@ -2,6 +2,7 @@ package dev.jlb.jetty;
 
 import dev.jlb.LoadBalancer;
 import dev.jlb.RetryPolicy;
+import dev.jlb.jetty.internal.DecisionLog;
 import java.util.Objects;
 import org.eclipse.jetty.client.HttpClient;
 
@@ -31,6 +32,8 @@ final class ProxyCore {
     final boolean queued;
     /** When a hedge goes, or null when the policy does not hedge. */
     final HedgeDelay hedgeDelay;
+    /** Where explained decisions are kept, or null when none are (explanations off, or a history of 0). */
+    final DecisionLog decisions;
 
     private volatile HttpClient client;
     /** The per-attempt timeouts, from {@link #start}. */
@@ -50,6 +53,9 @@ final class ProxyCore {
         this.sticky = options.stickyCookie().isEnabled() ? new StickyTokens(options.stickyCookie()) : null;
         this.headers = new HeaderRewriter(options, sticky);
         this.hedgeDelay = retry.hedges() ? new HedgeDelay(loadBalancer, retry) : null;
+        ExplainOptions explain = options.explain();
+        this.decisions = explain.enabled() && explain.history() > 0
+                ? DecisionLog.of(loadBalancer, explain.history()) : null;
     }
 
     void start(HttpClient client) {

@@ -165,6 +165,7 @@ public final class ProxyOptions {
     private final boolean allowTrace;
     private final boolean useServerThreadPool;
     private final StickyCookie stickyCookie;
+    private final ExplainOptions explain;
     private final ProxyListener listener;
     private final Duration websocketIdleTimeout;
     private final Set<String> upgrades;
@@ -194,6 +195,7 @@ public final class ProxyOptions {
         this.allowTrace = b.allowTrace;
         this.useServerThreadPool = b.useServerThreadPool;
         this.stickyCookie = b.stickyCookie;
+        this.explain = b.explain;
         this.listener = b.listener;
         this.websocketIdleTimeout = b.websocketIdleTimeout;
         this.upgrades = b.upgrades;
@@ -244,6 +246,7 @@ public final class ProxyOptions {
         b.allowTrace = allowTrace;
         b.useServerThreadPool = useServerThreadPool;
         b.stickyCookie = stickyCookie;
+        b.explain = explain;
         b.listener = listener;
         b.websocketIdleTimeout = websocketIdleTimeout;
         b.upgrades = upgrades;
@@ -448,6 +451,17 @@ public final class ProxyOptions {
         return stickyCookie;
     }
 
+    /**
+     * Who may ask for an {@code X-Jlb-Decision} header and how many explained decisions the route
+     * keeps (default {@link ExplainOptions#defaults()}: loopback clients, the last
+     * {@value ExplainOptions#DEFAULT_HISTORY}); see {@link ExplainOptions}.
+     *
+     * @return the explain options
+     */
+    public ExplainOptions explain() {
+        return explain;
+    }
+
     /** {@return the listener told of every ended request, or null (default: none)} */
     public ProxyListener listener() {
         return listener;
@@ -509,7 +523,7 @@ public final class ProxyOptions {
                 && connectTimeout.equals(that.connectTimeout) && attemptTimeout.equals(that.attemptTimeout)
                 && totalTimeout.equals(that.totalTimeout) && idleTimeout.equals(that.idleTimeout)
                 && retry.equals(that.retry) && requestIdHeader.equals(that.requestIdHeader) && via.equals(that.via)
-                && stickyCookie.equals(that.stickyCookie) && backendTls.equals(that.backendTls)
+                && stickyCookie.equals(that.stickyCookie) && explain.equals(that.explain) && backendTls.equals(that.backendTls)
                 && websocketIdleTimeout.equals(that.websocketIdleTimeout) && upgrades.equals(that.upgrades)
                 && dataPath == that.dataPath
                 && backendProtocol == that.backendProtocol && maxStreamsPerConnection == that.maxStreamsPerConnection
@@ -522,7 +536,7 @@ public final class ProxyOptions {
                 requestIdHeader, generateRequestId, via, preserveHost, xForwardedHeaders, trustedProxies,
                 maxConnectionsPerBackend,
                 maxRequestsQueuedPerBackend, maxResponseHeaderSize, allowTrace, useServerThreadPool, stickyCookie,
-                backendTls, listener, websocketIdleTimeout, upgrades, dataPath, backendProtocol, maxStreamsPerConnection);
+                explain, backendTls, listener, websocketIdleTimeout, upgrades, dataPath, backendProtocol, maxStreamsPerConnection);
     }
 
     @Override
@@ -540,6 +554,7 @@ public final class ProxyOptions {
                 + ", websocketIdleTimeout=" + DurationFormat.format(websocketIdleTimeout) + ", upgrades=" + upgrades
                 + ", backendProtocol=" + backendProtocol + ", maxStreamsPerConnection=" + maxStreamsPerConnection
                 + ", dataPath=" + dataPath + ", stickyCookie=" + stickyCookie
+                + (explain.equals(ExplainOptions.defaults()) ? "" : ", explain=" + explain)
                 + (backendTls.equals(BackendTls.defaults()) ? "" : ", backendTls=" + backendTls)
                 + (listener == null ? "" : ", listener=" + listener) + '}';
     }
@@ -568,6 +583,7 @@ public final class ProxyOptions {
         private boolean allowTrace;
         private boolean useServerThreadPool = DEFAULT_USE_SERVER_THREAD_POOL;
         private StickyCookie stickyCookie = StickyCookie.disabled();
+        private ExplainOptions explain = ExplainOptions.defaults();
         private ProxyListener listener;
         private Duration websocketIdleTimeout = DEFAULT_WEBSOCKET_IDLE_TIMEOUT;
         private Set<String> upgrades = DEFAULT_UPGRADES;
@@ -841,6 +857,18 @@ public final class ProxyOptions {
          */
         public Builder stickyCookie(StickyCookie stickyCookie) {
             this.stickyCookie = Objects.requireNonNull(stickyCookie, "stickyCookie");
+            return this;
+        }
+
+        /**
+         * Who may ask for explained decisions (default {@link ExplainOptions#defaults()}: loopback
+         * clients), such as {@code ExplainOptions.of(token, 50)} or {@link ExplainOptions#disabled()}.
+         *
+         * @param explain the explain options
+         * @return this builder
+         */
+        public Builder explain(ExplainOptions explain) {
+            this.explain = Objects.requireNonNull(explain, "explain");
             return this;
         }
 

@@ -1,6 +1,7 @@
 package dev.jlb.strategy;
 
 import dev.jlb.Endpoint;
+import dev.jlb.Explanation;
 import dev.jlb.RandomSource;
 import dev.jlb.RequestContext;
 import dev.jlb.Strategy;
@@ -227,11 +228,11 @@ final class ConsistentHashStrategy implements Strategy {
                         }
                     }
                     if (endpoint.tryAcquire(inFlight)) {
-                        return endpoint;
+                        return explained(context, point, endpoint);
                     }
                     if (attempt >= MAX_ATTEMPTS) {
                         endpoint.acquire();
-                        return endpoint;
+                        return explained(context, point, endpoint);
                     }
                 }
                 rejected = owner;
@@ -239,7 +240,32 @@ final class ConsistentHashStrategy implements Strategy {
             // Every backend looked full: only possible while counts move under us. Take the key's own.
             Endpoint endpoint = endpoints[(int) (ring[start] & mask)];
             endpoint.acquire();
-            return endpoint;
+            return explained(context, point, endpoint);
+        }
+
+        /** {@code chosen}, described first when the request asks for it. */
+        private Endpoint explained(RequestContext context, long point, Endpoint chosen) {
+            Explanation explanation = context.explanation();
+            if (explanation != null) {
+                explain(explanation, point, chosen);
+            }
+            return chosen;
+        }
+
+        /** The key's hash, the ring's owner of that point, and the backend bounded load chose (acquired). */
+        private void explain(Explanation explanation, long point, Endpoint chosen) {
+            int b = bucket(point, bits);
+            int start = Arrays.binarySearch(ring, index[b], index[b + 1], point);
+            if (start < 0) {
+                start = -start - 1;
+            }
+            Endpoint owner = endpoints[(int) (ring[start == ring.length ? 0 : start] & mask)];
+            explanation.begin("hash=" + Long.toHexString(point) + ",owner=" + owner.backend().id()
+                    + (owner == chosen ? "" : ",bounded_load_moved_to=" + chosen.backend().id()));
+            explanation.candidate(owner, Explain.load(owner, owner == chosen));
+            if (owner != chosen) {
+                explanation.candidate(chosen, Explain.load(chosen, true));
+            }
         }
 
         /**

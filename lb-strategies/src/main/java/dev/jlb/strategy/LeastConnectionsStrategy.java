@@ -1,6 +1,7 @@
 package dev.jlb.strategy;
 
 import dev.jlb.Endpoint;
+import dev.jlb.Explanation;
 import dev.jlb.RandomSource;
 import dev.jlb.RequestContext;
 import dev.jlb.Strategy;
@@ -94,7 +95,14 @@ final class LeastConnectionsStrategy implements Strategy {
 
         @Override
         public Endpoint pick(RequestContext context) {
-            return tree.pickAndAcquire(random);
+            Endpoint chosen = tree.pickAndAcquire(random);
+            Explanation explanation = context.explanation();
+            if (explanation != null) {
+                // The tree holds every load; the pick compared the chosen one's against the rest.
+                explanation.begin("tree_of=" + size);
+                explanation.candidate(chosen, Explain.load(chosen, true));
+            }
+            return chosen;
         }
 
         @Override
@@ -123,7 +131,12 @@ final class LeastConnectionsStrategy implements Strategy {
 
         @Override
         public Endpoint pick(RequestContext context) {
-            return pick(endpoints, weights, uniform, random);
+            Endpoint chosen = pick(endpoints, weights, uniform, random);
+            Explanation explanation = context.explanation();
+            if (explanation != null) {
+                Explain.leastLoaded(explanation, endpoints, chosen);
+            }
+            return chosen;
         }
 
         /**

@@ -3,6 +3,7 @@ package dev.jlb.strategy;
 import dev.jlb.Backend;
 import dev.jlb.DurationFormat;
 import dev.jlb.Endpoint;
+import dev.jlb.Explanation;
 import dev.jlb.RandomSource;
 import dev.jlb.RequestContext;
 import dev.jlb.Strategy;
@@ -153,10 +154,16 @@ final class PeakEwmaStrategy implements Strategy {
             Endpoint second = endpoints[b];
             long now = ticker.read();
             // cost = latency x (inFlight + 1) / weight; compared by cross-multiplying the weights.
-            double firstCost = latency(first, now, defaultNanos) * (first.inFlight() + 1.0) * second.weight();
-            double secondCost = latency(second, now, defaultNanos) * (second.inFlight() + 1.0) * first.weight();
+            double firstLatency = latency(first, now, defaultNanos);
+            double secondLatency = latency(second, now, defaultNanos);
+            double firstCost = firstLatency * (first.inFlight() + 1.0) * second.weight();
+            double secondCost = secondLatency * (second.inFlight() + 1.0) * first.weight();
             // Ties keep the first draw, itself uniform or by weight.
             Endpoint chosen = secondCost < firstCost ? second : first;
+            Explanation explanation = context.explanation();
+            if (explanation != null) {
+                Explain.costs(explanation, first, firstLatency, second, secondLatency);
+            }
             chosen.acquire();
             return chosen;
         }

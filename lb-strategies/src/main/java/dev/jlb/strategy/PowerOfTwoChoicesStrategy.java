@@ -1,6 +1,7 @@
 package dev.jlb.strategy;
 
 import dev.jlb.Endpoint;
+import dev.jlb.Explanation;
 import dev.jlb.RandomSource;
 import dev.jlb.RequestContext;
 import dev.jlb.Strategy;
@@ -76,6 +77,10 @@ final class PowerOfTwoChoicesStrategy implements Strategy {
             Endpoint second = endpoints[b];
             // Equal weights: compare the counts; ties keep the first (itself a uniform draw).
             Endpoint chosen = second.inFlight() < first.inFlight() ? second : first;
+            Explanation explanation = context.explanation();
+            if (explanation != null) {
+                Explain.pair(explanation, first, second);
+            }
             chosen.acquire();
             return chosen;
         }
@@ -116,6 +121,10 @@ final class PowerOfTwoChoicesStrategy implements Strategy {
             // weights come from the endpoints, whose cache lines the counts need anyway.
             Endpoint chosen = (long) second.inFlight() * first.weight() < (long) first.inFlight() * second.weight()
                     ? second : first;
+            Explanation explanation = context.explanation();
+            if (explanation != null) {
+                Explain.pair(explanation, first, second);
+            }
             chosen.acquire();
             return chosen;
         }

@@ -1,6 +1,7 @@
 package dev.jlb.strategy;
 
 import dev.jlb.Endpoint;
+import dev.jlb.Explanation;
 import dev.jlb.RandomSource;
 import dev.jlb.RequestContext;
 import dev.jlb.Strategy;
@@ -52,6 +53,10 @@ final class RandomStrategy implements Strategy {
         @Override
         public Endpoint pick(RequestContext context) {
             Endpoint endpoint = endpoints[random.nextInt(endpoints.length)];
+            Explanation explanation = context.explanation();
+            if (explanation != null) {
+                Explain.chosen(explanation, "uniform_of=" + endpoints.length, endpoint);
+            }
             endpoint.acquire();
             return endpoint;
         }
@@ -76,6 +81,10 @@ final class RandomStrategy implements Strategy {
         @Override
         public Endpoint pick(RequestContext context) {
             Endpoint endpoint = endpoints[table.draw(random.nextLong())];
+            Explanation explanation = context.explanation();
+            if (explanation != null) {
+                Explain.chosen(explanation, "weighted_of=" + endpoints.length, endpoint);
+            }
             endpoint.acquire();
             return endpoint;
         }

@@ -1,6 +1,7 @@
 package dev.jlb.strategy;
 
 import dev.jlb.Endpoint;
+import dev.jlb.Explanation;
 import dev.jlb.RandomSource;
 import dev.jlb.RequestContext;
 import dev.jlb.Strategy;
@@ -57,7 +58,12 @@ final class RoundRobinStrategy implements Strategy {
         @Override
         public Endpoint pick(RequestContext context) {
             Endpoint[] endpoints = this.endpoints;
-            Endpoint endpoint = endpoints[Math.floorMod(next.getAndIncrement(), endpoints.length)];
+            int position = Math.floorMod(next.getAndIncrement(), endpoints.length);
+            Endpoint endpoint = endpoints[position];
+            Explanation explanation = context.explanation();
+            if (explanation != null) {
+                Explain.chosen(explanation, "position=" + (position + 1) + "/" + endpoints.length, endpoint);
+            }
             endpoint.acquire();
             return endpoint;
         }

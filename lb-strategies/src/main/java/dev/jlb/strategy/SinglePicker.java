@@ -1,6 +1,7 @@
 package dev.jlb.strategy;
 
 import dev.jlb.Endpoint;
+import dev.jlb.Explanation;
 import dev.jlb.RequestContext;
 import dev.jlb.Strategy;
 
@@ -14,6 +15,10 @@ final class SinglePicker implements Strategy.Picker {
 
     @Override
     public Endpoint pick(RequestContext context) {
+        Explanation explanation = context.explanation();
+        if (explanation != null) {
+            Explain.chosen(explanation, null, endpoint);
+        }
         endpoint.acquire();
         return endpoint;
     }

@@ -1,6 +1,7 @@
 package dev.jlb.strategy;
 
 import dev.jlb.Endpoint;
+import dev.jlb.Explanation;
 import dev.jlb.RandomSource;
 import dev.jlb.RequestContext;
 import dev.jlb.Strategy;
@@ -192,7 +193,13 @@ final class WeightedRoundRobinStrategy implements Strategy {
         @Override
         public Endpoint pick(RequestContext context) {
             Endpoint[] period = this.period;
-            Endpoint endpoint = period[Math.floorMod(next.getAndIncrement(), period.length)];
+            int slot = Math.floorMod(next.getAndIncrement(), period.length);
+            Endpoint endpoint = period[slot];
+            Explanation explanation = context.explanation();
+            if (explanation != null) {
+                // The smooth sequence is precomputed: the slot in its period stands for the current weights.
+                Explain.chosen(explanation, "slot=" + (slot + 1) + "/" + period.length, endpoint);
+            }
             endpoint.acquire();
             return endpoint;
         }

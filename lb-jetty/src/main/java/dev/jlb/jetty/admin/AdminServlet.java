@@ -5,15 +5,14 @@ import dev.jlb.BackendStats;
 import dev.jlb.DurationFormat;
 import dev.jlb.LoadBalancer;
 import dev.jlb.StatsWindow;
+import dev.jlb.jetty.internal.Loopback;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,6 +48,8 @@ import tools.jackson.databind.node.ObjectNode;
  * <tr><td>{@code GET /api/routes}</td><td>every route with its backends</td></tr>
  * <tr><td>{@code GET /api/routes/{route}}</td><td>one route</td></tr>
  * <tr><td>{@code GET /api/routes/{route}/backends}</td><td>its backends</td></tr>
+ * <tr><td>{@code GET /api/routes/{route}/decisions}</td><td>its last explained decisions (requests sent with
+ * {@code X-Jlb-Explain}), newest first</td></tr>
  * <tr><td>{@code POST /api/routes/{route}/backends}</td><td>adds {@code {"uri": ..., "weight": ...}}: 201</td></tr>
  * <tr><td>{@code PUT /api/routes/{route}/backends}</td><td>replaces the membership with
  *     {@code {"backends": [...]}} in one atomic change</td></tr>
@@ -222,6 +223,11 @@ public class AdminServlet extends HttpServlet {
                 keyword = i;
                 break;
             }
+        }
+        if (keyword < 0 && rest.get(rest.size() - 1).equals("decisions")) {
+            allow(method, "GET");
+            send(response, 200, DecisionsJson.decisions(route(String.join("/", rest.subList(0, rest.size() - 1)))));
+            return;
         }
         if (keyword < 0) {
             allow(method, "GET");
@@ -561,20 +567,7 @@ public class AdminServlet extends HttpServlet {
     }
 
     static boolean isLoopback(String address) {
-        if (address == null || address.isEmpty()) {
-            return false;
-        }
-        String literal = address.startsWith("[") && address.endsWith("]")
-                ? address.substring(1, address.length() - 1) : address;
-        // Only address literals: a name is never resolved.
-        if (literal.isEmpty() || !literal.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == '.' || c == ':')) {
-            return false;
-        }
-        try {
-            return InetAddress.getByName(literal).isLoopbackAddress();
-        } catch (UnknownHostException e) {
-            return false;
-        }
+        return Loopback.isLoopback(address);
     }
 
     // ---- Routes -----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ package dev.jlb.jetty.config;
 import dev.jlb.DurationFormat;
 import dev.jlb.RetryPolicy;
 import dev.jlb.jetty.BackendProtocol;
+import dev.jlb.jetty.ExplainOptions;
 import dev.jlb.jetty.ProxyOptions;
 import dev.jlb.jetty.config.Node.ListNode;
 import java.time.Duration;
@@ -44,7 +45,36 @@ final class ProxySection {
         trustedProxies(r, b);
         upgrades(r, b);
         r.string("data_path", "engine or jetty", v -> b.dataPath(ProxyOptions.DataPath.parse(v)));
+        explain(r, b);
         return b;
+    }
+
+    /**
+     * {@code explain: {enabled, token, history}}: who may ask for an {@code X-Jlb-Decision} header
+     * and how many explained decisions the route keeps. A refused token is described by its length,
+     * never shown (problems are logged).
+     */
+    private static void explain(MapReader r, ProxyOptions.Builder b) {
+        MapReader e = r.map("explain");
+        if (e == null) {
+            return;
+        }
+        Boolean enabled = e.bool("enabled");
+        Node tokenNode = e.node("token");
+        String token = tokenNode == null ? null : e.stringValue("token", tokenNode, "a token as text");
+        boolean tokenOk = token == null || e.call("token", tokenNode,
+                () -> ExplainOptions.of(token, ExplainOptions.DEFAULT_HISTORY),
+                refusal -> refusal.value() + " (expected: " + refusal.constraint() + ")") != null;
+        Integer history = e.integer("history");
+        boolean historyOk = history == null
+                || e.call("history", e.node("history"), () -> ExplainOptions.of(null, history)) != null;
+        e.finish();
+        if (Boolean.FALSE.equals(enabled)) {
+            b.explain(ExplainOptions.disabled());
+        } else if (tokenOk && historyOk) {
+            b.explain(ExplainOptions.of(tokenNode == null ? null : token,
+                    history == null ? ExplainOptions.DEFAULT_HISTORY : history));
+        }
     }
 
     /** The {@code retry:} section; the defaults without one (null). */

@@ -175,6 +175,12 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
             fallback();
             return;
         }
+        if (route.explains && head.header(EngineRoute.EXPLAIN_HEADER) != null) {
+            // An explained decision is the Jetty path's (the route's handler): rare, for people looking.
+            route.exit();
+            fallback();
+            return;
+        }
         int length = head.end - at;
         rebase(head, Arrays.copyOfRange(buf.array(), at, head.end), at);
         buf.position(buf.position() + length);

@@ -36,6 +36,10 @@ public final class EngineRoute {
     final boolean budgeted;
     final RetryBudget budget;
     final byte[] requestIdHeader;
+    /** The request header that asks for an explained decision (see {@link dev.jlb.jetty.ExplainOptions}). */
+    static final String EXPLAIN_HEADER = "X-Jlb-Explain";
+    /** Whether requests may ask for an explained decision: those that do are handed to the Jetty path. */
+    final boolean explains;
 
     private final AtomicLong inFlight = new AtomicLong();
     private volatile boolean retired;
@@ -78,6 +82,7 @@ public final class EngineRoute {
         this.budgeted = retry.retries() && retry.hasBudget();
         this.budget = retry.newRetryBudget();
         this.requestIdHeader = options.requestIdHeader().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        this.explains = options.explain().enabled();
     }
 
     /** {@return whether the engine serves this route (false: the Jetty path does)} */
