@@ -106,11 +106,11 @@ abstract class Attempt implements Callback, Timed {
             this.status = status;
             if (loop.hedged()) {
                 int claim = loop.claim(this, status, headers, begun);
-                if (claim == 0) {
-                    abort(new AttemptLoop.HedgeLostException()); // another attempt answers
+                if (claim == Hedging.LOST) {
+                    abort(new HedgeLostException()); // another attempt answers
                     return;
                 }
-                if (claim < 0) {
+                if (claim == Hedging.YIELDS) {
                     // A retryable answer while another attempt is in flight: let that one answer.
                     if (STATE.compareAndSet(this, WAITING, DISCARDING)) {
                         yielded = true;
@@ -146,7 +146,7 @@ abstract class Attempt implements Callback, Timed {
             }
         } catch (Throwable x) {
             LOG.warn("jlb: handling the response of {} failed for {}", selection.backend().id(), loop, x);
-            abort(new AttemptLoop.InternalProxyException(x));
+            abort(new InternalProxyException(x));
         }
     }
 
@@ -154,11 +154,11 @@ abstract class Attempt implements Callback, Timed {
      * The backend's response ended, though the attempt has not (the client's body still streams):
      * a gRPC server may end a call (its status in trailers) while the client still sends messages,
      * so the rest of the client's stream is cut off and the status goes to the client at once. A
-     * transport reports the abort's {@link AttemptLoop.ResponseEndedFirst} as a success.
+     * transport reports the abort's {@link ResponseEndedFirst} as a success.
      */
     final void onResponseEnded() {
         if (loop.grpc != null && state == FORWARDING) {
-            abort(new AttemptLoop.ResponseEndedFirst());
+            abort(new ResponseEndedFirst());
         }
     }
 
@@ -175,7 +175,7 @@ abstract class Attempt implements Callback, Timed {
             this.demander = demander;
             loop.client.write(content.getByteBuffer(), this);
         } catch (Throwable x) {
-            failed(new AttemptLoop.ClientGoneException(x));
+            failed(new ClientGoneException(x));
         }
     }
 
@@ -199,7 +199,7 @@ abstract class Attempt implements Callback, Timed {
         if (written != null) {
             written.release();
         }
-        abort(x instanceof AttemptLoop.ClientGoneException ? x : new AttemptLoop.ClientGoneException(x));
+        abort(x instanceof ClientGoneException ? x : new ClientGoneException(x));
     }
 
     @Override
@@ -226,7 +226,7 @@ abstract class Attempt implements Callback, Timed {
         if (yielded) {
             return; // its selection completed when it gave way; the other attempt answers
         }
-        if (failure instanceof AttemptLoop.HedgeLostException) {
+        if (failure instanceof HedgeLostException) {
             selection.close(); // cancelled: another attempt answered
             return;
         }
@@ -234,7 +234,7 @@ abstract class Attempt implements Callback, Timed {
             // The retryable response was read to its end (or failed): now the retry can go.
             Selection candidate = next;
             next = null;
-            if (failure instanceof AttemptLoop.ClientGoneException) {
+            if (failure instanceof ClientGoneException) {
                 candidate.close();
                 loop.finishAbort(failure);
             } else if (loop.replayable()) {
@@ -255,12 +255,12 @@ abstract class Attempt implements Callback, Timed {
             loop.finishComplete();
             return;
         }
-        if (failure instanceof AttemptLoop.ClientGoneException || loop.clientBodyFailed()) {
+        if (failure instanceof ClientGoneException || loop.clientBodyFailed()) {
             selection.close();
             loop.finishAbort(failure);
             return;
         }
-        if (failure instanceof AttemptLoop.InternalProxyException) {
+        if (failure instanceof InternalProxyException) {
             selection.close();
             loop.finishError(HttpStatus.BAD_GATEWAY_502, AttemptLoop.REASON_PROXY, Outcome.PROXY_ERROR);
             return;

@@ -75,17 +75,8 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     private Decision decision;
     /** The {@code X-Jlb-Decision} value the client got, once it went out. */
     private String decisionHeader;
-    /**
-     * The hedge timer, or null when this request is not hedged (the common case: then none of the
-     * hedging state below is used). Set before the first attempt is sent.
-     */
-    private Hedge hedge;
-    /** Guarded by this, while hedged: the attempts in flight. */
-    private List<Attempt> live;
-    /** Guarded by this, while hedged: the attempt whose response goes to the client. */
-    private Attempt winner;
-    /** Hedges sent. */
-    private int hedges;
+    /** The hedge, or null when this request is not hedged (the common case). Set before the first attempt goes. */
+    private Hedging hedge;
 
     // What a ProxyListener reads (written before finished is set, read after).
     private Backend lastBackend;
@@ -159,12 +150,12 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     /** Sends an attempt on {@code selection}, which this loop then owns. */
     void send(Selection selection, long now) {
         long remaining = deadline() - now;
-        long hedgeNanos = attempts == 0 && hedge == null ? hedgeDelay(now) : -1;
+        long hedgeNanos = attempts == 0 && hedge == null
+                ? Hedging.delay(core, client.method(), body != null, grpc != null, now) : -1;
         if (hedgeNanos > 0) {
-            hedge = new Hedge();
-            live = new ArrayList<>(2);
+            hedge = new Hedging(this);
         }
-        Hedge h = hedge;
+        Hedging h = hedge;
         if (h != null) {
             synchronized (this) {
                 attempts++;
@@ -191,15 +182,14 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         attempt = next;
         if (h != null) {
             synchronized (this) {
-                live.add(next);
+                h.sent(next);
             }
         }
         try {
             next.watch(core.timeouts(), now + GrpcCall.attemptNanos(grpc, core.attemptTimeoutNanos, remaining));
             next.send();
             if (hedgeNanos > 0) {
-                h.expireNanoTime = now + hedgeNanos;
-                core.timeouts().add(h);
+                h.arm(now + hedgeNanos);
             }
         } catch (Throwable x) {
             // The transport reports failures to the attempt; a throw here means it is stopped or broken.
@@ -398,10 +388,11 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
      * of it before a write fails): aborts the attempt; its selection completes as cancelled.
      */
     void clientFailed(Throwable cause) {
-        if (hedge != null) {
+        Hedging h = hedge;
+        if (h != null) {
             List<Attempt> all;
             synchronized (this) {
-                all = new ArrayList<>(live);
+                all = h.inFlight();
             }
             all.forEach(a -> a.abort(new ClientGoneException(cause)));
             return;
@@ -412,50 +403,22 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         }
     }
 
-    // ---- Hedging ---------------------------------------------------------------------------------
-
-    /**
-     * The delay of this request's hedge, or -1 when it gets none: the policy hedges, the method is
-     * idempotent, there is no body (a hedge and its original would read it at once) and it is not
-     * a gRPC call (whose retries have rules of their own).
-     */
-    private long hedgeDelay(long now) {
-        HedgeDelay delay = core.hedgeDelay;
-        if (delay == null || body != null || grpc != null || !RetryPolicy.isIdempotent(client.method())) {
-            return -1;
-        }
-        return delay.nanos(now);
-    }
-
-    /** The hedge timer: when it fires before any response headers, a second attempt goes. */
-    private final class Hedge implements Timed {
-        volatile long expireNanoTime = Long.MAX_VALUE;
-
-        @Override
-        public long getExpireNanoTime() {
-            return expireNanoTime;
-        }
-
-        @Override
-        public void expire() {
-            expireNanoTime = Long.MAX_VALUE;
-            sendHedge(System.nanoTime());
-        }
-    }
+    // ---- Hedging (see Hedging) -----------------------------------------------------------------
 
     /** Sends the hedge, unless an answer came, the request ended, or attempts, time or budget ran out. */
-    private void sendHedge(long now) {
+    void sendHedge(long now) {
+        Hedging h = hedge;
         Selection candidate;
         synchronized (this) {
-            if (finished != 0 || winner != null || live.size() != 1 || attempts >= core.retry.maxAttempts()
-                    || !timeLeft(now) || !budgetAllowsRetry(now)) {
+            if (finished != 0 || !h.mayHedge() || attempts >= core.retry.maxAttempts() || !timeLeft(now)
+                    || !budgetAllowsRetry(now)) {
                 return;
             }
-            candidate = selectNext(live.get(0).selection.backend());
+            candidate = selectNext(h.original().selection.backend());
             if (candidate == null) {
                 return;
             }
-            hedges++;
+            h.hedged();
         }
         if (decision != null) {
             decision.hedging();
@@ -469,67 +432,27 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         return hedge != null;
     }
 
-    /**
-     * Decides, for a hedged request, what {@code a}'s response headers mean: {@code 1} it answers
-     * the client (the others in flight are cancelled), {@code 0} it lost (another answered first:
-     * it is cancelled), {@code -1} it yields (a retryable answer while another attempt is still in
-     * flight: that one may answer instead).
-     */
+    /** What a hedged request's attempt {@code a}'s response headers mean: see {@link Hedging#claim}. */
     int claim(Attempt a, int status, HttpFields headers, boolean begun) {
         // Whether the policy retries this answer at all (however many attempts were made): then
         // another attempt in flight may still answer better.
-        boolean retryable = retries(status, headers, null, begun, 1);
-        List<Attempt> losers;
-        synchronized (this) {
-            if (winner != null) {
-                if (winner != a && decision != null) {
-                    decision.outcome(a.selection.backend(), status + " hedge_lost");
-                }
-                return winner == a ? 1 : 0;
-            }
-            if (retryable && live.size() > 1) {
-                if (decision != null) {
-                    decision.outcome(a.selection.backend(), status + " yielded(another attempt in flight)");
-                }
-                return -1;
-            }
-            winner = a;
-            losers = new ArrayList<>(live);
-            losers.remove(a);
-            if (decision != null) {
-                for (Attempt loser : losers) {
-                    decision.outcome(loser.selection.backend(), "cancelled(another attempt answered)");
-                }
-            }
-        }
-        core.timeouts().remove(hedge);
-        for (Attempt loser : losers) {
-            loser.abort(new HedgeLostException());
-        }
-        return 1;
+        return hedge.claim(a, status, retries(status, headers, null, begun, 1), decision);
     }
 
-    /** {@code a} answered but is retried (its answer is discarded): a later attempt may answer. */
-    synchronized void unclaim(Attempt a) {
-        if (winner == a) {
-            winner = null;
-        }
+    /** See {@link Hedging#unclaim}. */
+    void unclaim(Attempt a) {
+        hedge.unclaim(a);
     }
 
-    /**
-     * Removes an ended attempt of a hedged request; whether another is still in flight (then the
-     * ended one's failure is not the request's: it ends quietly).
-     */
+    /** See {@link Hedging#ended}. */
     boolean attemptEnded(Attempt a) {
-        synchronized (this) {
-            live.remove(a);
-            return !live.isEmpty();
-        }
+        return hedge.ended(a);
     }
 
     /** Hedges sent for this request. */
     int hedgeCount() {
-        return hedges;
+        Hedging h = hedge;
+        return h == null ? 0 : h.count();
     }
 
     // ---- Finishing ------------------------------------------------------------------------------
@@ -538,9 +461,9 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         if (!FINISHED.compareAndSet(this, 0, 1)) {
             return false;
         }
-        Hedge h = hedge;
+        Hedging h = hedge;
         if (h != null) {
-            core.timeouts().remove(h);
+            h.disarm();
         }
         return true;
     }
@@ -694,42 +617,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
                 + (requestId == null ? "" : ", id=" + requestId) + '}';
     }
 
-    /** The client went away (a response write failed, or the adapter saw the connection fail). */
-    static final class ClientGoneException extends IOException {
-        private static final long serialVersionUID = 1L;
 
-        ClientGoneException(Throwable cause) {
-            super("client went away", cause);
-        }
-    }
 
-    /**
-     * The backend's response ended before the client's request body (a gRPC server may end a call
-     * while the client still streams): see {@link Attempt#onResponseEnded()}.
-     */
-    static final class ResponseEndedFirst extends IOException {
-        private static final long serialVersionUID = 1L;
 
-        ResponseEndedFirst() {
-            super("the backend ended the response before the request", null);
-        }
-    }
-
-    /** Another attempt of a hedged request answered first: this one is cancelled. */
-    static final class HedgeLostException extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        HedgeLostException() {
-            super("another attempt answered first", null);
-        }
-    }
-
-    /** Adapter code threw inside a listener: not the backend's fault. */
-    static final class InternalProxyException extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        InternalProxyException(Throwable cause) {
-            super("proxy failure", cause);
-        }
-    }
 }

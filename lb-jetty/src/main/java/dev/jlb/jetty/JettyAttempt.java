@@ -88,7 +88,7 @@ final class JettyAttempt extends Attempt implements Response.Listener, Request.B
     public void onComplete(Result result) {
         response = result.getResponse();
         Throwable failure = result.getFailure();
-        if (failure instanceof AttemptLoop.ResponseEndedFirst && result.getResponseFailure() == null) {
+        if (failure instanceof ResponseEndedFirst && result.getResponseFailure() == null) {
             failure = null; // see onResponseEnded: the response is whole
         }
         onComplete(failure);
