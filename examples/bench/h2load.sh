@@ -124,7 +124,7 @@ wait_h2 "http://127.0.0.1:$base_port/lb" jlb
 
 run() { # port requests -> "req/s failed"
   $pin_load h2load -n "$1" -c "$clients" -m "$streams" -t 1 "http://127.0.0.1:$2/lb" 2>&1 \
-    | awk '/^finished in/ { rps = $4 } /^requests:/ { failed = $8 + $10 } END { printf "%s %s\n", rps, failed }'
+    | awk '/^finished in/ { rps = $4 } /^requests:/ { failed = $10 + $12 } END { printf "%s %s\n", rps, failed }'
 }
 
 echo "warming up jlb with $warmup requests (JIT) ..." >&2
