@@ -47,6 +47,22 @@ public interface Strategy {
     }
 
     /**
+     * This strategy on the load balancer's clock. jlb calls it with the load balancer's
+     * {@link LoadBalancer.Builder#ticker(Ticker) ticker} when the load balancer is built and on every
+     * {@link LoadBalancer#updateStrategy(Strategy)}, under its writer lock, and uses the strategy it
+     * returns. A strategy that reads a clock on the system ticker (peak EWMA's averages) returns a copy
+     * that reads {@code ticker} instead, so that a fake ticker in a test and the simulator's virtual
+     * clock govern the strategy's time as they govern health checks and ejection; a strategy given a
+     * ticker of its own keeps it. The default, for strategies that read no clock, returns this.
+     *
+     * @param ticker the load balancer's ticker
+     * @return the strategy to use, this one or a copy on {@code ticker}
+     */
+    default Strategy withTicker(Ticker ticker) {
+        return this;
+    }
+
+    /**
      * What a strategy learns about one backend from its requests (a latency average, a position
      * in an index of loads). Called on the request path, by any thread, concurrently: every method
      * must be thread-safe, lock-free or holding a lock only briefly, must not block and should not

@@ -52,7 +52,7 @@ final class DefaultPool implements Pool {
     DefaultPool(String name, Strategy strategy, Ticker ticker, RandomSource random, List<PoolListener> initialListeners,
             HealthConfig config, Timers timers, OverloadGate gate) {
         this.name = name;
-        this.strategy = strategy;
+        this.strategy = Objects.requireNonNull(strategy.withTicker(ticker), "strategy.withTicker(ticker)");
         this.ticker = ticker;
         this.random = random;
         this.timers = timers;
@@ -74,7 +74,7 @@ final class DefaultPool implements Pool {
                 return entries.get(entry.backend) == entry;
             }
         });
-        this.snapshot = SnapshotBuilder.empty(strategy);
+        this.snapshot = SnapshotBuilder.empty(this.strategy);
     }
 
     /**
@@ -313,7 +313,7 @@ final class DefaultPool implements Pool {
     void updateStrategy(Strategy newStrategy) {
         Objects.requireNonNull(newStrategy, "strategy");
         write(() -> {
-            strategy = newStrategy;
+            strategy = Objects.requireNonNull(newStrategy.withTicker(ticker), "strategy.withTicker(ticker)");
             return true;
         });
     }

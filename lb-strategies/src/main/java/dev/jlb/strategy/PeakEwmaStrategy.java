@@ -64,6 +64,13 @@ final class PeakEwmaStrategy implements Strategy {
         return defaultLatency;
     }
 
+    /** On the system ticker, a copy on {@code ticker}; with a ticker of its own, this strategy. */
+    @Override
+    public Strategy withTicker(Ticker ticker) {
+        return this.ticker == Ticker.systemTicker() && ticker != this.ticker
+                ? new PeakEwmaStrategy(decay, defaultLatency, ticker) : this;
+    }
+
     @Override
     public Tracker newTracker(Backend backend) {
         return new PeakEwma(ticker, decayNanos, defaultNanos);

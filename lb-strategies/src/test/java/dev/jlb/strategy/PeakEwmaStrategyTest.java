@@ -134,6 +134,33 @@ class PeakEwmaStrategyTest {
     }
 
     @Test
+    void aStrategyFromTheRegistryRunsOnTheLoadBalancersTicker() {
+        // Created by name, as a configuration file does: on the system ticker until a load balancer
+        // built with a fake ticker takes it, and then decaying on fake time only.
+        Strategy byName = StrategyRegistry.create("peak-ewma", Map.of("decay", "10s"));
+        try (LoadBalancer lb = LoadBalancer.builder().strategy(byName).ticker(ticker).random(RandomSource.seeded(3))
+                .backends(List.of(Fixtures.backend(0, 1), Fixtures.backend(1, 1)))
+                .outlierDetection(OutlierDetection.disabled()).build()) {
+            assertThat(lb.strategy()).isNotSameAs(byName).isNotEqualTo(byName);
+            run(lb, 2_000, MS, 500 * MS);
+            long[] slow = run(lb, 2_000, MS, 500 * MS);
+            assertThat(slow[1]).as("slow backend of %s", java.util.Arrays.toString(slow)).isLessThanOrEqualTo(2);
+            // Ten decays of fake time later, with no samples: its estimate fell under its peer's and
+            // it gets requests again (on the system clock, almost no time has passed).
+            advance(10 * DECAY.toNanos());
+            long[] after = run(lb, 2_000, MS, MS);
+            assertThat(after[1]).as("recovered backend of %s", java.util.Arrays.toString(after)).isGreaterThan(700);
+            // A reload with the same strategy by name lands on the same ticker.
+            lb.updateStrategy(StrategyRegistry.create("peak-ewma", Map.of("decay", "10s")));
+            assertThat(lb.strategy()).isEqualTo(Strategies.peakEwma(DECAY, DEFAULT, ticker));
+            Fixtures.assertAllInFlightZero(lb);
+        }
+        // A strategy with a ticker of its own keeps it.
+        Strategy own = Strategies.peakEwma(DECAY, DEFAULT, ticker);
+        assertThat(own.withTicker(Ticker.systemTicker())).isSameAs(own);
+    }
+
+    @Test
     void aBackendThatFailsFastDoesNotLookCheap() {
         try (LoadBalancer lb = lb(RandomSource.seeded(11), 1, 1, 1)) {
             long[] counts = run(lb, 10_000, 2 * MS, 2 * MS, -1);
