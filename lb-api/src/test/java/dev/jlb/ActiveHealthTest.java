@@ -15,6 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /** Active health checks under a fake clock: start-up, rise/fall, timeouts, schedule, jitter, updates. */
+// Some tests build a load balancer only for the checks it runs, and close it at the end.
+@SuppressWarnings("try")
 class ActiveHealthTest {
 
     static final Backend A = Backend.of("http://127.0.0.1:8081");

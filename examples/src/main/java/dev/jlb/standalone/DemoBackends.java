@@ -27,6 +27,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *
  * <p>All backends share one server and one small thread pool, each on its own connector. Thread-safe.
  */
+// close() stops a Jetty server, whose stop() throws Exception (InterruptedException among them).
+@SuppressWarnings("try")
 final class DemoBackends implements AutoCloseable {
 
     /** The header naming the backend that answered. */

@@ -28,6 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The README's embedding examples (dev.jlb.examples), each run against real backends on loopback. */
+// close() stops a Jetty server, whose stop() throws Exception (InterruptedException among them).
+@SuppressWarnings("try")
 class EmbeddingExamplesTest {
 
     private static final InetSocketAddress ANY_PORT = new InetSocketAddress("127.0.0.1", 0);

@@ -7,7 +7,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.services.HealthStatusManager;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayInputStream;
@@ -38,6 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * With {@link #unavailable(boolean)} every echo call ends with {@code UNAVAILABLE} at its first
  * message (before any response message), as a server that is shutting down does.
  */
+// close() stops a Jetty server, whose stop() throws Exception (InterruptedException among them).
+@SuppressWarnings("try")
 final class GrpcEchoBackend implements AutoCloseable {
 
     static final String SERVICE = "jlb.test.Echo";

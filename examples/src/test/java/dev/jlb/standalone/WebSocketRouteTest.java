@@ -57,8 +57,9 @@ class WebSocketRouteTest {
         }
 
         @Override
-        public void onWebSocketClose(int statusCode, String reason) {
+        public void onWebSocketClose(int statusCode, String reason, Callback callback) {
             backendCloses.add(statusCode + " " + reason);
+            callback.succeed();
         }
     }
 

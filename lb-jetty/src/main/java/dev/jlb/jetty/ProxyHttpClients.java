@@ -94,6 +94,8 @@ public final class ProxyHttpClients {
      * {@link InterimResponses} alone, clears its content decoders, and makes requests that keep
      * their method's spelling.
      */
+    // close() stops a Jetty server, whose stop() throws Exception (InterruptedException among them).
+    @SuppressWarnings("try")
     private static final class ProxyHttpClient extends HttpClient {
         ProxyHttpClient(HttpClientTransport transport) {
             super(transport);

@@ -40,8 +40,10 @@ class GoFormEjectionTest {
 
         private void acceptAll() {
             while (!socket.isClosed()) {
-                try (Socket s = socket.accept()) {
+                try {
+                    Socket s = socket.accept();
                     accepted.release();
+                    s.close();
                 } catch (IOException e) {
                     return;
                 }
