@@ -1,5 +1,6 @@
 package dev.jlb.jetty;
 
+import java.util.function.Consumer;
 import org.eclipse.jetty.client.HttpClient;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -8,11 +9,23 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * A test class's HTTP client, started before its tests and stopped after them:
  * {@code @RegisterExtension static final ClientExtension CLIENT = new ClientExtension();} then
- * {@code CLIENT.get()}.
+ * {@code CLIENT.get()}; {@code new ClientExtension(c -> c.setFollowRedirects(false))} configures it
+ * before it starts.
  */
 final class ClientExtension implements BeforeAllCallback, AfterAllCallback {
 
+    private final Consumer<HttpClient> configuration;
     private HttpClient client;
+
+    /** Jetty's default client. */
+    ClientExtension() {
+        this(c -> { });
+    }
+
+    /** A client that {@code configuration} sets up before it starts. */
+    ClientExtension(Consumer<HttpClient> configuration) {
+        this.configuration = configuration;
+    }
 
     /** The started client. */
     HttpClient get() {
@@ -25,6 +38,7 @@ final class ClientExtension implements BeforeAllCallback, AfterAllCallback {
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         client = new HttpClient();
+        configuration.accept(client);
         client.start();
     }
 

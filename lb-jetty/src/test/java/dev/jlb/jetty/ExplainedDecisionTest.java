@@ -26,15 +26,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.client.ContentResponse;
-import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.JsonNode;
@@ -48,38 +45,17 @@ class ExplainedDecisionTest {
 
     private static final String TOKEN = "explain-token-0123456789";
 
-    private static HttpClient client;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @BeforeAll
-    static void startClient() throws Exception {
-        client = new HttpClient();
-        client.start();
-    }
-
-    @AfterAll
-    static void stopClient() throws Exception {
-        client.stop();
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T closeLater(T closeable) {
-        closeables.add(closeable);
-        return closeable;
-    }
+    @RegisterExtension
+    static final ClientExtension CLIENT = new ClientExtension();
+    @RegisterExtension
+    final ServersExtension servers = new ServersExtension();
 
     /** Two backends; whichever gets the route's first request answers it 503, everything else 200. */
     private List<TestBackend> firstAnswers503() throws Exception {
         AtomicBoolean first = new AtomicBoolean(true);
         List<TestBackend> backends = new ArrayList<>();
         for (String name : List.of("a", "b")) {
-            TestBackend backend = closeLater(new TestBackend(name));
+            TestBackend backend = servers.backend(name);
             backend.behaviour = (be, r, req, res, cb) -> {
                 if (first.getAndSet(false)) {
                     be.text(res, cb, 503, "busy");
@@ -93,9 +69,9 @@ class ExplainedDecisionTest {
     }
 
     private LoadBalancer leastConnections(String name, List<TestBackend> backends) {
-        return closeLater(LoadBalancer.builder().name(name).strategy(Strategies.leastConnections())
+        return servers.balancer(LoadBalancer.builder().name(name).strategy(Strategies.leastConnections())
                 .outlierDetection(OutlierDetection.disabled())
-                .backends(backends.stream().map(TestBackend::uri).toArray(String[]::new)).build());
+                .backends(backends.stream().map(TestBackend::uri).toArray(String[]::new)));
     }
 
     private static ProxyOptions retryOn503(ExplainOptions explain) {
@@ -104,7 +80,7 @@ class ExplainedDecisionTest {
     }
 
     private static ContentResponse get(String url, String explain) throws Exception {
-        return client.newRequest(url).headers(h -> {
+        return CLIENT.get().newRequest(url).headers(h -> {
             if (explain != null) {
                 h.put(Decision.REQUEST_HEADER, explain);
             }
@@ -118,7 +94,7 @@ class ExplainedDecisionTest {
     void anExplainedRequestFromLoopbackNamesTheStrategyTheCandidatesAndTheRetry(Mode mode) throws Exception {
         List<TestBackend> backends = firstAnswers503();
         LoadBalancer lb = leastConnections("explained-" + mode, backends);
-        ProxyFixture proxy = closeLater(ProxyFixture.start(mode, lb, retryOn503(ExplainOptions.defaults())));
+        ProxyFixture proxy = servers.proxy(mode, lb, retryOn503(ExplainOptions.defaults()));
 
         ContentResponse response = get(proxy.url("/api/x"), "1");
 
@@ -143,7 +119,7 @@ class ExplainedDecisionTest {
     void withoutTheRequestHeaderThereIsNoDecisionAndNothingIsRecorded(Mode mode) throws Exception {
         List<TestBackend> backends = firstAnswers503();
         LoadBalancer lb = leastConnections("plain-" + mode, backends);
-        ProxyFixture proxy = closeLater(ProxyFixture.start(mode, lb, retryOn503(ExplainOptions.defaults())));
+        ProxyFixture proxy = servers.proxy(mode, lb, retryOn503(ExplainOptions.defaults()));
 
         ContentResponse response = get(proxy.url("/api/x"), null);
 
@@ -156,7 +132,7 @@ class ExplainedDecisionTest {
     void explanationsDisabledIgnoreTheHeaderEvenFromLoopback() throws Exception {
         List<TestBackend> backends = firstAnswers503();
         LoadBalancer lb = leastConnections("disabled", backends);
-        ProxyFixture proxy = closeLater(ProxyFixture.start(Mode.HANDLER, lb, retryOn503(ExplainOptions.disabled())));
+        ProxyFixture proxy = servers.proxy(Mode.HANDLER, lb, retryOn503(ExplainOptions.disabled()));
 
         ContentResponse response = get(proxy.url("/api/x"), "1");
 
@@ -168,10 +144,10 @@ class ExplainedDecisionTest {
     @ParameterizedTest
     @EnumSource(value = Mode.class, names = {"HANDLER", "SERVLET"})
     void jlbsOwnAnswerCarriesTheDecisionToo(Mode mode) throws Exception {
-        TestBackend a = closeLater(new TestBackend("a"));
+        TestBackend a = servers.backend("a");
         LoadBalancer lb = leastConnections("drained-" + mode, List.of(a));
         lb.pool().drain(Backend.of(a.uri()));
-        ProxyFixture proxy = closeLater(ProxyFixture.start(mode, lb, retryOn503(ExplainOptions.defaults())));
+        ProxyFixture proxy = servers.proxy(mode, lb, retryOn503(ExplainOptions.defaults()));
 
         ContentResponse response = get(proxy.url("/api/x"), "1");
 
@@ -182,11 +158,11 @@ class ExplainedDecisionTest {
 
     @Test
     void peakEwmaShowsTheCostOfEachSampledBackend() throws Exception {
-        TestBackend a = closeLater(new TestBackend("a"));
-        TestBackend b = closeLater(new TestBackend("b"));
-        LoadBalancer lb = closeLater(LoadBalancer.builder().name("ewma").strategy(Strategies.peakEwma())
-                .backends(a.uri(), b.uri()).build());
-        ProxyFixture proxy = closeLater(ProxyFixture.start(Mode.HANDLER, lb, ProxyOptions.defaults()));
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
+        LoadBalancer lb = servers.balancer(LoadBalancer.builder().name("ewma").strategy(Strategies.peakEwma())
+                .backends(a.uri(), b.uri()));
+        ProxyFixture proxy = servers.proxy(Mode.HANDLER, lb, ProxyOptions.defaults());
 
         ContentResponse response = get(proxy.url("/api/x"), "1");
 
@@ -204,14 +180,15 @@ class ExplainedDecisionTest {
     @ParameterizedTest
     @EnumSource(value = Mode.class, names = {"HANDLER", "SERVLET"})
     void aHedgedRequestShowsTheHedgeAndTheCancelledAttempt(Mode mode) throws Exception {
-        TestBackend slow = closeLater(new TestBackend("slow"));
-        TestBackend fast = closeLater(new TestBackend("fast"));
+        TestBackend slow = servers.backend("slow");
+        TestBackend fast = servers.backend("fast");
         slow.delayMillis = 20_000; // never answers within the test
-        LoadBalancer lb = closeLater(LoadBalancer.builder().name("hedged-" + mode).strategy(TestStrategies.first())
-                .outlierDetection(OutlierDetection.disabled()).backends(slow.uri(), fast.uri()).build());
+        LoadBalancer lb = servers.balancer(LoadBalancer.builder().name("hedged-" + mode)
+                .strategy(TestStrategies.first()).outlierDetection(OutlierDetection.disabled())
+                .backends(slow.uri(), fast.uri()));
         ProxyOptions options = ProxyOptions.builder()
                 .retry(RetryPolicy.builder().hedgeAfter(Duration.ofMillis(50)).noRetryBudget().build()).build();
-        ProxyFixture proxy = closeLater(ProxyFixture.start(mode, lb, options));
+        ProxyFixture proxy = servers.proxy(mode, lb, options);
 
         ContentResponse response = get(proxy.url("/api/x"), "1");
 
@@ -253,7 +230,7 @@ class ExplainedDecisionTest {
         server.addConnector(connector);
         server.setHandler(new LoadBalancingHandler(lb, retryOn503(ExplainOptions.of(TOKEN, 10))));
         server.start();
-        closeLater(() -> LifeCycles.stop(server, this));
+        servers.closeLater(() -> LifeCycles.stop(server, this));
         String url = "http://" + address.getHostAddress() + ":" + connector.getLocalPort() + "/x";
 
         ContentResponse refused = get(url, "1");
@@ -295,10 +272,10 @@ class ExplainedDecisionTest {
     void theAdminApiListsTheLastExplainedDecisionsNewestFirstUpToTheHistory() throws Exception {
         List<TestBackend> backends = firstAnswers503();
         LoadBalancer lb = leastConnections("api", backends);
-        ProxyFixture proxy = closeLater(ProxyFixture.start(Mode.HANDLER, lb, retryOn503(ExplainOptions.of(null, 2))));
+        ProxyFixture proxy = servers.proxy(Mode.HANDLER, lb, retryOn503(ExplainOptions.of(null, 2)));
         ServletContextHandler context = new ServletContextHandler("/");
         context.addServlet(new ServletHolder(new AdminServlet(AdminOptions.defaults(), lb)), "/admin/*");
-        ProxyFixture admin = closeLater(ProxyFixture.handler(lb, context));
+        ProxyFixture admin = servers.closeLater(ProxyFixture.handler(lb, context));
 
         String first = get(proxy.url("/api/one"), "1").getHeaders().get(Decision.RESPONSE_HEADER);
         get(proxy.url("/api/unexplained"), null);

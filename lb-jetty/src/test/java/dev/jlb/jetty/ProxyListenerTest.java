@@ -2,6 +2,7 @@ package dev.jlb.jetty;
 
 import dev.jlb.testing.TestBackend;
 import dev.jlb.testing.TestStrategies;
+import static dev.jlb.jetty.ServersExtension.refusedUri;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jlb.Backend;
@@ -10,17 +11,10 @@ import dev.jlb.RetryPolicy;
 import dev.jlb.health.OutlierDetection;
 import dev.jlb.jetty.ProxyFixture.Mode;
 import dev.jlb.jetty.ProxyRecord.Outcome;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.ContentResponse;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -39,25 +33,16 @@ class ProxyListenerTest {
 
     @RegisterExtension
     static final ClientExtension CLIENT = new ClientExtension();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    @RegisterExtension
+    final ServersExtension servers = new ServersExtension();
     private final BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
 
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
     private ProxyFixture proxy(Mode mode, String... backends) throws Exception {
-        LoadBalancer lb = LoadBalancer.builder().strategy(TestStrategies.rotation()).backends(backends)
-                .outlierDetection(OutlierDetection.disabled()).build();
-        closeables.add(lb);
+        LoadBalancer lb = servers.balancer(LoadBalancer.builder().strategy(TestStrategies.rotation()).backends(backends)
+                .outlierDetection(OutlierDetection.disabled()));
         ProxyOptions options = ProxyOptions.builder().listener(r -> seen.add(Seen.of(r)))
                 .retry(RetryPolicy.builder().maxAttempts(2).build()).build();
-        ProxyFixture proxy = ProxyFixture.start(mode, lb, options);
-        closeables.add(proxy);
-        return proxy;
+        return servers.proxy(mode, lb, options);
     }
 
     private ContentResponse get(ProxyFixture proxy, String pathQuery) throws Exception {
@@ -70,25 +55,10 @@ class ProxyListenerTest {
         return s;
     }
 
-    private static int nextRefusedPort = 1;
-
-    private static String refusedUri() {
-        while (nextRefusedPort < 1024) {
-            int port = nextRefusedPort++;
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-            } catch (IOException refused) {
-                return "http://127.0.0.1:" + port;
-            }
-        }
-        throw new AssertionError("no refusing port below 1024");
-    }
-
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aProxiedRequestIsRecordedOnceWithWhatTheClientGot(Mode mode) throws Exception {
-        TestBackend a = new TestBackend("a");
-        closeables.add(a);
+        TestBackend a = servers.backend("a");
         ProxyFixture proxy = proxy(mode, a.uri());
 
         ContentResponse response = get(proxy, "/api/x?q=1");
@@ -112,8 +82,7 @@ class ProxyListenerTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aRetriedRequestNamesTheLastBackendAndCountsAttempts(Mode mode) throws Exception {
-        TestBackend a = new TestBackend("a");
-        closeables.add(a);
+        TestBackend a = servers.backend("a");
         ProxyFixture proxy = proxy(mode, refusedUri(), a.uri());
 
         assertThat(get(proxy, "/api/y").getStatus()).isEqualTo(200);
@@ -145,8 +114,7 @@ class ProxyListenerTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void noEligibleBackendIsRecordedWithoutABackend(Mode mode) throws Exception {
-        TestBackend a = new TestBackend("a");
-        closeables.add(a);
+        TestBackend a = servers.backend("a");
         ProxyFixture proxy = proxy(mode, a.uri());
         proxy.loadBalancer.pool().drain(Backend.of(a.uri()));
 

@@ -2,6 +2,7 @@ package dev.jlb.jetty;
 
 import dev.jlb.testing.TestBackend;
 import dev.jlb.testing.TestStrategies;
+import static dev.jlb.jetty.ServersExtension.refusedUri;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jlb.Backend;
@@ -10,13 +11,9 @@ import dev.jlb.LoadBalancer;
 import dev.jlb.RetryPolicy;
 import dev.jlb.jetty.ProxyFixture.Mode;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -28,16 +25,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
-import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Callback;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -47,64 +41,13 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class ProxyScenarioTest {
 
-    private static HttpClient client;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @BeforeAll
-    static void startClient() throws Exception {
-        client = new HttpClient();
-        client.setFollowRedirects(false);
-        client.start();
-    }
-
-    @AfterAll
-    static void stopClient() throws Exception {
-        client.stop();
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T closeLater(T closeable) {
-        closeables.add(closeable);
-        return closeable;
-    }
-
-    private TestBackend backend(String name) throws Exception {
-        return closeLater(new TestBackend(name));
-    }
-
-    private static int nextRefusedPort = 1;
-
-    /**
-     * A backend address that refuses connections: a low port nothing listens on (checked). Not a
-     * closed ephemeral port, which another process could take, or which a client could reach by a
-     * TCP self-connect.
-     */
-    private static String refusedUri() {
-        while (nextRefusedPort < 1024) {
-            int port = nextRefusedPort++;
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-            } catch (IOException refused) {
-                return "http://127.0.0.1:" + port;
-            }
-        }
-        throw new AssertionError("no refusing port below 1024");
-    }
+    @RegisterExtension
+    static final ClientExtension CLIENT = new ClientExtension(c -> c.setFollowRedirects(false));
+    @RegisterExtension
+    final ServersExtension servers = new ServersExtension();
 
     private LoadBalancer lb(String... uris) {
-        LoadBalancer lb = LoadBalancer.builder().strategy(TestStrategies.rotation()).backends(uris).build();
-        closeLater(lb);
-        return lb;
-    }
-
-    private ProxyFixture proxy(Mode mode, LoadBalancer lb, ProxyOptions options) throws Exception {
-        return closeLater(ProxyFixture.start(mode, lb, options));
+        return servers.balancer(LoadBalancer.builder().strategy(TestStrategies.rotation()).backends(uris));
     }
 
     private static BackendStats stats(LoadBalancer lb, String uri) {
@@ -112,12 +55,12 @@ class ProxyScenarioTest {
     }
 
     private static ContentResponse get(ProxyFixture proxy, String pathQuery) throws Exception {
-        return client.newRequest(proxy.url(pathQuery)).timeout(10, TimeUnit.SECONDS).send();
+        return CLIENT.get().newRequest(proxy.url(pathQuery)).timeout(10, TimeUnit.SECONDS).send();
     }
 
     private static ContentResponse send(ProxyFixture proxy, String method, String pathQuery, byte[] body)
             throws Exception {
-        return client.newRequest(proxy.url(pathQuery)).method(method)
+        return CLIENT.get().newRequest(proxy.url(pathQuery)).method(method)
                 .body(new BytesRequestContent("application/octet-stream", body)).timeout(10, TimeUnit.SECONDS)
                 .send();
     }
@@ -133,10 +76,10 @@ class ProxyScenarioTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void forwardsPathQueryAndProxyHeaders(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        ProxyFixture proxy = proxy(mode, lb(a.uri()), ProxyOptions.defaults());
+        TestBackend a = servers.backend("a");
+        ProxyFixture proxy = servers.proxy(mode, lb(a.uri()), ProxyOptions.defaults());
 
-        ContentResponse response = client.newRequest(proxy.url("/api/users/7?sort=name&q=a%20b"))
+        ContentResponse response = CLIENT.get().newRequest(proxy.url("/api/users/7?sort=name&q=a%20b"))
                 .headers(h -> h.put("X-Forwarded-For", "203.0.113.9")
                         .put("X-Forwarded-Proto", "https")
                         .put("Via", "1.1 edge")
@@ -171,11 +114,11 @@ class ProxyScenarioTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aTrustedProxysForwardedHeadersAreKeptAndAppendedTo(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        ProxyFixture proxy = proxy(mode, lb(a.uri()),
+        TestBackend a = servers.backend("a");
+        ProxyFixture proxy = servers.proxy(mode, lb(a.uri()),
                 ProxyOptions.builder().trustedProxies(List.of("127.0.0.0/8")).build());
 
-        client.newRequest(proxy.url("/api/x")).headers(h -> h.put("X-Forwarded-For", "203.0.113.9")
+        CLIENT.get().newRequest(proxy.url("/api/x")).headers(h -> h.put("X-Forwarded-For", "203.0.113.9")
                 .put("X-Forwarded-Proto", "https").put("X-Forwarded-Host", "shop.example"))
                 .timeout(10, TimeUnit.SECONDS).send();
 
@@ -188,12 +131,12 @@ class ProxyScenarioTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void propagatesAValidRequestIdAndReplacesAMalformedOne(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        ProxyFixture proxy = proxy(mode, lb(a.uri()), ProxyOptions.defaults());
+        TestBackend a = servers.backend("a");
+        ProxyFixture proxy = servers.proxy(mode, lb(a.uri()), ProxyOptions.defaults());
 
-        client.newRequest(proxy.url("/api/x")).headers(h -> h.put("X-Request-Id", "abc-123"))
+        CLIENT.get().newRequest(proxy.url("/api/x")).headers(h -> h.put("X-Request-Id", "abc-123"))
                 .timeout(10, TimeUnit.SECONDS).send();
-        client.newRequest(proxy.url("/api/x")).headers(h -> h.put("X-Request-Id", "x".repeat(129)))
+        CLIENT.get().newRequest(proxy.url("/api/x")).headers(h -> h.put("X-Request-Id", "x".repeat(129)))
                 .timeout(10, TimeUnit.SECONDS).send();
 
         assertThat(a.requests.get(0).headers().getValuesList("X-Request-Id")).containsExactly("abc-123");
@@ -203,13 +146,13 @@ class ProxyScenarioTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void stripsThePrefixWhenAskedAndKeepsTheQuery(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        ProxyFixture proxy = proxy(mode, lb(a.uri()), ProxyOptions.builder().stripPrefix(true)
+        TestBackend a = servers.backend("a");
+        ProxyFixture proxy = servers.proxy(mode, lb(a.uri()), ProxyOptions.builder().stripPrefix(true)
                 .preserveHost(false).xForwardedHeaders(false).via("edge-1").build());
 
         get(proxy, "/api/users?id=1&x=%2F");
         get(proxy, "/api");
-        client.newRequest(proxy.url("/api/x")).headers(h -> h.put("X-Forwarded-For", "198.51.100.1"))
+        CLIENT.get().newRequest(proxy.url("/api/x")).headers(h -> h.put("X-Forwarded-For", "198.51.100.1"))
                 .timeout(10, TimeUnit.SECONDS).send();
 
         assertThat(a.requests).extracting(TestBackend.Recorded::pathQuery)
@@ -225,13 +168,13 @@ class ProxyScenarioTest {
     @ParameterizedTest
     @EnumSource(value = Mode.class, names = {"HANDLER", "SERVLET", "ENGINE"})
     void removesHopByHopResponseHeaders(Mode mode) throws Exception {
-        TestBackend a = backend("a");
+        TestBackend a = servers.backend("a");
         a.behaviour = (b, r, req, res, cb) -> {
             res.getHeaders().put("X-Backend", "a").put("Connection", "X-Backend-Secret")
                     .put("X-Backend-Secret", "hop").put("Keep-Alive", "timeout=5");
             b.text(res, cb, 201, "made");
         };
-        ProxyFixture proxy = proxy(mode, lb(a.uri()), ProxyOptions.defaults());
+        ProxyFixture proxy = servers.proxy(mode, lb(a.uri()), ProxyOptions.defaults());
 
         ContentResponse response = get(proxy, "/api/x");
 
@@ -247,7 +190,7 @@ class ProxyScenarioTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void noBackendAnswers503WithTheReason(Mode mode) throws Exception {
-        ProxyFixture proxy = proxy(mode, lb(), ProxyOptions.defaults());
+        ProxyFixture proxy = servers.proxy(mode, lb(), ProxyOptions.defaults());
 
         ContentResponse response = get(proxy, "/api/x");
 
@@ -260,9 +203,9 @@ class ProxyScenarioTest {
     @EnumSource(Mode.class)
     void aRefusedConnectionIsRetriedOnAnotherBackend(Mode mode) throws Exception {
         String refused = refusedUri();
-        TestBackend b = backend("b");
+        TestBackend b = servers.backend("b");
         LoadBalancer lb = lb(refused, b.uri());
-        ProxyFixture proxy = proxy(mode, lb, ProxyOptions.defaults());
+        ProxyFixture proxy = servers.proxy(mode, lb, ProxyOptions.defaults());
 
         for (int i = 0; i < 4; i++) {
             ContentResponse response = get(proxy, "/api/x" + i);
@@ -289,7 +232,7 @@ class ProxyScenarioTest {
         String r1 = refusedUri();
         String r2 = refusedUri();
         LoadBalancer lb = lb(r1, r2);
-        ProxyFixture proxy = proxy(mode, lb, ProxyOptions.defaults());
+        ProxyFixture proxy = servers.proxy(mode, lb, ProxyOptions.defaults());
 
         ContentResponse response = get(proxy, "/api/x");
 
@@ -305,7 +248,7 @@ class ProxyScenarioTest {
     @EnumSource(value = Mode.class, names = {"HANDLER", "SERVLET", "ENGINE"})
     void maxAttemptsBoundsRetries(Mode mode) throws Exception {
         LoadBalancer lb = lb(refusedUri(), refusedUri(), refusedUri(), refusedUri());
-        ProxyFixture proxy = proxy(mode, lb, ProxyOptions.builder()
+        ProxyFixture proxy = servers.proxy(mode, lb, ProxyOptions.builder()
                 .retry(RetryPolicy.builder().maxAttempts(3).build()).build());
 
         ContentResponse response = get(proxy, "/api/x");
@@ -320,11 +263,11 @@ class ProxyScenarioTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aRetryableStatusIsRetriedForIdempotentMethods(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
         a.behaviour = (be, r, req, res, cb) -> be.text(res, cb, 503, "busy");
         LoadBalancer lb = lb(a.uri(), b.uri());
-        ProxyFixture proxy = proxy(mode, lb, ProxyOptions.defaults());
+        ProxyFixture proxy = servers.proxy(mode, lb, ProxyOptions.defaults());
 
         ContentResponse response = get(proxy, "/api/x");
 
@@ -340,12 +283,12 @@ class ProxyScenarioTest {
     @ParameterizedTest
     @EnumSource(value = Mode.class, names = {"HANDLER", "SERVLET", "ENGINE"})
     void whenEveryAttemptAnswersARetryableStatusTheLastResponseIsForwarded(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
         a.behaviour = (be, r, req, res, cb) -> be.text(res, cb, 503, "a is busy");
         b.behaviour = (be, r, req, res, cb) -> be.text(res, cb, 502, "b is broken");
         LoadBalancer lb = lb(a.uri(), b.uri());
-        ProxyFixture proxy = proxy(mode, lb, ProxyOptions.defaults());
+        ProxyFixture proxy = servers.proxy(mode, lb, ProxyOptions.defaults());
 
         ContentResponse response = get(proxy, "/api/x");
 
@@ -359,11 +302,11 @@ class ProxyScenarioTest {
     @ParameterizedTest
     @EnumSource(value = Mode.class, names = {"HANDLER", "SERVLET", "ENGINE"})
     void aNonRetryable500IsForwardedAndCountedAsAFailure(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
         a.behaviour = (be, r, req, res, cb) -> be.text(res, cb, 500, "oops");
         LoadBalancer lb = lb(a.uri(), b.uri());
-        ProxyFixture proxy = proxy(mode, lb, ProxyOptions.defaults());
+        ProxyFixture proxy = servers.proxy(mode, lb, ProxyOptions.defaults());
 
         ContentResponse response = get(proxy, "/api/x");
 
@@ -380,9 +323,9 @@ class ProxyScenarioTest {
     @EnumSource(Mode.class)
     void aPostBodyArrivesIntactAfterAConnectFailure(Mode mode) throws Exception {
         String refused = refusedUri();
-        TestBackend b = backend("b");
+        TestBackend b = servers.backend("b");
         LoadBalancer lb = lb(refused, b.uri());
-        ProxyFixture proxy = proxy(mode, lb, ProxyOptions.defaults());
+        ProxyFixture proxy = servers.proxy(mode, lb, ProxyOptions.defaults());
         byte[] body = randomBytes(10 * 1024, 1);
 
         ContentResponse response = send(proxy, "POST", "/api/upload", body);
@@ -398,11 +341,11 @@ class ProxyScenarioTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aPostBodyArrivesIntactAfterA503WhenNonIdempotentRetriesAreOn(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
         a.behaviour = (be, r, req, res, cb) -> be.text(res, cb, 503, "busy");
         LoadBalancer lb = lb(a.uri(), b.uri());
-        ProxyFixture proxy = proxy(mode, lb, ProxyOptions.builder()
+        ProxyFixture proxy = servers.proxy(mode, lb, ProxyOptions.builder()
                 .retry(RetryPolicy.builder().retryNonIdempotent(true).build()).build());
         byte[] body = randomBytes(10 * 1024, 2);
 
@@ -417,11 +360,11 @@ class ProxyScenarioTest {
     @ParameterizedTest
     @EnumSource(value = Mode.class, names = {"HANDLER", "SERVLET", "ENGINE"})
     void aPostAnswered503IsNotRetriedByDefault(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
         a.behaviour = (be, r, req, res, cb) -> be.text(res, cb, 503, "busy");
         LoadBalancer lb = lb(a.uri(), b.uri());
-        ProxyFixture proxy = proxy(mode, lb, ProxyOptions.defaults());
+        ProxyFixture proxy = servers.proxy(mode, lb, ProxyOptions.defaults());
 
         ContentResponse response = send(proxy, "POST", "/api/upload", randomBytes(100, 3));
 
@@ -433,17 +376,17 @@ class ProxyScenarioTest {
     @ParameterizedTest
     @EnumSource(value = Mode.class, names = {"HANDLER", "SERVLET", "ENGINE"})
     void aChunkedBodyUnderTheLimitIsReplayed(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
         a.behaviour = (be, r, req, res, cb) -> be.text(res, cb, 502, "bad");
         LoadBalancer lb = lb(a.uri(), b.uri());
-        ProxyFixture proxy = proxy(mode, lb, ProxyOptions.defaults());
+        ProxyFixture proxy = servers.proxy(mode, lb, ProxyOptions.defaults());
         byte[] part1 = randomBytes(3000, 4);
         byte[] part2 = randomBytes(5000, 5);
 
         AsyncRequestContent content = new AsyncRequestContent();
         var future = new java.util.concurrent.CompletableFuture<ContentResponse>();
-        Request request = client.newRequest(proxy.url("/api/put")).method("PUT").body(content)
+        Request request = CLIENT.get().newRequest(proxy.url("/api/put")).method("PUT").body(content)
                 .timeout(10, TimeUnit.SECONDS);
         org.eclipse.jetty.client.CompletableResponseListener listener =
                 new org.eclipse.jetty.client.CompletableResponseListener(request);
@@ -483,11 +426,11 @@ class ProxyScenarioTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aLargeBodyIsNotResentAfterStreamingStarted(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
         a.behaviour = (be, r, req, res, cb) -> be.text(res, cb, 503, "busy after reading");
         LoadBalancer lb = lb(a.uri(), b.uri());
-        ProxyFixture proxy = proxy(mode, lb, ProxyOptions.builder()
+        ProxyFixture proxy = servers.proxy(mode, lb, ProxyOptions.builder()
                 .retry(RetryPolicy.builder().retryNonIdempotent(true).build()).build());
         byte[] body = randomBytes(1024 * 1024, 6);
 
@@ -507,8 +450,8 @@ class ProxyScenarioTest {
     @ParameterizedTest
     @EnumSource(value = Mode.class, names = {"HANDLER", "SERVLET", "ENGINE"})
     void aLargeBodyCutByABackendResetIsNotResent(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
         a.readBody = false;
         a.behaviour = (be, r, req, res, cb) -> {
             // Read a little of the body, then drop the connection.
@@ -520,7 +463,7 @@ class ProxyScenarioTest {
             cb.failed(new IOException("backend a drops the connection"));
         };
         LoadBalancer lb = lb(a.uri(), b.uri());
-        ProxyFixture proxy = proxy(mode, lb, ProxyOptions.defaults());
+        ProxyFixture proxy = servers.proxy(mode, lb, ProxyOptions.defaults());
         byte[] body = randomBytes(1024 * 1024, 7);
 
         int status;
@@ -548,12 +491,13 @@ class ProxyScenarioTest {
             release.await(5, TimeUnit.SECONDS);
             be.text(res, cb, 200, be.name);
         };
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
         a.behaviour = hang;
         b.behaviour = hang;
         LoadBalancer lb = lb(a.uri(), b.uri());
-        ProxyFixture proxy = proxy(mode, lb, ProxyOptions.builder().attemptTimeout(Duration.ofMillis(300)).build());
+        ProxyFixture proxy = servers.proxy(mode, lb,
+                ProxyOptions.builder().attemptTimeout(Duration.ofMillis(300)).build());
 
         try {
             ContentResponse response = get(proxy, "/api/slow");
@@ -572,14 +516,14 @@ class ProxyScenarioTest {
     @EnumSource(value = Mode.class, names = {"HANDLER", "SERVLET", "ENGINE"})
     void theTotalTimeoutStopsRetries(Mode mode) throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
         a.behaviour = (be, r, req, res, cb) -> {
             release.await(5, TimeUnit.SECONDS);
             be.text(res, cb, 200, be.name);
         };
         LoadBalancer lb = lb(a.uri(), b.uri());
-        ProxyFixture proxy = proxy(mode, lb, ProxyOptions.builder().attemptTimeout(Duration.ofSeconds(5))
+        ProxyFixture proxy = servers.proxy(mode, lb, ProxyOptions.builder().attemptTimeout(Duration.ofSeconds(5))
                 .totalTimeout(Duration.ofMillis(300)).build());
 
         try {
@@ -599,7 +543,7 @@ class ProxyScenarioTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aClientAbortMidResponseCancelsTheSelection(Mode mode) throws Exception {
-        TestBackend a = backend("a");
+        TestBackend a = servers.backend("a");
         CountDownLatch backendDone = new CountDownLatch(1);
         a.behaviour = (be, r, req, res, cb) -> {
             // Stream up to 64 MiB until the proxy stops reading.
@@ -621,12 +565,12 @@ class ProxyScenarioTest {
             }.next();
         };
         LoadBalancer lb = lb(a.uri());
-        ProxyFixture proxy = proxy(mode, lb, ProxyOptions.defaults());
+        ProxyFixture proxy = servers.proxy(mode, lb, ProxyOptions.defaults());
 
         CountDownLatch gotContent = new CountDownLatch(1);
         AtomicReference<Result> result = new AtomicReference<>();
         CountDownLatch completed = new CountDownLatch(1);
-        Request request = client.newRequest(proxy.url("/api/big")).timeout(10, TimeUnit.SECONDS);
+        Request request = CLIENT.get().newRequest(proxy.url("/api/big")).timeout(10, TimeUnit.SECONDS);
         request.onResponseContent((response, content) -> gotContent.countDown());
         request.send(r -> {
             result.set(r);
@@ -648,8 +592,8 @@ class ProxyScenarioTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aBackendClosingMidResponseBreaksTheResponseWithoutRetry(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
         a.behaviour = (be, r, req, res, cb) -> {
             res.setStatus(200);
             res.getHeaders().put(HttpHeader.CONTENT_LENGTH, 1_000_000);
@@ -659,12 +603,12 @@ class ProxyScenarioTest {
             }, cb::failed));
         };
         LoadBalancer lb = lb(a.uri(), b.uri());
-        ProxyFixture proxy = proxy(mode, lb, ProxyOptions.defaults());
+        ProxyFixture proxy = servers.proxy(mode, lb, ProxyOptions.defaults());
 
         AtomicLong received = new AtomicLong();
         CountDownLatch completed = new CountDownLatch(1);
         AtomicReference<Result> result = new AtomicReference<>();
-        client.newRequest(proxy.url("/api/x")).timeout(10, TimeUnit.SECONDS)
+        CLIENT.get().newRequest(proxy.url("/api/x")).timeout(10, TimeUnit.SECONDS)
                 .onResponseContent((response, content) -> received.addAndGet(content.remaining()))
                 .send(r -> {
                     result.set(r);
@@ -694,7 +638,7 @@ class ProxyScenarioTest {
         long window = 8L * 1024 * 1024;
         AtomicLong clientReceived = new AtomicLong();
         AtomicReference<String> backendProblem = new AtomicReference<>();
-        TestBackend a = backend("a");
+        TestBackend a = servers.backend("a");
         a.behaviour = (be, r, req, res, cb) -> {
             res.setStatus(200);
             res.getHeaders().put(HttpHeader.CONTENT_LENGTH, total);
@@ -725,11 +669,11 @@ class ProxyScenarioTest {
             writer.start();
         };
         LoadBalancer lb = lb(a.uri());
-        ProxyFixture proxy = proxy(mode, lb, ProxyOptions.defaults());
+        ProxyFixture proxy = servers.proxy(mode, lb, ProxyOptions.defaults());
 
         CountDownLatch completed = new CountDownLatch(1);
         AtomicReference<Result> result = new AtomicReference<>();
-        client.newRequest(proxy.url("/api/big")).timeout(60, TimeUnit.SECONDS)
+        CLIENT.get().newRequest(proxy.url("/api/big")).timeout(60, TimeUnit.SECONDS)
                 .onResponseContent((response, content) -> clientReceived.addAndGet(content.remaining()))
                 .send(r -> {
                     result.set(r);
@@ -748,18 +692,18 @@ class ProxyScenarioTest {
     @ParameterizedTest
     @EnumSource(value = Mode.class, names = {"HANDLER", "SERVLET", "ENGINE"})
     void anExceptionInAListenerStillAnswersAndCompletesTheSelection(Mode mode) throws Exception {
-        TestBackend a = backend("a");
+        TestBackend a = servers.backend("a");
         LoadBalancer lb = lb(a.uri());
         ProxyFixture proxy;
         if (mode == Mode.HANDLER) {
-            proxy = closeLater(ProxyFixture.handler(lb, new LoadBalancingHandler(lb) {
+            proxy = servers.closeLater(ProxyFixture.handler(lb, new LoadBalancingHandler(lb) {
                 @Override
                 protected org.eclipse.jetty.http.HttpField filterResponseHeader(org.eclipse.jetty.http.HttpField f) {
                     throw new IllegalStateException("boom in a hook");
                 }
             }));
         } else {
-            proxy = closeLater(ProxyFixture.servlet(lb, new LoadBalancingProxyServlet(lb) {
+            proxy = servers.closeLater(ProxyFixture.servlet(lb, new LoadBalancingProxyServlet(lb) {
                 private static final long serialVersionUID = 1L;
 
                 @Override

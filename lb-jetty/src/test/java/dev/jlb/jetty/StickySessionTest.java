@@ -26,16 +26,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.client.ContentResponse;
-import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.server.ForwardedRequestCustomizer;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.handler.ContextHandler;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -50,48 +47,24 @@ class StickySessionTest {
     static final String SECRET = "0123456789abcdef-sticky-test";
     static final StickyCookie STICKY = StickyCookie.builder().secret(SECRET).build();
 
-    private static HttpClient client;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @BeforeAll
-    static void startClient() throws Exception {
-        client = new HttpClient();
-        client.setFollowRedirects(false);
-        client.setHttpCookieStore(new HttpCookieStore.Empty());
-        client.start();
-    }
-
-    @AfterAll
-    static void stopClient() throws Exception {
-        client.stop();
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T closeLater(T closeable) {
-        closeables.add(closeable);
-        return closeable;
-    }
-
-    private TestBackend backend(String name) throws Exception {
-        return closeLater(new TestBackend(name));
-    }
+    @RegisterExtension
+    static final ClientExtension CLIENT = new ClientExtension(c -> {
+        c.setFollowRedirects(false);
+        c.setHttpCookieStore(new HttpCookieStore.Empty());
+    });
+    @RegisterExtension
+    final ServersExtension servers = new ServersExtension();
 
     private LoadBalancer lb(TestBackend... backends) {
         LoadBalancer.Builder builder = LoadBalancer.builder().strategy(TestStrategies.rotation());
         for (TestBackend b : backends) {
             builder.backend(b.uri());
         }
-        return closeLater(builder.build());
+        return servers.balancer(builder);
     }
 
     private ProxyFixture proxy(Mode mode, LoadBalancer lb, StickyCookie sticky) throws Exception {
-        ProxyFixture proxy = closeLater(ProxyFixture.start(mode, lb, ProxyOptions.builder().stickyCookie(sticky).build()));
+        ProxyFixture proxy = servers.proxy(mode, lb, ProxyOptions.builder().stickyCookie(sticky).build());
         // Jetty's per-connection header cache matches values case-insensitively by default: on a
         // kept-alive connection, "Cookie: jlb_sticky=X" after "Cookie: JLB_STICKY=X" reaches the
         // application as the earlier "JLB_STICKY=X". A proxy should see exactly what was sent.
@@ -115,7 +88,7 @@ class StickySessionTest {
 
     private static Reply get(ProxyFixture proxy, String path, String cookieHeader, String forwardedProto)
             throws Exception {
-        ContentResponse response = client.newRequest(proxy.url(path))
+        ContentResponse response = CLIENT.get().newRequest(proxy.url(path))
                 .headers(h -> {
                     if (cookieHeader != null) {
                         h.put("Cookie", cookieHeader);
@@ -152,9 +125,9 @@ class StickySessionTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void theFirstResponseSetsTheCookieAndLaterRequestsStickWithoutItBeingSetAgain(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
-        TestBackend c = backend("c");
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
+        TestBackend c = servers.backend("c");
         LoadBalancer lb = lb(a, b, c);
         ProxyFixture proxy = proxy(mode, lb, STICKY);
 
@@ -182,9 +155,9 @@ class StickySessionTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void tamperedUnknownAndForeignCookiesAreIgnoredAndReplaced(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
-        TestBackend c = backend("c");
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
+        TestBackend c = servers.backend("c");
         LoadBalancer lb = lb(a, b, c);
         ProxyFixture proxy = proxy(mode, lb, STICKY);
         String bToken = token(b);
@@ -214,9 +187,9 @@ class StickySessionTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aStoppedStickyBackendFailsOverAndTheCookieIsReissued(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
-        TestBackend c = backend("c");
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
+        TestBackend c = servers.backend("c");
         LoadBalancer lb = lb(a, b, c);
         ProxyFixture proxy = proxy(mode, lb, STICKY);
         String bCookie = cookie(b);
@@ -241,8 +214,8 @@ class StickySessionTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aDrainedStickyBackendIsLeftAtOnceAndTheCookieReissued(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
         LoadBalancer lb = lb(a, b);
         ProxyFixture proxy = proxy(mode, lb, STICKY);
         assertThat(get(proxy, cookie(b)).body()).isEqualTo("b");
@@ -263,17 +236,16 @@ class StickySessionTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void anUnhealthyStickyBackendIsLeftAndTheCookieReissued(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
         Set<String> down = ConcurrentHashMap.newKeySet();
         down.add(b.uri());
-        LoadBalancer lb = closeLater(LoadBalancer.builder().strategy(TestStrategies.rotation())
+        LoadBalancer lb = servers.balancer(LoadBalancer.builder().strategy(TestStrategies.rotation())
                 .backends(a.uri(), b.uri())
                 .healthCheck(ActiveHealthCheck.of(backend -> CompletableFuture.completedFuture(
                         down.contains(backend.uri().toString()) ? HealthCheckResult.unhealthy("scripted")
                                 : HealthCheckResult.healthy("scripted")))
-                        .interval(Duration.ofHours(1)).fall(1).rise(1).build())
-                .build());
+                        .interval(Duration.ofHours(1)).fall(1).rise(1).build()));
         awaitState(lb, b, BackendState.UNHEALTHY);
         ProxyFixture proxy = proxy(mode, lb, STICKY);
 
@@ -291,8 +263,8 @@ class StickySessionTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aRemovedStickyBackendIsLeftAndItsCookieWorksAgainWhenItReturns(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
         LoadBalancer lb = lb(a, b);
         ProxyFixture proxy = proxy(mode, lb, STICKY);
 
@@ -311,9 +283,9 @@ class StickySessionTest {
     @EnumSource(Mode.class)
     void aRetryOfAStickyRequestExcludesTheTriedBackendAndReissuesTheCookieForTheOneThatAnswered(Mode mode)
             throws Exception {
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
-        TestBackend c = backend("c");
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
+        TestBackend c = servers.backend("c");
         b.behaviour = (be, r, req, res, cb) -> be.text(res, cb, 503, "b is busy");
         LoadBalancer lb = lb(a, b, c);
         ProxyFixture proxy = proxy(mode, lb, STICKY);
@@ -335,8 +307,8 @@ class StickySessionTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void whenTheStickyBackendAnswersAnErrorThatIsNotRetriedTheCookieStays(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
         b.behaviour = (be, r, req, res, cb) -> be.text(res, cb, 500, "b failed");
         LoadBalancer lb = lb(a, b);
         ProxyFixture proxy = proxy(mode, lb, STICKY);
@@ -352,7 +324,7 @@ class StickySessionTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void noEligibleBackendAnswers503AndSetsNoCookie(Mode mode) throws Exception {
-        TestBackend a = backend("a");
+        TestBackend a = servers.backend("a");
         LoadBalancer lb = lb(a);
         ProxyFixture proxy = proxy(mode, lb, STICKY);
         lb.pool().drain(Backend.of(a.uri()));
@@ -370,7 +342,7 @@ class StickySessionTest {
     // Not on the engine: the engine serves cleartext listeners only, so it never sees an https request.
     @EnumSource(value = Mode.class, mode = org.junit.jupiter.params.provider.EnumSource.Mode.EXCLUDE, names = "ENGINE")
     void theCookieIsSecureWhenTheClientRequestWasHttps(Mode mode) throws Exception {
-        TestBackend a = backend("a");
+        TestBackend a = servers.backend("a");
         ProxyFixture proxy = proxy(mode, lb(a), StickyCookie.builder().secret(SECRET)
                 .maxAge(Duration.ofDays(1)).sameSite(HttpCookie.SameSite.STRICT).build());
         // The proxy learns the client's scheme from a TLS-terminating front, as deployments behind one do.
@@ -388,7 +360,7 @@ class StickySessionTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void withForwardToBackendsTheBackendSeesTheCookie(Mode mode) throws Exception {
-        TestBackend a = backend("a");
+        TestBackend a = servers.backend("a");
         ProxyFixture proxy = proxy(mode, lb(a), StickyCookie.builder().secret(SECRET).forwardToBackends(true).build());
 
         Reply reply = get(proxy, "theme=dark; " + cookie(a));
@@ -399,13 +371,13 @@ class StickySessionTest {
 
     @Test
     void withoutAPrefixThePathIsTheContextPathOrSlash() throws Exception {
-        TestBackend a = backend("a");
+        TestBackend a = servers.backend("a");
         LoadBalancer lb = lb(a);
         ProxyOptions options = ProxyOptions.builder().stickyCookie(STICKY).build();
-        ProxyFixture everything = closeLater(ProxyFixture.handler(lb, new LoadBalancingHandler(lb, options)));
+        ProxyFixture everything = servers.closeLater(ProxyFixture.handler(lb, new LoadBalancingHandler(lb, options)));
         ContextHandler context = new ContextHandler("/app");
         context.setHandler(new LoadBalancingHandler(lb, options.toBuilder().prefix("/api").build()));
-        ProxyFixture inContext = closeLater(ProxyFixture.handler(lb, context));
+        ProxyFixture inContext = servers.closeLater(ProxyFixture.handler(lb, context));
 
         assertThat(get(everything, "/anything", null, null).setCookie())
                 .isEqualTo(cookie(a) + "; Path=/; HttpOnly; SameSite=Lax");
@@ -418,9 +390,9 @@ class StickySessionTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void instancesSharingTheSecretShareCookiesAndAFallbackSecretRotatesThem(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
-        TestBackend c = backend("c");
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
+        TestBackend c = servers.backend("c");
         ProxyFixture first = proxy(mode, lb(a, b, c), STICKY);
         ProxyFixture second = proxy(mode, lb(a, b, c), STICKY);
         String newSecret = "a-brand-new-secret-2026";
@@ -455,9 +427,9 @@ class StickySessionTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void everyResponseNamesTheBackendThatAnsweredWhileThePoolChanges(Mode mode) throws Exception {
-        TestBackend a = backend("a");
-        TestBackend b = backend("b");
-        TestBackend c = backend("c");
+        TestBackend a = servers.backend("a");
+        TestBackend b = servers.backend("b");
+        TestBackend c = servers.backend("c");
         List<TestBackend> all = List.of(a, b, c);
         LoadBalancer lb = lb(a, b, c);
         ProxyFixture proxy = proxy(mode, lb, STICKY);
