@@ -3,16 +3,13 @@ package dev.jlb.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jlb.BackendStats;
-import dev.jlb.LoadBalancer;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.websocket.api.Callback;
-import org.eclipse.jetty.websocket.client.WebSocketClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -31,37 +28,18 @@ class WebSocketIdleTest {
      */
     private static final Duration IDLE = Duration.ofSeconds(1);
 
-    private WsEchoBackend backend;
-    private WebSocketClient client;
-    private ProxyFixture proxy;
-    private LoadBalancer lb;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        backend = new WsEchoBackend("b1");
-        lb = LoadBalancer.builder().name("ws").backends(backend.uri()).build();
-        client = WsClient.newClient();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        client.stop();
-        if (proxy != null) {
-            proxy.close();
-        }
-        backend.close();
-        lb.close();
-    }
+    @RegisterExtension
+    final WsEchoExtension echo = new WsEchoExtension();
 
     @ParameterizedTest
     @EnumSource(value = ProxyFixture.Mode.class, names = {"HANDLER", "SERVLET", "FILTER"})
     void anIdleSocketIsClosedAndOneThatKeepsSendingIsNot(ProxyFixture.Mode mode) throws Exception {
         BlockingQueue<String> ended = new LinkedBlockingQueue<>();
-        proxy = ProxyFixture.start(mode, lb, ProxyOptions.builder().websocketIdleTimeout(IDLE)
+        echo.start(mode, ProxyOptions.builder().websocketIdleTimeout(IDLE)
                 .listener(r -> ended.add(r.path() + " " + r.status() + " " + r.upgradeEnd())).build());
-        WsClient busy = WsClient.connect(client, proxy.url("/api/busy"));
-        WsClient idle = WsClient.connect(client, proxy.url("/api/idle"));
-        assertThat(lb.pool().stats().get(0).inFlight()).isEqualTo(2);
+        WsClient busy = echo.connect("/api/busy");
+        WsClient idle = echo.connect("/api/idle");
+        assertThat(echo.lb.pool().stats().get(0).inFlight()).isEqualTo(2);
         long lastSent = System.nanoTime(); // the idle socket's last traffic is after this
         assertThat(idle.roundTrip("last words")).isEqualTo("last words");
 
@@ -72,7 +50,8 @@ class WebSocketIdleTest {
         long closedAfter = System.nanoTime() - lastSent;
         assertThat(idle.awaitClose()).isEqualTo("1001 idle timeout");
         assertThat(Duration.ofNanos(closedAfter)).as("closed after").isGreaterThanOrEqualTo(IDLE);
-        assertThat(backend.closes.poll(10, TimeUnit.SECONDS)).as("the idle socket's backend side closed").isNotNull();
+        assertThat(echo.backend.closes.poll(10, TimeUnit.SECONDS)).as("the idle socket's backend side closed")
+                .isNotNull();
         assertThat(awaitInFlight(1)).as("in flight once the idle socket is gone").isEqualTo(1);
         assertThat(ended.poll(10, TimeUnit.SECONDS)).isEqualTo("/api/idle 101 IDLE_TIMEOUT");
 
@@ -82,11 +61,11 @@ class WebSocketIdleTest {
             roundTrip(busy, n++);
         }
         assertThat(busy.closed).isNotDone();
-        assertThat(WebSocketProxyTest.awaitOpen(lb, 1)).isEqualTo(1);
+        assertThat(WebSocketProxyTest.awaitOpen(echo.lb, 1)).isEqualTo(1);
         busy.session.close(1000, "done", Callback.NOOP);
         assertThat(busy.awaitClose()).isEqualTo("1000 done");
-        assertThat(ProxyFixture.awaitIdle(lb)).extracting(BackendStats::inFlight).containsOnly(0);
-        assertThat(WebSocketProxyTest.awaitOpen(lb, 0)).isZero();
+        assertThat(ProxyFixture.awaitIdle(echo.lb)).extracting(BackendStats::inFlight).containsOnly(0);
+        assertThat(WebSocketProxyTest.awaitOpen(echo.lb, 0)).isZero();
         assertThat(ended.poll(10, TimeUnit.SECONDS)).isEqualTo("/api/busy 101 CLIENT_CLOSED");
     }
 
@@ -99,7 +78,7 @@ class WebSocketIdleTest {
     private int awaitInFlight(int expected) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         int n;
-        while ((n = lb.pool().stats().get(0).inFlight()) != expected && System.nanoTime() < deadline) {
+        while ((n = echo.lb.pool().stats().get(0).inFlight()) != expected && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
         return n;

@@ -14,10 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.websocket.api.Callback;
-import org.eclipse.jetty.websocket.client.WebSocketClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -29,30 +27,12 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class WebSocketProxyTest {
 
-    private WsEchoBackend backend;
-    private WebSocketClient client;
-    private ProxyFixture proxy;
-    private LoadBalancer lb;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        backend = new WsEchoBackend("b1");
-        lb = LoadBalancer.builder().name("ws").strategy("least-connections").backends(backend.uri()).build();
-        client = WsClient.newClient();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        client.stop();
-        if (proxy != null) {
-            proxy.close();
-        }
-        backend.close();
-    }
+    @RegisterExtension
+    final WsEchoExtension echo = new WsEchoExtension("least-connections");
 
     private WsClient open(ProxyFixture.Mode mode) throws Exception {
-        proxy = ProxyFixture.start(mode, lb, ProxyOptions.defaults());
-        return WsClient.connect(client, proxy.url("/api/chat?room=1"));
+        echo.start(mode, ProxyOptions.defaults());
+        return echo.connect("/api/chat?room=1");
     }
 
     @ParameterizedTest
@@ -73,8 +53,8 @@ class WebSocketProxyTest {
         }
         ws.session.close(1000, "done", Callback.NOOP);
         assertThat(ws.awaitClose()).isEqualTo("1000 done");
-        assertThat(backend.closes.poll(10, TimeUnit.SECONDS)).isEqualTo("1000 done");
-        assertThat(ProxyFixture.awaitIdle(lb)).extracting(BackendStats::inFlight).containsOnly(0);
+        assertThat(echo.backend.closes.poll(10, TimeUnit.SECONDS)).isEqualTo("1000 done");
+        assertThat(ProxyFixture.awaitIdle(echo.lb)).extracting(BackendStats::inFlight).containsOnly(0);
     }
 
     @ParameterizedTest
@@ -83,7 +63,7 @@ class WebSocketProxyTest {
         WsClient ws = open(mode);
         String headers = (String) ws.roundTrip("headers");
         assertThat(headers).contains("via=1.1 jlb").contains("xff=127.0.0.1").contains("path=/api/chat?room=1")
-                .contains("host=127.0.0.1:" + proxy.connector.getLocalPort());
+                .contains("host=127.0.0.1:" + echo.proxy.connector.getLocalPort());
         ws.session.close(1000, "", Callback.NOOP);
         ws.awaitClose();
     }
@@ -93,13 +73,13 @@ class WebSocketProxyTest {
     void closeCodesAndReasonsPassBothWays(ProxyFixture.Mode mode) throws Exception {
         WsClient a = open(mode);
         a.session.close(4001, "client says bye", Callback.NOOP);
-        assertThat(backend.closes.poll(10, TimeUnit.SECONDS)).isEqualTo("4001 client says bye");
+        assertThat(echo.backend.closes.poll(10, TimeUnit.SECONDS)).isEqualTo("4001 client says bye");
         assertThat(a.awaitClose()).isEqualTo("4001 client says bye");
 
-        WsClient b = WsClient.connect(client, proxy.url("/api/chat"));
+        WsClient b = echo.connect("/api/chat");
         b.session.sendText("close 4002 backend says bye", Callback.NOOP);
         assertThat(b.awaitClose()).isEqualTo("4002 backend says bye");
-        assertThat(ProxyFixture.awaitIdle(lb)).extracting(BackendStats::inFlight).containsOnly(0);
+        assertThat(ProxyFixture.awaitIdle(echo.lb)).extracting(BackendStats::inFlight).containsOnly(0);
     }
 
     @ParameterizedTest
@@ -119,12 +99,12 @@ class WebSocketProxyTest {
     void holdsOneLeaseForTheSocketsLife(ProxyFixture.Mode mode) throws Exception {
         WsClient ws = open(mode);
         assertThat(ws.roundTrip("x")).isEqualTo("x");
-        assertThat(lb.pool().stats().get(0).inFlight()).isEqualTo(1);
-        assertThat(UpgradedConnections.of(lb).count()).isEqualTo(1);
+        assertThat(echo.lb.pool().stats().get(0).inFlight()).isEqualTo(1);
+        assertThat(UpgradedConnections.of(echo.lb).count()).isEqualTo(1);
         ws.session.close(1000, "", Callback.NOOP);
         ws.awaitClose();
-        assertThat(ProxyFixture.awaitIdle(lb)).extracting(BackendStats::inFlight).containsOnly(0);
-        assertThat(awaitOpen(lb, 0)).isZero();
+        assertThat(ProxyFixture.awaitIdle(echo.lb)).extracting(BackendStats::inFlight).containsOnly(0);
+        assertThat(awaitOpen(echo.lb, 0)).isZero();
     }
 
     @ParameterizedTest
@@ -132,18 +112,18 @@ class WebSocketProxyTest {
     void backendKilledMidSessionClosesTheClientAndReleasesTheLease(ProxyFixture.Mode mode) throws Exception {
         WsClient ws = open(mode);
         assertThat(ws.roundTrip("x")).isEqualTo("x");
-        backend.server.stop(); // every connection of the backend closes, without a close frame
+        echo.backend.server.stop(); // every connection of the backend closes, without a close frame
         String close = ws.awaitClose();
         assertThat(close).startsWith("1001 backend went away");
-        assertThat(ProxyFixture.awaitIdle(lb)).extracting(BackendStats::inFlight).containsOnly(0);
+        assertThat(ProxyFixture.awaitIdle(echo.lb)).extracting(BackendStats::inFlight).containsOnly(0);
     }
 
     @ParameterizedTest
     @EnumSource(ProxyFixture.Mode.class)
     void clientGoneClosesTheBackendAndReleasesTheLease(ProxyFixture.Mode mode) throws Exception {
-        proxy = ProxyFixture.start(mode, lb, ProxyOptions.defaults());
+        echo.start(mode, ProxyOptions.defaults());
         // A raw client socket that does the handshake, then disappears without a close frame.
-        try (Socket socket = new Socket("127.0.0.1", proxy.connector.getLocalPort())) {
+        try (Socket socket = new Socket("127.0.0.1", echo.proxy.connector.getLocalPort())) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             out.write(("GET /api/raw HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -153,10 +133,10 @@ class WebSocketProxyTest {
             String head = readHead(socket.getInputStream());
             assertThat(head).startsWith("HTTP/1.1 101").containsIgnoringCase("upgrade: websocket")
                     .contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
-            assertThat(lb.pool().stats().get(0).inFlight()).isEqualTo(1);
+            assertThat(echo.lb.pool().stats().get(0).inFlight()).isEqualTo(1);
         }
-        assertThat(backend.closes.poll(10, TimeUnit.SECONDS)).isEqualTo("1001 client went away");
-        assertThat(ProxyFixture.awaitIdle(lb)).extracting(BackendStats::inFlight).containsOnly(0);
+        assertThat(echo.backend.closes.poll(10, TimeUnit.SECONDS)).isEqualTo("1001 client went away");
+        assertThat(ProxyFixture.awaitIdle(echo.lb)).extracting(BackendStats::inFlight).containsOnly(0);
     }
 
     @ParameterizedTest
@@ -164,20 +144,20 @@ class WebSocketProxyTest {
     void removingTheBackendClosesItsSocketsWith1001(ProxyFixture.Mode mode) throws Exception {
         WsClient ws = open(mode);
         assertThat(ws.roundTrip("x")).isEqualTo("x");
-        Backend member = lb.pool().backends().get(0);
-        lb.pool().remove(member);
+        Backend member = echo.lb.pool().backends().get(0);
+        echo.lb.pool().remove(member);
         assertThat(ws.awaitClose()).isEqualTo("1001 backend removed");
-        assertThat(ProxyFixture.awaitIdle(lb)).isEmpty();
-        assertThat(awaitOpen(lb, 0)).isZero();
+        assertThat(ProxyFixture.awaitIdle(echo.lb)).isEmpty();
+        assertThat(awaitOpen(echo.lb, 0)).isZero();
     }
 
     @ParameterizedTest
     @EnumSource(ProxyFixture.Mode.class)
     void drainingLeavesOpenSocketsAlone(ProxyFixture.Mode mode) throws Exception {
         WsClient ws = open(mode);
-        lb.pool().drain(lb.pool().backends().get(0));
+        echo.lb.pool().drain(echo.lb.pool().backends().get(0));
         assertThat(ws.roundTrip("still open")).isEqualTo("still open");
-        assertThat(lb.pool().stats().get(0).inFlight()).isEqualTo(1);
+        assertThat(echo.lb.pool().stats().get(0).inFlight()).isEqualTo(1);
         ws.session.close(1000, "", Callback.NOOP);
         ws.awaitClose();
     }
@@ -185,8 +165,8 @@ class WebSocketProxyTest {
     @ParameterizedTest
     @EnumSource(ProxyFixture.Mode.class)
     void anUpgradeTheRouteDoesNotAllowIsRefused(ProxyFixture.Mode mode) throws Exception {
-        proxy = ProxyFixture.start(mode, lb, ProxyOptions.defaults());
-        try (Socket socket = new Socket("127.0.0.1", proxy.connector.getLocalPort())) {
+        echo.start(mode, ProxyOptions.defaults());
+        try (Socket socket = new Socket("127.0.0.1", echo.proxy.connector.getLocalPort())) {
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write(("GET /api/x HTTP/1.1\r\nHost: x\r\nUpgrade: foo/2\r\n"
                     + "Connection: Upgrade\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
@@ -194,7 +174,7 @@ class WebSocketProxyTest {
             assertThat(answer).startsWith("HTTP/1.1 400")
                     .endsWith("bad request: upgrade to foo/2 is not allowed on this route (allowed: websocket)\n");
         }
-        assertThat(lb.pool().stats().get(0).requests()).isZero();
+        assertThat(echo.lb.pool().stats().get(0).requests()).isZero();
     }
 
     /** Waits (bounded, 5 s) until {@code lb} has {@code expected} upgraded connections open; returns the count. */

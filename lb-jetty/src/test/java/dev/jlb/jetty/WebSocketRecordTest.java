@@ -2,18 +2,15 @@ package dev.jlb.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jlb.LoadBalancer;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.websocket.api.Callback;
-import org.eclipse.jetty.websocket.client.WebSocketClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -37,30 +34,11 @@ class WebSocketRecordTest {
     }
 
     private final BlockingQueue<Seen> records = new LinkedBlockingQueue<>();
-    private WsEchoBackend backend;
-    private WebSocketClient client;
-    private ProxyFixture proxy;
-    private LoadBalancer lb;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        backend = new WsEchoBackend("b1");
-        lb = LoadBalancer.builder().name("ws").backends(backend.uri()).build();
-        client = WsClient.newClient();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        client.stop();
-        if (proxy != null) {
-            proxy.close();
-        }
-        backend.close();
-        lb.close();
-    }
+    @RegisterExtension
+    final WsEchoExtension echo = new WsEchoExtension();
 
     private void start(ProxyFixture.Mode mode) throws Exception {
-        proxy = ProxyFixture.start(mode, lb, ProxyOptions.builder().listener(r -> records.add(Seen.of(r))).build());
+        echo.start(mode, ProxyOptions.builder().listener(r -> records.add(Seen.of(r))).build());
     }
 
     private Seen next() throws InterruptedException {
@@ -74,7 +52,7 @@ class WebSocketRecordTest {
     void aSocketTheClientClosesIsRecordedOnceItEnded(ProxyFixture.Mode mode) throws Exception {
         start(mode);
         long beforeConnect = System.nanoTime();
-        WsClient ws = WsClient.connect(client, proxy.url("/api/chat?room=1"));
+        WsClient ws = echo.connect("/api/chat?room=1");
         long connected = System.nanoTime();
         for (int i = 0; i < 20; i++) {
             assertThat(ws.roundTrip("hello")).isEqualTo("hello");
@@ -92,7 +70,7 @@ class WebSocketRecordTest {
         assertThat(seen.method()).isEqualTo("GET");
         assertThat(seen.path()).isEqualTo("/api/chat");
         assertThat(seen.query()).isEqualTo("room=1");
-        assertThat(seen.backend()).isEqualTo(lb.pool().backends().get(0).id());
+        assertThat(seen.backend()).isEqualTo(echo.lb.pool().backends().get(0).id());
         assertThat(seen.attempts()).isEqualTo(1);
         // 20 masked "hello" frames (2 + 4 + 5 bytes) and a masked close 1000 "bye" (2 + 4 + 5) from the
         // client; 20 echoes (2 + 5) and the backend's close (2 + 5) to it.
@@ -106,7 +84,7 @@ class WebSocketRecordTest {
     @Test
     void aSocketTheBackendClosesIsRecordedAsBackendClosed() throws Exception {
         start(ProxyFixture.Mode.HANDLER);
-        WsClient ws = WsClient.connect(client, proxy.url("/api/chat"));
+        WsClient ws = echo.connect("/api/chat");
         ws.session.sendText("close 4002 backend says bye", Callback.NOOP);
         assertThat(ws.awaitClose()).isEqualTo("4002 backend says bye");
         Seen seen = next();
@@ -117,9 +95,9 @@ class WebSocketRecordTest {
     @Test
     void aSocketOfARemovedBackendIsRecordedAsBackendRemoved() throws Exception {
         start(ProxyFixture.Mode.HANDLER);
-        WsClient ws = WsClient.connect(client, proxy.url("/api/chat"));
+        WsClient ws = echo.connect("/api/chat");
         assertThat(ws.roundTrip("x")).isEqualTo("x");
-        lb.pool().remove(lb.pool().backends().get(0));
+        echo.lb.pool().remove(echo.lb.pool().backends().get(0));
         assertThat(ws.awaitClose()).isEqualTo("1001 backend removed");
         assertThat(next().end()).isEqualTo(ProxyRecord.UpgradeEnd.BACKEND_REMOVED);
     }
@@ -127,7 +105,7 @@ class WebSocketRecordTest {
     @Test
     void aRefusedUpgradeIsRecordedWhenAnswered() throws Exception {
         start(ProxyFixture.Mode.HANDLER);
-        try (Socket socket = new Socket("127.0.0.1", proxy.connector.getLocalPort())) {
+        try (Socket socket = new Socket("127.0.0.1", echo.proxy.connector.getLocalPort())) {
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write(("GET /api/x HTTP/1.1\r\nHost: x\r\nUpgrade: foo/2\r\n"
                     + "Connection: Upgrade\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
