@@ -76,29 +76,15 @@ class ClassicFaultTest {
     @ParameterizedTest
     @EnumSource(DataPath.class)
     void aResetAfterTheHeadersIsABrokenResponseNotAShortOne(DataPath path) throws Exception {
-        try (FaultHarness h = new FaultHarness(path, options(), c -> {
-            c.readRequest();
-            c.write("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + "a".repeat(1000));
-            c.reset();
-        })) {
-            assertThat(fullBodyOf(h.port(), 100000)).as("a full 200").isFalse();
-            assertThat(h.assertSettled(1)).singleElement().satisfies(s ->
-                    assertThat(s.outcome()).isEqualTo(Outcome.BROKEN));
-        }
+        assertCutShortIsBroken(path, options(), "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + "a".repeat(1000),
+                100000, ScriptedBackend.Connection::reset);
     }
 
     @ParameterizedTest
     @EnumSource(DataPath.class)
     void aHangMidBodyIsEndedByTheIdleTimeout(DataPath path) throws Exception {
-        try (FaultHarness h = new FaultHarness(path, options().idleTimeout(Duration.ofMillis(300)), c -> {
-            c.readRequest();
-            c.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n12345");
-            c.hang();
-        })) {
-            assertThat(fullBodyOf(h.port(), 100)).as("a full 200").isFalse();
-            assertThat(h.assertSettled(1)).singleElement().satisfies(s ->
-                    assertThat(s.outcome()).isEqualTo(Outcome.BROKEN));
-        }
+        assertCutShortIsBroken(path, options().idleTimeout(Duration.ofMillis(300)),
+                "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n12345", 100, ScriptedBackend.Connection::hang);
     }
 
     @ParameterizedTest
@@ -108,12 +94,7 @@ class ClassicFaultTest {
             c.readRequest();
             c.hang();
         })) {
-            RawClient.Reply reply = RawClient.get(h.port(), "/x");
-            assertThat(reply.status()).isEqualTo(504);
-            assertThat(h.assertSettled(1)).singleElement().satisfies(s -> {
-                assertThat(s.status()).isEqualTo(504);
-                assertThat(s.outcome()).isEqualTo(Outcome.FAILED);
-            });
+            assertOneFailed(h, RawClient.get(h.port(), "/x"), 504);
         }
     }
 
@@ -133,12 +114,7 @@ class ClassicFaultTest {
                         c.sleep(50);
                     }
                 })) {
-            RawClient.Reply reply = RawClient.get(h.port(), "/x");
-            assertThat(reply.status()).isEqualTo(504);
-            assertThat(h.assertSettled(1)).singleElement().satisfies(s -> {
-                assertThat(s.status()).isEqualTo(504);
-                assertThat(s.outcome()).isEqualTo(Outcome.FAILED);
-            });
+            assertOneFailed(h, RawClient.get(h.port(), "/x"), 504);
         }
     }
 
@@ -202,14 +178,37 @@ class ClassicFaultTest {
         }
     }
 
-    /** The client got {@code status} with a reason, and the one exchange was recorded as failed. */
-    private static void assertOneFailedWithAReason(FaultHarness h, RawClient.Reply reply, int status)
-            throws InterruptedException {
+    /**
+     * A backend that reads the request, writes {@code start} (a response cut short), then plays
+     * {@code fault}: the client never gets a full 200 of {@code length} bytes, and the one exchange is
+     * recorded as broken.
+     */
+    private static void assertCutShortIsBroken(DataPath path, ProxyOptions.Builder options, String start, int length,
+            ScriptedBackend.Script fault) throws Exception {
+        try (FaultHarness h = new FaultHarness(path, options, c -> {
+            c.readRequest();
+            c.write(start);
+            fault.play(c);
+        })) {
+            assertThat(fullBodyOf(h.port(), length)).as("a full 200").isFalse();
+            assertThat(h.assertSettled(1)).singleElement().satisfies(s ->
+                    assertThat(s.outcome()).isEqualTo(Outcome.BROKEN));
+        }
+    }
+
+    /** The client got {@code status}, and the one exchange was recorded as failed with it. */
+    private static void assertOneFailed(FaultHarness h, RawClient.Reply reply, int status) throws InterruptedException {
         assertThat(reply.status()).isEqualTo(status);
-        assertThat(reply.body()).isNotBlank();
         assertThat(h.assertSettled(1)).singleElement().satisfies(s -> {
             assertThat(s.status()).isEqualTo(status);
             assertThat(s.outcome()).isEqualTo(Outcome.FAILED);
         });
+    }
+
+    /** The client got {@code status} with a reason, and the one exchange was recorded as failed. */
+    private static void assertOneFailedWithAReason(FaultHarness h, RawClient.Reply reply, int status)
+            throws InterruptedException {
+        assertOneFailed(h, reply, status);
+        assertThat(reply.body()).isNotBlank();
     }
 }

@@ -27,16 +27,6 @@ class ForwardedHeadersTest {
 
     private final List<String> heads = new CopyOnWriteArrayList<>();
 
-    private ScriptedBackend.Script recording() {
-        return c -> {
-            String head;
-            while ((head = c.readRequest()) != null) {
-                heads.add(head);
-                c.write(ScriptedBackend.ok("x"));
-            }
-        };
-    }
-
     private static ProxyOptions.Builder options(String... trusted) {
         return ProxyOptions.builder().retry(RetryPolicy.none()).trustedProxies(List.of(trusted));
     }
@@ -63,73 +53,68 @@ class ForwardedHeadersTest {
         return "GET /x HTTP/1.1\r\nHost: test\r\n" + extraHeaders + "Connection: close\r\n\r\n";
     }
 
+    /**
+     * One GET with {@code extraHeaders} on {@code path}, through jlb trusting {@code trusted}: checks the
+     * client's 200 and that the listener recorded {@code client} as the client; returns the only head
+     * the backend received.
+     */
+    private String forwardedHead(DataPath path, String extraHeaders, String client, String... trusted)
+            throws Exception {
+        try (FaultHarness h = new FaultHarness(path, options(trusted), ScriptedBackend.recording(heads))) {
+            assertThat(RawClient.exchange(h.port(), get(extraHeaders)).status()).isEqualTo(200);
+            String head = onlyHead();
+            assertThat(h.assertSettled(1)).singleElement().extracting(FaultHarness.Seen::client)
+                    .as("the client a strategy and the access log see").isEqualTo(client);
+            return head;
+        }
+    }
+
+    /** {@code head} carries jlb's own values from the connection: the peer, plain HTTP, the client's Host. */
+    private static void assertTheConnectionsValues(String head) {
+        assertThat(values(head, "X-Forwarded-For")).containsExactly("127.0.0.1");
+        assertThat(values(head, "X-Forwarded-Proto")).containsExactly("http");
+        assertThat(values(head, "X-Forwarded-Host")).containsExactly("test");
+    }
+
+    /** {@code head} carries the claims of {@link #SPOOFED}, the peer added to {@code X-Forwarded-For}. */
+    private static void assertTheSpoofedClaimsPassedOn(String head) {
+        assertThat(values(head, "X-Forwarded-For")).containsExactly("1.2.3.4, 127.0.0.1");
+        assertThat(values(head, "X-Forwarded-Proto")).containsExactly("https");
+        assertThat(values(head, "X-Forwarded-Host")).containsExactly("evil");
+    }
+
     @ParameterizedTest
     @EnumSource(DataPath.class)
     void anUntrustedClientsClaimsAreReplacedByTheConnections(DataPath path) throws Exception {
-        try (FaultHarness h = new FaultHarness(path, options(), recording())) {
-            assertThat(RawClient.exchange(h.port(), get(SPOOFED)).status()).isEqualTo(200);
-            String head = onlyHead();
-            assertThat(values(head, "X-Forwarded-For")).containsExactly("127.0.0.1");
-            assertThat(values(head, "X-Forwarded-Proto")).containsExactly("http");
-            assertThat(values(head, "X-Forwarded-Host")).containsExactly("test");
-            assertThat(head).doesNotContain("1.2.3.4").doesNotContain("evil").doesNotContain("https");
-            assertThat(h.assertSettled(1)).singleElement().extracting(FaultHarness.Seen::client)
-                    .isEqualTo("127.0.0.1");
-        }
+        String head = forwardedHead(path, SPOOFED, "127.0.0.1");
+        assertTheConnectionsValues(head);
+        assertThat(head).doesNotContain("1.2.3.4").doesNotContain("evil").doesNotContain("https");
     }
 
     @ParameterizedTest
     @EnumSource(DataPath.class)
     void aListThatDoesNotHoldThePeerTrustsNoOne(DataPath path) throws Exception {
-        try (FaultHarness h = new FaultHarness(path, options("10.0.0.0/8", "::1/128"), recording())) {
-            assertThat(RawClient.exchange(h.port(), get(SPOOFED)).status()).isEqualTo(200);
-            String head = onlyHead();
-            assertThat(values(head, "X-Forwarded-For")).containsExactly("127.0.0.1");
-            assertThat(values(head, "X-Forwarded-Proto")).containsExactly("http");
-            assertThat(values(head, "X-Forwarded-Host")).containsExactly("test");
-            assertThat(h.assertSettled(1)).singleElement().extracting(FaultHarness.Seen::client)
-                    .isEqualTo("127.0.0.1");
-        }
+        assertTheConnectionsValues(forwardedHead(path, SPOOFED, "127.0.0.1", "10.0.0.0/8", "::1/128"));
     }
 
     @ParameterizedTest
     @EnumSource(DataPath.class)
     void aTrustedProxysClaimsArePassedOnAndItsClientIsTheClient(DataPath path) throws Exception {
-        try (FaultHarness h = new FaultHarness(path, options("127.0.0.0/8"), recording())) {
-            assertThat(RawClient.exchange(h.port(), get(SPOOFED)).status()).isEqualTo(200);
-            String head = onlyHead();
-            assertThat(values(head, "X-Forwarded-For")).containsExactly("1.2.3.4, 127.0.0.1");
-            assertThat(values(head, "X-Forwarded-Proto")).containsExactly("https");
-            assertThat(values(head, "X-Forwarded-Host")).containsExactly("evil");
-            assertThat(h.assertSettled(1)).singleElement().extracting(FaultHarness.Seen::client)
-                    .as("the client a strategy and the access log see").isEqualTo("1.2.3.4");
-        }
+        assertTheSpoofedClaimsPassedOn(forwardedHead(path, SPOOFED, "1.2.3.4", "127.0.0.0/8"));
     }
 
     @ParameterizedTest
     @EnumSource(DataPath.class)
     void theClientIsTheRightMostUntrustedHopOfEveryForwardedForLine(DataPath path) throws Exception {
-        try (FaultHarness h = new FaultHarness(path, options("127.0.0.0/8", "10.0.0.0/8"), recording())) {
-            String headers = "X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-For: 1.2.3.4, 10.1.1.1\r\n";
-            assertThat(RawClient.exchange(h.port(), get(headers)).status()).isEqualTo(200);
-            assertThat(values(onlyHead(), "X-Forwarded-For")).containsExactly("6.6.6.6, 1.2.3.4, 10.1.1.1, 127.0.0.1");
-            assertThat(h.assertSettled(1)).singleElement().extracting(FaultHarness.Seen::client)
-                    .isEqualTo("1.2.3.4");
-        }
+        String headers = "X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-For: 1.2.3.4, 10.1.1.1\r\n";
+        String head = forwardedHead(path, headers, "1.2.3.4", "127.0.0.0/8", "10.0.0.0/8");
+        assertThat(values(head, "X-Forwarded-For")).containsExactly("6.6.6.6, 1.2.3.4, 10.1.1.1, 127.0.0.1");
     }
 
     @ParameterizedTest
     @EnumSource(DataPath.class)
     void aTrustedProxyThatSentNothingGetsTheConnectionsValues(DataPath path) throws Exception {
-        try (FaultHarness h = new FaultHarness(path, options("127.0.0.0/8"), recording())) {
-            assertThat(RawClient.exchange(h.port(), get("")).status()).isEqualTo(200);
-            String head = onlyHead();
-            assertThat(values(head, "X-Forwarded-For")).containsExactly("127.0.0.1");
-            assertThat(values(head, "X-Forwarded-Proto")).containsExactly("http");
-            assertThat(values(head, "X-Forwarded-Host")).containsExactly("test");
-            assertThat(h.assertSettled(1)).singleElement().extracting(FaultHarness.Seen::client)
-                    .isEqualTo("127.0.0.1");
-        }
+        assertTheConnectionsValues(forwardedHead(path, "", "127.0.0.1", "127.0.0.0/8"));
     }
 
     /** The handshake of an upgrade is written apart from other requests (every data path hands it to the same code). */
@@ -152,13 +137,9 @@ class ForwardedHeadersTest {
                 assertThat(reply.status()).as("trusted=%s", trusted).isEqualTo(101);
                 String head = onlyHead();
                 if (trusted) {
-                    assertThat(values(head, "X-Forwarded-For")).containsExactly("1.2.3.4, 127.0.0.1");
-                    assertThat(values(head, "X-Forwarded-Proto")).containsExactly("https");
-                    assertThat(values(head, "X-Forwarded-Host")).containsExactly("evil");
+                    assertTheSpoofedClaimsPassedOn(head);
                 } else {
-                    assertThat(values(head, "X-Forwarded-For")).containsExactly("127.0.0.1");
-                    assertThat(values(head, "X-Forwarded-Proto")).containsExactly("http");
-                    assertThat(values(head, "X-Forwarded-Host")).containsExactly("test");
+                    assertTheConnectionsValues(head);
                 }
                 awaitNoneInFlight(h);
             }

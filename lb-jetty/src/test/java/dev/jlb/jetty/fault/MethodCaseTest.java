@@ -19,23 +19,12 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Timeout(30)
 class MethodCaseTest {
 
-    /** A backend that answers 200 to every request and keeps each request head it read. */
-    private static ScriptedBackend.Script recording(List<String> heads) {
-        return c -> {
-            String head;
-            while ((head = c.readRequest()) != null) {
-                heads.add(head);
-                c.write(ScriptedBackend.ok("x"));
-            }
-        };
-    }
-
     @ParameterizedTest
     @EnumSource(DataPath.class)
     void methodIsForwardedAsSent(DataPath path) throws Exception {
         List<String> heads = new CopyOnWriteArrayList<>();
         try (FaultHarness h = new FaultHarness(path, ProxyOptions.builder().retry(RetryPolicy.none()),
-                recording(heads))) {
+                ScriptedBackend.recording(heads))) {
             List<String> methods = List.of("get", "Get", "post", "PURGE", "GET");
             for (String method : methods) {
                 RawClient.Reply reply = RawClient.exchange(h.port(),
@@ -52,7 +41,7 @@ class MethodCaseTest {
     void lowerCaseTraceAndConnectAreRefused(DataPath path) throws Exception {
         List<String> heads = new CopyOnWriteArrayList<>();
         try (FaultHarness h = new FaultHarness(path, ProxyOptions.builder().retry(RetryPolicy.none()),
-                recording(heads))) {
+                ScriptedBackend.recording(heads))) {
             RawClient.Reply trace = RawClient.exchange(h.port(),
                     "trace /m HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
             RawClient.Reply connect = RawClient.exchange(h.port(),

@@ -19,22 +19,11 @@ class RequestFramingTest {
         return ProxyOptions.builder().retry(RetryPolicy.none());
     }
 
-    /** A backend that answers 200 to every request and keeps each request head it read. */
-    private static ScriptedBackend.Script recording(List<String> heads) {
-        return c -> {
-            String head;
-            while ((head = c.readRequest()) != null) {
-                heads.add(head);
-                c.write(ScriptedBackend.ok("x"));
-            }
-        };
-    }
-
     @ParameterizedTest
     @EnumSource(DataPath.class)
     void chunkedHttp10IsRefusedAndTheConnectionClosed(DataPath path) throws Exception {
         List<String> heads = new CopyOnWriteArrayList<>();
-        try (FaultHarness h = new FaultHarness(path, options(), recording(heads));
+        try (FaultHarness h = new FaultHarness(path, options(), ScriptedBackend.recording(heads));
                 RawClient client = new RawClient(h.port())) {
             // RFC 9112 6.1: chunked on HTTP/1.0 means the framing cannot be trusted; close after responding.
             client.send("POST /x HTTP/1.0\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -58,7 +47,7 @@ class RequestFramingTest {
     @EnumSource(DataPath.class)
     void chunkedHttp11IsStillProxied(DataPath path) throws Exception {
         List<String> heads = new CopyOnWriteArrayList<>();
-        try (FaultHarness h = new FaultHarness(path, options(), recording(heads))) {
+        try (FaultHarness h = new FaultHarness(path, options(), ScriptedBackend.recording(heads))) {
             RawClient.Reply reply = RawClient.exchange(h.port(), "POST /x HTTP/1.1\r\nHost: test\r\n"
                     + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
             assertThat(reply.status()).as(reply.toString()).isEqualTo(200);

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -58,6 +57,17 @@ final class ScriptedBackend implements AutoCloseable {
         return c -> {
             while (c.readRequest() != null) {
                 c.write(response);
+            }
+        };
+    }
+
+    /** Answers every request of a keep-alive connection with a 200, after adding its head to {@code heads}. */
+    static Script recording(List<String> heads) {
+        return c -> {
+            String head;
+            while ((head = c.readRequest()) != null) {
+                heads.add(head);
+                c.write(ok("x"));
             }
         };
     }
