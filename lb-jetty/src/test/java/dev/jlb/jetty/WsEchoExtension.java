@@ -2,6 +2,7 @@ package dev.jlb.jetty;
 
 import dev.jlb.LoadBalancer;
 import dev.jlb.jetty.ProxyFixture.Mode;
+import dev.jlb.testing.Closer;
 import org.eclipse.jetty.websocket.client.WebSocketClient;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -63,6 +64,6 @@ final class WsEchoExtension implements BeforeEachCallback, AfterEachCallback {
     @Override
     public void afterEach(ExtensionContext context) throws Exception {
         WebSocketClient c = client;
-        ServersExtension.closeInOrder(c == null ? null : c::stop, proxy, backend, lb);
+        Closer.closeAll(c == null ? null : c::stop, proxy, backend, lb);
     }
 }
