@@ -24,10 +24,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,41 +39,27 @@ class H2TlsListenerTest {
     @TempDir
     static Path dir;
     static TestPki pki;
-    static Path ca;
-    static Path cert;
-    static Path key;
+    /** The listener's certificate and key, and the CA to trust. */
+    static TestPki.ServerFiles site;
 
-    private final List<AutoCloseable> closing = new ArrayList<>();
+    @RegisterExtension
+    final StandaloneExtension standalone = new StandaloneExtension();
     private Standalone balancer;
 
     @BeforeAll
     static void pki() throws Exception {
         pki = TestPki.ca("jlb h2 test ca");
-        ca = pki.writeCa(dir.resolve("ca.pem"));
-        TestPki.Issued site = pki.server("site", "localhost", "127.0.0.1");
-        cert = TestPki.writeCerts(dir.resolve("site.pem"), site.cert(), pki.ca.cert());
-        key = TestPki.writeKey(dir.resolve("site.key"), site.key());
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closing) {
-            c.close();
-        }
-        if (balancer != null) {
-            balancer.close();
-        }
+        site = pki.writeServer(dir, "site", "localhost", "127.0.0.1");
     }
 
     private void start(String tlsExtra, String route) throws Exception {
         String yaml = "server:\n  address: 127.0.0.1\n  port: 0\n  shutdown_grace_period: 1s\n  tls:\n"
-                + "    cert: " + cert + "\n    key: " + key + "\n" + tlsExtra + "routes:\n" + route;
-        balancer = Standalone.start(ConfigLoader.parse(yaml, "test.yaml", ConfigFormat.YAML), line -> { });
+                + "    cert: " + site.cert() + "\n    key: " + site.key() + "\n" + tlsExtra + "routes:\n" + route;
+        balancer = standalone.start(ConfigLoader.parse(yaml, "test.yaml", ConfigFormat.YAML));
     }
 
     private String httpRoute() throws Exception {
-        TestBackend backend = new TestBackend("b1");
-        closing.add(backend);
+        TestBackend backend = standalone.backend("b1");
         return "  - path: /app\n    backends: [\"" + backend.uri() + "\"]\n";
     }
 
@@ -92,7 +78,7 @@ class H2TlsListenerTest {
     private static SSLContext trusting() throws Exception {
         KeyStore ts = KeyStore.getInstance("PKCS12");
         ts.load(null, null);
-        try (var in = java.nio.file.Files.newInputStream(ca)) {
+        try (var in = java.nio.file.Files.newInputStream(site.ca())) {
             ts.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
         }
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
@@ -106,8 +92,8 @@ class H2TlsListenerTest {
     void alpnGivesH2ToClientsThatOfferItAndHttp11ToTheOthers() throws Exception {
         start("", httpRoute());
         String url = "https://localhost:" + balancer.port() + "/app/x?echo=X-Forwarded-Proto";
-        assertThat(curl("--cacert", ca.toString(), "--http2", url)).containsExactly("2", "https");
-        assertThat(curl("--cacert", ca.toString(), "--http1.1", url)).containsExactly("1.1", "https");
+        assertThat(curl("--cacert", site.ca().toString(), "--http2", url)).containsExactly("2", "https");
+        assertThat(curl("--cacert", site.ca().toString(), "--http1.1", url)).containsExactly("1.1", "https");
 
         HttpClient jdk = HttpClient.newBuilder().sslContext(trusting()).version(HttpClient.Version.HTTP_2)
                 .connectTimeout(Duration.ofSeconds(5)).build();
@@ -137,17 +123,16 @@ class H2TlsListenerTest {
     void alpnWithOnlyHttp11OffersNoH2() throws Exception {
         start("    alpn: [http/1.1]\n", httpRoute());
         String url = "https://localhost:" + balancer.port() + "/app/x?echo=X-Forwarded-Proto";
-        assertThat(curl("--cacert", ca.toString(), "--http2", url)).containsExactly("1.1", "https");
+        assertThat(curl("--cacert", site.ca().toString(), "--http2", url)).containsExactly("1.1", "https");
     }
 
     @Test
     void grpcOverTlsReachesAnH2cBackend() throws Exception {
-        GrpcEchoBackend a = new GrpcEchoBackend("a");
-        closing.add(a);
+        GrpcEchoBackend a = standalone.closeLater(new GrpcEchoBackend("a"));
         start("", "  - path: /\n    protocol: h2c\n    backends: [\"" + a.uri() + "\"]\n");
         ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", balancer.port())
-                .sslContext(GrpcSslContexts.forClient().trustManager(ca.toFile()).build()).build();
-        closing.add(0, () -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+                .sslContext(GrpcSslContexts.forClient().trustManager(site.ca().toFile()).build()).build();
+        standalone.closeLater(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
         String answer = ClientCalls.blockingUnaryCall(channel, GrpcEchoBackend.UNARY,
                 CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), "over tls");
         assertThat(answer).isEqualTo("a:over tls");

@@ -17,10 +17,9 @@ import org.eclipse.jetty.client.StringRequestContent;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * HTTP/2 clients on the standalone's cleartext listener: h2c by prior knowledge and by
@@ -30,25 +29,10 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class H2cListenerTest {
 
-    private final List<TestBackend> backends = new ArrayList<>();
+    @RegisterExtension
+    final StandaloneExtension standalone = new StandaloneExtension(3);
+    private final List<TestBackend> backends = standalone.backends();
     private Standalone balancer;
-
-    @BeforeEach
-    void startBackends() throws Exception {
-        for (int i = 1; i <= 3; i++) {
-            backends.add(new TestBackend("b" + i));
-        }
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (balancer != null) {
-            balancer.close();
-        }
-        for (TestBackend b : backends) {
-            b.close();
-        }
-    }
 
     /** The Go original's format (/work/shared/origin/config.yaml's keys), on port 0 and these backends. */
     private JlbConfig goConfig(String extra) throws Exception {
@@ -76,7 +60,7 @@ class H2cListenerTest {
 
     @Test
     void curlWithPriorKnowledgeGetsHttp2FromTheGoOriginalsConfig() throws Exception {
-        balancer = Standalone.start(goConfig(""), l -> { });
+        balancer = standalone.start(goConfig(""));
         String url = "http://127.0.0.1:" + balancer.port() + "/lb/";
         List<String> seen = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
@@ -92,7 +76,7 @@ class H2cListenerTest {
 
     @Test
     void curlUpgradesToH2cWithAnUpgradeHeader() throws Exception {
-        balancer = Standalone.start(goConfig(""), l -> { });
+        balancer = standalone.start(goConfig(""));
         String url = "http://127.0.0.1:" + balancer.port() + "/lb/";
         // --http2 on an http:// URL sends "Upgrade: h2c" with HTTP2-Settings; jlb answers 101 and HTTP/2.
         String out = output(curl("--http2", "-v", "-w", "\n%{http_version} %{response_code}", url));
@@ -101,7 +85,7 @@ class H2cListenerTest {
 
     @Test
     void jettysHttp2ClientMultiplexesRequestsWithBodiesOnOneConnection() throws Exception {
-        balancer = Standalone.start(goConfig(""), l -> { });
+        balancer = standalone.start(goConfig(""));
         HttpClient client = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
         client.start();
         try {
@@ -128,9 +112,8 @@ class H2cListenerTest {
 
     @Test
     void h2cCanBeTurnedOff() throws Exception {
-        balancer = Standalone.start(ConfigLoader.parse("server: {address: 127.0.0.1, port: 0, h2c: false}\nroutes:\n"
-                + "  - path: /\n    backends: [\"" + backends.get(0).uri() + "\"]\n", "off.yaml", ConfigFormat.YAML),
-                l -> { });
+        balancer = standalone.start(ConfigLoader.parse("server: {address: 127.0.0.1, port: 0, h2c: false}\nroutes:\n"
+                + "  - path: /\n    backends: [\"" + backends.get(0).uri() + "\"]\n", "off.yaml", ConfigFormat.YAML));
         String url = "http://127.0.0.1:" + balancer.port() + "/";
         assertThat(output(curl("--http2", "-w", "\n%{http_version} %{response_code}", url))).endsWith("\n1.1 200");
         String prior = output(curl("--http2-prior-knowledge", "-w", "\n%{http_version} %{response_code}", url));

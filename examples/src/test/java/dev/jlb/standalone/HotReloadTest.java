@@ -25,9 +25,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Hot reload of a running standalone balancer: changes apply, and no request in flight fails. */
@@ -36,27 +35,12 @@ class HotReloadTest {
     @TempDir
     Path dir;
 
-    private final List<TestBackend> backends = new ArrayList<>();
+    @RegisterExtension
+    final StandaloneExtension standalone = new StandaloneExtension(4);
+    private final List<TestBackend> backends = standalone.backends();
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1) // HTTP/1.1 keep-alive; h2c is tested in H2cListenerTest
             .connectTimeout(Duration.ofSeconds(2)).build();
     private Standalone balancer;
-
-    @BeforeEach
-    void startBackends() throws Exception {
-        for (int i = 1; i <= 4; i++) {
-            backends.add(new TestBackend("b" + i));
-        }
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (balancer != null) {
-            balancer.close();
-        }
-        for (TestBackend b : backends) {
-            b.close();
-        }
-    }
 
     private String yaml(String routes) {
         return "server: {address: 127.0.0.1, port: 0, shutdown_grace_period: 5s}\nroutes:\n" + routes;
@@ -99,7 +83,7 @@ class HotReloadTest {
                 // the second route removed, timeouts changed
                 parse(yaml("  - path: /lb\n    backends: " + uris(1, 2, 3) + "\n    strategy: p2c\n"
                         + "    timeouts: {attempt: 5s}\n")));
-        balancer = Standalone.start(steps.get(0), line -> { });
+        balancer = standalone.start(steps.get(0));
 
         AtomicBoolean running = new AtomicBoolean(true);
         List<String> failures = new CopyOnWriteArrayList<>();
@@ -160,7 +144,7 @@ class HotReloadTest {
 
     @Test
     void aReloadKeepsTheStatisticsOfBackendsThatStay() throws Exception {
-        balancer = Standalone.start(parse(yaml("  - path: /lb\n    backends: " + uris(0, 1) + "\n")), line -> { });
+        balancer = standalone.start(parse(yaml("  - path: /lb\n    backends: " + uris(0, 1) + "\n")));
         for (int i = 0; i < 10; i++) {
             assertThat(get("/lb").statusCode()).isEqualTo(200);
         }
@@ -184,8 +168,8 @@ class HotReloadTest {
 
     @Test
     void aRequestInFlightOnARemovedRouteFinishes() throws Exception {
-        balancer = Standalone.start(parse(yaml("  - path: /lb\n    backends: " + uris(0) + "\n"
-                + "  - path: /slow\n    backends: " + uris(1) + "\n")), line -> { });
+        balancer = standalone.start(parse(yaml("  - path: /lb\n    backends: " + uris(0) + "\n"
+                + "  - path: /slow\n    backends: " + uris(1) + "\n")));
         Future<HttpResponse<String>> slow = Executors.newSingleThreadExecutor().submit(() -> get("/slow?delay=800"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (backends.get(1).arrivals.get() == 0 && System.nanoTime() < deadline) {
@@ -206,7 +190,7 @@ class HotReloadTest {
     void aFileThatDoesNotValidateIsRefusedAndTheRunningConfigurationStays() throws Exception {
         Path file = dir.resolve("jlb.yaml");
         Files.writeString(file, yaml("  - path: /lb\n    backends: " + uris(0) + "\n"));
-        balancer = Standalone.start(ConfigLoader.load(file), line -> { });
+        balancer = standalone.start(ConfigLoader.load(file));
         JlbConfig running = balancer.config();
         try (ConfigReloader reloader = new ConfigReloader(file, c -> c, balancer, ConfigReloader.digest(file))) {
             assertThat(reloader.reloadNow("test", false)).isEqualTo(ConfigReloader.Outcome.UNCHANGED);
@@ -235,7 +219,7 @@ class HotReloadTest {
 
     @Test
     void listenerSettingsNeedARestartAndAreKept() throws Exception {
-        balancer = Standalone.start(parse(yaml("  - path: /lb\n    backends: " + uris(0) + "\n")), line -> { });
+        balancer = standalone.start(parse(yaml("  - path: /lb\n    backends: " + uris(0) + "\n")));
         int port = balancer.port();
         JlbConfig moved = parse("server: {address: 127.0.0.1, port: 1, threads: 64}\nroutes:\n  - path: /lb\n"
                 + "    backends: " + uris(0) + "\n");

@@ -13,33 +13,17 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A route's {@code sticky:} section through the standalone balancer, across reloads. */
 class StickyRouteTest {
 
-    private final List<TestBackend> backends = new ArrayList<>();
+    @RegisterExtension
+    final StandaloneExtension standalone = new StandaloneExtension(3);
+    private final List<TestBackend> backends = standalone.backends();
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private Standalone balancer;
-
-    @BeforeEach
-    void startBackends() throws Exception {
-        for (int i = 1; i <= 3; i++) {
-            backends.add(new TestBackend("b" + i));
-        }
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (balancer != null) {
-            balancer.close();
-        }
-        for (TestBackend b : backends) {
-            b.close();
-        }
-    }
 
     private JlbConfig config(String routeSettings) throws Exception {
         StringBuilder uris = new StringBuilder();
@@ -65,7 +49,7 @@ class StickyRouteTest {
 
     @Test
     void theCookieSticksAndSurvivesAReloadThatKeepsTheSecret() throws Exception {
-        balancer = Standalone.start(config("    sticky: {secret: \"shared-secret-0123456789\", max_age: 1h}\n"), l -> { });
+        balancer = standalone.start(config("    sticky: {secret: \"shared-secret-0123456789\", max_age: 1h}\n"));
 
         HttpResponse<String> first = get(null);
         String setCookie = setCookie(first);

@@ -28,11 +28,11 @@ import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,23 +46,20 @@ class TlsListenerTest {
     @TempDir
     static Path dir;
     static TestPki pki;
-    static Path ca;
-    static Path cert;
-    static Path key;
+    /** The listener's certificate and key, and the CA to trust. */
+    static TestPki.ServerFiles site;
     static Path clientCert;
     static Path clientKey;
 
+    @RegisterExtension
+    final StandaloneExtension standalone = new StandaloneExtension();
     private TestBackend backend;
     private Standalone balancer;
-    private final List<AutoCloseable> closing = new ArrayList<>();
 
     @BeforeAll
     static void pki() throws Exception {
         pki = TestPki.ca("jlb test ca");
-        ca = pki.writeCa(dir.resolve("ca.pem"));
-        TestPki.Issued site = pki.server("site", "localhost", "127.0.0.1");
-        cert = TestPki.writeCerts(dir.resolve("site.pem"), site.cert(), pki.ca.cert());
-        key = TestPki.writeKey(dir.resolve("site.key"), site.key());
+        site = pki.writeServer(dir, "site", "localhost", "127.0.0.1");
         TestPki.Issued client = pki.client("client one");
         clientCert = TestPki.writeCerts(dir.resolve("client.pem"), client.cert());
         clientKey = TestPki.writeKey(dir.resolve("client.key"), client.key());
@@ -70,24 +67,13 @@ class TlsListenerTest {
 
     @BeforeEach
     void backend() throws Exception {
-        backend = new TestBackend("b1");
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closing) {
-            c.close();
-        }
-        if (balancer != null) {
-            balancer.close();
-        }
-        backend.close();
+        backend = standalone.backend("b1");
     }
 
     private Standalone start(String tls, String route) throws Exception {
         String yaml = "server:\n  address: 127.0.0.1\n  port: 0\n  shutdown_grace_period: 1s\n  tls:\n" + tls
                 + "routes:\n  - path: /app\n    backends: [\"" + backend.uri() + "\"]\n" + route;
-        balancer = Standalone.start(ConfigLoader.parse(yaml, "test.yaml", ConfigFormat.YAML), line -> { });
+        balancer = standalone.start(ConfigLoader.parse(yaml, "test.yaml", ConfigFormat.YAML));
         return balancer;
     }
 
@@ -107,22 +93,22 @@ class TlsListenerTest {
 
     @Test
     void curlWithTheCaReachesTheBackendAsHttps() throws Exception {
-        start(pem(cert, key), "");
-        String[] r = curl("--cacert", ca.toString(), "https://localhost:" + balancer.port()
+        start(pem(site.cert(), site.key()), "");
+        String[] r = curl("--cacert", site.ca().toString(), "https://localhost:" + balancer.port()
                 + "/app/x?echo=X-Forwarded-Proto");
         assertThat(r[0]).as(r[1]).isEqualTo("0");
         assertThat(r[1]).isEqualTo("https");
         // Without the CA, curl refuses the certificate: it is verified for real.
         assertThat(curl("https://localhost:" + balancer.port() + "/app/x")[0]).isEqualTo("60");
         // TLS 1.1 is refused.
-        assertThat(curl("--cacert", ca.toString(), "--tlsv1.1", "--tls-max", "1.1",
+        assertThat(curl("--cacert", site.ca().toString(), "--tlsv1.1", "--tls-max", "1.1",
                 "https://localhost:" + balancer.port() + "/app/x")[0]).isNotEqualTo("0");
         assertThat(balancer.tlsPort()).isEqualTo(balancer.port());
     }
 
     @Test
     void jettyClientAndSecureStickyCookie() throws Exception {
-        start(pem(cert, key), "    sticky: {secret: \"shared-secret-0123456789\"}\n");
+        start(pem(site.cert(), site.key()), "    sticky: {secret: \"shared-secret-0123456789\"}\n");
         HttpClient client = jettyClient(null);
         ContentResponse r = client.GET("https://localhost:" + balancer.port() + "/app/x?echo=X-Forwarded-Proto");
         assertThat(r.getStatus()).isEqualTo(200);
@@ -132,19 +118,19 @@ class TlsListenerTest {
 
     @Test
     void requiredClientCertificate() throws Exception {
-        start(pem(cert, key) + "    client_auth: required\n    client_ca: " + ca + "\n", "");
+        start(pem(site.cert(), site.key()) + "    client_auth: required\n    client_ca: " + site.ca() + "\n", "");
         String url = "https://localhost:" + balancer.port() + "/app/x";
-        String[] with = curl("--cacert", ca.toString(), "--cert", clientCert.toString(), "--key", clientKey.toString(),
-                url);
+        String[] with = curl("--cacert", site.ca().toString(), "--cert", clientCert.toString(),
+                "--key", clientKey.toString(), url);
         assertThat(with[0]).as(with[1]).isEqualTo("0");
         assertThat(with[1]).isEqualTo("b1");
-        assertThat(curl("--cacert", ca.toString(), url)[0]).isNotEqualTo("0");
+        assertThat(curl("--cacert", site.ca().toString(), url)[0]).isNotEqualTo("0");
         assertThat(jettyClient(null).newRequest(url).send().getStatus()).isEqualTo(200);
     }
 
     @Test
     void requiredClientCertificateRefusesJettyClientWithout() throws Exception {
-        start(pem(cert, key) + "    client_auth: required\n    client_ca: " + ca + "\n", "");
+        start(pem(site.cert(), site.key()) + "    client_auth: required\n    client_ca: " + site.ca() + "\n", "");
         String url = "https://localhost:" + balancer.port() + "/app/x";
         assertThatThrownBy(() -> jettyClientWithoutCertificate().GET(url)).isInstanceOf(Exception.class);
         // A certificate of another CA is refused too.
@@ -152,17 +138,17 @@ class TlsListenerTest {
         TestPki.Issued stranger = other.client("stranger");
         Path sc = TestPki.writeCerts(dir.resolve("stranger.pem"), stranger.cert());
         Path sk = TestPki.writeKey(dir.resolve("stranger.key"), stranger.key());
-        assertThat(curl("--cacert", ca.toString(), "--cert", sc.toString(), "--key", sk.toString(), url)[0])
+        assertThat(curl("--cacert", site.ca().toString(), "--cert", sc.toString(), "--key", sk.toString(), url)[0])
                 .isNotEqualTo("0");
     }
 
     @Test
     void optionalClientCertificate() throws Exception {
-        start(pem(cert, key) + "    client_auth: optional\n    client_ca: " + ca + "\n", "");
+        start(pem(site.cert(), site.key()) + "    client_auth: optional\n    client_ca: " + site.ca() + "\n", "");
         String url = "https://localhost:" + balancer.port() + "/app/x";
-        assertThat(curl("--cacert", ca.toString(), url)).containsExactly("0", "b1");
-        assertThat(curl("--cacert", ca.toString(), "--cert", clientCert.toString(), "--key", clientKey.toString(),
-                url)).containsExactly("0", "b1");
+        assertThat(curl("--cacert", site.ca().toString(), url)).containsExactly("0", "b1");
+        assertThat(curl("--cacert", site.ca().toString(), "--cert", clientCert.toString(),
+                "--key", clientKey.toString(), url)).containsExactly("0", "b1");
     }
 
     @Test
@@ -181,15 +167,15 @@ class TlsListenerTest {
         assertThat(peerSubject(balancer.port(), "x.b.test")).isEqualTo("CN=b");
         assertThat(peerSubject(balancer.port(), "unknown.test")).isEqualTo("CN=a");
         assertThat(peerSubject(balancer.port(), null)).isEqualTo("CN=a");
-        String[] r = curl("--cacert", ca.toString(), "--resolve", "b.test:" + balancer.port() + ":127.0.0.1",
+        String[] r = curl("--cacert", site.ca().toString(), "--resolve", "b.test:" + balancer.port() + ":127.0.0.1",
                 "https://b.test:" + balancer.port() + "/app/x");
         assertThat(r).containsExactly("0", "b1");
     }
 
     @Test
     void reloadServesTheNewCertificateToNewConnectionsAndKeepsTheOpenOne() throws Exception {
-        Path c = Files.copy(cert, dir.resolve("live.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Path k = Files.copy(key, dir.resolve("live.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Path c = Files.copy(site.cert(), dir.resolve("live.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Path k = Files.copy(site.key(), dir.resolve("live.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         start(pem(c, k) + "    reload_interval: 0s\n", "");
         assertThat(balancer.reloadTls()).as("nothing changed").isFalse();
         try (SSLSocket old = socket(balancer.port(), "localhost")) {
@@ -203,7 +189,7 @@ class TlsListenerTest {
             TestPki.writeCerts(c, renewed.cert(), pki.ca.cert());
             assertThat(balancer.reloadTls()).isTrue();
             assertThat(peerSubject(balancer.port(), "localhost")).isEqualTo("CN=renewed");
-            assertThat(curl("--cacert", ca.toString(), "https://localhost:" + balancer.port() + "/app/x"))
+            assertThat(curl("--cacert", site.ca().toString(), "https://localhost:" + balancer.port() + "/app/x"))
                     .containsExactly("0", "b1");
             // The connection opened before the reload still serves requests, on its session.
             assertThat(get(old)).startsWith("HTTP/1.1 200");
@@ -213,21 +199,21 @@ class TlsListenerTest {
 
     @Test
     void httpBesideHttpsRedirects() throws Exception {
-        start(pem(cert, key) + "    port: 0\n    redirect_http: true\n", "");
+        start(pem(site.cert(), site.key()) + "    port: 0\n    redirect_http: true\n", "");
         assertThat(balancer.tlsPort()).isNotEqualTo(balancer.port());
         String[] r = curl("-o", "/dev/null", "-w", "%{http_code} %{redirect_url}",
                 "http://127.0.0.1:" + balancer.port() + "/app/x?q=1");
         assertThat(r).containsExactly("0", "308 https://127.0.0.1:" + balancer.tlsPort() + "/app/x?q=1");
-        assertThat(curl("--cacert", ca.toString(), "-L", "http://localhost:" + balancer.port()
+        assertThat(curl("--cacert", site.ca().toString(), "-L", "http://localhost:" + balancer.port()
                 + "/app/x?echo=X-Forwarded-Proto")).containsExactly("0", "https");
     }
 
     @Test
     void httpBesideHttpsWithoutRedirect() throws Exception {
-        start(pem(cert, key) + "    port: 0\n", "");
+        start(pem(site.cert(), site.key()) + "    port: 0\n", "");
         assertThat(curl("http://127.0.0.1:" + balancer.port() + "/app/x?echo=X-Forwarded-Proto"))
                 .containsExactly("0", "http");
-        assertThat(curl("--cacert", ca.toString(), "https://localhost:" + balancer.tlsPort()
+        assertThat(curl("--cacert", site.ca().toString(), "https://localhost:" + balancer.tlsPort()
                 + "/app/x?echo=X-Forwarded-Proto")).containsExactly("0", "https");
     }
 
@@ -258,14 +244,14 @@ class TlsListenerTest {
         HttpClient client = new HttpClient(new org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP(connector));
         client.setConnectTimeout(5000);
         client.start();
-        closing.add(client::stop);
+        standalone.closeLater(client::stop);
         return client;
     }
 
     private static KeyStore trustStore() throws Exception {
         KeyStore ts = KeyStore.getInstance("PKCS12");
         ts.load(null, null);
-        ts.setCertificateEntry("ca", certificate(ca));
+        ts.setCertificateEntry("ca", certificate(site.ca()));
         return ts;
     }
 

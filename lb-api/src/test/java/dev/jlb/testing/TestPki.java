@@ -45,6 +45,16 @@ public final class TestPki {
     public record Issued(X509Certificate cert, PrivateKey key, KeyPair pair) {
     }
 
+    /**
+     * The PEM files {@link #writeServer} wrote.
+     *
+     * @param ca   the CA's certificate, to trust
+     * @param cert the server's certificate followed by the CA's
+     * @param key  the server's key (PKCS#8)
+     */
+    public record ServerFiles(Path ca, Path cert, Path key) {
+    }
+
     public final Issued ca;
 
     private TestPki(Issued ca) {
@@ -175,6 +185,23 @@ public final class TestPki {
             ks.store(out, password.toCharArray());
         }
         return file;
+    }
+
+    /**
+     * Issues a server certificate for {@code names} and writes, in {@code dir}: {@code ca.pem} (this CA),
+     * {@code <cn>.pem} (the certificate, then this CA's) and {@code <cn>.key}.
+     *
+     * @param dir   the folder to write in
+     * @param cn    the certificate's common name, also the files' name
+     * @param names the DNS names ({@code localhost}) and addresses ({@code 127.0.0.1}) it is valid for
+     * @return the files written
+     * @throws Exception if issuing or writing failed
+     */
+    public ServerFiles writeServer(Path dir, String cn, String... names) throws Exception {
+        Issued issued = server(cn, names);
+        return new ServerFiles(writeCa(dir.resolve("ca.pem")),
+                writeCerts(dir.resolve(cn + ".pem"), issued.cert(), ca.cert()),
+                writeKey(dir.resolve(cn + ".key"), issued.key()));
     }
 
     /** The CA as a PEM bundle. */
