@@ -64,6 +64,7 @@ final class WsEchoExtension implements BeforeEachCallback, AfterEachCallback {
     @Override
     public void afterEach(ExtensionContext context) throws Exception {
         WebSocketClient c = client;
-        Closer.closeAll(c == null ? null : c::stop, proxy, backend, lb);
+        AutoCloseable stopClient = c == null ? null : c::stop;
+        Closer.closeAll(stopClient, proxy, backend, lb);
     }
 }
