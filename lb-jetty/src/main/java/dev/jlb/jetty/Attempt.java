@@ -3,6 +3,7 @@ package dev.jlb.jetty;
 import dev.jlb.FailureKind;
 import dev.jlb.Selection;
 import dev.jlb.jetty.ProxyRecord.Outcome;
+import dev.jlb.jetty.internal.Retries;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.eclipse.jetty.http.HttpFields;
@@ -94,7 +95,7 @@ abstract class Attempt implements Callback, Timed {
             if (status < HttpStatus.OK_200) {
                 if (status == HttpStatus.SWITCHING_PROTOCOLS_101) {
                     // jlb never asks a backend to upgrade (Upgrade is hop-by-hop): an unasked switch.
-                    abort(new BadResponseException(AttemptLoop.REASON_UPGRADE));
+                    abort(new BadResponseException(Retries.REASON_UPGRADE));
                 }
                 // Another interim status reaches here only on a transport that does not skip them:
                 // the final response is awaited and the attempt timeout keeps running.
@@ -241,7 +242,8 @@ abstract class Attempt implements Callback, Timed {
                 loop.send(candidate, System.nanoTime());
             } else {
                 candidate.close();
-                loop.finishError(status, loop.reason("bad gateway: the backend answered " + status), Outcome.FAILED);
+                loop.finishError(status, loop.retries.reason("bad gateway: the backend answered " + status),
+                        Outcome.FAILED);
             }
             return;
         }
@@ -286,20 +288,16 @@ abstract class Attempt implements Callback, Timed {
             return; // a hedged request's other attempt may still answer
         }
         if (LOG.isDebugEnabled()) {
-            LOG.debug("jlb: attempt {} to {} failed ({}) for {}", loop.attemptCount(), selection.backend().id(), kind,
+            LOG.debug("jlb: attempt {} to {} failed ({}) for {}", loop.attempts(), selection.backend().id(), kind,
                     loop, failure);
         }
         String tls = kind == FailureKind.TIMEOUT ? null : TlsFailures.reason(failure);
-        String reason = bad != null ? bad.getMessage()
-                : kind == FailureKind.TIMEOUT ? AttemptLoop.REASON_TIMEOUT
-                : tls != null ? tls
-                : kind == FailureKind.CONNECT ? AttemptLoop.REASON_CONNECT
-                : kind == FailureKind.RESET ? AttemptLoop.REASON_RESET : AttemptLoop.REASON_OTHER;
-        int errorStatus = kind == FailureKind.TIMEOUT ? HttpStatus.GATEWAY_TIMEOUT_504 : HttpStatus.BAD_GATEWAY_502;
+        String reason = bad != null ? bad.getMessage() : tls != null ? tls : Retries.failureReason(kind);
+        int errorStatus = Retries.failureStatus(kind);
         if (s == FORWARDING) {
             // Headers went out: no retry; the client gets a broken response (or a 502 if nothing
             // was written yet).
-            loop.finishError(errorStatus, loop.reason(reason), Outcome.FAILED);
+            loop.finishError(errorStatus, loop.retries.reason(reason), Outcome.FAILED);
             return;
         }
         // A request that never went on a connection is retried as a connect failure, even if it timed out.
@@ -308,7 +306,7 @@ abstract class Attempt implements Callback, Timed {
         if (candidate != null) {
             loop.send(candidate, now);
         } else {
-            loop.finishError(errorStatus, loop.reason(reason), Outcome.FAILED);
+            loop.finishError(errorStatus, loop.retries.reason(reason), Outcome.FAILED);
         }
     }
 

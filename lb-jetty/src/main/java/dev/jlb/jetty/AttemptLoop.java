@@ -7,8 +7,8 @@ import dev.jlb.NoBackendAvailableException;
 import dev.jlb.RequestContext;
 import dev.jlb.RetryPolicy;
 import dev.jlb.Selection;
+import dev.jlb.jetty.internal.Retries;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Consumer;
@@ -24,8 +24,10 @@ import org.slf4j.LoggerFactory;
  * backend, has the {@link Upstream} send an {@link Attempt}, and after each attempt's outcome makes
  * the one decision of {@link #retryAfter}: another backend (excluding those tried) while the
  * {@link RetryPolicy}, the total timeout and the retry budget allow and nothing went to the
- * client, or the answer to the client. Every selection is completed exactly once on every path;
- * the client always gets a response or, once the response was committed, a broken connection.
+ * client, or the answer to the client. That decision and the attempts' bookkeeping are
+ * {@link Retries}' (shared with the engine); this loop adds gRPC's rules, hedging and
+ * explanations. Every selection is completed exactly once on every path; the client always gets
+ * a response or, once the response was committed, a broken connection.
  *
  * <p>The adapter's {@link ClientSide} is the request view (the strategies' {@code RequestContext})
  * and the response sink; the {@link HeaderRewriter} writes the backend request's headers (this
@@ -39,12 +41,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
 
     private static final Logger LOG = LoggerFactory.getLogger(AttemptLoop.class);
 
-    static final String REASON_CONNECT = "bad gateway: could not connect to a backend";
-    static final String REASON_RESET = "bad gateway: the backend closed the connection before a response";
-    static final String REASON_TIMEOUT = "gateway timeout: no response from a backend in time";
-    static final String REASON_OTHER = "bad gateway: invalid response from a backend";
     static final String REASON_PROXY = "bad gateway: the proxy failed to handle the backend response";
-    static final String REASON_UPGRADE = "bad gateway: the backend switched protocols (101) without being asked to";
 
     private static final AtomicIntegerFieldUpdater<AttemptLoop> FINISHED =
             AtomicIntegerFieldUpdater.newUpdater(AttemptLoop.class, "finished");
@@ -52,19 +49,16 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     final ProxyCore core;
     final ClientSide client;
     private final Upstream upstream;
-    private final long startNanos;
+    /** The attempts, the backends tried and the retry decision. */
+    final Retries retries;
     ReplayableBody body;
-    private int attempts;
     // Attempts sent again because a reused connection turned out closed (see StaleConnections).
     private int staleRetries;
-    private List<Backend> tried;
     private volatile Attempt attempt;
     private String requestId;
     private volatile int finished;
     /** The client's sticky cookie that named a current member, or null (sticky sessions off, none, unknown). */
     private StickyTokens.Entry stickyHeld;
-    /** Whether the route's retry budget refused this request a retry. */
-    private boolean budgetRefused;
     /** The gRPC rules of this request (see {@link GrpcCall}), or null when it is not a gRPC call. */
     GrpcCall grpc;
     /** Whether the client's connection is closed after jlb's own error response (its framing is not trusted). */
@@ -79,7 +73,6 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     private Hedging hedge;
 
     // What a ProxyListener reads (written before finished is set, read after).
-    private Backend lastBackend;
     int clientStatus;
     long responseBytes;
     private ProxyRecord.Outcome outcome;
@@ -89,7 +82,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         this.core = core;
         this.client = client;
         this.upstream = upstream;
-        this.startNanos = startNanos;
+        this.retries = new Retries(core.retries, startNanos, LOG, this);
     }
 
     /** Starts proxying. {@code content} is the client's body, or null when the request has none. */
@@ -108,11 +101,11 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         if (content != null) {
             body = new ReplayableBody(content, contentLength, contentType, core.bufferLimit);
         }
+        long startNanos = retries.startNanos();
         grpc = GrpcCall.of(contentType, client.header("grpc-timeout"), startNanos);
+        retries.deadline(GrpcCall.deadline(grpc, retries.deadline()));
         trailers = grpc != null || ProxyHeaders.asksForTrailers(client.header("TE"));
-        if (core.budgeted) {
-            core.budget.onRequest(startNanos);
-        }
+        retries.onRequest();
         Selection selection;
         try {
             StickyTokens sticky = core.sticky;
@@ -149,8 +142,8 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
 
     /** Sends an attempt on {@code selection}, which this loop then owns. */
     void send(Selection selection, long now) {
-        long remaining = deadline() - now;
-        long hedgeNanos = attempts == 0 && hedge == null
+        long remaining = retries.deadline() - now;
+        long hedgeNanos = retries.attempts() == 0 && hedge == null
                 ? Hedging.delay(core, client.method(), body != null, grpc != null, now) : -1;
         if (hedgeNanos > 0) {
             hedge = new Hedging(this);
@@ -158,12 +151,10 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         Hedging h = hedge;
         if (h != null) {
             synchronized (this) {
-                attempts++;
-                lastBackend = selection.backend();
+                retries.sent(selection.backend());
             }
         } else {
-            attempts++;
-            lastBackend = selection.backend();
+            retries.sent(selection.backend());
         }
         Decision d = decision;
         if (d != null) {
@@ -207,8 +198,8 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
      * body. False when it may not (the caller then treats the failure as any other).
      */
     boolean resendAfterStale(Selection failed, long now) {
-        if (staleRetries >= StaleConnections.MAX_RETRIES || !replayable() || !timeLeft(now)
-                || !(RetryPolicy.isIdempotent(client.method()) || core.retry.retryNonIdempotent())) {
+        if (staleRetries >= StaleConnections.MAX_RETRIES || !retries.mayResend(client.method(), replayable())
+                || !retries.timeLeft(now)) {
             return false;
         }
         Selection again = StaleConnections.sameBackend(core.loadBalancer, context(), failed.backend());
@@ -217,7 +208,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         }
         failed.close();
         staleRetries++;
-        attempts--;
+        retries.resent();
         LOG.debug("jlb: {} closed a reused connection before answering; sending again for {}",
                 failed.backend().id(), this);
         send(again, now);
@@ -251,36 +242,15 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
 
     private Selection decideRetry(int status, HttpFields headers, FailureKind kind, boolean begun, long now,
             Backend failed) {
-        RetryPolicy retry = core.retry;
-        String refusal = null; // why a retry the policy wants does not happen, for the decision
-        if (retries(status, headers, kind, begun, attempts)) {
-            if (!timeLeft(now)) {
-                refusal = "total timeout";
-            } else if (!budgetAllowsRetry(now)) {
-                refusal = "retry budget";
-            } else {
-                Selection candidate = selectNext(failed);
-                if (candidate != null) {
-                    if (decision != null) {
-                        decision.attempted(failed, status, kind, "retry(" + Decision.retryReason(status, kind) + ")");
-                    }
-                    return candidate;
-                }
-                refusal = "no backend left";
-            }
+        Selection candidate = retries.next(wouldRetry(status, headers, kind, begun, retries.attempts()),
+                wouldRetry(status, headers, kind, begun, 1), now, context(), failed);
+        Decision d = decision;
+        if (d != null) {
+            String refusal = retries.refusal();
+            d.attempted(failed, status, kind, candidate != null ? "retry(" + Decision.retryReason(status, kind) + ")"
+                    : refusal == null ? null : "no_retry(" + refusal + ")");
         }
-        boolean retryable = retries(status, headers, kind, begun, 1);
-        int max = retry.maxAttempts();
-        if (retryable && max > 1 && (attempts >= max || budgetRefused)) {
-            core.loadBalancer.recordRetriesExhausted();
-            if (refusal == null) {
-                refusal = "attempts exhausted";
-            }
-        }
-        if (decision != null) {
-            decision.attempted(failed, status, kind, refusal == null ? null : "no_retry(" + refusal + ")");
-        }
-        return null;
+        return candidate;
     }
 
     /** What the strategies see of the request: the client side, or the decision that carries an explanation. */
@@ -304,7 +274,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     }
 
     /** Whether the retry policy (and a gRPC call's rules) would retry this outcome after {@code attemptsMade}. */
-    private boolean retries(int status, HttpFields headers, FailureKind kind, boolean begun, int attemptsMade) {
+    private boolean wouldRetry(int status, HttpFields headers, FailureKind kind, boolean begun, int attemptsMade) {
         RetryPolicy retry = core.retry;
         String method = client.method();
         boolean replayable = replayable();
@@ -316,31 +286,6 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         return GrpcCall.allowsStatusRetry(grpc, policy, status, headers, retry, attemptsMade, body);
     }
 
-    /** Picks the next backend, excluding those tried; null when none is left. */
-    private Selection selectNext(Backend failed) {
-        if (tried == null) {
-            tried = new ArrayList<>(core.retry.maxAttempts());
-        }
-        tried.add(failed);
-        try {
-            return core.loadBalancer.select(context(), tried);
-        } catch (NoBackendAvailableException e) {
-            return null;
-        } catch (Throwable e) {
-            LOG.warn("jlb: selecting a backend for a retry failed for {}", this, e);
-            return null;
-        }
-    }
-
-    /** Whether the route's retry budget lets this request be retried once more, withdrawing the retry when it does. */
-    private boolean budgetAllowsRetry(long now) {
-        if (!core.budgeted || core.budget.tryRetry(now)) {
-            return true;
-        }
-        budgetRefused = true;
-        return false;
-    }
-
     boolean replayable() {
         return body == null || body.replayable();
     }
@@ -348,19 +293,6 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     /** Whether reading the client's body failed (then a failed attempt is the client's doing). */
     boolean clientBodyFailed() {
         return body != null && body.clientFailure() != null;
-    }
-
-    private boolean timeLeft(long now) {
-        return now - deadline() < 0;
-    }
-
-    /** When response headers must have arrived: the total timeout, or a gRPC call's deadline. */
-    private long deadline() {
-        return GrpcCall.deadline(grpc, startNanos + core.totalTimeoutNanos);
-    }
-
-    int attemptCount() {
-        return attempts;
     }
 
     /** The backend named by the client's sticky cookie, or null; remembers the cookie for {@link #issueStickyCookie}. */
@@ -410,11 +342,10 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         Hedging h = hedge;
         Selection candidate;
         synchronized (this) {
-            if (finished != 0 || !h.mayHedge() || attempts >= core.retry.maxAttempts() || !timeLeft(now)
-                    || !budgetAllowsRetry(now)) {
+            if (finished != 0 || !h.mayHedge()) {
                 return;
             }
-            candidate = selectNext(h.original().selection.backend());
+            candidate = retries.hedge(now, context(), h.original().selection.backend());
             if (candidate == null) {
                 return;
             }
@@ -436,7 +367,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     int claim(Attempt a, int status, HttpFields headers, boolean begun) {
         // Whether the policy retries this answer at all (however many attempts were made): then
         // another attempt in flight may still answer better.
-        return hedge.claim(a, status, retries(status, headers, null, begun, 1), decision);
+        return hedge.claim(a, status, wouldRetry(status, headers, null, begun, 1), decision);
     }
 
     /** See {@link Hedging#unclaim}. */
@@ -547,12 +478,6 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         }
     }
 
-    /** {@code reason} with the number of attempts, and whether the retry budget refused one. */
-    String reason(String reason) {
-        String withAttempts = attempts > 1 ? reason + " (" + attempts + " attempts)" : reason;
-        return budgetRefused ? withAttempts + " (retry budget exhausted)" : withAttempts;
-    }
-
     // ---- ProxyRecord (read by the listener once the exchange has ended) ---------------------------
 
     @Override
@@ -593,17 +518,17 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
 
     @Override
     public Backend backend() {
-        return lastBackend;
+        return retries.lastBackend();
     }
 
     @Override
     public int attempts() {
-        return attempts;
+        return retries.attempts();
     }
 
     @Override
     public long latencyNanos() {
-        return (endNanos == 0 ? System.nanoTime() : endNanos) - startNanos;
+        return (endNanos == 0 ? System.nanoTime() : endNanos) - retries.startNanos();
     }
 
     @Override
@@ -613,11 +538,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
 
     @Override
     public String toString() {
-        return "AttemptLoop{" + client.method() + ' ' + client.path() + ", attempts=" + attempts
+        return "AttemptLoop{" + client.method() + ' ' + client.path() + ", attempts=" + retries.attempts()
                 + (requestId == null ? "" : ", id=" + requestId) + '}';
     }
-
-
-
-
 }

@@ -1,5 +1,6 @@
 package dev.jlb.jetty;
 
+import dev.jlb.jetty.internal.Retries;
 import java.io.IOException;
 import org.eclipse.jetty.client.HttpResponseException;
 import org.eclipse.jetty.http.HttpException;
@@ -14,11 +15,6 @@ final class BadResponseException extends IOException {
     private static final long serialVersionUID = 1L;
 
     private static final int MAX_DEPTH = 8;
-
-    /** The 502 reason of response headers over {@link ProxyOptions#maxResponseHeaderSize()}. */
-    static String tooLarge(int limit) {
-        return "bad gateway: the backend's response headers exceed " + limit + " bytes";
-    }
 
     BadResponseException(String reason) {
         super(reason);
@@ -36,11 +32,11 @@ final class BadResponseException extends IOException {
                 return bad;
             }
             if (t instanceof HttpException e && tooLarge(e.getCode(), e.getReason())) {
-                return new BadResponseException(tooLarge(maxHeaderSize));
+                return new BadResponseException(Retries.tooLarge(maxHeaderSize));
             }
             if (t instanceof HttpResponseException e && e.getResponse() != null
                     && tooLarge(e.getResponse().getStatus(), e.getResponse().getReason())) {
-                return new BadResponseException(tooLarge(maxHeaderSize));
+                return new BadResponseException(Retries.tooLarge(maxHeaderSize));
             }
         }
         return null;

@@ -3,6 +3,7 @@ package dev.jlb.jetty;
 import dev.jlb.LoadBalancer;
 import dev.jlb.RetryPolicy;
 import dev.jlb.jetty.internal.DecisionLog;
+import dev.jlb.jetty.internal.Retries;
 import java.util.Objects;
 import org.eclipse.jetty.client.HttpClient;
 
@@ -24,10 +25,8 @@ final class ProxyCore {
     final HeaderRewriter headers;
     /** The sticky-cookie tokens, or null when sticky sessions are off. */
     final StickyTokens sticky;
-    /** Whether the retry budget is in force: the policy retries and has a budget. */
-    final boolean budgeted;
-    /** The route's retry budget (requests and retries of this adapter), shared by its requests. */
-    final dev.jlb.RetryBudget budget;
+    /** The retry rules and the retry budget (requests and retries of this adapter), shared by its requests. */
+    final Retries.Route retries;
     /** Whether the load balancer has an overload queue: requests then select through it. */
     final boolean queued;
     /** When a hedge goes, or null when the policy does not hedge. */
@@ -44,10 +43,9 @@ final class ProxyCore {
         this.queued = loadBalancer.overload().maxQueued() > 0;
         this.options = Objects.requireNonNull(options, "options");
         this.retry = options.retry();
-        this.budgeted = retry.retries() && retry.hasBudget();
-        this.budget = retry.newRetryBudget();
         this.attemptTimeoutNanos = options.attemptTimeout().toNanos();
         this.totalTimeoutNanos = options.totalTimeout().toNanos();
+        this.retries = new Retries.Route(loadBalancer, retry, totalTimeoutNanos);
         this.idleTimeoutMillis = options.idleTimeout().toMillis();
         this.bufferLimit = retry.retries() ? retry.bufferLimitBytes() : 0;
         this.sticky = options.stickyCookie().isEnabled() ? new StickyTokens(options.stickyCookie()) : null;

@@ -5,6 +5,7 @@ import dev.jlb.FailureKind;
 import dev.jlb.NoBackendAvailableException;
 import dev.jlb.RequestContext;
 import dev.jlb.Selection;
+import dev.jlb.jetty.internal.Retries;
 import dev.jlb.jetty.upgrade.TunnelConnector;
 import dev.jlb.jetty.upgrade.UpgradedConnections;
 import java.nio.ByteBuffer;
@@ -265,8 +266,8 @@ final class UpgradeExchange implements RequestContext, TunnelConnector.Handshake
                 LOG.warn("jlb: selecting a backend for a retry failed for {}", this, x);
             }
         }
-        String reason = kind == FailureKind.TIMEOUT ? AttemptLoop.REASON_TIMEOUT
-                : kind == FailureKind.CONNECT ? AttemptLoop.REASON_CONNECT : AttemptLoop.REASON_RESET;
+        String reason = kind == FailureKind.TIMEOUT ? Retries.REASON_TIMEOUT
+                : kind == FailureKind.CONNECT ? Retries.REASON_CONNECT : Retries.REASON_RESET;
         if (attempts > 1) {
             reason = reason + " (" + attempts + " attempts)";
         }

@@ -1,6 +1,7 @@
 package dev.jlb.jetty.engine;
 
 import dev.jlb.Backend;
+import dev.jlb.jetty.internal.Retries;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.io.AbstractConnection;
@@ -133,7 +134,7 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
                         buf.position(buf.position() + head.end - at);
                         if (head.status < 200) {
                             if (head.status == 101) {
-                                a.invalidResponse(this, Exchange.REASON_UPGRADE);
+                                a.invalidResponse(this, Retries.REASON_UPGRADE);
                                 return;
                             }
                             continue; // 100 Continue, 102, 103: interim, consumed
@@ -153,10 +154,10 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
                         }
                         continue;
                     } else if (r == 431) {
-                        a.invalidResponse(this, Exchange.tooLarge(limit));
+                        a.invalidResponse(this, Retries.tooLarge(limit));
                         return;
                     } else if (r != HeadParser.INCOMPLETE) {
-                        a.invalidResponse(this, Exchange.REASON_OTHER);
+                        a.invalidResponse(this, Retries.REASON_OTHER);
                         return;
                     }
                 } else {
@@ -175,7 +176,7 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
                 BufferUtil.clear(buf);
             } else if (BufferUtil.space(buf) == 0) {
                 if (buf.position() == 0) {
-                    a.invalidResponse(this, Exchange.tooLarge(a.maxResponseHeaderSize()));
+                    a.invalidResponse(this, Retries.tooLarge(a.maxResponseHeaderSize()));
                     return;
                 }
                 BufferUtil.compact(buf);

@@ -1,11 +1,11 @@
 package dev.jlb.jetty.engine;
 
 import dev.jlb.LoadBalancer;
-import dev.jlb.RetryBudget;
 import dev.jlb.RetryPolicy;
 import dev.jlb.jetty.ProxyHeaders;
 import dev.jlb.jetty.ProxyOptions;
 import dev.jlb.jetty.StickyTokens;
+import dev.jlb.jetty.internal.Retries;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,15 +26,14 @@ public final class EngineRoute {
     final String prefix;
     final RetryPolicy retry;
     final long attemptTimeoutNanos;
-    final long totalTimeoutNanos;
     final long connectTimeoutNanos;
     final long idleTimeoutMillis;
     final int bufferLimit;
     final String via11;
     final String via10;
     final StickyTokens sticky;
-    final boolean budgeted;
-    final RetryBudget budget;
+    /** The retry rules and the retry budget, shared by the route's requests. */
+    final Retries.Route retries;
     final byte[] requestIdHeader;
     /** The request header that asks for an explained decision (see {@link dev.jlb.jetty.ExplainOptions}). */
     static final String EXPLAIN_HEADER = "X-Jlb-Explain";
@@ -72,15 +71,13 @@ public final class EngineRoute {
         this.prefix = options.prefix() == null ? "/" : options.prefix();
         this.retry = options.retry();
         this.attemptTimeoutNanos = options.attemptTimeout().toNanos();
-        this.totalTimeoutNanos = options.totalTimeout().toNanos();
         this.connectTimeoutNanos = options.connectTimeout().toNanos();
         this.idleTimeoutMillis = options.idleTimeout().toMillis();
         this.bufferLimit = retry.retries() ? retry.bufferLimitBytes() : 0;
         this.via11 = ProxyHeaders.viaEntry("HTTP/1.1", options.via());
         this.via10 = ProxyHeaders.viaEntry("HTTP/1.0", options.via());
         this.sticky = engine && options.stickyCookie().isEnabled() ? new StickyTokens(options.stickyCookie()) : null;
-        this.budgeted = retry.retries() && retry.hasBudget();
-        this.budget = retry.newRetryBudget();
+        this.retries = new Retries.Route(loadBalancer, retry, options.totalTimeout().toNanos());
         this.requestIdHeader = options.requestIdHeader().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
         this.explains = options.explain().enabled();
     }

@@ -8,10 +8,9 @@ import dev.jlb.Selection;
 import dev.jlb.jetty.ProxyListener;
 import dev.jlb.jetty.ProxyRecord;
 import dev.jlb.jetty.StickyTokens;
+import dev.jlb.jetty.internal.Retries;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.util.Callback;
@@ -25,6 +24,7 @@ import org.slf4j.LoggerFactory;
  * retryable status completes that attempt's {@link Selection} as a failure and tries another
  * backend (excluding those tried) while the route's {@link dev.jlb.RetryPolicy} and retry budget
  * allow and nothing went to the client, replaying the body it kept (up to {@code buffer_limit}).
+ * That decision and the attempts' bookkeeping are {@link Retries}', as on the Jetty-model path.
  * Every selection completes exactly once on every path; the client gets the response, a
  * plain-text 502/503/504, or (once committed) a closed connection.
  *
@@ -37,17 +37,6 @@ import org.slf4j.LoggerFactory;
 final class Exchange extends RequestWriter implements RequestContext, ProxyRecord {
 
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
-
-    static final String REASON_CONNECT = "bad gateway: could not connect to a backend";
-    static final String REASON_RESET = "bad gateway: the backend closed the connection before a response";
-    static final String REASON_TIMEOUT = "gateway timeout: no response from a backend in time";
-    static final String REASON_OTHER = "bad gateway: invalid response from a backend";
-    static final String REASON_UPGRADE = "bad gateway: the backend switched protocols (101) without being asked to";
-
-    /** The reason for a response head over the limit, worded as on the Jetty path. */
-    static String tooLarge(int limit) {
-        return "bad gateway: the backend's response headers exceed " + limit + " bytes";
-    }
 
     /** What the loop needs from the client connection. */
     interface ClientSide {
@@ -73,15 +62,12 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
         ByteBuffer input();
     }
 
-    private final long startNanos;
     private final ClientSide client;
-    private int attempts;
-    private List<Backend> tried;
+    /** The attempts, the backends tried and the retry decision. */
+    private final Retries retries;
     private Attempt attempt;
     private boolean finished;
     private boolean committed;
-    private boolean budgetRefused;
-    private Backend lastBackend;
     private int clientStatus;
     private long responseBytes;
     private Outcome outcome;
@@ -93,15 +79,13 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
             long startNanos) {
         super(engine, route, head, path, query, client.peerAddress());
         this.client = client;
-        this.startNanos = startNanos;
+        this.retries = new Retries(route.retries, startNanos, LOG, this);
     }
 
     // ---- Starting and retrying ---------------------------------------------------------------
 
     synchronized void start() {
-        if (route.budgeted) {
-            route.budget.onRequest(startNanos);
-        }
+        retries.onRequest();
         Selection selection;
         try {
             StickyTokens sticky = route.sticky;
@@ -115,74 +99,28 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
             finishError(503, "service unavailable: no backend could be selected", Outcome.PROXY_ERROR);
             return;
         }
-        send(selection, startNanos);
+        send(selection, retries.startNanos());
     }
 
     private void send(Selection selection, long now) {
-        attempts++;
-        lastBackend = selection.backend();
+        retries.sent(selection.backend());
         Attempt a = new Attempt(selection, now);
         attempt = a;
         a.begin();
     }
 
-    private Selection selectNext(Backend failed) {
-        if (tried == null) {
-            tried = new ArrayList<>(route.retry.maxAttempts());
-        }
-        tried.add(failed);
-        try {
-            return route.loadBalancer.select(this, tried);
-        } catch (NoBackendAvailableException e) {
-            return null;
-        } catch (Throwable e) {
-            LOG.warn("jlb: selecting a backend for a retry failed for {}", this, e);
-            return null;
-        }
-    }
-
-    private boolean timeLeft(long now) {
-        return now - startNanos < route.totalTimeoutNanos;
-    }
-
-    private boolean budgetAllowsRetry(long now) {
-        if (!route.budgeted || route.budget.tryRetry(now)) {
-            return true;
-        }
-        budgetRefused = true;
-        return false;
-    }
-
-    private void countExhausted(boolean retryable) {
-        int max = route.retry.maxAttempts();
-        if (retryable && max > 1 && (attempts >= max || budgetRefused)) {
-            route.loadBalancer.recordRetriesExhausted();
-        }
-    }
-
-    private String reason(String reason) {
-        String withAttempts = attempts > 1 ? reason + " (" + attempts + " attempts)" : reason;
-        return budgetRefused ? withAttempts + " (retry budget exhausted)" : withAttempts;
-    }
-
     /** An attempt failed before its response headers: retry, or answer with an error. */
-    private void failed(Attempt a, FailureKind kind, boolean timedOut) {
+    private void failed(Attempt a, FailureKind kind) {
         long now = engine.now();
         a.selection.onFailure(kind, now - a.startNanos);
-        String why = timedOut ? REASON_TIMEOUT
-                : kind == FailureKind.CONNECT ? REASON_CONNECT
-                : kind == FailureKind.RESET ? REASON_RESET : REASON_OTHER;
-        int status = why == REASON_TIMEOUT ? 504 : 502;
-        if (route.retry.shouldRetryFailure(kind, method(), attempts, replayable()) && timeLeft(now)
-                && budgetAllowsRetry(now)) {
-            Selection next = selectNext(a.selection.backend());
-            if (next != null) {
-                send(next, now);
-                return;
-            }
+        Selection next = retries.next(
+                route.retry.shouldRetryFailure(kind, method(), retries.attempts(), replayable()),
+                route.retry.shouldRetryFailure(kind, method(), 1, replayable()), now, this, a.selection.backend());
+        if (next != null) {
+            send(next, now);
+            return;
         }
-        countExhausted(route.retry.shouldRetryFailure(kind, method(), 1, replayable()));
-        finishError(status, reason(why), Outcome.FAILED);
+        finishError(Retries.failureStatus(kind), retries.reason(Retries.failureReason(kind)), Outcome.FAILED);
     }
 
     // ---- Request body ------------------------------------------------------------------------
@@ -293,17 +231,17 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
 
     @Override
     public Backend backend() {
-        return lastBackend;
+        return retries.lastBackend();
     }
 
     @Override
     public int attempts() {
-        return attempts;
+        return retries.attempts();
     }
 
     @Override
     public long latencyNanos() {
-        return (endNanos == 0 ? engine.now() : endNanos) - startNanos;
+        return (endNanos == 0 ? engine.now() : endNanos) - retries.startNanos();
     }
 
     @Override
@@ -313,7 +251,7 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
 
     @Override
     public String toString() {
-        return "EngineExchange{" + method() + ' ' + path() + ", attempts=" + attempts + '}';
+        return "EngineExchange{" + method() + ' ' + path() + ", attempts=" + retries.attempts() + '}';
     }
 
     // ---- One attempt -------------------------------------------------------------------------
@@ -368,8 +306,7 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
 
         /** Under the exchange's lock: takes or opens a connection and sends the request. */
         void begin() {
-            long total = Exchange.this.startNanos + route.totalTimeoutNanos;
-            deadline = Math.min(startNanos + route.attemptTimeoutNanos, total);
+            deadline = Math.min(startNanos + route.attemptTimeoutNanos, retries.deadline());
             BackendConnection c = engine.pool.acquire(selection.backend(), this);
             if (c != null) {
                 engine.deadlines().add(this);
@@ -402,8 +339,7 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
                     return;
                 }
                 connecting = false;
-                deadline = Math.min(startNanos + route.attemptTimeoutNanos,
-                        Exchange.this.startNanos + route.totalTimeoutNanos);
+                deadline = Math.min(startNanos + route.attemptTimeoutNanos, retries.deadline());
                 sendOn(c);
             }
         }
@@ -418,7 +354,7 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
                 done = true;
                 engine.deadlines().remove(this);
                 engine.pool.forgetAddress(selection.backend());
-                Exchange.this.failed(this, FailureKind.CONNECT, false);
+                Exchange.this.failed(this, FailureKind.CONNECT);
             }
         }
 
@@ -436,7 +372,7 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
                 done = true;
                 boolean wasConnecting = connecting;
                 closeConnection();
-                Exchange.this.failed(this, wasConnecting ? FailureKind.CONNECT : FailureKind.TIMEOUT, !wasConnecting);
+                Exchange.this.failed(this, wasConnecting ? FailureKind.CONNECT : FailureKind.TIMEOUT);
             }
         }
 
@@ -478,18 +414,17 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
                 engine.deadlines().remove(this);
                 headersNanos = engine.now();
                 status = head.status;
-                if (route.retry.shouldRetryStatus(status, method(), attempts, replayable()) && timeLeft(headersNanos)
-                        && budgetAllowsRetry(headersNanos)) {
-                    Selection next = selectNext(selection.backend());
-                    if (next != null) {
-                        done = true;
-                        selection.onFailure(status, headersNanos - startNanos);
-                        closeConnection();
-                        send(next, headersNanos);
-                        return null;
-                    }
+                Selection next = retries.next(
+                        route.retry.shouldRetryStatus(status, method(), retries.attempts(), replayable()),
+                        route.retry.shouldRetryStatus(status, method(), 1, replayable()), headersNanos, Exchange.this,
+                        selection.backend());
+                if (next != null) {
+                    done = true;
+                    selection.onFailure(status, headersNanos - startNanos);
+                    closeConnection();
+                    send(next, headersNanos);
+                    return null;
                 }
-                countExhausted(route.retry.shouldRetryStatus(status, method(), 1, replayable()));
                 committed = true;
                 clientStatus = status;
                 boolean close = !clientKeepAlive() || engine.isShutdown() || head.framing == Head.UNTIL_CLOSE;
@@ -545,12 +480,12 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
                 done = true;
                 engine.deadlines().remove(this);
                 closeConnection();
-                if (headers || why != REASON_OTHER) {
+                if (headers || why != Retries.REASON_OTHER) {
                     // Not retried: the backend answered, badly (as on the Jetty path).
                     selection.onFailure(FailureKind.OTHER, engine.now() - startNanos);
-                    finishError(502, reason(why), Outcome.FAILED);
+                    finishError(502, retries.reason(why), Outcome.FAILED);
                 } else {
-                    Exchange.this.failed(this, FailureKind.OTHER, false);
+                    Exchange.this.failed(this, FailureKind.OTHER);
                 }
             }
         }
@@ -573,11 +508,10 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
                         : cause == null ? FailureKind.RESET : FailureKind.of(cause);
                 if (headers) {
                     selection.onFailure(kind, engine.now() - startNanos);
-                    finishError(502, REASON_RESET, Outcome.FAILED);
+                    finishError(502, Retries.REASON_RESET, Outcome.FAILED);
                     return;
                 }
-                if (c.served > 0 && !c.received && !retriedFresh && replayable()
-                        && (dev.jlb.RetryPolicy.isIdempotent(method()) || route.retry.retryNonIdempotent())) {
+                if (c.served > 0 && !c.received && !retriedFresh && retries.mayResend(method(), replayable())) {
                     // A kept-alive connection the backend had closed: the request never reached it.
                     Attempt again = new Attempt(selection, startNanos);
                     again.retriedFresh = true;
@@ -588,7 +522,7 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
                     engine.pool.connect(selection.backend(), again, again);
                     return;
                 }
-                Exchange.this.failed(this, kind, kind == FailureKind.TIMEOUT);
+                Exchange.this.failed(this, kind);
             }
         }
 
