@@ -40,6 +40,14 @@ class RetriesTest {
         return r;
     }
 
+    /** An attempt on {@code selection} (the first one's when null): counted, then failed to connect. */
+    private Selection attemptFails(Retries r, Selection selection) {
+        Selection s = selection == null ? lb.select(GET) : selection;
+        r.sent(s.backend());
+        s.onFailure(FailureKind.CONNECT, 1);
+        return s;
+    }
+
     /** The attempt loops' question: does the policy retry a connect failure after the attempts made (or after one)? */
     private static Selection afterConnectFailure(Retries r, RetryPolicy policy, long now, Backend failed) {
         return r.next(policy.shouldRetryFailure(FailureKind.CONNECT, "GET", r.attempts(), true),
@@ -50,15 +58,12 @@ class RetriesTest {
     void retriesOnABackendNotTriedUntilNoneIsLeft() {
         RetryPolicy policy = RetryPolicy.builder().maxAttempts(3).noRetryBudget().build();
         Retries r = retries(policy);
-        Selection first = lb.select(GET);
-        r.sent(first.backend());
-        first.onFailure(FailureKind.CONNECT, 1);
+        Selection first = attemptFails(r, null);
 
         Selection second = afterConnectFailure(r, policy, START + 1, first.backend());
         assertThat(second).isNotNull();
         assertThat(second.backend()).isNotEqualTo(first.backend());
-        r.sent(second.backend());
-        second.onFailure(FailureKind.CONNECT, 1);
+        attemptFails(r, second);
 
         assertThat(afterConnectFailure(r, policy, START + 2, second.backend())).isNull();
         assertThat(r.refusal()).isEqualTo(Retries.NO_BACKEND_LEFT);
@@ -73,12 +78,8 @@ class RetriesTest {
     void anOutcomeTheAttemptsLeftNoRetryForIsCountedExhausted() {
         RetryPolicy policy = RetryPolicy.builder().maxAttempts(2).noRetryBudget().build();
         Retries r = retries(policy);
-        Selection first = lb.select(GET);
-        r.sent(first.backend());
-        first.onFailure(FailureKind.CONNECT, 1);
-        Selection second = afterConnectFailure(r, policy, START + 1, first.backend());
-        r.sent(second.backend());
-        second.onFailure(FailureKind.CONNECT, 1);
+        Selection first = attemptFails(r, null);
+        Selection second = attemptFails(r, afterConnectFailure(r, policy, START + 1, first.backend()));
 
         assertThat(afterConnectFailure(r, policy, START + 2, second.backend())).isNull();
         assertThat(r.refusal()).isEqualTo(Retries.ATTEMPTS_EXHAUSTED);
@@ -103,9 +104,7 @@ class RetriesTest {
     void noRetryOnceTheDeadlinePassed() {
         RetryPolicy policy = RetryPolicy.builder().maxAttempts(3).noRetryBudget().build();
         Retries r = retries(policy);
-        Selection first = lb.select(GET);
-        r.sent(first.backend());
-        first.onFailure(FailureKind.CONNECT, 1);
+        Selection first = attemptFails(r, null);
 
         assertThat(r.timeLeft(START + TOTAL - 1)).isTrue();
         assertThat(afterConnectFailure(r, policy, START + TOTAL, first.backend())).isNull();
@@ -122,9 +121,7 @@ class RetriesTest {
         // 50% and no reserve: one request has deposited half a retry, not enough for one.
         RetryPolicy policy = RetryPolicy.builder().maxAttempts(3).retryBudget(50, 0).build();
         Retries r = retries(policy);
-        Selection first = lb.select(GET);
-        r.sent(first.backend());
-        first.onFailure(FailureKind.CONNECT, 1);
+        Selection first = attemptFails(r, null);
 
         assertThat(afterConnectFailure(r, policy, START + 1, first.backend())).isNull();
         assertThat(r.refusal()).isEqualTo(Retries.RETRY_BUDGET);
