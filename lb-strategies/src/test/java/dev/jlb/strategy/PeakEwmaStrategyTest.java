@@ -49,7 +49,7 @@ class PeakEwmaStrategyTest {
     }
 
     @Test
-    void aFasterSampleMovesTheEstimateByTheTimeSinceTheLastOne() {
+    void aFasterSampleMovesTheEstimateByTheTimeSinceTheLastOneOrAtLeastOneThirtySecond() {
         PeakEwma ewma = tracker();
         ewma.completed(80 * MS, false);
         // One decay later, a 10 ms sample: 80 e^-1 + 10 (1 - e^-1).
@@ -57,9 +57,45 @@ class PeakEwmaStrategyTest {
         ewma.completed(10 * MS, false);
         double expected = 80.0 * MS * Math.exp(-1) + 10.0 * MS * (1 - Math.exp(-1));
         assertThat(ewma.estimate(now.get())).isCloseTo(expected, within(1.0));
-        // A sample right after barely moves it: the weight is the time elapsed, not the sample count.
+        // A sample right after moves it by the floor of 1/32: with no time elapsed, the count governs.
         ewma.completed(1 * MS, false);
-        assertThat(ewma.estimate(now.get())).isCloseTo(expected, within(1.0));
+        double afterOne = expected - (expected - 1.0 * MS) / 32;
+        assertThat(ewma.estimate(now.get())).isCloseTo(afterOne, within(1.0));
+    }
+
+    @Test
+    void theFirstResponseReplacesTheDefaultLatency() {
+        PeakEwma ewma = tracker();
+        ewma.completed(2 * MS, false);
+        assertThat(ewma.estimate(now.get())).isEqualTo(2.0 * MS);
+        ewma.completed(1 * MS, false);
+        assertThat(ewma.estimate(now.get())).isCloseTo(2.0 * MS - 1.0 * MS / 32, within(1.0));
+    }
+
+    @Test
+    void atHighRatesAJitterPeakIsForgottenAfterAHundredResponsesNotAfterTheDecay() {
+        PeakEwma ewma = tracker();
+        ewma.completed(1 * MS, false);
+        ewma.completed(20 * MS, false); // one hiccup
+        for (int i = 0; i < 100; i++) {
+            advance(10_000); // 100,000 responses a second: 1 ms of time in all, 1/10,000 of the decay
+            ewma.completed(1 * MS, false);
+        }
+        // 1 + 19 x (31/32)^100 = 1.81 ms: the peak is gone after 100 responses, where by time alone
+        // (1 ms of a 10 s decay) the estimate would still be 20 ms.
+        assertThat(ewma.estimate(now.get()))
+                .isCloseTo(1.0 * MS + 19.0 * MS * Math.pow(31.0 / 32, 100), within(0.01 * MS));
+    }
+
+    @Test
+    void atLowRatesTheDecayGoverns() {
+        PeakEwma ewma = tracker();
+        ewma.completed(50 * MS, false);
+        advance(DECAY.toNanos() / 10);
+        ewma.completed(1 * MS, false);
+        // A tenth of a decay since the 50 ms response: 1 - e^-0.1 = 9.5% of the way, more than 1/32.
+        double keep = Math.exp(-0.1);
+        assertThat(ewma.estimate(now.get())).isCloseTo(50.0 * MS * keep + 1.0 * MS * (1 - keep), within(1.0));
     }
 
     @Test
