@@ -7,6 +7,7 @@ import dev.jlb.NoBackendAvailableException;
 import dev.jlb.RequestContext;
 import dev.jlb.RetryPolicy;
 import dev.jlb.Selection;
+import dev.jlb.jetty.internal.Listeners;
 import dev.jlb.jetty.internal.Retries;
 import java.io.IOException;
 import java.util.List;
@@ -460,14 +461,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
             decisionHeader = d.header();
             d.record(core.decisions, clientStatus, decisionHeader);
         }
-        ProxyListener listener = core.options.listener();
-        if (listener != null) {
-            try {
-                listener.onComplete(this);
-            } catch (Throwable x) {
-                LOG.warn("jlb: the proxy listener {} failed for {}", listener, this, x);
-            }
-        }
+        Listeners.tell(core.options.listener(), this, LOG);
     }
 
     private void abortQuietly(Throwable cause) {

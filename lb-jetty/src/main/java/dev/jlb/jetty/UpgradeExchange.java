@@ -5,6 +5,7 @@ import dev.jlb.FailureKind;
 import dev.jlb.NoBackendAvailableException;
 import dev.jlb.RequestContext;
 import dev.jlb.Selection;
+import dev.jlb.jetty.internal.Listeners;
 import dev.jlb.jetty.internal.Retries;
 import dev.jlb.jetty.upgrade.TunnelConnector;
 import dev.jlb.jetty.upgrade.UpgradedConnections;
@@ -308,12 +309,7 @@ final class UpgradeExchange implements RequestContext, TunnelConnector.Handshake
 
     /** Tells the listener (there is one: {@link #recorded} is set only then). */
     private void report(ProxyRecord record) {
-        ProxyListener listener = core.options.listener();
-        try {
-            listener.onComplete(record);
-        } catch (Throwable x) {
-            LOG.warn("jlb: the proxy listener {} failed for {}", listener, record, x);
-        }
+        Listeners.tell(core.options.listener(), record, LOG);
     }
 
     private void sendError(int status, String reason, ProxyRecord.Outcome outcome) {

@@ -5,9 +5,9 @@ import dev.jlb.FailureKind;
 import dev.jlb.NoBackendAvailableException;
 import dev.jlb.RequestContext;
 import dev.jlb.Selection;
-import dev.jlb.jetty.ProxyListener;
 import dev.jlb.jetty.ProxyRecord;
 import dev.jlb.jetty.StickyTokens;
+import dev.jlb.jetty.internal.Listeners;
 import dev.jlb.jetty.internal.Retries;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -173,14 +173,7 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
         endNanos = engine.now();
         route.exit();
         engine.exchangeEnded();
-        ProxyListener listener = route.options.listener();
-        if (listener != null) {
-            try {
-                listener.onComplete(this);
-            } catch (Throwable x) {
-                LOG.warn("jlb: the proxy listener {} failed for {}", listener, this, x);
-            }
-        }
+        Listeners.tell(route.options.listener(), this, LOG);
         return true;
     }
 
