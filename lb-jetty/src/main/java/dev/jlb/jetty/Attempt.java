@@ -105,8 +105,9 @@ abstract class Attempt implements Callback, Timed {
             long now = System.nanoTime();
             headersNanos = now;
             this.status = status;
-            if (loop.hedged()) {
-                int claim = loop.claim(this, status, headers, begun);
+            Hedging hedge = loop.hedge();
+            if (hedge != null) {
+                int claim = hedge.claim(this, status, headers, begun);
                 if (claim == Hedging.LOST) {
                     abort(new HedgeLostException()); // another attempt answers
                     return;
@@ -125,8 +126,8 @@ abstract class Attempt implements Callback, Timed {
                 if (STATE.compareAndSet(this, WAITING, DISCARDING)) {
                     next = candidate;
                     selection.onFailure(GrpcCall.failureStatus(loop.grpc, status), now - startNanos);
-                    if (loop.hedged()) {
-                        loop.unclaim(this);
+                    if (hedge != null) {
+                        hedge.unclaim(this);
                     }
                 } else {
                     candidate.close();
@@ -223,7 +224,8 @@ abstract class Attempt implements Callback, Timed {
         cancelTimer();
         int s = state;
         // A hedged request: whether another of its attempts is still in flight.
-        boolean othersLive = loop.hedged() && loop.attemptEnded(this);
+        Hedging hedge = loop.hedge();
+        boolean othersLive = hedge != null && hedge.ended(this);
         if (yielded) {
             return; // its selection completed when it gave way; the other attempt answers
         }

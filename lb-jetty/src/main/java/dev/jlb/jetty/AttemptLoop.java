@@ -10,7 +10,6 @@ import dev.jlb.Selection;
 import dev.jlb.jetty.internal.Listeners;
 import dev.jlb.jetty.internal.Retries;
 import java.io.IOException;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpFields;
@@ -26,19 +25,23 @@ import org.slf4j.LoggerFactory;
  * the one decision of {@link #retryAfter}: another backend (excluding those tried) while the
  * {@link RetryPolicy}, the total timeout and the retry budget allow and nothing went to the
  * client, or the answer to the client. That decision and the attempts' bookkeeping are
- * {@link Retries}' (shared with the engine); this loop adds gRPC's rules, hedging and
- * explanations. Every selection is completed exactly once on every path; the client always gets
- * a response or, once the response was committed, a broken connection.
+ * {@link Retries}' (shared with the engine); this loop adds gRPC's rules, explanations
+ * ({@link Decision}) and the hedge of a hedged request ({@link Hedging}). Every selection is
+ * completed exactly once on every path; the client always gets a response or, once the response
+ * was committed, a broken connection; the listener is told once ({@link #finishComplete},
+ * {@link #finishError}, {@link #finishAbort}), with the loop as its {@link LoopRecord}.
  *
  * <p>The adapter's {@link ClientSide} is the request view (the strategies' {@code RequestContext})
  * and the response sink; the {@link HeaderRewriter} writes the backend request's headers (this
  * loop is the {@code Consumer} Jetty's client calls for them). No Jetty client type appears here.
  *
  * <p>Threading: attempts run one after another; the events of one attempt are serialized by the
- * transport, except its timer, which only ever aborts the attempt. The {@link ProxyRecord} view is
- * read by the listener once the exchange ended.
+ * transport, except its timer, which only ever aborts the attempt. A hedged request has two
+ * attempts at once: its retry decision and its {@link Hedging} then serialize on this object. The
+ * exchange ends once (a compare-and-set); the {@link LoopRecord} view is read by the listener
+ * once the exchange ended.
  */
-final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, LoadBalancer.Waiter {
+final class AttemptLoop extends LoopRecord implements Consumer<HttpFields.Mutable>, LoadBalancer.Waiter {
 
     private static final Logger LOG = LoggerFactory.getLogger(AttemptLoop.class);
 
@@ -47,11 +50,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     private static final AtomicIntegerFieldUpdater<AttemptLoop> FINISHED =
             AtomicIntegerFieldUpdater.newUpdater(AttemptLoop.class, "finished");
 
-    final ProxyCore core;
-    final ClientSide client;
     private final Upstream upstream;
-    /** The attempts, the backends tried and the retry decision. */
-    final Retries retries;
     ReplayableBody body;
     // Attempts sent again because a reused connection turned out closed (see StaleConnections).
     private int staleRetries;
@@ -73,17 +72,9 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     /** The hedge, or null when this request is not hedged (the common case). Set before the first attempt goes. */
     private Hedging hedge;
 
-    // What a ProxyListener reads (written before finished is set, read after).
-    int clientStatus;
-    long responseBytes;
-    private ProxyRecord.Outcome outcome;
-    private long endNanos;
-
     AttemptLoop(ProxyCore core, ClientSide client, Upstream upstream, long startNanos) {
-        this.core = core;
-        this.client = client;
+        super(core, client, startNanos, LOG);
         this.upstream = upstream;
-        this.retries = new Retries(core.retries, startNanos, LOG, this);
     }
 
     /** Starts proxying. {@code content} is the client's body, or null when the request has none. */
@@ -151,9 +142,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         }
         Hedging h = hedge;
         if (h != null) {
-            synchronized (this) {
-                retries.sent(selection.backend());
-            }
+            h.sending(selection.backend());
         } else {
             retries.sent(selection.backend());
         }
@@ -173,9 +162,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         }
         attempt = next;
         if (h != null) {
-            synchronized (this) {
-                h.sent(next);
-            }
+            h.sent(next);
         }
         try {
             next.watch(core.timeouts(), now + GrpcCall.attemptNanos(grpc, core.attemptTimeoutNanos, remaining));
@@ -255,7 +242,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     }
 
     /** What the strategies see of the request: the client side, or the decision that carries an explanation. */
-    private RequestContext context() {
+    RequestContext context() {
         Decision d = decision;
         return d == null ? client : d;
     }
@@ -275,7 +262,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     }
 
     /** Whether the retry policy (and a gRPC call's rules) would retry this outcome after {@code attemptsMade}. */
-    private boolean wouldRetry(int status, HttpFields headers, FailureKind kind, boolean begun, int attemptsMade) {
+    boolean wouldRetry(int status, HttpFields headers, FailureKind kind, boolean begun, int attemptsMade) {
         RetryPolicy retry = core.retry;
         String method = client.method();
         boolean replayable = replayable();
@@ -323,11 +310,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
     void clientFailed(Throwable cause) {
         Hedging h = hedge;
         if (h != null) {
-            List<Attempt> all;
-            synchronized (this) {
-                all = h.inFlight();
-            }
-            all.forEach(a -> a.abort(new ClientGoneException(cause)));
+            h.clientFailed(cause);
             return;
         }
         Attempt current = attempt;
@@ -336,55 +319,19 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         }
     }
 
-    // ---- Hedging (see Hedging) -----------------------------------------------------------------
-
-    /** Sends the hedge, unless an answer came, the request ended, or attempts, time or budget ran out. */
-    void sendHedge(long now) {
-        Hedging h = hedge;
-        Selection candidate;
-        synchronized (this) {
-            if (finished != 0 || !h.mayHedge()) {
-                return;
-            }
-            candidate = retries.hedge(now, context(), h.original().selection.backend());
-            if (candidate == null) {
-                return;
-            }
-            h.hedged();
-        }
-        if (decision != null) {
-            decision.hedging();
-        }
-        LOG.debug("jlb: hedging {} on {}", this, candidate.backend().id());
-        send(candidate, now);
+    /** The hedge, or null when this request is not hedged (then its attempts claim their answer there). */
+    Hedging hedge() {
+        return hedge;
     }
 
-    /** Whether this request is hedged (its attempts then go through {@link #claim} and {@link #attemptEnded}). */
-    boolean hedged() {
-        return hedge != null;
+    /** The explained decision, or null. */
+    Decision decision() {
+        return decision;
     }
 
-    /** What a hedged request's attempt {@code a}'s response headers mean: see {@link Hedging#claim}. */
-    int claim(Attempt a, int status, HttpFields headers, boolean begun) {
-        // Whether the policy retries this answer at all (however many attempts were made): then
-        // another attempt in flight may still answer better.
-        return hedge.claim(a, status, wouldRetry(status, headers, null, begun, 1), decision);
-    }
-
-    /** See {@link Hedging#unclaim}. */
-    void unclaim(Attempt a) {
-        hedge.unclaim(a);
-    }
-
-    /** See {@link Hedging#ended}. */
-    boolean attemptEnded(Attempt a) {
-        return hedge.ended(a);
-    }
-
-    /** Hedges sent for this request. */
-    int hedgeCount() {
-        Hedging h = hedge;
-        return h == null ? 0 : h.count();
+    /** Whether the exchange has ended (the client got, or is getting, its answer). */
+    boolean isFinished() {
+        return finished != 0;
     }
 
     // ---- Finishing ------------------------------------------------------------------------------
@@ -452,8 +399,7 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
      * aborted: a servlet request may be recycled once its async cycle completes.
      */
     private void ended(Outcome how) {
-        outcome = how;
-        endNanos = System.nanoTime();
+        stop(how);
         Decision d = decision;
         if (d != null && decisionHeader == null) {
             // An answer of jlb's own (or a broken one): the header goes with it, recorded first.
@@ -470,64 +416,6 @@ final class AttemptLoop implements ProxyRecord, Consumer<HttpFields.Mutable>, Lo
         } catch (Throwable x) {
             LOG.debug("jlb: aborting the response failed for {}", this, x);
         }
-    }
-
-    // ---- ProxyRecord (read by the listener once the exchange has ended) ---------------------------
-
-    @Override
-    public String method() {
-        return client.method();
-    }
-
-    @Override
-    public String path() {
-        return client.path();
-    }
-
-    @Override
-    public String query() {
-        return client.query();
-    }
-
-    @Override
-    public String clientAddress() {
-        return client.clientAddress();
-    }
-
-    @Override
-    public String prefix() {
-        String prefix = core.options.prefix();
-        return prefix == null ? "/" : prefix;
-    }
-
-    @Override
-    public int status() {
-        return clientStatus;
-    }
-
-    @Override
-    public long responseBytes() {
-        return responseBytes;
-    }
-
-    @Override
-    public Backend backend() {
-        return retries.lastBackend();
-    }
-
-    @Override
-    public int attempts() {
-        return retries.attempts();
-    }
-
-    @Override
-    public long latencyNanos() {
-        return (endNanos == 0 ? System.nanoTime() : endNanos) - retries.startNanos();
-    }
-
-    @Override
-    public Outcome outcome() {
-        return outcome;
     }
 
     @Override

@@ -1,14 +1,23 @@
 package dev.jlb.jetty;
 
+import dev.jlb.Backend;
 import dev.jlb.RetryPolicy;
+import dev.jlb.Selection;
 import java.util.ArrayList;
 import java.util.List;
+import org.eclipse.jetty.http.HttpFields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The hedge of one hedged request (see {@link RetryPolicy#hedgeAfter()}): its timer, the attempts
- * in flight, and which of them answers the client. Guarded by the {@link AttemptLoop}'s monitor
- * (the loop's retry decision takes the same lock while a request is hedged); the timer fires on
- * the scheduler's thread.
+ * The hedge of one hedged request (see {@link RetryPolicy#hedgeAfter()}): its timer, the sending
+ * of the hedge when it fires, the attempts in flight, and which of them answers the client. An
+ * {@link AttemptLoop} has one only when its request is hedged (see {@link #delay}); its
+ * {@link Attempt}s then claim the answer here before the loop's retry decision.
+ *
+ * <p>Threading: guarded by the {@link AttemptLoop}'s monitor (the loop's retry decision takes the
+ * same lock while a request is hedged); every method here takes it itself. The timer fires on the
+ * scheduler's thread; two attempts may claim at once from two I/O threads.
  */
 final class Hedging implements Timed {
     /** {@link #claim}: this attempt answers the client. */
@@ -18,12 +27,14 @@ final class Hedging implements Timed {
     /** {@link #claim}: a retryable answer while another attempt is in flight, which may answer instead. */
     static final int YIELDS = -1;
 
+    /** The loop's own log: hedging is a step of its attempt loop. */
+    private static final Logger LOG = LoggerFactory.getLogger(AttemptLoop.class);
+
     private final AttemptLoop loop;
     private volatile long expireNanoTime = Long.MAX_VALUE;
     /** Guarded by the loop: the attempts in flight, and the one whose response goes to the client. */
     private final List<Attempt> live = new ArrayList<>(2);
     private Attempt winner;
-    private int hedges;
 
     Hedging(AttemptLoop loop) {
         this.loop = loop;
@@ -60,44 +71,62 @@ final class Hedging implements Timed {
     @Override
     public void expire() {
         expireNanoTime = Long.MAX_VALUE;
-        loop.sendHedge(System.nanoTime());
+        sendHedge(System.nanoTime());
     }
 
-    /** An attempt went out. Called under the loop's lock. */
+    /** Sends the hedge, unless an answer came, the request ended, or attempts, time or budget ran out. */
+    private void sendHedge(long now) {
+        Selection candidate;
+        synchronized (loop) {
+            if (loop.isFinished() || winner != null || live.size() != 1) {
+                return; // a hedge goes only while nothing answered and exactly one attempt is in flight
+            }
+            candidate = loop.retries.hedge(now, loop.context(), live.get(0).selection.backend());
+            if (candidate == null) {
+                return;
+            }
+        }
+        Decision d = loop.decision();
+        if (d != null) {
+            d.hedging();
+        }
+        LOG.debug("jlb: hedging {} on {}", loop, candidate.backend().id());
+        loop.send(candidate, now);
+    }
+
+    /** An attempt to {@code backend} is about to go: counted in the loop's retries, under its lock. */
+    void sending(Backend backend) {
+        synchronized (loop) {
+            loop.retries.sent(backend);
+        }
+    }
+
+    /** An attempt went out. */
     void sent(Attempt a) {
-        live.add(a);
+        synchronized (loop) {
+            live.add(a);
+        }
     }
 
-    /** Whether a hedge may go: nothing answered and exactly one attempt is in flight. Under the loop's lock. */
-    boolean mayHedge() {
-        return winner == null && live.size() == 1;
-    }
-
-    /** The attempt in flight that a hedge joins. Under the loop's lock, after {@link #mayHedge}. */
-    Attempt original() {
-        return live.get(0);
-    }
-
-    /** A hedge went. Under the loop's lock. */
-    void hedged() {
-        hedges++;
-    }
-
-    int count() {
-        return hedges;
-    }
-
-    /** The attempts in flight (a copy). Under the loop's lock. */
-    List<Attempt> inFlight() {
-        return new ArrayList<>(live);
+    /** The client went away: every attempt in flight is aborted (their selections complete as cancelled). */
+    void clientFailed(Throwable cause) {
+        List<Attempt> all;
+        synchronized (loop) {
+            all = new ArrayList<>(live);
+        }
+        all.forEach(a -> a.abort(new ClientGoneException(cause)));
     }
 
     /**
      * What {@code a}'s response headers mean ({@link #ANSWERS}, {@link #LOST} or {@link #YIELDS});
-     * {@code retryable}: whether the policy retries this answer at all. The losers of a claim are
-     * cancelled, after {@code decision} (may be null) heard of each. Called without the loop's lock.
+     * {@code begun}: whether the request had gone on a connection. The losers of a claim are
+     * cancelled, after the loop's explained decision (if any) heard of each.
      */
-    int claim(Attempt a, int status, boolean retryable, Decision decision) {
+    int claim(Attempt a, int status, HttpFields headers, boolean begun) {
+        // Whether the policy retries this answer at all (however many attempts were made): then
+        // another attempt in flight may still answer better.
+        boolean retryable = loop.wouldRetry(status, headers, null, begun, 1);
+        Decision decision = loop.decision();
         List<Attempt> losers;
         synchronized (loop) {
             if (winner != null) {
