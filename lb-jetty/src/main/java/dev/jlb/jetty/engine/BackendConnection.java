@@ -33,7 +33,7 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
     final HttpEngine engine;
     final Backend backend;
     private final AtomicInteger state = new AtomicInteger(OPEN);
-    volatile Exchange.Attempt attempt;
+    volatile Attempt attempt;
     private final RetainableByteBuffer.Mutable retained;
     private final ByteBuffer buf;
     private final ResponseHead head = new ResponseHead();
@@ -56,7 +56,7 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
     private static final int DONE_IN_PLACE = 2;
     private static final int PENDING = 3;
 
-    BackendConnection(HttpEngine engine, EndPoint endPoint, Backend backend, Exchange.Attempt attempt) {
+    BackendConnection(HttpEngine engine, EndPoint endPoint, Backend backend, Attempt attempt) {
         super(endPoint, engine.executor);
         this.engine = engine;
         this.backend = backend;
@@ -79,7 +79,7 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
     }
 
     /** Takes an idle connection for an attempt; false when it closed meanwhile. */
-    boolean take(Exchange.Attempt a) {
+    boolean take(Attempt a) {
         attempt = a;
         if (state.compareAndSet(IDLE, BUSY)) {
             return true;
@@ -119,7 +119,7 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
     }
 
     private void process() {
-        Exchange.Attempt a = attempt;
+        Attempt a = attempt;
         if (a == null) {
             getEndPoint().close();
             return;
@@ -212,7 +212,7 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
      *
      * @return true when the write completed in place and reading goes on in the caller's loop
      */
-    private boolean forward(Exchange.Attempt a, ByteBuffer clientHead) {
+    private boolean forward(Attempt a, ByteBuffer clientHead) {
         int available = buf.remaining();
         int n;
         boolean last;
@@ -273,7 +273,7 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
     private boolean written() {
         buf.position(buf.position() + pendingConsumed);
         pendingConsumed = 0;
-        Exchange.Attempt a = attempt;
+        Attempt a = attempt;
         if (a == null) {
             return false;
         }
@@ -290,7 +290,7 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
     /** The client write failed: the client went away. */
     @Override
     public void failed(Throwable x) {
-        Exchange.Attempt a = attempt;
+        Attempt a = attempt;
         if (a != null) {
             a.clientWriteFailed(this, x);
         }
@@ -299,7 +299,7 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
 
     @Override
     public boolean onIdleExpired(java.util.concurrent.TimeoutException timeout) {
-        Exchange.Attempt a = attempt;
+        Attempt a = attempt;
         if (a != null && state.get() == BUSY) {
             a.backendFailed(this, timeout);
         }
@@ -313,7 +313,7 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
         if (was == IDLE) {
             engine.pool.remove(this);
         }
-        Exchange.Attempt a = attempt;
+        Attempt a = attempt;
         if (a != null && was == BUSY) {
             a.backendClosed(this, cause);
         }

@@ -39,7 +39,7 @@ final class BackendPool {
     }
 
     /** An idle connection to {@code backend} for {@code attempt}, or null when none is idle. */
-    BackendConnection acquire(Backend backend, Exchange.Attempt attempt) {
+    BackendConnection acquire(Backend backend, Attempt attempt) {
         Idle i = idleOf(backend);
         while (true) {
             BackendConnection c;
@@ -82,7 +82,7 @@ final class BackendPool {
     }
 
     /** Opens a connection to {@code backend}; the promise completes on the client connector's thread. */
-    void connect(Backend backend, Exchange.Attempt attempt, Promise<Connection> promise) {
+    void connect(Backend backend, Attempt attempt, Promise<Connection> promise) {
         Idle i = idleOf(backend);
         InetSocketAddress address = i.address;
         if (address == null || address.isUnresolved()) {

@@ -11,10 +11,7 @@ import dev.jlb.jetty.internal.Listeners;
 import dev.jlb.jetty.internal.Retries;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeoutException;
-import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,10 +26,13 @@ import org.slf4j.LoggerFactory;
  * plain-text 502/503/504, or (once committed) a closed connection.
  *
  * <p>The client side is reached only through {@link ClientSide}; the backend side through
- * {@link Attempt}, so that the loop can move onto a shared attempt loop.
+ * {@link Attempt}, which owns one attempt's connection and deadline and reports its outcome here
+ * ({@link #failed}, {@link #retryAfterStatus}, {@link #commit}, {@link #proxied}), so that the
+ * loop can move onto a shared attempt loop. The exchange is the {@link ProxyRecord} its route's
+ * listener is told once, when it finishes.
  *
  * <p>Threading: events come from the client's selector thread, the backend's, and the timer; they
- * serialize on this object (uncontended in the common path).
+ * serialize on this object (uncontended in the common path), which its attempts lock too.
  */
 final class Exchange extends RequestWriter implements RequestContext, ProxyRecord {
 
@@ -102,15 +102,31 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
         send(selection, retries.startNanos());
     }
 
-    private void send(Selection selection, long now) {
+    /** Under this lock: sends an attempt on {@code selection}, which the attempt then owns. */
+    void send(Selection selection, long now) {
         retries.sent(selection.backend());
-        Attempt a = new Attempt(selection, now);
+        Attempt a = new Attempt(this, selection, now);
         attempt = a;
         a.begin();
     }
 
-    /** An attempt failed before its response headers: retry, or answer with an error. */
-    private void failed(Attempt a, FailureKind kind) {
+    /** When the request's total timeout passes, on the engine's clock. */
+    long deadlineNanos() {
+        return retries.deadline();
+    }
+
+    /** Under this lock: {@code again} sends the current attempt's request anew, on a fresh connection. */
+    void replace(Attempt again) {
+        attempt = again;
+    }
+
+    /** Whether the request may be sent again after a stale connection (the method and a replayable body). */
+    boolean mayResend() {
+        return retries.mayResend(method(), replayable());
+    }
+
+    /** An attempt failed before its response headers: retry, or answer with an error. Under this lock. */
+    void failed(Attempt a, FailureKind kind) {
         long now = engine.now();
         a.selection.onFailure(kind, now - a.startNanos);
         Selection next = retries.next(
@@ -121,6 +137,53 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
             return;
         }
         finishError(Retries.failureStatus(kind), retries.reason(Retries.failureReason(kind)), Outcome.FAILED);
+    }
+
+    /** The selection to retry a response with {@code status} on, or null when it goes to the client. Under this lock. */
+    Selection retryAfterStatus(int status, long now, Backend answered) {
+        return retries.next(route.retry.shouldRetryStatus(status, method(), retries.attempts(), replayable()),
+                route.retry.shouldRetryStatus(status, method(), 1, replayable()), now, this, answered);
+    }
+
+    // ---- Response ----------------------------------------------------------------------------
+
+    /** The response {@code head} of {@code answered} goes to the client: its bytes. Under this lock. */
+    ByteBuffer commit(ResponseHead head, Backend answered) {
+        committed = true;
+        clientStatus = head.status;
+        boolean close = !clientKeepAlive() || engine.isShutdown() || head.framing == Head.UNTIL_CLOSE;
+        responseClose = close;
+        return responseHeadBytes(head, answered, close);
+    }
+
+    /** Writes a response part (after the client head, when not null) to the client. */
+    void forward(ByteBuffer clientHead, ByteBuffer body, Callback callback) {
+        responseBytes += body.remaining();
+        if (clientHead != null) {
+            client.write(callback, clientHead, body);
+        } else {
+            client.write(callback, body);
+        }
+    }
+
+    /**
+     * Under this lock: the response went to the client in full ({@code sent}: and the request's
+     * body to the backend); whether the client connection is kept alive.
+     */
+    boolean proxied(boolean sent) {
+        boolean keepAlive = sent && !responseClose;
+        finish(Outcome.PROXIED);
+        return keepAlive;
+    }
+
+    /** Outside the lock, after {@link #proxied}: the client connection takes its next request, or closes. */
+    void responseDone(boolean keepAlive) {
+        client.responseDone(keepAlive);
+    }
+
+    /** Under this lock: the backend's response is not valid HTTP ({@code why}); a 502, not retried. */
+    void badResponse(String why) {
+        finishError(502, retries.reason(why), Outcome.FAILED);
     }
 
     // ---- Request body ------------------------------------------------------------------------
@@ -135,10 +198,7 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
             ByteBuffer in = client.input();
             int n = bodyBytes(in);
             if (n < 0) {
-                a.done = true;
-                engine.deadlines().remove(a);
-                a.selection.close();
-                a.closeConnection();
+                a.abandon();
                 finishError(400, "bad request: invalid chunked body", Outcome.FAILED);
                 return;
             }
@@ -195,10 +255,7 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
     synchronized void clientGone(Throwable cause) {
         Attempt a = attempt;
         if (a != null && !a.done) {
-            a.done = true;
-            engine.deadlines().remove(a);
-            a.selection.close();
-            a.closeConnection();
+            a.abandon();
         }
         if (finish(Outcome.CLIENT_ABORTED)) {
             client.abort(cause);
@@ -245,283 +302,5 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
     @Override
     public String toString() {
         return "EngineExchange{" + method() + ' ' + path() + ", attempts=" + retries.attempts() + '}';
-    }
-
-    // ---- One attempt -------------------------------------------------------------------------
-
-    /** One attempt on one backend: its connection, its deadline, its selection. */
-    final class Attempt implements Deadlines.Entry, Promise<Connection> {
-        final Selection selection;
-        final long startNanos;
-        BackendConnection connection;
-        boolean done;
-        boolean connecting;
-        boolean headers;
-        boolean bodyWriting;
-        /** Whether {@link Exchange#pumpBody()} is writing (a write completed in place goes on in its loop). */
-        boolean pumping;
-        boolean retriedFresh;
-        private long deadline;
-        private int status;
-        private long headersNanos;
-        final Callback bodyCallback;
-        private final Callback headCallback;
-
-        Attempt(Selection selection, long startNanos) {
-            this.selection = selection;
-            this.startNanos = startNanos;
-            this.headCallback = new Callback() {
-                @Override
-                public void succeeded() {
-                    bodyWritten();
-                }
-
-                @Override
-                public void failed(Throwable x) {
-                    bodyFailed(x);
-                }
-
-                @Override
-                public InvocationType getInvocationType() {
-                    return InvocationType.NON_BLOCKING;
-                }
-            };
-            this.bodyCallback = headCallback;
-        }
-
-        boolean headRequest() {
-            return isHead();
-        }
-
-        int maxResponseHeaderSize() {
-            return route.options.maxResponseHeaderSize();
-        }
-
-        /** Under the exchange's lock: takes or opens a connection and sends the request. */
-        void begin() {
-            deadline = Math.min(startNanos + route.attemptTimeoutNanos, retries.deadline());
-            BackendConnection c = engine.pool.acquire(selection.backend(), this);
-            if (c != null) {
-                engine.deadlines().add(this);
-                sendOn(c);
-                return;
-            }
-            connecting = true;
-            deadline = Math.min(deadline, startNanos + route.connectTimeoutNanos);
-            engine.deadlines().add(this);
-            engine.pool.connect(selection.backend(), this, this);
-        }
-
-        private void sendOn(BackendConnection c) {
-            connection = c;
-            c.received = false;
-            c.idleTimeout(route.idleTimeoutMillis);
-            bodyWriting = true;
-            c.write(headCallback, requestBuffers(selection.backend()));
-        }
-
-        /** The connection opened (on the client connector's thread). */
-        @Override
-        public void succeeded(Connection result) {
-            BackendConnection c = (BackendConnection) result;
-            synchronized (Exchange.this) {
-                if (done) {
-                    // Timed out or abandoned meanwhile: keep the connection for the next request.
-                    c.served = 1;
-                    engine.pool.release(c, route.options.maxConnectionsPerBackend());
-                    return;
-                }
-                connecting = false;
-                deadline = Math.min(startNanos + route.attemptTimeoutNanos, retries.deadline());
-                sendOn(c);
-            }
-        }
-
-        /** The connection could not open. */
-        @Override
-        public void failed(Throwable x) {
-            synchronized (Exchange.this) {
-                if (done) {
-                    return;
-                }
-                done = true;
-                engine.deadlines().remove(this);
-                engine.pool.forgetAddress(selection.backend());
-                Exchange.this.failed(this, FailureKind.CONNECT);
-            }
-        }
-
-        @Override
-        public long deadline() {
-            return headers ? Long.MAX_VALUE : deadline;
-        }
-
-        @Override
-        public void expire() {
-            synchronized (Exchange.this) {
-                if (done || headers) {
-                    return;
-                }
-                done = true;
-                boolean wasConnecting = connecting;
-                closeConnection();
-                Exchange.this.failed(this, wasConnecting ? FailureKind.CONNECT : FailureKind.TIMEOUT);
-            }
-        }
-
-        void closeConnection() {
-            BackendConnection c = connection;
-            if (c != null) {
-                c.attempt = null;
-                c.getEndPoint().close();
-            }
-        }
-
-        private void bodyWritten() {
-            synchronized (Exchange.this) {
-                bodyWriting = false;
-                if (!pumping && !done) {
-                    pumpBody();
-                }
-            }
-        }
-
-        private void bodyFailed(Throwable x) {
-            synchronized (Exchange.this) {
-                bodyWriting = false;
-                // The read side sees the connection close and decides (a response may already be on its way).
-                if (connection != null) {
-                    connection.getEndPoint().close(x);
-                }
-            }
-        }
-
-        /** The response head arrived: the client head to write, or null when it is not forwarded. */
-        ByteBuffer responseHead(BackendConnection c, ResponseHead head) {
-            synchronized (Exchange.this) {
-                if (done || connection != c) {
-                    c.getEndPoint().close();
-                    return null;
-                }
-                headers = true;
-                engine.deadlines().remove(this);
-                headersNanos = engine.now();
-                status = head.status;
-                Selection next = retries.next(
-                        route.retry.shouldRetryStatus(status, method(), retries.attempts(), replayable()),
-                        route.retry.shouldRetryStatus(status, method(), 1, replayable()), headersNanos, Exchange.this,
-                        selection.backend());
-                if (next != null) {
-                    done = true;
-                    selection.onFailure(status, headersNanos - startNanos);
-                    closeConnection();
-                    send(next, headersNanos);
-                    return null;
-                }
-                committed = true;
-                clientStatus = status;
-                boolean close = !clientKeepAlive() || engine.isShutdown() || head.framing == Head.UNTIL_CLOSE;
-                responseClose = close;
-                return responseHeadBytes(head, selection.backend(), close);
-            }
-        }
-
-        /** Writes a response part to the client. */
-        void forward(BackendConnection c, ByteBuffer head, ByteBuffer body, boolean last, Callback callback) {
-            responseBytes += body.remaining();
-            if (head != null) {
-                client.write(callback, head, body);
-            } else {
-                client.write(callback, body);
-            }
-        }
-
-        void responseComplete(BackendConnection c, boolean reusable) {
-            boolean keepAlive;
-            synchronized (Exchange.this) {
-                if (done) {
-                    return;
-                }
-                done = true;
-                long latency = headersNanos - startNanos;
-                if (status >= 500) {
-                    selection.onFailure(status, latency);
-                } else {
-                    selection.onSuccess(status, latency);
-                }
-                boolean sent = bodyDone() && !bodyWriting;
-                if (reusable && sent) {
-                    engine.pool.release(c, route.options.maxConnectionsPerBackend());
-                } else {
-                    closeConnection();
-                }
-                keepAlive = sent && !responseClose;
-                finish(Outcome.PROXIED);
-            }
-            client.responseDone(keepAlive);
-        }
-
-        void clientWriteFailed(BackendConnection c, Throwable x) {
-            clientGone(x);
-        }
-
-        void invalidResponse(BackendConnection c, String why) {
-            synchronized (Exchange.this) {
-                if (done) {
-                    return;
-                }
-                done = true;
-                engine.deadlines().remove(this);
-                closeConnection();
-                if (headers || why != Retries.REASON_OTHER) {
-                    // Not retried: the backend answered, badly (as on the Jetty path).
-                    selection.onFailure(FailureKind.OTHER, engine.now() - startNanos);
-                    finishError(502, retries.reason(why), Outcome.FAILED);
-                } else {
-                    Exchange.this.failed(this, FailureKind.OTHER);
-                }
-            }
-        }
-
-        void backendFailed(BackendConnection c, Throwable cause) {
-            backendClosed(c, cause);
-            c.getEndPoint().close();
-        }
-
-        /** The backend connection closed (or failed) while this attempt used it. */
-        void backendClosed(BackendConnection c, Throwable cause) {
-            synchronized (Exchange.this) {
-                if (done || connection != c) {
-                    return;
-                }
-                done = true;
-                engine.deadlines().remove(this);
-                c.attempt = null;
-                FailureKind kind = cause instanceof TimeoutException ? FailureKind.TIMEOUT
-                        : cause == null ? FailureKind.RESET : FailureKind.of(cause);
-                if (headers) {
-                    selection.onFailure(kind, engine.now() - startNanos);
-                    finishError(502, Retries.REASON_RESET, Outcome.FAILED);
-                    return;
-                }
-                if (c.served > 0 && !c.received && !retriedFresh && retries.mayResend(method(), replayable())) {
-                    // A kept-alive connection the backend had closed: the request never reached it.
-                    Attempt again = new Attempt(selection, startNanos);
-                    again.retriedFresh = true;
-                    attempt = again;
-                    again.deadline = deadline;
-                    again.connecting = true;
-                    engine.deadlines().add(again);
-                    engine.pool.connect(selection.backend(), again, again);
-                    return;
-                }
-                Exchange.this.failed(this, kind);
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "Attempt{" + selection.backend().id() + (done ? ", done" : "") + '}';
-        }
     }
 }
