@@ -8,10 +8,6 @@ import dev.jlb.LoadBalancer;
 import dev.jlb.RetryPolicy;
 import dev.jlb.health.OutlierDetection;
 import dev.jlb.jetty.ProxyFixture.Mode;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.ContentResponse;
@@ -30,17 +26,6 @@ class RetryBudgetTest {
     @RegisterExtension
     static final ClientExtension CLIENT = new ClientExtension();
 
-    private static String refusedUri() {
-        for (int port = 1; port < 1024; port++) {
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-            } catch (IOException refused) {
-                return "http://127.0.0.1:" + port;
-            }
-        }
-        throw new AssertionError("no refusing port below 1024");
-    }
-
     private static ContentResponse get(ProxyFixture proxy, int i) throws Exception {
         return CLIENT.get().newRequest(proxy.url("/api/" + i)).timeout(10, TimeUnit.SECONDS).send();
     }
@@ -50,7 +35,8 @@ class RetryBudgetTest {
     void retriesAreRefusedBeyondThePercentOfTheRoutesRequests(Mode mode) throws Exception {
         try (TestBackend good = new TestBackend("good");
                 LoadBalancer lb = LoadBalancer.builder().strategy(TestStrategies.first())
-                        .backends(refusedUri(), good.uri()).outlierDetection(OutlierDetection.disabled()).build();
+                        .backends(ServersExtension.refusedUri(), good.uri())
+                        .outlierDetection(OutlierDetection.disabled()).build();
                 ProxyFixture proxy = ProxyFixture.start(mode, lb, ProxyOptions.builder()
                         .retry(RetryPolicy.builder().retryBudget(50, 0, Duration.ofMinutes(1)).build()).build())) {
             // 1: half a retry in the budget: refused, the client gets the connect failure.
@@ -78,7 +64,8 @@ class RetryBudgetTest {
         // 1% of a handful of requests is nothing; the reserve of 1 per second over 10 s is 10 retries.
         try (TestBackend good = new TestBackend("good");
                 LoadBalancer lb = LoadBalancer.builder().strategy(TestStrategies.first())
-                        .backends(refusedUri(), good.uri()).outlierDetection(OutlierDetection.disabled()).build();
+                        .backends(ServersExtension.refusedUri(), good.uri())
+                        .outlierDetection(OutlierDetection.disabled()).build();
                 ProxyFixture proxy = ProxyFixture.start(mode, lb, ProxyOptions.builder()
                         .retry(RetryPolicy.builder().retryBudget(1, 1, Duration.ofSeconds(10)).build()).build())) {
             for (int i = 0; i < 10; i++) {
@@ -94,7 +81,8 @@ class RetryBudgetTest {
     void withoutABudgetEveryRetryGoes(Mode mode) throws Exception {
         try (TestBackend good = new TestBackend("good");
                 LoadBalancer lb = LoadBalancer.builder().strategy(TestStrategies.first())
-                        .backends(refusedUri(), good.uri()).outlierDetection(OutlierDetection.disabled()).build();
+                        .backends(ServersExtension.refusedUri(), good.uri())
+                        .outlierDetection(OutlierDetection.disabled()).build();
                 ProxyFixture proxy = ProxyFixture.start(mode, lb, ProxyOptions.builder()
                         .retry(RetryPolicy.builder().noRetryBudget().build()).build())) {
             for (int i = 0; i < 20; i++) {

@@ -18,11 +18,11 @@ import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.websocket.api.Callback;
-import org.eclipse.jetty.websocket.client.WebSocketClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -35,19 +35,17 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class WebSocketDrainTest {
 
+    @RegisterExtension
+    final WsEchoExtension echo = new WsEchoExtension();
+
     private final ManualScheduler timer = new ManualScheduler();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private WsEchoBackend backend;
-    private WebSocketClient client;
-    private ProxyFixture proxy;
     private LoadBalancer lb;
     private Server admin;
 
     @BeforeEach
     void setUp() throws Exception {
-        backend = new WsEchoBackend("b1");
-        lb = LoadBalancer.builder().name("ws").backends(backend.uri()).build();
-        client = WsClient.newClient();
+        lb = echo.lb;
         admin = new Server();
         ServerConnector connector = new ServerConnector(admin, 1, 1);
         connector.setHost("127.0.0.1");
@@ -62,18 +60,12 @@ class WebSocketDrainTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        client.stop();
-        if (proxy != null) {
-            proxy.close();
-        }
-        dev.jlb.testing.LifeCycles.stop(admin, this);
-        backend.close();
-        lb.close();
+        dev.jlb.testing.LifeCycles.stop(admin, this); // the extension then closes the rest
     }
 
     private WsClient open(ProxyFixture.Mode mode) throws Exception {
-        proxy = ProxyFixture.start(mode, lb, ProxyOptions.defaults());
-        WsClient ws = WsClient.connect(client, proxy.url("/api/chat"));
+        echo.start(mode, ProxyOptions.defaults());
+        WsClient ws = echo.connect("/api/chat");
         assertThat(ws.roundTrip("hello")).isEqualTo("hello");
         return ws;
     }
@@ -124,7 +116,7 @@ class WebSocketDrainTest {
         assertThat(ws.awaitClose()).isEqualTo("1001 backend drained");
         assertThat(ProxyFixture.awaitIdle(lb)).extracting(BackendStats::inFlight).containsOnly(0);
         assertThat(WebSocketProxyTest.awaitOpen(lb, 0)).isZero();
-        assertThat(backend.closes.poll(10, TimeUnit.SECONDS)).as("the backend's side closed").isNotNull();
+        assertThat(echo.backend.closes.poll(10, TimeUnit.SECONDS)).as("the backend's side closed").isNotNull();
     }
 
     @Test
@@ -150,7 +142,7 @@ class WebSocketDrainTest {
 
     @Test
     void aBadDeadlineIsRefusedAndDrainsNothing() throws Exception {
-        proxy = ProxyFixture.start(ProxyFixture.Mode.HANDLER, lb, ProxyOptions.defaults());
+        echo.start(ProxyFixture.Mode.HANDLER, ProxyOptions.defaults());
         HttpResponse<String> notDuration = post("/drain?websocket_deadline=soon");
         assertThat(notDuration.statusCode()).isEqualTo(400);
         assertThat(notDuration.body()).contains(

@@ -31,10 +31,10 @@ class TlsConfigTest {
     @BeforeAll
     static void files() throws Exception {
         pki = TestPki.ca("test ca");
-        TestPki.Issued site = pki.server("site", "localhost", "127.0.0.1");
-        cert = TestPki.writeCerts(dir.resolve("site.pem"), site.cert(), pki.ca.cert());
-        key = TestPki.writeKey(dir.resolve("site.key"), site.key());
-        ca = pki.writeCa(dir.resolve("ca.pem"));
+        TestPki.ServerFiles site = pki.writeServer(dir, "site", "localhost", "127.0.0.1");
+        cert = site.cert();
+        key = site.key();
+        ca = site.ca();
     }
 
     private static String server(String tls) {
