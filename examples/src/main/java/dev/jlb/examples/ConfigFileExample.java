@@ -17,8 +17,6 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
 
 /** Every route of a config.yaml (or .json) on one server (lb-jetty + jackson-dataformat-yaml). */
-// close() stops a Jetty server, whose stop() throws Exception (InterruptedException among them).
-@SuppressWarnings("try")
 public final class ConfigFileExample implements AutoCloseable {
 
     private final List<LoadBalancer> routes = new ArrayList<>();

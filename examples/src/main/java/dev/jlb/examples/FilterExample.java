@@ -17,8 +17,6 @@ import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 
 /** An existing servlet application with jlb's filter in front: /api/... is balanced, the rest is the app's. */
-// close() stops a Jetty server, whose stop() throws Exception (InterruptedException among them).
-@SuppressWarnings("try")
 public final class FilterExample implements AutoCloseable {
 
     private final LoadBalancer lb;

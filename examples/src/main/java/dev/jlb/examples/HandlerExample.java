@@ -8,8 +8,6 @@ import java.net.URI;
 import org.eclipse.jetty.server.Server;
 
 /** A Jetty server that balances /api over the backends with the jetty-core handler (lb-jetty). */
-// close() stops a Jetty server, whose stop() throws Exception (InterruptedException among them).
-@SuppressWarnings("try")
 public final class HandlerExample implements AutoCloseable {
 
     private final LoadBalancer lb;

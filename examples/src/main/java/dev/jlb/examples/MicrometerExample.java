@@ -10,8 +10,6 @@ import java.net.URI;
 import org.eclipse.jetty.server.Server;
 
 /** The handler example with its meters in a Prometheus registry (lb-jetty + micrometer-core). */
-// close() stops a Jetty server, whose stop() throws Exception (InterruptedException among them).
-@SuppressWarnings("try")
 public final class MicrometerExample implements AutoCloseable {
 
     private final LoadBalancer lb;

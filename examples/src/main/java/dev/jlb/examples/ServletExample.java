@@ -9,8 +9,6 @@ import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 
 /** A servlet application whose /api/* is balanced by jlb's proxy servlet (lb-jetty + jetty-ee10-proxy). */
-// close() stops a Jetty server, whose stop() throws Exception (InterruptedException among them).
-@SuppressWarnings("try")
 public final class ServletExample implements AutoCloseable {
 
     private final LoadBalancer lb;
