@@ -7,20 +7,11 @@ import dev.jlb.discovery.DiscoveredBackend;
 import dev.jlb.discovery.Discovery;
 import dev.jlb.discovery.DiscoveryCounters;
 import dev.jlb.discovery.DiscoveryStats;
-import dev.jlb.jetty.discovery.DnsLookup.Answer;
-import dev.jlb.jetty.discovery.DnsLookup.Rec;
-import dev.jlb.jetty.discovery.DnsLookup.Type;
 import dev.jlb.jetty.internal.OptionalDependency;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
@@ -39,8 +30,11 @@ import org.slf4j.LoggerFactory;
  * (default {@value #DEFAULT_EMPTY_AFTER}), with a log line; a single bad answer while a name is
  * being changed does not take a service down.
  *
- * <p>Lookups are asynchronous, one at a time; the scheduler (by default one daemon thread shared by
- * every discovery) only starts them. Thread-safe.
+ * <p>This class owns the refresh schedule (the TTL clamped, or the back-off) and applies each
+ * answer or failure. Lookups are
+ * asynchronous, one at a time; the scheduler (by default one daemon thread shared by every
+ * discovery) only starts them, and an answer is applied where its lookup completes. Thread-safe: the
+ * membership and the schedule are guarded by this object's lock, and listeners are called outside it.
  */
 public final class DnsDiscovery implements Discovery {
     private static final Logger LOG = LoggerFactory.getLogger(DnsDiscovery.class);
@@ -53,37 +47,32 @@ public final class DnsDiscovery implements Discovery {
     public static final int DEFAULT_EMPTY_AFTER = 3;
 
     private final DnsTarget target;
-    private final String scheme;
-    private final int weight;
     private final Duration minTtl;
     private final Duration maxTtl;
     private final int emptyAfter;
-    private final DnsLookup lookup;
+    private final DnsResolution resolution;
+    private final Backoff backoff;
     private final Scheduler scheduler;
-    private final RandomSource random;
     private final Clock clock;
     private final DiscoveryCounters counters = new DiscoveryCounters();
+    /** Called under this object's lock only. */
+    private final DnsMembership membership;
 
     /** Guarded by this. */
     private Listener listener;
-    private List<DiscoveredBackend> current = List.of();
-    private boolean reported;
-    private int emptyStreak;
-    private int failureStreak;
     private Scheduler.Task next;
     private Duration nextDelay = Duration.ZERO;
     private boolean closed;
 
     private DnsDiscovery(Builder b, DnsLookup lookup) {
         this.target = b.target;
-        this.scheme = b.scheme;
-        this.weight = b.weight;
         this.minTtl = b.minTtl;
         this.maxTtl = b.maxTtl;
         this.emptyAfter = b.emptyAfter;
-        this.lookup = lookup;
+        this.resolution = new DnsResolution(b.target, b.scheme, b.weight, lookup);
+        this.backoff = new Backoff(b.minTtl, b.maxTtl, b.random::nextDouble);
+        this.membership = new DnsMembership(b.target.source(), b.emptyAfter);
         this.scheduler = b.scheduler != null ? b.scheduler : DiscoveryThreads.shared();
-        this.random = b.random;
         this.clock = b.clock;
     }
 
@@ -144,7 +133,7 @@ public final class DnsDiscovery implements Discovery {
 
     /** {@return the membership as last reported (empty before the first answer)} */
     public synchronized List<DiscoveredBackend> current() {
-        return current;
+        return membership.current();
     }
 
     @Override
@@ -155,7 +144,7 @@ public final class DnsDiscovery implements Discovery {
                 next.cancel();
             }
         }
-        lookup.close();
+        resolution.close();
     }
 
     private synchronized void schedule(Duration delay) {
@@ -171,12 +160,10 @@ public final class DnsDiscovery implements Discovery {
                 return;
             }
         }
-        CompletableFuture<Result> result = target.srv() ? resolveSrv() : resolveAddresses(target.name(), target.port(),
-                weight, 0);
-        result.whenComplete((r, e) -> {
+        resolution.resolve().whenComplete((r, e) -> {
             try {
                 if (e != null) {
-                    failed(cause(e));
+                    failed(DnsResolution.cause(e));
                 } else {
                     answered(r);
                 }
@@ -187,123 +174,15 @@ public final class DnsDiscovery implements Discovery {
         });
     }
 
-    /** What one resolution found: backends (empty for NXDOMAIN or no records) and the TTL. */
-    private record Result(List<DiscoveredBackend> backends, long ttlSeconds, boolean nxdomain) {
-    }
-
-    private CompletableFuture<Result> resolveAddresses(String name, int port, int w, int priority) {
-        CompletableFuture<Answer> a = lookup.query(name, Type.A).toCompletableFuture();
-        CompletableFuture<Answer> aaaa = lookup.query(name, Type.AAAA).toCompletableFuture();
-        return a.handle((ra, ea) -> aaaa.handle((rb, eb) -> {
-            if (ea != null && eb != null) {
-                throw new CompletionException(cause(ea));
-            }
-            List<DiscoveredBackend> backends = new ArrayList<>();
-            long ttl = -1;
-            long negativeTtl = -1;
-            boolean nx = true;
-            for (Answer answer : new Answer[] {ra, rb}) {
-                if (answer != null) {
-                    nx &= answer.nxdomain();
-                    // An empty AAAA answer beside A records says nothing about how long the A records last.
-                    if (answer.records().isEmpty()) {
-                        negativeTtl = minTtl(negativeTtl, answer.ttlSeconds());
-                    } else {
-                        ttl = minTtl(ttl, answer.ttlSeconds());
-                    }
-                    answer.records().forEach(rec -> backends.add(backend(rec.address(), port, w, priority)));
-                }
-            }
-            if (backends.isEmpty()) {
-                ttl = negativeTtl;
-            }
-            if (backends.isEmpty() && (ea != null || eb != null)) {
-                throw new CompletionException(cause(ea != null ? ea : eb));
-            }
-            return new Result(backends, ttl, nx && backends.isEmpty());
-        })).thenCompose(f -> f);
-    }
-
-    private CompletableFuture<Result> resolveSrv() {
-        return lookup.query(target.name(), Type.SRV).toCompletableFuture().thenCompose(answer -> {
-            if (answer.records().isEmpty()) {
-                return CompletableFuture.completedFuture(new Result(List.of(), answer.ttlSeconds(), answer.nxdomain()));
-            }
-            List<Rec> records = new ArrayList<>(answer.records());
-            records.sort(Comparator.comparingInt(Rec::priority));
-            List<CompletableFuture<Result>> parts = new ArrayList<>();
-            for (Rec srv : records) {
-                int w = Math.min(Backend.MAX_WEIGHT, Math.max(1, srv.weight()));
-                List<DiscoveredBackend> given = new ArrayList<>();
-                long ttl = -1;
-                for (Rec add : answer.additional()) {
-                    if (add.name().equals(srv.target())) {
-                        given.add(backend(add.address(), srv.port(), w, srv.priority()));
-                        ttl = minTtl(ttl, add.ttlSeconds());
-                    }
-                }
-                parts.add(given.isEmpty() ? resolveAddresses(srv.target(), srv.port(), w, srv.priority())
-                        : CompletableFuture.completedFuture(new Result(given, ttl, false)));
-            }
-            return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).thenApply(done -> {
-                Map<Backend, DiscoveredBackend> merged = new LinkedHashMap<>();
-                long ttl = answer.ttlSeconds();
-                for (CompletableFuture<Result> part : parts) {
-                    Result r = part.join();
-                    ttl = minTtl(ttl, r.ttlSeconds());
-                    r.backends().forEach(d -> merged.putIfAbsent(d.backend(), d));
-                }
-                return new Result(List.copyOf(merged.values()), ttl, false);
-            });
-        });
-    }
-
-    private DiscoveredBackend backend(String address, int port, int w, int priority) {
-        String host = address.indexOf(':') >= 0 ? "[" + address + "]" : address;
-        return new DiscoveredBackend(Backend.of(scheme + "://" + host + ":" + port, w).withSource(source()), priority);
-    }
-
-    private static long minTtl(long a, long b) {
-        return a < 0 ? b : b < 0 ? a : Math.min(a, b);
-    }
-
-    private void answered(Result r) {
+    private void answered(DnsResolution.Result r) {
         counters.resolved(r.backends().isEmpty() ? currentSize() : r.backends().size(), clock.millis());
         Listener target;
-        List<DiscoveredBackend> report = null;
+        List<DiscoveredBackend> report;
         synchronized (this) {
             if (closed) {
                 return;
             }
-            if (failureStreak > 0) {
-                LOG.info("jlb: {}: answered again after {} failed lookups", source(), failureStreak);
-            }
-            failureStreak = 0;
-            if (r.backends().isEmpty()) {
-                emptyStreak++;
-                String what = r.nxdomain() ? "NXDOMAIN" : "no records";
-                if (current.isEmpty()) {
-                    if (!reported) {
-                        report = List.of();
-                    }
-                } else if (emptyStreak >= emptyAfter) {
-                    LOG.warn("jlb: {}: {} in {} answers in a row: the membership is now empty (was {} backends)",
-                            source(), what, emptyStreak, current.size());
-                    report = List.of();
-                } else {
-                    LOG.info("jlb: {}: {} ({} of {} in a row before emptying): keeping {} backends", source(), what,
-                            emptyStreak, emptyAfter, current.size());
-                }
-            } else {
-                emptyStreak = 0;
-                if (!reported || !r.backends().equals(current)) {
-                    report = r.backends();
-                }
-            }
-            if (report != null) {
-                current = report;
-                reported = true;
-            }
+            report = membership.answered(r.backends(), r.nxdomain());
             target = listener;
         }
         if (report != null) {
@@ -312,47 +191,32 @@ public final class DnsDiscovery implements Discovery {
         schedule(clamp(r.ttlSeconds()));
     }
 
-    private synchronized int currentSize() {
-        return current.size();
-    }
-
-    private void failed(Throwable e) {
-        String error = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-        counters.failed(error);
-        Duration delay;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            failureStreak++;
-            delay = backoff(failureStreak);
-            if (failureStreak == 1 || Integer.bitCount(failureStreak) == 1) {
-                LOG.warn("jlb: {}: lookup failed ({}), {} in a row; keeping {} backends, next try in {}", source(), error,
-                        failureStreak, current.size(), DurationFormat.format(delay));
-            }
-        }
-        schedule(delay);
-    }
-
-    /** {@code minTtl * 2^(n-1)}, at most {@code maxTtl}, times a jitter in [0.8, 1.2). */
-    Duration backoff(int failures) {
-        long base = minTtl.toMillis();
-        long capped = Math.min(maxTtl.toMillis(), base << Math.min(20, failures - 1));
-        return Duration.ofMillis((long) (capped * (0.8 + 0.4 * random.nextDouble())));
-    }
-
     /** The TTL clamped to [minTtl, maxTtl]; an answer without one is asked again after minTtl. */
     Duration clamp(long ttlSeconds) {
         Duration ttl = ttlSeconds < 0 ? minTtl : Duration.ofSeconds(ttlSeconds);
         return ttl.compareTo(minTtl) < 0 ? minTtl : ttl.compareTo(maxTtl) > 0 ? maxTtl : ttl;
     }
 
-    private static Throwable cause(Throwable e) {
-        while ((e instanceof CompletionException || e instanceof java.util.concurrent.ExecutionException)
-                && e.getCause() != null) {
-            e = e.getCause();
+    private synchronized int currentSize() {
+        return membership.current().size();
+    }
+
+    private void failed(Throwable e) {
+        String error = Backoff.describe(e);
+        counters.failed(error);
+        Duration delay;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            int failureStreak = membership.failed();
+            delay = backoff.delay(failureStreak);
+            if (failureStreak == 1 || Integer.bitCount(failureStreak) == 1) {
+                LOG.warn("jlb: {}: lookup failed ({}), {} in a row; keeping {} backends, next try in {}", source(), error,
+                        failureStreak, membership.current().size(), DurationFormat.format(delay));
+            }
         }
-        return e;
+        schedule(delay);
     }
 
     @Override

@@ -5,30 +5,17 @@ import dev.jlb.discovery.DiscoveredBackend;
 import dev.jlb.discovery.Discovery;
 import dev.jlb.discovery.DiscoveryCounters;
 import dev.jlb.discovery.DiscoveryStats;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Backends from a Kubernetes Service: {@code k8s://service.namespace:port} (port: the name of the
@@ -45,42 +32,36 @@ import tools.jackson.databind.json.JsonMapper;
  * a token file and a CA bundle); an explicit kubeconfig file; in-cluster (KUBERNETES_SERVICE_HOST/PORT,
  * the service account token and CA under {@value #SERVICE_ACCOUNT}); the default kubeconfig (the
  * first file of {@code KUBECONFIG}, else {@code ~/.kube/config}). A token file is read again for
- * every request (tokens rotate). One daemon thread per discovery.
+ * every request (tokens rotate).
+ *
+ * <p>This class owns the lifecycle, the retry loop and the reports. Thread-safe: one daemon thread
+ * per discovery lists, watches and reports; {@link #close()} ends a watch in progress from any thread.
  */
 public final class K8sDiscovery implements Discovery {
     private static final Logger LOG = LoggerFactory.getLogger(K8sDiscovery.class);
     /** Where a pod finds its service account token, namespace and CA ({@code token}, {@code ca.crt}). */
     public static final String SERVICE_ACCOUNT = "/var/run/secrets/kubernetes.io/serviceaccount";
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    private final String service;
-    private final String namespace;
-    private final String port;
     private final String source;
     private final Builder b;
-    private final HttpClient client;
     private final KubeCredentials credentials;
+    private final Backoff backoff;
     private final DiscoveryCounters counters = new DiscoveryCounters();
-    /** Slice name to its backends; touched by the discovery thread only. */
-    private final Map<String, List<DiscoveredBackend>> slices = new LinkedHashMap<>();
+    /** Touched by the discovery thread only. */
+    private final K8sSlices slices;
+    private final K8sDiscoveryClient client;
     private volatile boolean closed;
-    private volatile InputStream watching;
     private Thread thread;
-    private List<DiscoveredBackend> reported;
     private Listener listener;
 
     private K8sDiscovery(Builder b) {
         this.b = b;
-        this.service = b.service;
-        this.namespace = b.namespace;
-        this.port = b.port;
-        this.source = "k8s://" + service + "." + namespace + ":" + port;
+        this.source = "k8s://" + b.service + "." + b.namespace + ":" + b.port;
         this.credentials = b.credentials();
-        HttpClient.Builder hb = HttpClient.newBuilder().connectTimeout(b.timeout);
-        if (credentials.ssl() != null) {
-            hb.sslContext(credentials.ssl());
-        }
-        this.client = hb.build();
+        this.backoff = new Backoff(b.minBackoff, b.maxBackoff, b.jitter);
+        this.slices = new K8sSlices(b.port, b.scheme, b.weight, source);
+        this.client = new K8sDiscoveryClient(b.service, b.namespace, credentials, b.timeout, b.watchSeconds, slices,
+                this::report);
     }
 
     /**
@@ -122,7 +103,7 @@ public final class K8sDiscovery implements Discovery {
         }
         this.listener = Objects.requireNonNull(listener, "listener");
         LOG.info("jlb: {}: watching EndpointSlices through {}", source, credentials.origin());
-        thread = new Thread(this::run, "jlb-k8s-" + service + "." + namespace);
+        thread = new Thread(this::run, "jlb-k8s-" + b.service + "." + b.namespace);
         thread.setDaemon(true);
         thread.start();
     }
@@ -134,14 +115,7 @@ public final class K8sDiscovery implements Discovery {
         synchronized (this) {
             t = thread;
         }
-        InputStream in = watching;
-        if (in != null) {
-            try {
-                in.close();
-            } catch (IOException ignored) {
-                // closing anyway
-            }
-        }
+        client.close();
         if (t != null) {
             t.interrupt();
             try {
@@ -158,24 +132,18 @@ public final class K8sDiscovery implements Discovery {
         void sleep(Duration delay) throws InterruptedException;
     }
 
-    private static final class Gone extends IOException {
-        Gone() {
-            super("410 Gone");
-        }
-    }
-
     private void run() {
         String rv = null;
         int failures = 0;
         while (!closed) {
             try {
                 if (rv == null) {
-                    rv = list();
+                    rv = client.list();
                     failures = 0;
                 }
-                rv = watch(rv);
+                rv = client.watch(rv);
                 failures = 0;
-            } catch (Gone gone) {
+            } catch (K8sDiscoveryClient.Gone gone) {
                 LOG.info("jlb: {}: watch from an expired resourceVersion (410 Gone): listing again", source);
                 rv = null;
             } catch (InterruptedException e) {
@@ -185,11 +153,11 @@ public final class K8sDiscovery implements Discovery {
                     return;
                 }
                 failures++;
-                String error = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                String error = Backoff.describe(e);
                 counters.failed(error);
                 Duration delay = backoff(failures);
                 LOG.warn("jlb: {}: {} ({} in a row); keeping {} backends, next try in {} ms", source, error, failures,
-                        reported == null ? 0 : reported.size(), delay.toMillis());
+                        slices.reportedSize(), delay.toMillis());
                 try {
                     b.sleeper.sleep(delay);
                 } catch (InterruptedException ie) {
@@ -200,173 +168,16 @@ public final class K8sDiscovery implements Discovery {
     }
 
     Duration backoff(int failures) {
-        long capped = Math.min(b.maxBackoff.toMillis(), b.minBackoff.toMillis() << Math.min(20, failures - 1));
-        return Duration.ofMillis((long) (capped * (0.8 + 0.4 * b.jitter.getAsDouble())));
+        return backoff.delay(failures);
     }
 
-    private String path() {
-        return "/apis/discovery.k8s.io/v1/namespaces/" + namespace + "/endpointslices?labelSelector="
-                + URLEncoder.encode("kubernetes.io/service-name=" + service, StandardCharsets.UTF_8);
-    }
-
-    private HttpRequest.Builder request(String pathAndQuery) throws IOException {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(credentials.apiServer() + pathAndQuery))
-                .header("Accept", "application/json");
-        String authorization = credentials.authorization();
-        if (authorization != null) {
-            r.header("Authorization", authorization);
-        }
-        return r;
-    }
-
-    /** Lists the slices, reports the merge, returns the list's resourceVersion. */
-    @SuppressWarnings("unchecked")
-    private String list() throws IOException, InterruptedException {
-        HttpResponse<String> response = client.send(request(path()).timeout(b.timeout).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
-            throw new IOException("list: HTTP " + response.statusCode());
-        }
-        Map<String, Object> body = JSON.readValue(response.body(), Map.class);
-        slices.clear();
-        for (Object item : (List<Object>) body.getOrDefault("items", List.of())) {
-            Map<String, Object> slice = (Map<String, Object>) item;
-            slices.put(name(slice), backends(slice));
-        }
-        report();
-        return (String) ((Map<String, Object>) body.getOrDefault("metadata", Map.of())).get("resourceVersion");
-    }
-
-    /** Watches from {@code rv} until the stream ends; returns the last resourceVersion seen. */
-    @SuppressWarnings("unchecked")
-    private String watch(String rv) throws IOException, InterruptedException {
-        String q = path() + "&watch=true&allowWatchBookmarks=true&timeoutSeconds=" + b.watchSeconds
-                + (rv == null ? "" : "&resourceVersion=" + URLEncoder.encode(rv, StandardCharsets.UTF_8));
-        HttpResponse<InputStream> response = client.send(request(q).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
-        try (InputStream in = response.body()) {
-            if (response.statusCode() == 410) {
-                throw new Gone();
-            }
-            if (response.statusCode() != 200) {
-                throw new IOException("watch: HTTP " + response.statusCode());
-            }
-            watching = in;
-            if (closed) {
-                return rv;
-            }
-            BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            String line;
-            while ((line = lines.readLine()) != null) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                Map<String, Object> event = JSON.readValue(line, Map.class);
-                String type = String.valueOf(event.get("type"));
-                Map<String, Object> object = (Map<String, Object>) event.getOrDefault("object", Map.of());
-                if (type.equals("ERROR")) {
-                    Object code = object.get("code");
-                    if (code instanceof Number n && n.intValue() == 410) {
-                        throw new Gone();
-                    }
-                    throw new IOException("watch: ERROR event " + object.get("message"));
-                }
-                String version = (String) ((Map<String, Object>) object.getOrDefault("metadata", Map.of()))
-                        .get("resourceVersion");
-                switch (type) {
-                    case "ADDED", "MODIFIED" -> slices.put(name(object), backends(object));
-                    case "DELETED" -> slices.remove(name(object));
-                    case "BOOKMARK" -> { }
-                    default -> throw new IOException("watch: unknown event type " + type);
-                }
-                if (version != null) {
-                    rv = version;
-                }
-                if (!type.equals("BOOKMARK")) {
-                    report();
-                }
-            }
-            return rv;
-        } finally {
-            watching = null;
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static String name(Map<String, Object> slice) {
-        return String.valueOf(((Map<String, Object>) slice.getOrDefault("metadata", Map.of())).get("name"));
-    }
-
-    /** The backends of one slice: its port of {@link #port}, each address of each endpoint by its conditions. */
-    @SuppressWarnings("unchecked")
-    private List<DiscoveredBackend> backends(Map<String, Object> slice) {
-        Integer number = null;
-        for (Object p : (List<Object>) orEmpty(slice.get("ports"))) {
-            Map<String, Object> m = (Map<String, Object>) p;
-            Object n = m.get("port");
-            if (n instanceof Number pn && (port.equals(m.get("name")) || port.equals(String.valueOf(pn.intValue())))) {
-                number = pn.intValue();
-                break;
-            }
-        }
-        List<DiscoveredBackend> out = new ArrayList<>();
-        if (number == null) {
-            return out;
-        }
-        for (Object e : (List<Object>) orEmpty(slice.get("endpoints"))) {
-            Map<String, Object> endpoint = (Map<String, Object>) e;
-            Map<String, Object> c = (Map<String, Object>) endpoint.getOrDefault("conditions", Map.of());
-            boolean terminating = Boolean.TRUE.equals(c.get("terminating"));
-            boolean ready = !Boolean.FALSE.equals(c.get("ready")) && !terminating;
-            boolean serving = c.containsKey("serving") ? Boolean.TRUE.equals(c.get("serving")) : ready;
-            int w;
-            if (ready) {
-                w = b.weight;
-            } else if (terminating && serving) {
-                w = 0;
-            } else {
-                continue;
-            }
-            for (Object a : (List<Object>) orEmpty(endpoint.get("addresses"))) {
-                String address = String.valueOf(a);
-                String host = address.indexOf(':') >= 0 ? "[" + address + "]" : address;
-                out.add(DiscoveredBackend.of(Backend.of(b.scheme + "://" + host + ":" + number, w).withSource(source)));
-            }
-        }
-        return out;
-    }
-
-    private static Object orEmpty(Object o) {
-        return o == null ? List.of() : o;
-    }
-
-    /** Merges the slices (an address in two slices counts once, with its highest weight) and reports a change. */
+    /** Reports the slices' merge when it changed. */
     private void report() {
-        Map<Backend, DiscoveredBackend> merged = new LinkedHashMap<>();
-        for (List<DiscoveredBackend> s : slices.values()) {
-            for (DiscoveredBackend d : s) {
-                merged.merge(d.backend(), d, (x, y) -> x.backend().weight() >= y.backend().weight() ? x : y);
-            }
-        }
-        List<DiscoveredBackend> now = List.copyOf(merged.values());
+        List<DiscoveredBackend> now = slices.merged();
         counters.resolved(now.size(), b.clock.millis());
-        if (!now.equals(reported) || !sameWeights(now, reported)) {
-            reported = now;
-            if (!closed) {
-                listener.onMembership(now);
-            }
+        if (slices.changed(now) && !closed) {
+            listener.onMembership(now);
         }
-    }
-
-    private static boolean sameWeights(List<DiscoveredBackend> a, List<DiscoveredBackend> b) {
-        if (b == null || a.size() != b.size()) {
-            return false;
-        }
-        for (int i = 0; i < a.size(); i++) {
-            if (a.get(i).backend().weight() != b.get(i).backend().weight()) {
-                return false;
-            }
-        }
-        return true;
     }
 
     @Override

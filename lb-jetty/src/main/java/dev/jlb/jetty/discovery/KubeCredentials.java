@@ -51,7 +51,7 @@ record KubeCredentials(String apiServer, Path tokenFile, String token, SSLContex
     static KubeCredentials inCluster(Function<String, String> env, Path account) {
         String host = env.apply("KUBERNETES_SERVICE_HOST");
         String port = env.apply("KUBERNETES_SERVICE_PORT");
-        String url = "https://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        String url = "https://" + Addresses.host(host) + ":" + port;
         Path ca = account.resolve("ca.crt");
         SSLContext ssl = context("in-cluster ca.crt", pem("in-cluster ca.crt", ca), null, null);
         return new KubeCredentials(url, account.resolve("token"), null, ssl, "in-cluster " + url);
