@@ -77,6 +77,8 @@ class DependencyDietTest {
     /** Class files that may name servlet types (jakarta.servlet, Jetty's ee10). */
     static final List<String> SERVLET_CLASSES = List.of(
             "dev/jlb/jetty/LoadBalancingProxyServlet",
+            // The servlet adapter's per-request exchange (its ClientSide and Upstream).
+            "dev/jlb/jetty/ServletExchange",
             "dev/jlb/jetty/LoadBalancingFilter",
             // The servlet adapter's WebSocket hand-over (reaches the core request under the servlet).
             "dev/jlb/jetty/ServletUpgrade",
