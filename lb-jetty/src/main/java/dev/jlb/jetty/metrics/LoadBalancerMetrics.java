@@ -1,33 +1,23 @@
 package dev.jlb.jetty.metrics;
 
 import dev.jlb.Backend;
-import dev.jlb.BackendState;
-import dev.jlb.BackendStats;
 import dev.jlb.DurationFormat;
-import dev.jlb.LatencyDistribution;
 import dev.jlb.LoadBalancer;
 import dev.jlb.LoadBalancerStats;
-import dev.jlb.NoBackendAvailableException.Reason;
 import dev.jlb.PoolEvent;
 import dev.jlb.StatsWindow;
 import dev.jlb.discovery.Discovery;
 import dev.jlb.Ticker;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.ToDoubleFunction;
 
 /**
  * Binds one {@link LoadBalancer}'s statistics to a Micrometer {@link MeterRegistry}: function-based
@@ -88,7 +78,11 @@ import java.util.function.ToDoubleFunction;
  * {@link Builder#refreshInterval(Duration)} (default {@value #DEFAULT_REFRESH_MILLIS} ms), so one
  * scrape takes one snapshot. Latency quantiles are computed over a sliding window
  * ({@link Builder#latencyWindow(Duration)}, default {@value #DEFAULT_LATENCY_WINDOW_SECONDS} s; see
- * {@link StatsWindow}) from the core's histogram. Thread-safe.
+ * {@link StatsWindow}) from the core's histogram.
+ *
+ * <p>Thread-safe: this object owns the binding (the pool and discovery listeners, the meters
+ * registered, {@link #close()}) and the shared reading, all guarded by its lock, which the meters
+ * take when the registry reads them; the pool's and the discoveries' events arrive on their threads.
  */
 public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
 
@@ -100,9 +94,6 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
     public static final List<Double> DEFAULT_QUANTILES = List.of(0.5, 0.9, 0.99);
 
     private final LoadBalancer loadBalancer;
-    private final StatsWindow window;
-    private final Ticker ticker;
-    private final long refreshNanos;
     private final List<Double> quantiles;
     private final Tags routeTags;
 
@@ -111,23 +102,20 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
     private AutoCloseable listener;
     private final List<Meter> routeMeters = new ArrayList<>();
     private final Map<Backend, BackendMeters> backendMeters = new ConcurrentHashMap<>();
-    private final Map<Discovery, List<Meter>> discoveryMeters = new HashMap<>();
+    private final DiscoveryMeters discoveryMeters;
     private AutoCloseable discoveryListener;
     private boolean closed;
 
-    // The current reading; guarded by this.
-    private long readAt;
-    private boolean read;
-    private StatsWindow.Recent recent;
-    private Map<Backend, BackendStats> byBackend = Map.of();
+    /** The current reading; guarded by this. */
+    private final StatsReading reading;
 
     private LoadBalancerMetrics(Builder builder) {
         this.loadBalancer = builder.loadBalancer;
-        this.window = new StatsWindow(loadBalancer, builder.latencyWindow);
-        this.ticker = builder.ticker;
-        this.refreshNanos = builder.refreshInterval.toNanos();
+        this.reading = new StatsReading(new StatsWindow(loadBalancer, builder.latencyWindow), builder.ticker,
+                builder.refreshInterval.toNanos());
         this.quantiles = builder.quantiles;
         this.routeTags = Tags.of("route", loadBalancer.name());
+        this.discoveryMeters = new DiscoveryMeters(routeTags);
     }
 
     /**
@@ -171,7 +159,7 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
                     + "bound to " + this.registry + ")");
         }
         this.registry = registry;
-        bindRoute(registry);
+        RouteMeters.register(this, routeTags, registry, routeMeters);
         // The listener first, so that no backend added meanwhile is missed (registering twice is harmless).
         // The pool holds the listener, and through it this object, which the meters reference weakly.
         listener = loadBalancer.pool().addListener(this::onPoolEvent);
@@ -189,42 +177,12 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
      */
     private void syncDiscoveries() {
         List<Discovery> now = loadBalancer.discovery().discoveries();
-        List<Meter> gone = new ArrayList<>();
-        MeterRegistry r;
         synchronized (this) {
             if (closed || registry == null) {
                 return;
             }
-            r = registry;
-            discoveryMeters.entrySet().removeIf(e -> {
-                if (now.contains(e.getKey())) {
-                    return false;
-                }
-                gone.addAll(e.getValue());
-                return true;
-            });
-            gone.forEach(r::remove);
-            for (Discovery d : now) {
-                discoveryMeters.computeIfAbsent(d, x -> discoveryMeters(x, r));
-            }
+            discoveryMeters.sync(now, registry);
         }
-    }
-
-    private List<Meter> discoveryMeters(Discovery d, MeterRegistry r) {
-        Tags tags = routeTags.and("source", d.source());
-        List<Meter> meters = new ArrayList<>();
-        meters.add(FunctionCounter.builder("jlb.discovery.resolutions", d, x -> x.stats().resolutions())
-                .description("Discovery lookups that got an answer").tags(tags).register(r));
-        meters.add(FunctionCounter.builder("jlb.discovery.failures", d, x -> x.stats().failures())
-                .description("Discovery lookups that failed").tags(tags).register(r));
-        meters.add(Gauge.builder("jlb.discovery.backends", d, x -> x.stats().backends())
-                .description("Backends in the discovery's last snapshot").tags(tags).register(r));
-        meters.add(Gauge.builder("jlb.discovery.last.success", d, x -> {
-            long at = x.stats().lastSuccessEpochMillis();
-            return at < 0 ? Double.NaN : at / 1000.0;
-        }).description("When the last discovery lookup succeeded, since the epoch").baseUnit("seconds").tags(tags)
-                .register(r));
-        return meters;
     }
 
     private void onPoolEvent(PoolEvent event) {
@@ -243,7 +201,7 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
             }
             // Outside this object's lock: a scrape holds it while reading (and the registry its own).
             if (gone != null && r != null) {
-                gone.meters.forEach(r::remove);
+                gone.removeFrom(r);
             }
         }
     }
@@ -265,8 +223,7 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
             }
         }
         if (registry != null) {
-            discoveryMeters.values().forEach(ms -> ms.forEach(registry::remove));
-            discoveryMeters.clear();
+            discoveryMeters.removeAll(registry);
             for (Meter meter : routeMeters) {
                 registry.remove(meter);
             }
@@ -279,69 +236,22 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
 
     // ---- Reading -------------------------------------------------------------------------------
 
-    /** The current snapshot, refreshed when older than the refresh interval. */
-    private synchronized StatsWindow.Recent recent() {
-        long now = ticker.read();
-        if (!read || now - readAt >= refreshNanos) {
-            recent = window.recent();
-            Map<Backend, BackendStats> map = new HashMap<>();
-            for (BackendStats stats : recent.current().backends()) {
-                map.put(stats.backend(), stats);
-            }
-            byBackend = map;
-            readAt = now;
-            read = true;
+    /**
+     * The statistics the meters read, refreshed when older than the refresh interval; the caller
+     * reads them holding this object's lock.
+     */
+    synchronized StatsReading reading() {
+        if (reading.refresh()) {
             for (BackendMeters meters : backendMeters.values()) {
-                meters.latency = null;
+                meters.forgetLatency();
             }
         }
-        return recent;
+        return reading;
     }
 
-    private LoadBalancerStats route() {
-        return recent().current();
-    }
-
-    // ---- Route meters --------------------------------------------------------------------------
-
-    private void bindRoute(MeterRegistry registry) {
-        routeMeters.add(counter("jlb.route.requests", "Requests routed: first attempts completed plus requests "
-                + "refused for lack of a backend", routeTags, m -> m.route().requests(), registry));
-        for (Reason reason : Reason.values()) {
-            if (reason == Reason.ALL_EXCLUDED) {
-                continue; // only retries exclude backends: always 0 here
-            }
-            routeMeters.add(counter("jlb.route.no.backend", "Requests refused (503) because no backend was available",
-                    routeTags.and("reason", reason.name().toLowerCase(Locale.ROOT)),
-                    m -> m.route().noBackend(reason), registry));
-        }
-        routeMeters.add(counter("jlb.route.retries", "Retry attempts (completed)", routeTags,
-                m -> m.route().retries(), registry));
-        routeMeters.add(counter("jlb.route.retries.exhausted", "Requests that failed retryably with no attempt left",
-                routeTags, m -> m.route().retriesExhausted(), registry));
-        routeMeters.add(gauge("jlb.route.in.flight", "Attempts in flight", routeTags, null,
-                m -> m.route().inFlight(), registry));
-        routeMeters.add(gauge("jlb.route.queued", "Requests waiting in the overload queue", routeTags, null,
-                m -> m.route().queued(), registry));
-        routeMeters.add(counter("jlb.route.queued.total", "Requests that waited in the overload queue", routeTags,
-                m -> m.route().queuedTotal(), registry));
-        routeMeters.add(gauge("jlb.route.panic", "1 while the pool is in panic, else 0", routeTags, null,
-                m -> m.route().inPanic() ? 1 : 0, registry));
-        for (BackendState state : BackendState.values()) {
-            routeMeters.add(gauge("jlb.route.backends", "Backends in each state",
-                    routeTags.and("state", state.name().toLowerCase(Locale.ROOT)), null,
-                    m -> m.route().backends().stream().filter(b -> b.state() == state).count(), registry));
-        }
-    }
-
-    private FunctionCounter counter(String name, String description, Iterable<Tag> tags,
-            ToDoubleFunction<LoadBalancerMetrics> f, MeterRegistry registry) {
-        return FunctionCounter.builder(name, this, f).description(description).tags(tags).register(registry);
-    }
-
-    private Gauge gauge(String name, String description, Iterable<Tag> tags, String unit,
-            ToDoubleFunction<LoadBalancerMetrics> f, MeterRegistry registry) {
-        return Gauge.builder(name, this, f).description(description).tags(tags).baseUnit(unit).register(registry);
+    /** {@return the route's statistics in the current snapshot} */
+    synchronized LoadBalancerStats route() {
+        return reading().recent().current();
     }
 
     // ---- Backend meters ------------------------------------------------------------------------
@@ -350,110 +260,16 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
         if (registry == null || backendMeters.containsKey(backend)) {
             return;
         }
-        BackendMeters meters = new BackendMeters(backend);
+        BackendMeters meters = new BackendMeters(this, backend, routeTags, quantiles);
         backendMeters.put(backend, meters);
-        read = false; // the cached snapshot may predate the backend
+        reading.invalidate(); // the cached snapshot may predate the backend
         meters.register(registry);
     }
 
     private void removeBackend(Backend backend) {
         BackendMeters meters = backendMeters.remove(backend);
         if (meters != null && registry != null) {
-            for (Meter meter : meters.meters) {
-                registry.remove(meter);
-            }
-        }
-    }
-
-    /** The meters of one backend; they read its last statistics seen (kept once it is gone). */
-    private final class BackendMeters {
-        final Backend backend;
-        final Tags tags;
-        final List<Meter> meters = new ArrayList<>();
-        /** Guarded by the outer object. */
-        BackendStats last;
-        LatencyDistribution latency;
-
-        BackendMeters(Backend backend) {
-            this.backend = backend;
-            this.tags = routeTags.and("backend", backend.id());
-        }
-
-        BackendStats stats() {
-            synchronized (LoadBalancerMetrics.this) {
-                recent();
-                BackendStats current = byBackend.get(backend);
-                if (current != null) {
-                    last = current;
-                }
-                return last;
-            }
-        }
-
-        /** A counter or gauge of the backend: 0 before its first statistics (it just joined). */
-        double value(ToDoubleFunction<BackendStats> f) {
-            BackendStats stats = stats();
-            return stats == null ? 0 : f.applyAsDouble(stats);
-        }
-
-        double quantileSeconds(double q) {
-            LatencyDistribution d;
-            synchronized (LoadBalancerMetrics.this) {
-                StatsWindow.Recent r = recent();
-                BackendStats stats = stats();
-                if (latency == null && stats != null) {
-                    latency = r.latency(stats);
-                }
-                d = latency;
-            }
-            if (d == null || d.count() == 0) {
-                return Double.NaN;
-            }
-            return d.quantileNanos(q) / 1e9;
-        }
-
-        void register(MeterRegistry registry) {
-            counter("jlb.backend.requests", "Attempts completed, by outcome", tags.and("outcome", "success"),
-                    BackendStats::successes);
-            counter("jlb.backend.requests", "Attempts completed, by outcome", tags.and("outcome", "failure"),
-                    BackendStats::failures);
-            counter("jlb.backend.requests", "Attempts completed, by outcome", tags.and("outcome", "cancelled"),
-                    BackendStats::cancelled);
-            for (int c = 1; c <= 5; c++) {
-                int statusClass = c;
-                counter("jlb.backend.responses", "Responses by status class", tags.and("status", c + "xx"),
-                        s -> s.responses(statusClass));
-            }
-            counter("jlb.backend.connect.failures", "Attempts that could not connect", tags,
-                    BackendStats::connectFailures);
-            counter("jlb.backend.timeouts", "Attempts that timed out", tags, BackendStats::timeouts);
-            counter("jlb.backend.retries", "Retry attempts sent to this backend", tags, BackendStats::retries);
-            counter("jlb.backend.ejections", "Ejections by passive health", tags, BackendStats::ejections);
-            gauge("jlb.backend.in.flight", "Attempts in flight", tags, null, s -> s.inFlight());
-            for (double q : quantiles) {
-                meters.add(Gauge.builder("jlb.backend.latency", this, m -> m.quantileSeconds(q))
-                        .description("Time to response headers, quantile over the latency window")
-                        .tags(tags.and("quantile", quantileTag(q))).baseUnit("seconds").register(registry));
-            }
-            for (BackendState state : BackendState.values()) {
-                gauge("jlb.backend.state", "1 for the backend's state, 0 for the others",
-                        tags.and("state", state.name().toLowerCase(Locale.ROOT)), null,
-                        s -> s.state() == state ? 1 : 0);
-            }
-            gauge("jlb.backend.weight", "Configured weight (0: drained)", tags, null, s -> s.backend().weight());
-            gauge("jlb.backend.effective.weight", "Weight in the current pick (0: not eligible)", tags, null,
-                    BackendStats::effectiveWeight);
-        }
-
-        private void counter(String name, String description, Tags meterTags, ToDoubleFunction<BackendStats> f) {
-            meters.add(FunctionCounter.builder(name, this, m -> m.value(f)).description(description).tags(meterTags)
-                    .register(registry));
-        }
-
-        private void gauge(String name, String description, Tags meterTags, String unit,
-                ToDoubleFunction<BackendStats> f) {
-            meters.add(Gauge.builder(name, this, m -> m.value(f)).description(description).tags(meterTags)
-                    .baseUnit(unit).register(registry));
+            meters.removeFrom(registry);
         }
     }
 
