@@ -5,17 +5,11 @@ import dev.jlb.LoadBalancer;
 import dev.jlb.Ticker;
 import dev.jlb.jetty.LoadBalancingHandler;
 import dev.jlb.jetty.ProxyListener;
-import dev.jlb.jetty.ProxyOptions;
 import dev.jlb.jetty.ProxyRecord;
-import dev.jlb.jetty.config.ConfigBinder;
 import dev.jlb.jetty.config.JlbConfig;
 import dev.jlb.jetty.config.RouteConfig;
-import dev.jlb.jetty.config.RouteDiff;
 import dev.jlb.jetty.config.ServerConfig;
-import dev.jlb.jetty.tls.BackendTls;
-import dev.jlb.jetty.tls.ServerTlsContext;
 import dev.jlb.jetty.tls.TlsFileException;
-import dev.jlb.jetty.engine.EngineRoute;
 import dev.jlb.jetty.engine.HttpEngine;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,8 +24,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.component.AbstractLifeCycle;
 import org.eclipse.jetty.util.component.Graceful;
@@ -51,7 +43,11 @@ import org.slf4j.LoggerFactory;
  * route starts; a removed route stops taking requests and is stopped when drained. Listener and
  * thread settings need a restart and are kept, with a warning.
  *
- * <p>Thread-safe: reloads are serialized.
+ * <p>This class owns the lifecycle (the server, its listeners, start and graceful shutdown) and
+ * the running routes; {@link RouteFactory} builds a route's handler and retires a replaced one, and
+ * a {@link ReloadPlan} decides what a reload changes.
+ *
+ * <p>Thread-safe: reloads are serialized (on this object's lock, which also guards the routes).
  */
 final class Standalone implements AutoCloseable {
 
@@ -63,6 +59,8 @@ final class Standalone implements AutoCloseable {
     /** The lean data path, first on the cleartext connectors; routes with {@code data_path: jetty} fall through it. */
     private final HttpEngine engine;
     private final Router router;
+    /** Builds the routes' handlers and retires replaced ones. */
+    private final RouteFactory factory;
     private final boolean autoThreads;
     private final int selectors;
     private final ExecutorService maintenance = Executors.newSingleThreadExecutor(r -> {
@@ -76,11 +74,6 @@ final class Standalone implements AutoCloseable {
     private JlbConfig config;
     /** The admin listener, or null when the configuration has none. Set once at start. */
     private volatile AdminListener admin;
-
-    /** What runs one route. */
-    private record RouteRuntime(RouteConfig config, LoadBalancer loadBalancer, ProxyOptions options,
-            boolean accessLog, Router.Route route, EngineRoute engineRoute) {
-    }
 
     /** The access log, set on the routes' options while {@code server.access_log} is on. */
     private final AccessLog accessLog;
@@ -116,6 +109,7 @@ final class Standalone implements AutoCloseable {
                 .headerTimeout(s.headerTimeout()).refusalListener(refusals);
         listeners = new Listeners(server, s, selectors, headerTimeouts, engine);
         server.setHandler(listeners.redirectsHttp() ? new HttpsRedirect(router, listeners::tlsPort) : router);
+        factory = new RouteFactory(server, router, accessLog, maintenance);
         // The port is bound by RoutesFirst, once every route is ready (see start).
         server.setOpenEarly(false);
     }
@@ -175,7 +169,7 @@ final class Standalone implements AutoCloseable {
             synchronized (Standalone.this) {
                 List<Router.Route> active = new ArrayList<>();
                 for (RouteConfig route : config.routes()) {
-                    RouteRuntime rt = startRoute(route, config.server(), null);
+                    RouteRuntime rt = factory.start(route, config.server(), null);
                     routes.put(route.path(), rt);
                     active.add(rt.route());
                 }
@@ -252,41 +246,6 @@ final class Standalone implements AutoCloseable {
         return rt == null ? null : rt.loadBalancer();
     }
 
-    /** A route's proxy options: the file's, plus the access log when the server has it on. */
-    private ProxyOptions proxyOptions(RouteConfig route, ServerConfig s) {
-        return s.accessLog() ? route.proxy().toBuilder().listener(accessLog).build() : route.proxy();
-    }
-
-    private RouteRuntime startRoute(RouteConfig route, ServerConfig s, LoadBalancer existing) throws Exception {
-        LoadBalancer lb = existing != null ? existing : ConfigBinder.loadBalancer(route).build();
-        try {
-            ProxyOptions options = proxyOptions(route, s);
-            BackendTls tls = options.backendTls();
-            if (tls.insecure()) {
-                LOG.warn("route {}: backend_tls.insecure is on: backends' certificates are NOT verified; use it for "
-                        + "test rigs only", route.path());
-            }
-            tls.warnings().forEach(w -> LOG.warn("route {}: backend_tls.{}", route.path(), w));
-            LoadBalancingHandler handler = new ProxyHandler(lb, options);
-            Router.Retirable retirable = router.new Retirable(handler);
-            retirable.setServer(server);
-            retirable.start();
-            // Hedged requests run on the Jetty path's attempt loop; the engine does not hedge.
-            boolean engine = options.dataPath() == ProxyOptions.DataPath.ENGINE && !options.retry().hedges();
-            if (options.dataPath() == ProxyOptions.DataPath.ENGINE && !engine) {
-                LOG.info("route {}: retry.hedge_after: served by the jetty data path (the engine does not hedge)",
-                        route.path());
-            }
-            EngineRoute engineRoute = engine ? new EngineRoute(lb, options) : EngineRoute.jetty(route.path());
-            return new RouteRuntime(route, lb, options, s.accessLog(), new Router.Route(route, retirable), engineRoute);
-        } catch (Exception e) {
-            if (existing == null) {
-                lb.close();
-            }
-            throw e;
-        }
-    }
-
     /**
      * Applies a new configuration to the running balancer (see the class comment).
      *
@@ -297,147 +256,29 @@ final class Standalone implements AutoCloseable {
      */
     synchronized List<String> apply(JlbConfig next) throws Exception {
         Objects.requireNonNull(next, "next");
-        List<String> changes = new ArrayList<>();
-        ServerConfig now = config.server();
-        ServerConfig wanted = next.server();
-        warnIfChanged(changes, "server.address", now.address(), wanted.address());
-        warnIfChanged(changes, "server.port", now.port(), wanted.port());
-        warnIfChanged(changes, "server.threads", now.threads(), wanted.threads());
-        warnIfChanged(changes, "server.selectors", now.selectors(), wanted.selectors());
-        warnIfChanged(changes, "server.accept_queue", now.acceptQueue(), wanted.acceptQueue());
-        warnIfChanged(changes, "server.header_timeout", now.headerTimeout(), wanted.headerTimeout());
-        warnIfChanged(changes, "server.h2c", now.h2c(), wanted.h2c());
-        if (!java.util.Objects.equals(now.tls(), wanted.tls())) {
-            LOG.warn("server.tls: changed; needs a restart (certificate files are reloaded when they change)");
-        }
-        if (!now.idleTimeout().equals(wanted.idleTimeout())) {
-            listeners.setIdleTimeout(wanted.idleTimeout().toMillis());
-            changes.add("server.idle_timeout: " + DurationFormat.format(wanted.idleTimeout()));
-        }
-        // What can change while running is taken; what cannot stays as it runs.
-        ServerConfig applied = new ServerConfig(now.address(), now.port(), now.threads(), now.selectors(),
-                now.acceptQueue(), wanted.idleTimeout(), wanted.maxConnectionsPerBackend(),
-                wanted.maxRequestsQueuedPerBackend(), wanted.shutdownGracePeriod(), wanted.accessLog(),
-                now.headerTimeout(), wanted.maxResponseHeaderSize(), now.tls(), now.h2c());
-        if (wanted.accessLog() != now.accessLog()) {
-            changes.add("server.access_log: " + wanted.accessLog());
-        }
-        accessLogOn = wanted.accessLog();
-        if (!wanted.shutdownGracePeriod().equals(now.shutdownGracePeriod())) {
-            changes.add("server.shutdown_grace_period: " + DurationFormat.format(wanted.shutdownGracePeriod()));
-        }
+        ReloadPlan plan = new ReloadPlan();
+        ServerConfig applied = plan.server(config.server(), next.server(), listeners);
+        accessLogOn = applied.accessLog();
         threads.setMaxThreads(Math.max(threads.getMaxThreads(), poolSize(next.routes().size())));
-
-        Map<String, RouteRuntime> kept = new LinkedHashMap<>();
-        List<RouteRuntime> retired = new ArrayList<>();
-        List<LoadBalancer> toClose = new ArrayList<>();
-        try {
-            for (RouteConfig route : next.routes()) {
-                RouteRuntime old = routes.get(route.path());
-                if (old == null) {
-                    kept.put(route.path(), startRoute(route, applied, null));
-                    changes.add("route " + route.path() + ": added, " + route.summary());
-                    continue;
-                }
-                if (!old.config().name().equals(route.name())
-                        || !old.config().overload().equals(route.overload())) {
-                    kept.put(route.path(), startRoute(route, applied, null));
-                    retired.add(old);
-                    toClose.add(old.loadBalancer());
-                    changes.add("route " + route.path() + ": " + (old.config().name().equals(route.name())
-                            ? "overload limits " + route.overload() + " (a new load balancer)"
-                            : "renamed " + old.config().name() + " -> " + route.name()));
-                    continue;
-                }
-                RouteDiff diff = RouteDiff.of(old.config(), route);
-                diff.applyTo(old.loadBalancer());
-                if (diff.proxyChanged() || old.accessLog() != applied.accessLog()) {
-                    kept.put(route.path(), startRoute(route, applied, old.loadBalancer()));
-                    retired.add(old);
-                } else {
-                    kept.put(route.path(), new RouteRuntime(route, old.loadBalancer(), old.options(), old.accessLog(),
-                            new Router.Route(route, old.route().handler()), old.engineRoute()));
-                }
-                if (!diff.changes().isEmpty()) {
-                    changes.add("route " + route.path() + ": " + String.join(", ", diff.changes()));
-                }
-            }
-        } catch (Exception | Error e) {
-            // Undo this reload's new handlers (and load balancers); the running routes are untouched.
-            for (RouteRuntime rt : kept.values()) {
-                RouteRuntime old = routes.get(rt.config().path());
-                if (old == null || old.route().handler() != rt.route().handler()) {
-                    stopQuietly(rt.route().handler());
-                    if (old == null || old.loadBalancer() != rt.loadBalancer()) {
-                        rt.loadBalancer().close();
-                    }
-                }
-            }
-            throw e;
-        }
-        for (RouteRuntime old : routes.values()) {
-            if (!kept.containsKey(old.config().path())) {
-                retired.add(old);
-                toClose.add(old.loadBalancer());
-                changes.add("route " + old.config().path() + ": removed");
-            }
-        }
+        plan.routes(routes, next.routes(), applied, factory);
         if (!next.admin().equals(config.admin())) {
             LOG.warn("admin: {} -> {} needs a restart; keeping {}", config.admin(), next.admin(), config.admin());
         }
         config = new JlbConfig(applied, next.routes(), config.admin());
-        router.setRoutes(kept.values().stream().map(RouteRuntime::route).toList());
-        engine.setRoutes(kept.values().stream().map(RouteRuntime::engineRoute).toList());
+        router.setRoutes(plan.kept.values().stream().map(RouteRuntime::route).toList());
+        engine.setRoutes(plan.kept.values().stream().map(RouteRuntime::engineRoute).toList());
         routes.clear();
-        routes.putAll(kept);
+        routes.putAll(plan.kept);
         AdminListener a = admin;
         if (a != null) {
             a.sync();
         }
         Duration grace = applied.shutdownGracePeriod();
-        for (RouteRuntime old : retired) {
-            LoadBalancer close = toClose.contains(old.loadBalancer()) ? old.loadBalancer() : null;
-            retire(old.route().handler(), old.engineRoute(), close, grace);
+        for (RouteRuntime old : plan.retired) {
+            LoadBalancer close = plan.toClose.contains(old.loadBalancer()) ? old.loadBalancer() : null;
+            factory.retire(old.route().handler(), old.engineRoute(), close, grace);
         }
-        return changes;
-    }
-
-    private static void stopQuietly(Router.Retirable handler) {
-        try {
-            handler.stop();
-        } catch (Exception e) {
-            LOG.debug("stopping a handler failed", e);
-        }
-    }
-
-    private static void warnIfChanged(List<String> changes, String key, Object now, Object wanted) {
-        if (!now.equals(wanted)) {
-            LOG.warn("{}: {} -> {} needs a restart; keeping {}", key, now, wanted, now);
-        }
-    }
-
-    /** Stops a replaced handler once its requests are done (or the grace period is over). */
-    private void retire(Router.Retirable handler, EngineRoute engineRoute, LoadBalancer close, Duration grace) {
-        CompletableFuture<Void> drained;
-        try {
-            drained = CompletableFuture.allOf(handler.shutdown(), engineRoute.shutdown());
-        } catch (RuntimeException e) {
-            drained = CompletableFuture.failedFuture(e);
-        }
-        drained.orTimeout(Math.max(1, grace.toMillis()), TimeUnit.MILLISECONDS).whenCompleteAsync((v, x) -> {
-            if (x != null) {
-                LOG.warn("a replaced route still had {} requests in flight after {}; stopping it",
-                        handler.getCurrentRequestCount() + engineRoute.inFlight(), DurationFormat.format(grace));
-            }
-            try {
-                handler.stop();
-            } catch (Exception e) {
-                LOG.warn("stopping a replaced route failed", e);
-            }
-            if (close != null) {
-                close.close();
-            }
-        }, maintenance);
+        return plan.changes;
     }
 
     /**
@@ -514,22 +355,6 @@ final class Standalone implements AutoCloseable {
             for (RouteRuntime rt : routes.values()) {
                 LOG.info("route {}: {}", rt.config().path(), rt.config().summary());
             }
-        }
-    }
-
-    /**
-     * The route handler: as nginx does by default, the backend's {@code Date} and {@code Server}
-     * headers do not reach clients (jlb's own {@code Date} does; it sends no {@code Server}).
-     */
-    private static final class ProxyHandler extends LoadBalancingHandler {
-        ProxyHandler(LoadBalancer lb, ProxyOptions options) {
-            super(lb, options);
-        }
-
-        @Override
-        protected HttpField filterResponseHeader(HttpField field) {
-            HttpHeader header = field.getHeader();
-            return header == HttpHeader.DATE || header == HttpHeader.SERVER ? null : field;
         }
     }
 
