@@ -10,6 +10,7 @@ import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import dev.jlb.jetty.engine.EngineConnector;
 import dev.jlb.jetty.engine.HttpEngine;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -166,7 +167,8 @@ final class Listeners {
             ConnectionFactory[] withEngine = new ConnectionFactory[protocols.length + 1];
             withEngine[0] = engine;
             System.arraycopy(protocols, 0, withEngine, 1, protocols.length);
-            protocols = withEngine;
+            // The engine's backend connections share this connector's selectors.
+            return tune(new EngineConnector(server, selectors, withEngine), s, port);
         }
         return tune(new ServerConnector(server, 1, selectors, protocols), s, port);
     }

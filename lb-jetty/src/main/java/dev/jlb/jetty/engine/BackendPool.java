@@ -2,6 +2,9 @@ package dev.jlb.jetty.engine;
 
 import dev.jlb.Backend;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -10,13 +13,14 @@ import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.Transport;
+import org.eclipse.jetty.util.IO;
 import org.eclipse.jetty.util.Promise;
 
 /**
  * Idle backend connections kept alive, per backend (by identity), most recently used first, at most
  * {@code max_connections_per_backend} idle per backend. An idle connection that the backend closes
- * (or that sends anything) leaves the pool. New connections are opened on the engine's client
- * connector. Thread-safe: one small lock per backend.
+ * (or that sends anything) leaves the pool. New connections are opened on the selectors of the
+ * {@link EngineConnector} the engine serves, or else on the engine's own client connector. Thread-safe: one small lock per backend.
  */
 final class BackendPool {
 
@@ -89,6 +93,11 @@ final class BackendPool {
             address = new InetSocketAddress(backend.host(), backend.port());
             i.address = address;
         }
+        EngineConnector shared = engine.sharedConnector;
+        if (shared != null && shared.isRunning()) {
+            connectShared(shared, i, address, new Pending(engine, backend, attempt, promise));
+            return;
+        }
         Map<String, Object> context = new HashMap<>(8);
         context.put(Transport.CONTEXT_KEY, Transport.TCP_IP);
         context.put(ClientConnector.REMOTE_SOCKET_ADDRESS_CONTEXT_KEY, address);
@@ -100,6 +109,56 @@ final class BackendPool {
         } catch (Throwable x) {
             i.address = null;
             promise.failed(x);
+        }
+    }
+
+    /**
+     * Opens the connection on the selectors of the {@link EngineConnector} the engine serves, so that
+     * a client connection and its backend connections share a selector thread.
+     */
+    private static void connectShared(EngineConnector shared, Idle i, InetSocketAddress address, Pending pending) {
+        SocketChannel channel = null;
+        try {
+            channel = SocketChannel.open();
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            channel.configureBlocking(false);
+            boolean connected = channel.connect(address);
+            shared.connect(channel, connected, pending);
+        } catch (Throwable x) {
+            i.address = null;
+            IO.close(channel);
+            pending.promise.failed(x);
+        }
+    }
+
+    /**
+     * A connection being opened on an {@link EngineConnector}'s selectors: what its selector manager
+     * needs to make the engine's {@link BackendConnection} and to complete the attempt's promise.
+     */
+    static final class Pending {
+        private final HttpEngine engine;
+        private final Backend backend;
+        private final Attempt attempt;
+        final Promise<Connection> promise;
+
+        Pending(HttpEngine engine, Backend backend, Attempt attempt, Promise<Connection> promise) {
+            this.engine = engine;
+            this.backend = backend;
+            this.attempt = attempt;
+            this.promise = promise;
+        }
+
+        Connection newConnection(EndPoint endPoint) {
+            return new BackendConnection(engine, endPoint, backend, attempt);
+        }
+
+        void opened(Connection connection) {
+            promise.succeeded(connection);
+        }
+
+        void failed(SelectableChannel channel, Throwable failure) {
+            IO.close(channel);
+            promise.failed(failure);
         }
     }
 

@@ -67,6 +67,11 @@ public final class HttpEngine extends ContainerLifeCycle implements ConnectionFa
     final Scheduler scheduler;
     final ByteBufferPool buffers;
     final ClientConnector clientConnector = new ClientConnector();
+    /**
+     * The first {@link EngineConnector} the engine served a connection on: its selectors carry the
+     * backend connections too. Null until then, or when the engine sits on plain connectors only.
+     */
+    volatile EngineConnector sharedConnector;
     final BackendPool pool;
     private Deadlines deadlines;
     private Ticker ticker = Ticker.systemTicker();
@@ -286,6 +291,9 @@ public final class HttpEngine extends ContainerLifeCycle implements ConnectionFa
 
     @Override
     public Connection newConnection(Connector connector, EndPoint endPoint) {
+        if (sharedConnector == null && connector instanceof EngineConnector shared) {
+            sharedConnector = shared;
+        }
         return new ClientConnection(this, connector, endPoint);
     }
 

@@ -7,6 +7,7 @@ import dev.jlb.jetty.ProxyOptions;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import dev.jlb.jetty.engine.EngineRoute;
+import dev.jlb.jetty.engine.EngineConnector;
 import dev.jlb.jetty.engine.HttpEngine;
 import java.util.List;
 import org.eclipse.jetty.server.Handler;
@@ -61,7 +62,8 @@ public enum DataPath {
             engine.setRoutes(List.of(new EngineRoute(loadBalancer, options)));
             HttpConfiguration http = new HttpConfiguration();
             http.setHttpCompliance(HttpEngine.strictCompliance());
-            return new ServerConnector(server, 1, 1, engine, new HttpConnectionFactory(http));
+            // As the standalone does: the backend connections share the connector's selector.
+            return new EngineConnector(server, 1, engine, new HttpConnectionFactory(http));
         }
     };
 
