@@ -62,7 +62,7 @@ final class DnsMembership {
             }
         } else {
             emptyStreak = 0;
-            if (!reported || !backends.equals(current)) {
+            if (!reported || !Addresses.sameMembership(backends, current)) {
                 report = backends;
             }
         }

@@ -64,7 +64,7 @@ final class K8sSlices {
      * weights); if so, {@code now} becomes the one reported.
      */
     boolean changed(List<DiscoveredBackend> now) {
-        if (!now.equals(reported) || !sameWeights(now, reported)) {
+        if (!Addresses.sameMembership(now, reported)) {
             reported = now;
             return true;
         }
@@ -76,17 +76,6 @@ final class K8sSlices {
         return reported == null ? 0 : reported.size();
     }
 
-    private static boolean sameWeights(List<DiscoveredBackend> a, List<DiscoveredBackend> b) {
-        if (b == null || a.size() != b.size()) {
-            return false;
-        }
-        for (int i = 0; i < a.size(); i++) {
-            if (a.get(i).backend().weight() != b.get(i).backend().weight()) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     @SuppressWarnings("unchecked")
     private static String name(Map<String, Object> slice) {

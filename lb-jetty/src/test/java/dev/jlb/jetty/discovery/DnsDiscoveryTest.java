@@ -165,6 +165,23 @@ class DnsDiscoveryTest {
     }
 
     @Test
+    void anSrvWeightThatAloneChangesIsReported() {
+        lookup.answers.put("SRV _http._tcp.api.test.", new Answer(false, List.of(
+                Rec.srv("_http._tcp.api.test.", "a.test.", 8080, 0, 5, 30)), 30, List.of()));
+        lookup.a("a.test.", 30, "10.0.0.1");
+        DnsDiscovery d = start(DnsDiscovery.builder("srv://_http._tcp.api.test"));
+        scheduler.advance(Duration.ZERO);
+        assertThat(reports).containsExactly("[10.0.0.1:8080*5]");
+        lookup.answers.put("SRV _http._tcp.api.test.", new Answer(false, List.of(
+                Rec.srv("_http._tcp.api.test.", "a.test.", 8080, 0, 50, 30)), 30, List.of()));
+        scheduler.advance(Duration.ofSeconds(30));
+        assertThat(reports).as("same backend, new weight").containsExactly("[10.0.0.1:8080*5]", "[10.0.0.1:8080*50]");
+        scheduler.advance(Duration.ofSeconds(30));
+        assertThat(reports).as("nothing changed").hasSize(2);
+        d.close();
+    }
+
+    @Test
     void urlsAndOptionsAreJudgedWithTheirNames() {
         assertThatThrownBy(() -> DnsDiscovery.builder("dns://api.test")).hasMessage(
                 "url: dns://api.test (expected: a port, as in dns://name:8080)");
