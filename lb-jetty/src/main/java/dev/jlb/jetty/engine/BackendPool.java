@@ -59,12 +59,12 @@ final class BackendPool {
         }
     }
 
-    /** Puts a connection back; closes it when the backend has enough idle ones. */
+    /** Puts a connection back; closes it when the backend has enough idle ones or the engine shuts down. */
     void release(BackendConnection c, int maxIdle) {
         Idle i = idleOf(c.backend);
         boolean kept;
         synchronized (i) {
-            kept = i.connections.size() < maxIdle;
+            kept = i.connections.size() < maxIdle && !engine.isShutdown();
             if (kept) {
                 i.connections.addFirst(c);
             }

@@ -323,7 +323,9 @@ public final class HttpEngine extends ContainerLifeCycle implements ConnectionFa
         return active.get();
     }
 
-    /** Stops keeping client connections alive; completes when no request is in flight. */
+    /**
+     * Stops keeping client and backend connections alive; completes when no request is in flight.
+     */
     @Override
     public CompletableFuture<Void> shutdown() {
         CompletableFuture<Void> s = shutdown;
@@ -333,6 +335,9 @@ public final class HttpEngine extends ContainerLifeCycle implements ConnectionFa
             for (ClientConnection c : connections) {
                 c.closeIfIdle();
             }
+            // Idle backend connections close too (and busy ones when released): on an EngineConnector
+            // they are the connector's end points, whose graceful shutdown waits for every one.
+            pool.closeAll();
             if (active.get() == 0) {
                 s.complete(null);
             }
