@@ -43,6 +43,8 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
     private final ByteBuffer buf;
     private volatile Exchange exchange;
     private boolean released;
+    /** The client half-closed during an exchange: answer it, then close. */
+    private boolean inputShut;
     /** When the head being read must be complete, or {@code Long.MAX_VALUE} when no timer runs. */
     private volatile long headDeadline = Long.MAX_VALUE;
     /** When the head being read was first seen incomplete ({@code Long.MAX_VALUE}: it came whole, or none is read). */
@@ -91,6 +93,10 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
         Exchange e = exchange;
         if (e != null) {
             synchronized (e) {
+                if (e.bodyDone()) {
+                    watchDuringExchange();
+                    return;
+                }
                 int n = fill();
                 if (n < 0) {
                     e.clientGone(new IOException("client closed the connection"));
@@ -103,6 +109,29 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
             return;
         }
         process();
+    }
+
+    /**
+     * The client is readable while the response to a request whose body is complete is on its way:
+     * the next request (kept in the buffer until this exchange ends), or the client's half-close
+     * (answered, then the connection closes). Read interest stays armed while there is room, so that
+     * the selector does not drop and re-add the connection for every request (two {@code epoll_ctl}s)
+     * and the next request needs no read that finds nothing.
+     */
+    private void watchDuringExchange() {
+        int n = fill();
+        if (n < 0) {
+            inputShut = true;
+        } else if (BufferUtil.space(buf) > 0 || !buf.hasRemaining()) {
+            fillInterested();
+        }
+    }
+
+    /** Arms read interest for the time of an exchange whose request has no body. */
+    private void watchNext() {
+        if (!isFillInterested()) {
+            fillInterested();
+        }
     }
 
     /** Parses the next request from the buffer, reading more while the head is incomplete. */
@@ -131,6 +160,13 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
                     return;
                 }
                 startHeadTimer();
+            }
+            if (inputShut) {
+                getEndPoint().close();
+                return;
+            }
+            if (isFillInterested()) {
+                return; // armed during the exchange: the selector says when the next request comes
             }
             int n = fill();
             if (n < 0) {
@@ -196,6 +232,9 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
             return;
         }
         exchange = e;
+        if (head.framing == Head.NONE) {
+            watchNext();
+        }
         e.start();
     }
 
