@@ -95,7 +95,8 @@ final class BackendPool {
         }
         EngineConnector shared = engine.sharedConnector;
         if (shared != null && shared.isRunning()) {
-            connectShared(shared, i, address, new Pending(engine, backend, attempt, promise));
+            connectShared(shared, i, address, new Pending(engine, backend, attempt, promise),
+                    attempt.exchange.clientEndPoint());
             return;
         }
         Map<String, Object> context = new HashMap<>(8);
@@ -113,17 +114,18 @@ final class BackendPool {
     }
 
     /**
-     * Opens the connection on the selectors of the {@link EngineConnector} the engine serves, so that
-     * a client connection and its backend connections share a selector thread.
+     * Opens the connection on the selector of {@code client} in the {@link EngineConnector} the engine
+     * serves, so that a client connection and its backend connections share a selector thread.
      */
-    private static void connectShared(EngineConnector shared, Idle i, InetSocketAddress address, Pending pending) {
+    private static void connectShared(EngineConnector shared, Idle i, InetSocketAddress address, Pending pending,
+            EndPoint client) {
         SocketChannel channel = null;
         try {
             channel = SocketChannel.open();
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             channel.configureBlocking(false);
             boolean connected = channel.connect(address);
-            shared.connect(channel, connected, pending);
+            shared.connect(channel, connected, pending, client);
         } catch (Throwable x) {
             i.address = null;
             IO.close(channel);

@@ -417,6 +417,11 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
         return buf;
     }
 
+    @Override
+    public EndPoint clientEndPoint() {
+        return getEndPoint();
+    }
+
     /** On engine shutdown: closes the connection when it waits for a request with nothing read. */
     void closeIfIdle() {
         if (exchange == null && !buf.hasRemaining()) {

@@ -2,10 +2,14 @@ package dev.jlb.jetty.engine;
 
 import java.io.IOException;
 import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.Executor;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.SelectorManager;
+import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -14,9 +18,9 @@ import org.eclipse.jetty.util.thread.Scheduler;
 /**
  * A {@link ServerConnector} whose selectors also carry an {@link HttpEngine}'s backend connections:
  * put the engine first among its factories and the engine opens its connections to backends on this
- * connector's selector threads instead of a selector of its own, so that with one selector (one core)
- * a client connection and the backend connections serving it are handled by the same thread, without a
- * wake-up of another thread per request. On a plain {@code ServerConnector} the engine works the same
+ * connector's selector threads instead of a selector of its own, each on the selector of the client
+ * connection it serves, so that a client connection and the backend connections serving it are
+ * handled by the same thread, without a wake-up of another thread per request. On a plain {@code ServerConnector} the engine works the same
  * and keeps its own selector for the backends.
  *
  * <p>Thread-safe as a {@code ServerConnector} is; the backend connections it opens are the engine's:
@@ -35,19 +39,54 @@ public class EngineConnector extends ServerConnector {
         super(server, 1, selectors, factories);
     }
 
-    /** Connects {@code channel} (open, non-blocking, connect started or done) for {@code pending}. */
-    void connect(SelectableChannel channel, boolean connected, BackendPool.Pending pending) {
+    /** The selector the connection being registered on this thread goes to; null: Jetty's choice. */
+    private static final ThreadLocal<ManagedSelector> CHOSEN = new ThreadLocal<>();
+
+    /**
+     * Connects {@code channel} (open, non-blocking, connect started or done) for {@code pending}, on
+     * the selector of {@code client} when it is one of this connector's end points (so that with
+     * several selectors too the backend connection runs on its client's thread), else on the next one.
+     */
+    void connect(SelectableChannel channel, boolean connected, BackendPool.Pending pending, EndPoint client) {
         SelectorManager manager = getSelectorManager();
-        if (connected) {
-            manager.accept(channel, pending);
-        } else {
-            manager.connect(channel, pending);
+        CHOSEN.set(client instanceof Tracked t ? t.selector : null);
+        try {
+            if (connected) {
+                manager.accept(channel, pending);
+            } else {
+                manager.connect(channel, pending);
+            }
+        } finally {
+            CHOSEN.remove();
+        }
+    }
+
+    @Override
+    protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key) {
+        Tracked endPoint = new Tracked(channel, selector, key, getScheduler());
+        endPoint.setIdleTimeout(getIdleTimeout());
+        return endPoint;
+    }
+
+    /** An end point that remembers its selector, for {@link #connect}. */
+    static final class Tracked extends SocketChannelEndPoint {
+        final ManagedSelector selector;
+
+        Tracked(SocketChannel channel, ManagedSelector selector, SelectionKey key, Scheduler scheduler) {
+            super(channel, selector, key, scheduler);
+            this.selector = selector;
         }
     }
 
     @Override
     protected SelectorManager newSelectorManager(Executor executor, Scheduler scheduler, int selectors) {
         return new ServerConnectorManager(executor, scheduler, selectors) {
+            @Override
+            protected ManagedSelector chooseSelector() {
+                ManagedSelector chosen = CHOSEN.get();
+                return chosen != null ? chosen : super.chooseSelector();
+            }
+
             @Override
             public Connection newConnection(SelectableChannel channel, EndPoint endPoint, Object attachment)
                     throws IOException {

@@ -11,6 +11,7 @@ import dev.jlb.jetty.internal.Listeners;
 import dev.jlb.jetty.internal.Retries;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +61,14 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
 
         /** The request body bytes available in the client buffer: {@code [position, limit)}, consumed by advancing. */
         ByteBuffer input();
+
+        /** The client connection's end point, next to which backend connections open (or null). */
+        EndPoint clientEndPoint();
+    }
+
+    /** {@return the client connection's end point, or null} */
+    EndPoint clientEndPoint() {
+        return client.clientEndPoint();
     }
 
     private final ClientSide client;
