@@ -45,7 +45,7 @@ final class AttemptLoop extends LoopRecord implements Consumer<HttpFields.Mutabl
 
     private static final Logger LOG = LoggerFactory.getLogger(AttemptLoop.class);
 
-    static final String REASON_PROXY = "bad gateway: the proxy failed to handle the backend response";
+    static final String REASON_PROXY = Retries.REASON_PROXY;
 
     private static final AtomicIntegerFieldUpdater<AttemptLoop> FINISHED =
             AtomicIntegerFieldUpdater.newUpdater(AttemptLoop.class, "finished");

@@ -29,7 +29,7 @@ final class ServletUpgrade {
     static boolean handle(UpgradeHook hook, ProxyCore core, HttpServletRequest request, String mount)
             throws IOException {
         ServletContextRequest coreRequest = ServletContextRequest.getServletContextRequest(request);
-        if (coreRequest == null || UpgradeExchange.upgradeRequested(coreRequest) == null) {
+        if (coreRequest == null || UpgradeHook.upgradeRequested(coreRequest) == null) {
             return false;
         }
         FutureCallback done = new FutureCallback();

@@ -40,6 +40,8 @@ public final class Retries {
     public static final String REASON_TIMEOUT = "gateway timeout: no response from a backend in time";
     /** The 502 reason of a response that is not valid HTTP, or of another failure. */
     public static final String REASON_OTHER = "bad gateway: invalid response from a backend";
+    /** The 502 reason when jlb itself failed while handling a backend's answer. */
+    public static final String REASON_PROXY = "bad gateway: the proxy failed to handle the backend response";
     /** The 502 reason of a {@code 101} the request did not ask for. */
     public static final String REASON_UPGRADE =
             "bad gateway: the backend switched protocols (101) without being asked to";

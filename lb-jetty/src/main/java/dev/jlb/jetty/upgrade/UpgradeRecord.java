@@ -1,6 +1,8 @@
-package dev.jlb.jetty;
+package dev.jlb.jetty.upgrade;
 
 import dev.jlb.Backend;
+import dev.jlb.jetty.ProxyListener;
+import dev.jlb.jetty.ProxyRecord;
 
 /**
  * What the route's {@link ProxyListener} is told about one {@code Upgrade} handshake: a refusal, a

@@ -1,12 +1,14 @@
-package dev.jlb.jetty;
+package dev.jlb.jetty.upgrade;
 
 import dev.jlb.Backend;
+import dev.jlb.jetty.ProxyHeaders;
+import dev.jlb.jetty.ProxyOptions;
+import dev.jlb.jetty.StickyTokens;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.server.Request;
 
 /**
  * Writes the handshake an upgraded connection sends to its backend, and filters the backend's
@@ -21,9 +23,9 @@ final class UpgradeRequests {
     }
 
     /** The handshake request for {@code backend}, as bytes (HTTP/1.1, ISO-8859-1 as on the wire). */
-    static ByteBuffer handshake(ProxyCore core, Request request, Backend backend, String targetPath, String scheme) {
-        ProxyOptions options = core.options;
-        HttpFields headers = request.getHeaders();
+    static ByteBuffer handshake(ProxyOptions options, StickyTokens sticky, UpgradeExchange.Client request,
+            Backend backend, String targetPath, String scheme) {
+        HttpFields headers = request.headers();
         String tokens = null;
         for (HttpField field : headers) {
             if (field.getHeader() == HttpHeader.CONNECTION) {
@@ -31,7 +33,7 @@ final class UpgradeRequests {
             }
         }
         StringBuilder out = new StringBuilder(512);
-        out.append(request.getMethod()).append(' ').append(targetPath).append(" HTTP/1.1\r\n");
+        out.append(request.method()).append(' ').append(targetPath).append(" HTTP/1.1\r\n");
         String clientHost = headers.get(HttpHeader.HOST);
         String host = options.preserveHost() && clientHost != null ? clientHost : backend.uri().getRawAuthority();
         line(out, "Host", host);
@@ -40,7 +42,6 @@ final class UpgradeRequests {
         String forwardedHost = null;
         String via = null;
         String incomingId = null;
-        StickyTokens sticky = core.sticky;
         for (HttpField field : headers) {
             String name = field.getName();
             String value = field.getValue();
@@ -81,7 +82,7 @@ final class UpgradeRequests {
         line(out, "Connection", "Upgrade");
         line(out, "Upgrade", headers.get(HttpHeader.UPGRADE));
         if (options.xForwardedHeaders()) {
-            String peer = Request.getRemoteAddr(request);
+            String peer = request.remoteAddress();
             boolean trusted = ProxyHeaders.trustsPeer(options, peer);
             lineIfPresent(out, "X-Forwarded-For", ProxyHeaders.forwardedFor(trusted, forwardedFor, peer));
             lineIfPresent(out, "X-Forwarded-Proto", ProxyHeaders.forwarded(trusted, forwardedProto, scheme));
@@ -91,7 +92,7 @@ final class UpgradeRequests {
             lineIfPresent(out, "X-Forwarded-Proto", forwardedProto);
             lineIfPresent(out, "X-Forwarded-Host", forwardedHost);
         }
-        line(out, "Via", ProxyHeaders.append(via, ProxyHeaders.viaEntry(request.getConnectionMetaData().getProtocol(), options.via())));
+        line(out, "Via", ProxyHeaders.append(via, ProxyHeaders.viaEntry(request.protocol(), options.via())));
         String id = ProxyHeaders.isValidRequestId(incomingId) ? incomingId
                 : options.generateRequestId() ? ProxyHeaders.newRequestId() : null;
         lineIfPresent(out, options.requestIdHeader(), id);
