@@ -43,6 +43,9 @@ final class Splice implements UpgradedConnections.Handle {
     private final AtomicInteger inputsEnded = new AtomicInteger();
     private final AtomicBoolean ended = new AtomicBoolean();
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
+    /** Whether each end's idle timeout expired once (set by its expiry, on the scheduler's thread). */
+    private volatile boolean clientExpired;
+    private volatile boolean backendExpired;
     private volatile int closeCode = CloseFrame.GOING_AWAY;
     private volatile String closeReason = "";
     private final boolean websocket;
@@ -150,11 +153,25 @@ final class Splice implements UpgradedConnections.Handle {
         }
     }
 
-    /** An endpoint was idle for the WebSocket idle timeout; returns whether to close it at once. */
-    boolean idleExpired() {
+    /**
+     * {@code end}'s endpoint was idle for the WebSocket idle timeout; returns whether to close it at
+     * once. The first expiry shuts the tunnel down (a close frame between two frames); the other
+     * end's expiry a moment later (both ends of an idle tunnel are idle) leaves that close frame on
+     * its way; a second expiry of the same end means it could not go out: everything closes.
+     */
+    boolean idleExpired(TunnelEnd end) {
+        boolean again = end.isBackendSide() ? backendExpired : clientExpired;
+        if (end.isBackendSide()) {
+            backendExpired = true;
+        } else {
+            clientExpired = true;
+        }
         if (shuttingDown.get()) {
-            closeAll(); // a second expiry: the close frame could not go out
-            return true;
+            if (again) {
+                closeAll(); // this end was idle for a whole timeout since the shutdown
+                return true;
+            }
+            return false;
         }
         shutdown(CloseFrame.GOING_AWAY, "idle timeout", UpgradeEnd.IDLE_TIMEOUT);
         return false;

@@ -113,7 +113,7 @@ final class TunnelEnd extends AbstractConnection implements Connection.UpgradeTo
 
     @Override
     public boolean onIdleExpired(TimeoutException timeout) {
-        return tunnel.idleExpired();
+        return tunnel.idleExpired(this);
     }
 
     @Override
