@@ -8,6 +8,7 @@ import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.AbstractConnection;
+import org.eclipse.jetty.io.AbstractEndPoint;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.RetainableByteBuffer;
@@ -36,6 +37,14 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
             + "request timeout\n").getBytes(StandardCharsets.US_ASCII);
 
     private static final Logger LOG = LoggerFactory.getLogger(ClientConnection.class);
+    /** Cancels this connection's read interest when the end point goes to another connection (see {@link #handOver}). */
+    private static final Throwable HANDED_OVER = new java.util.concurrent.CancellationException(
+            "jlb: the connection was handed over") {
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    };
 
     private final HttpEngine engine;
     private final Connector connector;
@@ -333,7 +342,27 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
             return;
         }
         Connection next = http.newConnection(connector, getEndPoint());
+        handOver(next);
+    }
+
+    /**
+     * Gives the end point to {@code next}, with the bytes read and not consumed. Read interest this
+     * connection armed during an exchange is cancelled first: the end point holds one read callback,
+     * and it would stay this connection's (the next one's own registration would fail, and the next
+     * request would wake a closed connection).
+     */
+    void handOver(Connection next) {
+        if (isFillInterested() && getEndPoint() instanceof AbstractEndPoint endPoint) {
+            endPoint.getFillInterest().onFail(HANDED_OVER);
+        }
         getEndPoint().upgrade(next);
+    }
+
+    @Override
+    public void onFillInterestedFailed(Throwable cause) {
+        if (cause != HANDED_OVER) {
+            super.onFillInterestedFailed(cause);
+        }
     }
 
     @Override

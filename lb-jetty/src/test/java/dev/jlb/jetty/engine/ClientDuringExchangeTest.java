@@ -3,6 +3,7 @@ package dev.jlb.jetty.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jlb.LoadBalancer;
+import dev.jlb.jetty.LoadBalancingHandler;
 import dev.jlb.jetty.ProxyOptions;
 import dev.jlb.testing.TestBackend;
 import java.io.ByteArrayOutputStream;
@@ -13,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.junit.jupiter.api.AfterEach;
@@ -22,7 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * What the client does while the engine waits for a backend's answer to a request without a body:
  * the next request it pipelines then is answered after the first, in order; a half-close (the client
- * shuts its output) gets the answer, and then the connection closes.
+ * shuts its output) gets the answer, and then the connection closes; a pipelined request the
+ * engine hands to the Jetty path (read interest armed meanwhile) is answered there.
  */
 class ClientDuringExchangeTest {
 
@@ -55,7 +58,9 @@ class ClientDuringExchangeTest {
         HttpEngine engine = new HttpEngine(pool, server.getScheduler(), server.getByteBufferPool());
         lb = LoadBalancer.builder().backends(backend.uri()).build();
         engine.setRoutes(List.of(new EngineRoute(lb, ProxyOptions.defaults())));
-        connector = new EngineConnector(server, 1, engine);
+        // The HTTP/1.1 factory and the handler behind the engine take what the engine hands over.
+        connector = new EngineConnector(server, 1, engine, new HttpConnectionFactory());
+        server.setHandler(new LoadBalancingHandler(lb, ProxyOptions.defaults()));
         connector.setHost("127.0.0.1");
         server.addConnector(connector);
         server.start();
@@ -106,6 +111,46 @@ class ClientDuringExchangeTest {
             assertThat(count(answers, "HTTP/1.1 200")).as(answers).isEqualTo(2);
             assertThat(backend.requests).extracting(TestBackend.Recorded::pathQuery).containsExactly("/held", "/second");
         }
+    }
+
+    @Test
+    void aPipelinedRequestTheEngineHandsToTheJettyPathIsAnsweredThere() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", connector.getLocalPort())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write("GET /held HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            awaitArrivals(1);
+            // %-encoded: the engine leaves it to the Jetty path, with the connection.
+            out.write("GET /second%2Dpath HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            release.countDown();
+            InputStream in = s.getInputStream();
+            String first = readResponses(in, 2);
+            assertThat(count(first, "HTTP/1.1 200")).as(first).isEqualTo(2);
+            // The connection is the Jetty path's now: it reads the next request itself.
+            out.write("GET /third HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            String third = readAll(in);
+            assertThat(count(third, "HTTP/1.1 200")).as(third).isEqualTo(1);
+            assertThat(backend.requests).extracting(TestBackend.Recorded::pathQuery)
+                    .containsExactly("/held", "/second%2Dpath", "/third");
+        }
+    }
+
+    /** Reads until {@code n} responses of the test backend (each a head, then the body {@code b1}) have come. */
+    private static String readResponses(InputStream in, int n) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] chunk = new byte[4096];
+        while (count(out.toString(StandardCharsets.ISO_8859_1), "\r\n\r\nb1") < n) {
+            int r = in.read(chunk);
+            if (r < 0) {
+                break;
+            }
+            out.write(chunk, 0, r);
+        }
+        return out.toString(StandardCharsets.ISO_8859_1);
     }
 
     @Test
