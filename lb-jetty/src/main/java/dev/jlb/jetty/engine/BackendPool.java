@@ -137,7 +137,7 @@ final class BackendPool {
      * A connection being opened on an {@link EngineConnector}'s selectors: what its selector manager
      * needs to make the engine's {@link BackendConnection} and to complete the attempt's promise.
      */
-    static final class Pending {
+    static final class Pending implements EngineConnector.Opening {
         private final HttpEngine engine;
         private final Backend backend;
         private final Attempt attempt;
@@ -150,15 +150,18 @@ final class BackendPool {
             this.promise = promise;
         }
 
-        Connection newConnection(EndPoint endPoint) {
+        @Override
+        public Connection newConnection(EndPoint endPoint) {
             return new BackendConnection(engine, endPoint, backend, attempt);
         }
 
-        void opened(Connection connection) {
+        @Override
+        public void opened(Connection connection) {
             promise.succeeded(connection);
         }
 
-        void failed(SelectableChannel channel, Throwable failure) {
+        @Override
+        public void failed(SelectableChannel channel, Throwable failure) {
             IO.close(channel);
             promise.failed(failure);
         }

@@ -39,22 +39,37 @@ public class EngineConnector extends ServerConnector {
         super(server, 1, selectors, factories);
     }
 
+    /**
+     * A connection the engine opens on this connector's selectors: what the selector manager needs
+     * to make its {@link Connection} and to tell the opener. Called on a selector thread.
+     */
+    interface Opening {
+        /** The engine's connection for the connected {@code endPoint}. */
+        Connection newConnection(EndPoint endPoint);
+
+        /** {@code connection} is open. */
+        void opened(Connection connection);
+
+        /** The connect failed (or timed out): {@code channel} is to be closed. */
+        void failed(SelectableChannel channel, Throwable failure);
+    }
+
     /** The selector the connection being registered on this thread goes to; null: Jetty's choice. */
     private static final ThreadLocal<ManagedSelector> CHOSEN = new ThreadLocal<>();
 
     /**
-     * Connects {@code channel} (open, non-blocking, connect started or done) for {@code pending}, on
+     * Connects {@code channel} (open, non-blocking, connect started or done) for {@code opening}, on
      * the selector of {@code client} when it is one of this connector's end points (so that with
      * several selectors too the backend connection runs on its client's thread), else on the next one.
      */
-    void connect(SelectableChannel channel, boolean connected, BackendPool.Pending pending, EndPoint client) {
+    void connect(SelectableChannel channel, boolean connected, Opening opening, EndPoint client) {
         SelectorManager manager = getSelectorManager();
         CHOSEN.set(client instanceof Tracked t ? t.selector : null);
         try {
             if (connected) {
-                manager.accept(channel, pending);
+                manager.accept(channel, opening);
             } else {
-                manager.connect(channel, pending);
+                manager.connect(channel, opening);
             }
         } finally {
             CHOSEN.remove();
@@ -90,8 +105,8 @@ public class EngineConnector extends ServerConnector {
             @Override
             public Connection newConnection(SelectableChannel channel, EndPoint endPoint, Object attachment)
                     throws IOException {
-                if (attachment instanceof BackendPool.Pending pending) {
-                    return pending.newConnection(endPoint);
+                if (attachment instanceof Opening opening) {
+                    return opening.newConnection(endPoint);
                 }
                 return super.newConnection(channel, endPoint, attachment);
             }
@@ -99,15 +114,15 @@ public class EngineConnector extends ServerConnector {
             @Override
             public void connectionOpened(Connection connection, Object context) {
                 super.connectionOpened(connection, context);
-                if (context instanceof BackendPool.Pending pending) {
-                    pending.opened(connection);
+                if (context instanceof Opening opening) {
+                    opening.opened(connection);
                 }
             }
 
             @Override
             protected void connectionFailed(SelectableChannel channel, Throwable failure, Object attachment) {
-                if (attachment instanceof BackendPool.Pending pending) {
-                    pending.failed(channel, failure);
+                if (attachment instanceof Opening opening) {
+                    opening.failed(channel, failure);
                     return;
                 }
                 super.connectionFailed(channel, failure, attachment);

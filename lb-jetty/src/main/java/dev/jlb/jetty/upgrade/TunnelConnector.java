@@ -147,7 +147,8 @@ public final class TunnelConnector extends ContainerLifeCycle {
         Map<String, Object> context = new HashMap<>();
         context.put(Transport.class.getName(), Transport.TCP_IP);
         context.put(ClientConnectionFactory.CONTEXT_KEY, (ClientConnectionFactory) (endPoint, ctx) ->
-                new Handshaking(endPoint, backend, request, listener));
+                new Handshaking(endPoint, connector.getExecutor(), connector.getByteBufferPool(), backend, request,
+                        handshakeTimeoutMillis, idleTimeoutMillis, listener));
         context.put(ClientConnector.CONNECTION_PROMISE_CONTEXT_KEY, new Promise<Connection>() {
             @Override
             public void succeeded(Connection connection) {
@@ -161,17 +162,46 @@ public final class TunnelConnector extends ContainerLifeCycle {
         connector.connect(new InetSocketAddress(backend.host(), backend.port()), context);
     }
 
+    /**
+     * The handshake connection for an end point to {@code backend} opened elsewhere (the
+     * {@code HttpEngine} opens it on the selector of the client connection it serves): on open it
+     * writes {@code request}, then tells {@code listener} the answer once, as {@link #connect} does.
+     *
+     * @param endPoint the connected end point to the backend
+     * @param executor the threads for I/O callbacks
+     * @param pool where the splice takes its buffers
+     * @param backend the backend
+     * @param request the handshake request, as bytes
+     * @param handshakeTimeout the longest the backend may take to answer
+     * @param idleTimeout how long the upgraded connection may carry no byte either way
+     * @param listener told of the answer or of a failure
+     * @return the connection to put on {@code endPoint}
+     */
+    public static Connection newHandshake(EndPoint endPoint, Executor executor, ByteBufferPool pool, Backend backend,
+            ByteBuffer request, Duration handshakeTimeout, Duration idleTimeout, HandshakeListener listener) {
+        return new Handshaking(endPoint, executor, pool, backend, request, handshakeTimeout.toMillis(),
+                idleTimeout.toMillis(), listener);
+    }
+
     /** The handshake connection, which can splice itself on a 101. */
-    private final class Handshaking extends BackendHandshake implements Handshake {
-        Handshaking(EndPoint endPoint, Backend backend, ByteBuffer request, HandshakeListener listener) {
-            super(endPoint, connector.getExecutor(), backend, request, handshakeTimeoutMillis, listener);
+    private static final class Handshaking extends BackendHandshake implements Handshake {
+        private final Executor executor;
+        private final ByteBufferPool pool;
+        private final long idleTimeoutMillis;
+
+        Handshaking(EndPoint endPoint, Executor executor, ByteBufferPool pool, Backend backend, ByteBuffer request,
+                long handshakeTimeoutMillis, long idleTimeoutMillis, HandshakeListener listener) {
+            super(endPoint, executor, backend, request, handshakeTimeoutMillis, listener);
+            this.executor = executor;
+            this.pool = pool;
+            this.idleTimeoutMillis = idleTimeoutMillis;
         }
 
         @Override
         public UpgradedConnection tunnel(EndPoint clientEndPoint, boolean websocket, UpgradedConnections registry,
                 Consumer<Ended> onEnd) {
-            Splice tunnel = new Splice(this, clientEndPoint, websocket, connector.getByteBufferPool(), BUFFER_SIZE,
-                    idleTimeoutMillis, connector.getExecutor(), registry, onEnd);
+            Splice tunnel = new Splice(this, clientEndPoint, websocket, pool, BUFFER_SIZE, idleTimeoutMillis, executor,
+                    registry, onEnd);
             return new UpgradedConnection() {
                 @Override
                 public Connection connection() {
