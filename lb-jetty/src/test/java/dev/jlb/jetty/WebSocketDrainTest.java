@@ -82,7 +82,7 @@ class WebSocketDrainTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = ProxyFixture.Mode.class, names = {"HANDLER", "SERVLET"})
+    @EnumSource(value = ProxyFixture.Mode.class, names = {"HANDLER", "SERVLET", "ENGINE"})
     void aDrainWithoutDeadlineLeavesTheSocketOpen(ProxyFixture.Mode mode) throws Exception {
         WsClient ws = open(mode);
         HttpResponse<String> drained = post("/drain");
@@ -99,7 +99,7 @@ class WebSocketDrainTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = ProxyFixture.Mode.class, names = {"HANDLER", "SERVLET"})
+    @EnumSource(value = ProxyFixture.Mode.class, names = {"HANDLER", "SERVLET", "ENGINE"})
     void aDrainWithDeadlineClosesTheSocketWith1001WhenItPasses(ProxyFixture.Mode mode) throws Exception {
         WsClient ws = open(mode);
         HttpResponse<String> drained = post("/drain?websocket_deadline=30s");

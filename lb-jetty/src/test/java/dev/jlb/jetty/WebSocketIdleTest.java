@@ -32,7 +32,7 @@ class WebSocketIdleTest {
     final WsEchoExtension echo = new WsEchoExtension();
 
     @ParameterizedTest
-    @EnumSource(value = ProxyFixture.Mode.class, names = {"HANDLER", "SERVLET", "FILTER"})
+    @EnumSource(value = ProxyFixture.Mode.class, names = {"HANDLER", "SERVLET", "FILTER", "ENGINE"})
     void anIdleSocketIsClosedAndOneThatKeepsSendingIsNot(ProxyFixture.Mode mode) throws Exception {
         BlockingQueue<String> ended = new LinkedBlockingQueue<>();
         echo.start(mode, ProxyOptions.builder().websocketIdleTimeout(IDLE)

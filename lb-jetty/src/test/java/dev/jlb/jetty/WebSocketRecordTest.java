@@ -48,7 +48,7 @@ class WebSocketRecordTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = ProxyFixture.Mode.class, names = {"HANDLER", "SERVLET", "FILTER"})
+    @EnumSource(value = ProxyFixture.Mode.class, names = {"HANDLER", "SERVLET", "FILTER", "ENGINE"})
     void aSocketTheClientClosesIsRecordedOnceItEnded(ProxyFixture.Mode mode) throws Exception {
         start(mode);
         long beforeConnect = System.nanoTime();

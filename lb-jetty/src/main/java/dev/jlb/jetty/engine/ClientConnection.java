@@ -52,6 +52,8 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
     private final ByteBuffer buf;
     private volatile Exchange exchange;
     private boolean released;
+    /** An upgrade's handshake runs ({@link EngineUpgrade}): nothing is read until it is answered. */
+    private volatile boolean upgrading;
     /** The client half-closed during an exchange: answer it, then close. */
     private boolean inputShut;
     /** When the head being read must be complete, or {@code Long.MAX_VALUE} when no timer runs. */
@@ -94,11 +96,14 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
 
     @Override
     public boolean onIdleExpired(TimeoutException timeout) {
-        return exchange == null; // during an exchange its own timeouts apply
+        return exchange == null && !upgrading; // during an exchange or a handshake their own timeouts apply
     }
 
     @Override
     public void onFillable() {
+        if (upgrading) {
+            return; // interest armed before the handshake: what the client sent waits for the splice
+        }
         Exchange e = exchange;
         if (e != null) {
             synchronized (e) {
@@ -207,8 +212,10 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
 
     private void dispatch(RequestHead head, int at) {
         // TRACE and CONNECT go to the Jetty path, which refuses them (RequestChecks) with its access-log line;
-        // so does HTTP/1.0, where a Transfer-Encoding is refused with 400 and the connection closed.
-        if (head.upgrade || head.expect || head.version == 10 || !plainTarget(head) || refusedMethod(head)) {
+        // so does HTTP/1.0, where a Transfer-Encoding is refused with 400 and the connection closed; and an
+        // Upgrade the engine does not take (h2c alone, without Connection: upgrade, with a body).
+        String upgrade = EngineUpgrade.requested(head);
+        if ((head.upgrade && upgrade == null) || head.expect || head.version == 10 || !plainTarget(head) || refusedMethod(head)) {
             fallback();
             return;
         }
@@ -230,6 +237,11 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
         rebase(head, Arrays.copyOfRange(buf.array(), at, head.end), at);
         buf.position(buf.position() + length);
         engine.exchangeStarted();
+        if (upgrade != null) {
+            upgrading = true;
+            EngineUpgrade.start(engine, route, this, head, path, query, upgrade);
+            return;
+        }
         Exchange e;
         try {
             e = new Exchange(engine, route, this, head, path, query, engine.now());
@@ -451,9 +463,14 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
         return getEndPoint();
     }
 
+    /** The upgrade's handshake was answered: the connection reads again (or was handed to the splice). */
+    void upgradeEnded() {
+        upgrading = false;
+    }
+
     /** On engine shutdown: closes the connection when it waits for a request with nothing read. */
     void closeIfIdle() {
-        if (exchange == null && !buf.hasRemaining()) {
+        if (exchange == null && !upgrading && !buf.hasRemaining()) {
             getEndPoint().close();
         }
     }
