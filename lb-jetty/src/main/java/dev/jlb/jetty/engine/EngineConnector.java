@@ -78,24 +78,48 @@ public class EngineConnector extends ServerConnector {
 
     @Override
     protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key) {
-        Tracked endPoint = new Tracked(channel, selector, key, getScheduler());
+        Tracked endPoint = new Tracked(this, channel, selector, key, getScheduler());
         endPoint.setIdleTimeout(getIdleTimeout());
         return endPoint;
     }
 
-    /** An end point that remembers its selector, for {@link #connect}. */
+    /**
+     * An end point that remembers its connector and its selector, for {@link #connect} and for the
+     * {@link BackendPool}'s idle lists per selector.
+     */
     static final class Tracked extends SocketChannelEndPoint {
+        final EngineConnector connector;
         final ManagedSelector selector;
+        /** The index of {@link #selector} among the connector's selectors, from 0. */
+        final int selectorId;
 
-        Tracked(SocketChannel channel, ManagedSelector selector, SelectionKey key, Scheduler scheduler) {
+        Tracked(EngineConnector connector, SocketChannel channel, ManagedSelector selector, SelectionKey key,
+                Scheduler scheduler) {
             super(channel, selector, key, scheduler);
+            this.connector = connector;
             this.selector = selector;
+            this.selectorId = ((Indexed) selector).id;
+        }
+    }
+
+    /** A selector that tells its index among the connector's selectors (Jetty 12.1 keeps it private). */
+    static final class Indexed extends ManagedSelector {
+        final int id;
+
+        Indexed(SelectorManager manager, int id) {
+            super(manager, id);
+            this.id = id;
         }
     }
 
     @Override
     protected SelectorManager newSelectorManager(Executor executor, Scheduler scheduler, int selectors) {
         return new ServerConnectorManager(executor, scheduler, selectors) {
+            @Override
+            protected ManagedSelector newSelector(int id) {
+                return new Indexed(this, id);
+            }
+
             @Override
             protected ManagedSelector chooseSelector() {
                 ManagedSelector chosen = CHOSEN.get();
