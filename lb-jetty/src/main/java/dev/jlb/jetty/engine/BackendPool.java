@@ -17,10 +17,28 @@ import org.eclipse.jetty.util.IO;
 import org.eclipse.jetty.util.Promise;
 
 /**
- * Idle backend connections kept alive, per backend (by identity), most recently used first, at most
- * {@code max_connections_per_backend} idle per backend. An idle connection that the backend closes
- * (or that sends anything) leaves the pool. New connections are opened on the selectors of the
- * {@link EngineConnector} the engine serves, or else on the engine's own client connector. Thread-safe: one small lock per backend.
+ * Idle backend connections kept alive, per backend (by identity) and per selector, most recently
+ * used first, at most {@code max_connections_per_backend} idle per backend over all its selectors.
+ * An idle connection that the backend closes (or that sends anything) leaves the pool. New
+ * connections are opened on the selectors of the {@link EngineConnector} the engine serves, or else
+ * on the engine's own client connector.
+ *
+ * <p>Selectors: on an {@code EngineConnector} a backend connection lives on one of the connector's
+ * selectors for good, and a request runs on one thread only when its client connection and the
+ * backend connection share that selector. So each backend keeps one idle list per selector of the
+ * engine's {@code EngineConnector} (indexed by {@link EngineConnector.Tracked#selectorId}, plus one
+ * list, slot 0, for the connections on any other selector: the engine's client connector, another
+ * connector), and {@link #acquire} takes first from the list of the client's selector. When that
+ * list is empty and another holds a connection, it takes that one rather than opening a connection
+ * (stealing, as HAProxy does when a thread's idle list is empty): a connect costs a round trip and
+ * a socket to the backend, more than one request served across two threads. It steals from the
+ * fullest other list (its most recently used connection), which keeps the lists even; the stolen
+ * connection stays on its selector and goes back to that selector's list when released. On a plain
+ * {@code ServerConnector} every client and backend connection falls in slot 0: one list per
+ * backend, as without selectors.
+ *
+ * <p>Thread-safe: one small lock per backend (its {@code Idle}), no global lock; taking a
+ * connection allocates nothing.
  */
 final class BackendPool {
 
@@ -31,10 +49,75 @@ final class BackendPool {
         this.engine = engine;
     }
 
-    /** The idle connections of one backend, and its resolved address. */
+    /**
+     * The idle connections of one backend, one list per selector slot (see the class comment), and
+     * its resolved address. The lists and {@code size} are guarded by the instance's lock.
+     */
     private static final class Idle {
-        final ArrayDeque<BackendConnection> connections = new ArrayDeque<>();
+        /** Slot 0: connections not on the shared connector's selectors; slot i + 1: on its selector i. */
+        private ArrayDeque<BackendConnection>[] slots = newSlots(1);
+        /** Idle connections in all slots. */
+        private int size;
         volatile InetSocketAddress address;
+
+        @SuppressWarnings("unchecked")
+        private static ArrayDeque<BackendConnection>[] newSlots(int n) {
+            return (ArrayDeque<BackendConnection>[]) new ArrayDeque<?>[n];
+        }
+
+        /** Under the lock: the most recently used connection of {@code slot}, else stolen from the fullest other slot. */
+        BackendConnection poll(int slot) {
+            if (size == 0) {
+                return null;
+            }
+            ArrayDeque<BackendConnection>[] s = slots;
+            ArrayDeque<BackendConnection> from = slot < s.length ? s[slot] : null;
+            if (from == null || from.isEmpty()) {
+                from = null;
+                int most = 0;
+                for (int k = 1; k <= s.length; k++) {
+                    ArrayDeque<BackendConnection> q = s[(slot + k) % s.length];
+                    if (q != null && q.size() > most) {
+                        most = q.size();
+                        from = q;
+                    }
+                }
+                if (from == null) {
+                    return null;
+                }
+            }
+            size--;
+            return from.pollFirst();
+        }
+
+        /** Under the lock: adds {@code c} first in {@code slot}. */
+        void push(int slot, BackendConnection c) {
+            if (slot >= slots.length) {
+                slots = java.util.Arrays.copyOf(slots, slot + 1);
+            }
+            ArrayDeque<BackendConnection> q = slots[slot];
+            if (q == null) {
+                q = new ArrayDeque<>();
+                slots[slot] = q;
+            }
+            q.addFirst(c);
+            size++;
+        }
+
+        /** Under the lock: removes {@code c}, looked for in {@code slot} first. */
+        void remove(int slot, BackendConnection c) {
+            ArrayDeque<BackendConnection>[] s = slots;
+            if (slot < s.length && s[slot] != null && s[slot].remove(c)) {
+                size--;
+                return;
+            }
+            for (ArrayDeque<BackendConnection> q : s) {
+                if (q != null && q.remove(c)) {
+                    size--;
+                    return;
+                }
+            }
+        }
     }
 
     private Idle idleOf(Backend backend) {
@@ -42,13 +125,26 @@ final class BackendPool {
         return i != null ? i : idle.computeIfAbsent(backend, b -> new Idle());
     }
 
-    /** An idle connection to {@code backend} for {@code attempt}, or null when none is idle. */
+    /**
+     * The idle list of connections on {@code endPoint}'s selector: {@code selectorId + 1} for an end
+     * point of the engine's {@link EngineConnector}, else 0.
+     */
+    private int slotOf(EndPoint endPoint) {
+        return endPoint instanceof EngineConnector.Tracked t && t.connector == engine.sharedConnector
+                ? t.selectorId + 1 : 0;
+    }
+
+    /**
+     * An idle connection to {@code backend} for {@code attempt}, or null when none is idle: one on
+     * the selector of the attempt's client if any, else one on another selector.
+     */
     BackendConnection acquire(Backend backend, Attempt attempt) {
         Idle i = idleOf(backend);
+        int slot = slotOf(attempt.exchange.clientEndPoint());
         while (true) {
             BackendConnection c;
             synchronized (i) {
-                c = i.connections.pollFirst();
+                c = i.poll(slot);
             }
             if (c == null) {
                 return null;
@@ -59,14 +155,18 @@ final class BackendPool {
         }
     }
 
-    /** Puts a connection back; closes it when the backend has enough idle ones or the engine shuts down. */
+    /**
+     * Puts a connection back, in the list of its selector; closes it when the backend has
+     * {@code maxIdle} idle ones (on all selectors) or the engine shuts down.
+     */
     void release(BackendConnection c, int maxIdle) {
         Idle i = idleOf(c.backend);
+        int slot = slotOf(c.getEndPoint());
         boolean kept;
         synchronized (i) {
-            kept = i.connections.size() < maxIdle && !engine.isShutdown();
+            kept = i.size < maxIdle && !engine.isShutdown();
             if (kept) {
-                i.connections.addFirst(c);
+                i.push(slot, c);
             }
         }
         if (kept) {
@@ -79,8 +179,9 @@ final class BackendPool {
     void remove(BackendConnection c) {
         Idle i = idle.get(c.backend);
         if (i != null) {
+            int slot = slotOf(c.getEndPoint());
             synchronized (i) {
-                i.connections.remove(c);
+                i.remove(slot, c);
             }
         }
     }
@@ -175,25 +276,30 @@ final class BackendPool {
         }
     }
 
+    /** Closes every idle connection (they leave the pool one at a time, closed outside its lock). */
     void closeAll() {
         for (Idle i : idle.values()) {
-            synchronized (i) {
-                for (BackendConnection c : i.connections) {
-                    c.getEndPoint().close();
+            while (true) {
+                BackendConnection c;
+                synchronized (i) {
+                    c = i.poll(0);
                 }
-                i.connections.clear();
+                if (c == null) {
+                    break;
+                }
+                c.getEndPoint().close();
             }
         }
     }
 
-    /** Idle connections to a backend (for tests). */
+    /** Idle connections to a backend, on all selectors (for tests). */
     int idleCount(Backend backend) {
         Idle i = idle.get(backend);
         if (i == null) {
             return 0;
         }
         synchronized (i) {
-            return i.connections.size();
+            return i.size;
         }
     }
 }

@@ -20,8 +20,9 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * put the engine first among its factories and the engine opens its connections to backends on this
  * connector's selector threads instead of a selector of its own, each on the selector of the client
  * connection it serves, so that a client connection and the backend connections serving it are
- * handled by the same thread, without a wake-up of another thread per request. On a plain {@code ServerConnector} the engine works the same
- * and keeps its own selector for the backends.
+ * handled by the same thread, without a wake-up of another thread per request; a kept-alive backend
+ * connection is reused first by the clients of its own selector (see {@code BackendPool}). On a plain
+ * {@code ServerConnector} the engine works the same and keeps its own selector for the backends.
  *
  * <p>Thread-safe as a {@code ServerConnector} is; the backend connections it opens are the engine's:
  * they do not go through the connector's connection factories.
