@@ -55,7 +55,7 @@ class OverloadIntegrationTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = ProxyFixture.Mode.class, names = {"HANDLER", "SERVLET"})
+    @EnumSource(value = ProxyFixture.Mode.class, names = {"HANDLER", "SERVLET", "ENGINE"})
     void aBackendNeverSeesMoreThanItsLimitAndWaitingRequestsArriveInOrder(ProxyFixture.Mode mode) throws Exception {
         BlockingQueue<Held> held = new LinkedBlockingQueue<>();
         AtomicInteger concurrent = new AtomicInteger();
@@ -110,7 +110,7 @@ class OverloadIntegrationTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = ProxyFixture.Mode.class, names = {"HANDLER", "SERVLET"})
+    @EnumSource(value = ProxyFixture.Mode.class, names = {"HANDLER", "SERVLET", "ENGINE"})
     void aFullQueueIsAnImmediate503WithTheReason(ProxyFixture.Mode mode) throws Exception {
         BlockingQueue<Held> held = new LinkedBlockingQueue<>();
         OverloadProtection limits = OverloadProtection.builder().backendMaxInFlight(1).maxQueued(1)

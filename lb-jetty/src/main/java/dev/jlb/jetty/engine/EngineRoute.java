@@ -32,6 +32,8 @@ public final class EngineRoute {
     final String via11;
     final String via10;
     final StickyTokens sticky;
+    /** Whether the load balancer has an overload queue: requests then select through it. */
+    final boolean queued;
     /** The retry rules and the retry budget, shared by the route's requests. */
     final Retries.Route retries;
     final byte[] requestIdHeader;
@@ -78,6 +80,7 @@ public final class EngineRoute {
         this.via10 = ProxyHeaders.viaEntry("HTTP/1.0", options.via());
         this.sticky = engine && options.stickyCookie().isEnabled() ? new StickyTokens(options.stickyCookie()) : null;
         this.retries = new Retries.Route(loadBalancer, retry, options.totalTimeout().toNanos());
+        this.queued = loadBalancer != null && loadBalancer.overload().maxQueued() > 0;
         this.requestIdHeader = options.requestIdHeader().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
         this.explains = options.explain().enabled();
     }

@@ -2,6 +2,7 @@ package dev.jlb.jetty.engine;
 
 import dev.jlb.Backend;
 import dev.jlb.FailureKind;
+import dev.jlb.LoadBalancer;
 import dev.jlb.NoBackendAvailableException;
 import dev.jlb.RequestContext;
 import dev.jlb.Selection;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: events come from the client's selector thread, the backend's, and the timer; they
  * serialize on this object (uncontended in the common path), which its attempts lock too.
  */
-final class Exchange extends RequestWriter implements RequestContext, ProxyRecord {
+final class Exchange extends RequestWriter implements RequestContext, ProxyRecord, LoadBalancer.Waiter {
 
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
 
@@ -98,6 +99,11 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
         Selection selection;
         try {
             StickyTokens sticky = route.sticky;
+            if (route.queued) {
+                // The route's overload queue: selected or refused, now or when a lease completes.
+                route.loadBalancer.selectOrWait(this, sticky == null ? null : stickyBackend(sticky), this);
+                return;
+            }
             selection = sticky == null ? route.loadBalancer.select(this)
                     : route.loadBalancer.selectPreferring(this, stickyBackend(sticky));
         } catch (NoBackendAvailableException e) {
@@ -109,6 +115,25 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
             return;
         }
         send(selection, retries.startNanos());
+    }
+
+    /**
+     * {@link LoadBalancer#selectOrWait}'s lease (now, or later on the thread that freed a place):
+     * the first attempt starts, unless the client went away while the request waited.
+     */
+    @Override
+    public synchronized void selected(Selection selection) {
+        if (finished) {
+            selection.close();
+            return;
+        }
+        send(selection, engine.now());
+    }
+
+    /** {@link LoadBalancer#selectOrWait}'s refusal: a 503 with the reason. */
+    @Override
+    public synchronized void refused(NoBackendAvailableException e) {
+        finishError(503, e.getMessage(), Outcome.NO_BACKEND);
     }
 
     /** Under this lock: sends an attempt on {@code selection}, which the attempt then owns. */
