@@ -31,7 +31,7 @@ class BackendStopTest {
     private static final int REQUESTS_PER_THREAD = 150;
 
     @ParameterizedTest
-    @EnumSource(value = Mode.class, names = {"HANDLER", "SERVLET"})
+    @EnumSource(value = Mode.class, names = {"HANDLER", "SERVLET", "ENGINE"})
     void stoppingABackendUnderLoadFailsNoClientRequest(Mode mode) throws Exception {
         List<TestBackend> backends = new ArrayList<>();
         HttpClient client = new HttpClient();

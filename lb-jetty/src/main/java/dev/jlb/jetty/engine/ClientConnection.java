@@ -52,6 +52,10 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
     private final ByteBuffer buf;
     private volatile Exchange exchange;
     private boolean released;
+    /** Turns of {@link #work} asked for and not yet taken (0: nobody at work). */
+    private final java.util.concurrent.atomic.AtomicInteger wip = new java.util.concurrent.atomic.AtomicInteger();
+    /** The selector said the client is readable, and no turn has handled it yet. */
+    private volatile boolean fillable;
     /** An upgrade's handshake runs ({@link EngineUpgrade}): nothing is read until it is answered. */
     private volatile boolean upgrading;
     /** The client half-closed during an exchange: answer it, then close. */
@@ -104,25 +108,70 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
         if (upgrading) {
             return; // interest armed before the handshake: what the client sent waits for the splice
         }
-        Exchange e = exchange;
-        if (e != null) {
-            synchronized (e) {
-                if (e.bodyDone()) {
-                    watchDuringExchange();
-                    return;
-                }
-                int n = fill();
-                if (n < 0) {
-                    e.clientGone(new IOException("client closed the connection"));
-                } else if (n == 0) {
-                    fillInterested();
-                } else {
-                    e.pumpBody();
-                }
-            }
+        fillable = true;
+        work();
+    }
+
+    /**
+     * Runs the connection's work, one thread at a time: a thread that finds another at work leaves
+     * it a turn and returns, and the one at work takes every turn left before it stops. Work comes
+     * from the client's selector (readable) and from whichever thread ended an exchange (the next
+     * request); without this they would both read the input buffer when an exchange ends as the
+     * client's next bytes arrive (on a plain {@code ServerConnector} backend connections run on
+     * another selector; on an {@code EngineConnector} a connection taken from another selector's idle
+     * list does too).
+     */
+    private void work() {
+        if (wip.getAndIncrement() != 0) {
             return;
         }
-        process();
+        int turns = 1;
+        do {
+            try {
+                step();
+            } catch (Throwable x) {
+                // Never leave the turns taken: the connection would not be served again.
+                LOG.warn("jlb: the client connection failed", x);
+                getEndPoint().close(x);
+            }
+            turns = wip.addAndGet(-turns);
+        } while (turns != 0);
+    }
+
+    /** One turn: the current exchange's readable event, or the next request when there is none. */
+    private void step() {
+        if (upgrading) {
+            return;
+        }
+        Exchange e = exchange;
+        if (e == null) {
+            fillable = false;
+            process();
+            return;
+        }
+        if (!fillable) {
+            return; // a turn for an exchange that ended meanwhile: its successor arms its own reads
+        }
+        fillable = false;
+        synchronized (e) {
+            if (exchange != e) {
+                return; // it ended while this turn waited: the ender's turn reads the next request
+            }
+            if (e.bodyDone()) {
+                watchDuringExchange();
+                return;
+            }
+            int n = fill();
+            if (n < 0) {
+                e.clientGone(new IOException("client closed the connection"));
+            } else if (n == 0) {
+                if (!isFillInterested()) {
+                    fillInterested();
+                }
+            } else {
+                e.pumpBody();
+            }
+        }
     }
 
     /**
@@ -136,7 +185,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
         int n = fill();
         if (n < 0) {
             inputShut = true;
-        } else if (BufferUtil.space(buf) > 0 || !buf.hasRemaining()) {
+        } else if ((BufferUtil.space(buf) > 0 || !buf.hasRemaining()) && !isFillInterested()) {
             fillInterested();
         }
     }
@@ -439,7 +488,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
             getEndPoint().close();
             return;
         }
-        process();
+        work();
     }
 
     @Override
@@ -450,7 +499,9 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
 
     @Override
     public void needBody() {
-        fillInterested();
+        if (!isFillInterested()) {
+            fillInterested();
+        }
     }
 
     @Override
