@@ -7,6 +7,7 @@ import dev.jlb.jetty.internal.Retries;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Promise;
 
@@ -39,12 +40,14 @@ final class Attempt implements Deadlines.Entry, Promise<Connection> {
     private long headersNanos;
     final Callback bodyCallback;
     private final Callback headCallback;
+    /** The request head being written, released when its write completed or failed. */
+    private RetainableByteBuffer requestHead;
 
     Attempt(Exchange exchange, Selection selection, long startNanos) {
         this.exchange = exchange;
         this.selection = selection;
         this.startNanos = startNanos;
-        this.headCallback = new Callback() {
+        this.bodyCallback = new Callback() {
             @Override
             public void succeeded() {
                 bodyWritten();
@@ -60,7 +63,31 @@ final class Attempt implements Deadlines.Entry, Promise<Connection> {
                 return InvocationType.NON_BLOCKING;
             }
         };
-        this.bodyCallback = headCallback;
+        this.headCallback = new Callback() {
+            @Override
+            public void succeeded() {
+                releaseRequestHead();
+                bodyWritten();
+            }
+
+            @Override
+            public void failed(Throwable x) {
+                releaseRequestHead();
+                bodyFailed(x);
+            }
+
+            @Override
+            public InvocationType getInvocationType() {
+                return InvocationType.NON_BLOCKING;
+            }
+        };
+    }
+
+    /** The head's write completed or failed (once: the connection calls its callback once): its buffer goes back. */
+    private void releaseRequestHead() {
+        RetainableByteBuffer h = requestHead;
+        requestHead = null;
+        h.release();
     }
 
     boolean headRequest() {
@@ -93,7 +120,14 @@ final class Attempt implements Deadlines.Entry, Promise<Connection> {
         c.received = false;
         c.idleTimeout(exchange.route.idleTimeoutMillis);
         bodyWriting = true;
-        c.write(headCallback, exchange.requestBuffers(selection.backend()));
+        RetainableByteBuffer h = exchange.requestHead(selection.backend());
+        requestHead = h;
+        ByteBuffer replay = exchange.replayBuffer();
+        if (replay == null) {
+            c.write(headCallback, h.getByteBuffer());
+        } else {
+            c.write(headCallback, h.getByteBuffer(), replay);
+        }
     }
 
     /** The connection opened (on the client connector's thread). */
@@ -180,8 +214,11 @@ final class Attempt implements Deadlines.Entry, Promise<Connection> {
         }
     }
 
-    /** The response head arrived: the client head to write, or null when it is not forwarded. */
-    ByteBuffer responseHead(BackendConnection c, ResponseHead head) {
+    /**
+     * The response head arrived: the client head to write (a pooled buffer the caller releases
+     * once its write completed or failed), or null when it is not forwarded.
+     */
+    RetainableByteBuffer responseHead(BackendConnection c, ResponseHead head) {
         synchronized (exchange) {
             if (done || connection != c) {
                 c.getEndPoint().close();

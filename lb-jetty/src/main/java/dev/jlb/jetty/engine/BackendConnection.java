@@ -49,6 +49,8 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
     /** Bytes to consume and whether the body ends once the pending client write completes. */
     private int pendingConsumed;
     private boolean pendingLast;
+    /** The client response head in the pending client write, released when that write completed or failed. */
+    private RetainableByteBuffer pendingHead;
     /** Whether a client write is being started, pending, or completed in place. */
     private final AtomicInteger write = new AtomicInteger();
     private static final int NONE = 0;
@@ -144,7 +146,7 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
                         remaining = head.contentLength;
                         keepAlive = head.keepAlive && !head.close && framing != Head.UNTIL_CLOSE;
                         chunks.reset();
-                        ByteBuffer clientHead = a.responseHead(this, head);
+                        RetainableByteBuffer clientHead = a.responseHead(this, head);
                         if (clientHead == null) {
                             return; // retried elsewhere, or the exchange ended: this connection is closed
                         }
@@ -212,7 +214,7 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
      *
      * @return true when the write completed in place and reading goes on in the caller's loop
      */
-    private boolean forward(Attempt a, ByteBuffer clientHead) {
+    private boolean forward(Attempt a, RetainableByteBuffer clientHead) {
         int available = buf.remaining();
         int n;
         boolean last;
@@ -225,6 +227,9 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
             case Head.CHUNKED:
                 n = chunks.scan(buf.array(), buf.arrayOffset() + buf.position(), buf.arrayOffset() + buf.limit());
                 if (n == ChunkScanner.ERROR) {
+                    if (clientHead != null) {
+                        clientHead.release(); // never written
+                    }
                     a.backendFailed(this, new java.io.IOException("invalid chunked body"));
                     return false;
                 }
@@ -247,8 +252,9 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
         ByteBuffer body = buf.slice(buf.position(), n);
         pendingConsumed = n;
         pendingLast = last;
+        pendingHead = clientHead;
         write.set(WRITING);
-        a.forward(this, clientHead, body, last, this);
+        a.forward(this, clientHead == null ? null : clientHead.getByteBuffer(), body, last, this);
         if (write.compareAndSet(WRITING, PENDING)) {
             return false; // the callback goes on
         }
@@ -260,12 +266,21 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
     /** The client write of a response part completed. */
     @Override
     public void succeeded() {
+        releasePendingHead();
         if (write.compareAndSet(WRITING, DONE_IN_PLACE)) {
             return; // the writer goes on (see forward)
         }
         write.set(NONE);
         if (written()) {
             process();
+        }
+    }
+
+    private void releasePendingHead() {
+        RetainableByteBuffer h = pendingHead;
+        if (h != null) {
+            pendingHead = null;
+            h.release();
         }
     }
 
@@ -290,6 +305,7 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
     /** The client write failed: the client went away. */
     @Override
     public void failed(Throwable x) {
+        releasePendingHead();
         Attempt a = attempt;
         if (a != null) {
             a.clientWriteFailed(this, x);

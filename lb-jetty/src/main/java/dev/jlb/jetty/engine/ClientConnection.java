@@ -3,7 +3,6 @@ package dev.jlb.jetty.engine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.HttpVersion;
@@ -50,6 +49,11 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
     private final Connector connector;
     private final RetainableByteBuffer.Mutable retained;
     private final ByteBuffer buf;
+    /**
+     * The head being parsed, reused for each request: an exchange reads it (moved onto its own
+     * pooled copy of the bytes) only until it ended, and the next is parsed only after that.
+     */
+    private final RequestHead head = new RequestHead();
     private volatile Exchange exchange;
     private boolean released;
     /** Turns of {@link #work} asked for and not yet taken (0: nobody at work). */
@@ -201,7 +205,6 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
     private void process() {
         while (true) {
             if (buf.hasRemaining()) {
-                RequestHead head = new RequestHead();
                 int at = buf.arrayOffset() + buf.position();
                 int r = HeadParser.parseRequest(head, buf.array(), at, buf.arrayOffset() + buf.limit(),
                         engine.maxRequestLine(), engine.maxHeaderSize());
@@ -283,7 +286,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
             return;
         }
         int length = head.end - at;
-        rebase(head, Arrays.copyOfRange(buf.array(), at, head.end), at);
+        // Consumed, though still in the buffer: the exchange copies them into a pooled buffer of its own.
         buf.position(buf.position() + length);
         engine.exchangeStarted();
         if (upgrade != null) {
@@ -306,23 +309,6 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
             watchNext();
         }
         e.start();
-    }
-
-    /** Moves a head's offsets onto its own copy of the bytes (the buffer is reused). */
-    private static void rebase(RequestHead head, byte[] copy, int at) {
-        head.bytes = copy;
-        head.start -= at;
-        head.end -= at;
-        head.headersStart -= at;
-        head.methodEnd -= at;
-        head.targetStart -= at;
-        head.targetEnd -= at;
-        for (int i = 0; i < head.count; i++) {
-            head.nameStart[i] -= at;
-            head.nameEnd[i] -= at;
-            head.valueStart[i] -= at;
-            head.valueEnd[i] -= at;
-        }
     }
 
     /**

@@ -13,6 +13,7 @@ import dev.jlb.jetty.internal.Retries;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -181,13 +182,16 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
 
     // ---- Response ----------------------------------------------------------------------------
 
-    /** The response {@code head} of {@code answered} goes to the client: its bytes. Under this lock. */
-    ByteBuffer commit(ResponseHead head, Backend answered) {
+    /**
+     * The response {@code head} of {@code answered} goes to the client: its bytes, in a pooled
+     * buffer the caller releases once their write completed or failed. Under this lock.
+     */
+    RetainableByteBuffer commit(ResponseHead head, Backend answered) {
         committed = true;
         clientStatus = head.status;
         boolean close = !clientKeepAlive() || engine.isShutdown() || head.framing == Head.UNTIL_CLOSE;
         responseClose = close;
-        return responseHeadBytes(head, answered, close);
+        return responseHead(head, answered, close);
     }
 
     /** Writes a response part (after the client head, when not null) to the client. */
@@ -268,6 +272,8 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
         route.exit();
         engine.exchangeEnded();
         Listeners.tell(route.options.listener(), this, LOG);
+        // Nothing reads the head after this (its attempts are done; the record was valid until now).
+        releaseHead();
         return true;
     }
 

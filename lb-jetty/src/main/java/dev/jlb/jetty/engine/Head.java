@@ -64,6 +64,20 @@ class Head {
         badTransferEncoding = false;
     }
 
+    /** Points the head at {@code to}, where its bytes now are, {@code shift} places on from where they were. */
+    void moveTo(byte[] to, int shift) {
+        bytes = to;
+        start += shift;
+        end += shift;
+        headersStart += shift;
+        for (int i = 0; i < count; i++) {
+            nameStart[i] += shift;
+            nameEnd[i] += shift;
+            valueStart[i] += shift;
+            valueEnd[i] += shift;
+        }
+    }
+
     final String string(int from, int to) {
         return new String(bytes, from, to - from, StandardCharsets.ISO_8859_1);
     }

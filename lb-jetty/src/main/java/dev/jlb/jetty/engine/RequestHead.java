@@ -13,6 +13,14 @@ final class RequestHead extends Head {
         methodEnd = targetStart = targetEnd = start;
     }
 
+    @Override
+    void moveTo(byte[] to, int shift) {
+        super.moveTo(to, shift);
+        methodEnd += shift;
+        targetStart += shift;
+        targetEnd += shift;
+    }
+
     String method() {
         int n = methodEnd - start;
         if (n == 3 && bytes[start] == 'G' && bytes[start + 1] == 'E' && bytes[start + 2] == 'T') {

@@ -8,6 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.RetainableByteBuffer;
 
 /**
  * The byte side of one request: the backend request head made from the client's (header lines
@@ -16,6 +18,12 @@ import org.eclipse.jetty.http.HttpHeader;
  * appended; the path stripped of the route's prefix when asked), the body's framing and the bytes
  * kept for a replay, and the client response head made from the backend's. The header rules are
  * {@link ProxyHeaders}', as on the Jetty-model path. Not thread-safe (its exchange serializes access).
+ *
+ * <p>Buffers: the request head, and the backend request line and headers made from it, are kept in
+ * one buffer from the engine's {@link ByteBufferPool} for the exchange's time (the head's offsets
+ * point into it; {@link #releaseHead()} gives it back once the exchange ended). Each attempt's
+ * request head ({@link #requestHead}) and the client response head ({@link #responseHead}) are
+ * pooled buffers of their own, which the caller releases once their write completed or failed.
  */
 abstract class RequestWriter {
 
@@ -32,8 +40,12 @@ abstract class RequestWriter {
     private final String peer;
     /** The client behind the trusted proxies; the peer when none is configured. */
     private String clientAddress;
-    private byte[] line;
-    private byte[] rest;
+    /** The head's bytes, then the backend request line ({@code [lineFrom, lineTo)}) and headers ({@code [restFrom, restTo)}). */
+    private Out own;
+    private int lineFrom;
+    private int lineTo;
+    private int restFrom;
+    private int restTo;
     private StickyTokens.Entry stickyHeld;
 
     private long bodyLeft;
@@ -43,6 +55,10 @@ abstract class RequestWriter {
     private int replayLength;
     private boolean overflow;
 
+    /**
+     * Copies {@code head}'s bytes (in a buffer the client connection reuses) into a pooled buffer
+     * of this writer's, moves the head's offsets onto it, and makes the backend request.
+     */
     RequestWriter(HttpEngine engine, EngineRoute route, RequestHead head, String path, String query,
             String peer) {
         this.engine = engine;
@@ -66,7 +82,25 @@ abstract class RequestWriter {
                 bodyComplete = true;
                 break;
         }
-        build();
+        Out out = new Out(engine.buffers, 2 * (head.end - head.start) + 512, head);
+        try {
+            out.putHead(head.start, head.end);
+            head.moveTo(out.bytes, out.base - head.start);
+            build(out);
+        } catch (Throwable x) {
+            out.release();
+            throw x;
+        }
+        own = out;
+    }
+
+    /** Once the exchange ended: gives the head's buffer back to the pool (the head is not read after). */
+    final void releaseHead() {
+        Out o = own;
+        if (o != null) {
+            own = null;
+            o.release();
+        }
     }
 
     // ---- RequestContext ---------------------------------------------------------------------
@@ -119,18 +153,18 @@ abstract class RequestWriter {
 
     // ---- The backend request ----------------------------------------------------------------
 
-    private void build() {
+    private void build(Out out) {
         ProxyOptions options = route.options;
-        Bytes out = new Bytes(head.end - head.start + 256);
-        out.put(head.bytes, head.start, head.methodEnd + 1);
-        String target = ProxyHeaders.targetPath(path, path, route.prefix, options.stripPrefix(), query);
+        lineFrom = out.size;
+        out.putHead(head.start, head.methodEnd + 1);
         if (options.stripPrefix() && route.prefix.length() > 1) {
-            out.put(target);
+            out.put(ProxyHeaders.targetPath(path, path, route.prefix, options.stripPrefix(), query));
         } else {
-            out.put(head.bytes, head.targetStart, head.targetEnd);
+            out.putHead(head.targetStart, head.targetEnd);
         }
         out.put(HTTP11, 0, HTTP11.length);
-        line = out.take();
+        lineTo = out.size;
+        restFrom = out.size;
         String forwardedFor = null;
         String forwardedProto = null;
         String forwardedHost = null;
@@ -175,7 +209,7 @@ abstract class RequestWriter {
                         if (without == value) {
                             copy(out, i);
                         } else if (without != null) {
-                            out.put(head.bytes, head.nameStart[i], head.nameEnd[i]);
+                            out.putHead(head.nameStart[i], head.nameEnd[i]);
                             out.put(": ").put(without).put(CRLF, 0, 2);
                         }
                     }
@@ -207,39 +241,52 @@ abstract class RequestWriter {
                 : options.generateRequestId() ? ProxyHeaders.newRequestId() : null;
         header(out, options.requestIdHeader(), id);
         out.put(CRLF, 0, 2);
-        rest = out.take();
+        restTo = out.size;
     }
 
     private static String join(String a, String b) {
         return a == null ? b : a + ", " + b;
     }
 
-    private void copy(Bytes out, int i) {
-        out.put(head.bytes, head.nameStart[i], head.valueEnd[i]).put(CRLF, 0, 2);
+    private void copy(Out out, int i) {
+        out.putHead(head.nameStart[i], head.valueEnd[i]).put(CRLF, 0, 2);
     }
 
-    private static void header(Bytes out, String name, String value) {
+    private static void header(Out out, String name, String value) {
         if (value != null) {
             out.put(name).put(": ").put(value).put(CRLF, 0, 2);
         }
     }
 
-    /** The request head for an attempt on {@code backend}, and the body kept so far. */
-    ByteBuffer[] requestBuffers(Backend backend) {
+    /**
+     * The request head for an attempt on {@code backend} (with its {@code Host} line unless the
+     * client's is kept), in a pooled buffer the caller releases once its write completed or failed.
+     */
+    RetainableByteBuffer requestHead(Backend backend) {
+        Out o = own;
+        if (o == null) {
+            throw new IllegalStateException("the exchange ended: no request to send");
+        }
         boolean hostLine = !route.options.preserveHost();
-        int n = 2 + (hostLine ? 1 : 0) + (replayLength > 0 ? 1 : 0);
-        ByteBuffer[] buffers = new ByteBuffer[n];
-        int k = 0;
-        buffers[k++] = ByteBuffer.wrap(line);
+        String host = backend.host();
+        int port = backend.port();
+        int n = (lineTo - lineFrom) + (restTo - restFrom) + (hostLine ? host.length() + 16 : 0);
+        Out out = new Out(engine.buffers, n, null);
+        out.put(o.bytes, o.base + lineFrom, o.base + lineTo);
         if (hostLine) {
-            String authority = backend.port() == 80 ? backend.host() : backend.host() + ':' + backend.port();
-            buffers[k++] = ByteBuffer.wrap(("Host: " + authority + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.put("Host: ").put(host);
+            if (port != 80) {
+                out.put(":").putInt(port);
+            }
+            out.put(CRLF, 0, 2);
         }
-        buffers[k++] = ByteBuffer.wrap(rest);
-        if (replayLength > 0) {
-            buffers[k] = ByteBuffer.wrap(replay, 0, replayLength);
-        }
-        return buffers;
+        out.put(o.bytes, o.base + restFrom, o.base + restTo);
+        return out.finish();
+    }
+
+    /** The body kept so far for a replay, or null. */
+    ByteBuffer replayBuffer() {
+        return replayLength > 0 ? ByteBuffer.wrap(replay, 0, replayLength) : null;
     }
 
     // ---- The request body -------------------------------------------------------------------
@@ -297,9 +344,22 @@ abstract class RequestWriter {
 
     // ---- The client response ----------------------------------------------------------------
 
-    /** The client's response head for a backend response head. */
-    ByteBuffer responseHeadBytes(ResponseHead h, Backend answered, boolean close) {
-        Bytes out = new Bytes(h.end - h.start + 128);
+    /**
+     * The client's response head for a backend response head, in a pooled buffer the caller
+     * releases once its write completed or failed.
+     */
+    RetainableByteBuffer responseHead(ResponseHead h, Backend answered, boolean close) {
+        Out out = new Out(engine.buffers, h.end - h.start + 256, null);
+        try {
+            responseHead(out, h, answered, close);
+        } catch (Throwable x) {
+            out.release();
+            throw x;
+        }
+        return out.finish();
+    }
+
+    private void responseHead(Out out, ResponseHead h, Backend answered, boolean close) {
         out.put("HTTP/1.1");
         int lineEnd = h.headersStart - 2;
         out.put(h.bytes, h.start + 8, lineEnd).put(CRLF, 0, 2);
@@ -333,45 +393,104 @@ abstract class RequestWriter {
             out.put(CLOSE, 0, CLOSE.length);
         }
         out.put(CRLF, 0, 2);
-        return ByteBuffer.wrap(out.bytes, 0, out.size);
     }
 
-    /** A growable byte array. */
-    static final class Bytes {
+    /**
+     * A growable byte array in a buffer from a {@link ByteBufferPool}: it grows into a larger one,
+     * the smaller given back. Its bytes are {@code bytes[base, base + size)}. When it holds a head's
+     * bytes ({@code follow}), growing moves the head's offsets along. Not thread-safe.
+     */
+    static final class Out {
+        private final ByteBufferPool pool;
+        private final Head follow;
+        private RetainableByteBuffer.Mutable buffer;
         byte[] bytes;
+        int base;
+        private int capacity;
         int size;
 
-        Bytes(int capacity) {
-            bytes = new byte[capacity];
+        Out(ByteBufferPool pool, int capacity, Head follow) {
+            this.pool = pool;
+            this.follow = follow;
+            use(pool.acquire(capacity, false));
         }
 
-        Bytes put(byte[] b, int from, int to) {
+        private void use(RetainableByteBuffer.Mutable b) {
+            ByteBuffer bb = b.getByteBuffer();
+            buffer = b;
+            bytes = bb.array();
+            base = bb.arrayOffset();
+            capacity = bb.capacity();
+        }
+
+        Out put(byte[] b, int from, int to) {
             int n = to - from;
             ensure(n);
-            System.arraycopy(b, from, bytes, size, n);
+            System.arraycopy(b, from, bytes, base + size, n);
             size += n;
             return this;
         }
 
-        Bytes put(String s) {
+        /** Appends the followed head's bytes {@code [from, to)} (offsets read before a growth moved them). */
+        Out putHead(int from, int to) {
+            int n = to - from;
+            int before = base;
+            byte[] was = follow.bytes;
+            ensure(n);
+            int shift = was == bytes ? base - before : 0;
+            System.arraycopy(follow.bytes, from + shift, bytes, base + size, n);
+            size += n;
+            return this;
+        }
+
+        Out put(String s) {
             int n = s.length();
             ensure(n);
             for (int i = 0; i < n; i++) {
-                bytes[size++] = (byte) s.charAt(i);
+                bytes[base + size++] = (byte) s.charAt(i);
             }
             return this;
         }
 
-        private void ensure(int n) {
-            if (size + n > bytes.length) {
-                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + n));
+        /** Appends a non-negative number's decimal digits. */
+        Out putInt(int v) {
+            int digits = 1;
+            for (int x = v; x >= 10; x /= 10) {
+                digits++;
             }
+            ensure(digits);
+            for (int i = digits - 1, x = v; i >= 0; i--, x /= 10) {
+                bytes[base + size + i] = (byte) ('0' + x % 10);
+            }
+            size += digits;
+            return this;
         }
 
-        byte[] take() {
-            byte[] b = Arrays.copyOf(bytes, size);
-            size = 0;
-            return b;
+        private void ensure(int n) {
+            if (size + n <= capacity) {
+                return;
+            }
+            RetainableByteBuffer.Mutable old = buffer;
+            byte[] oldBytes = bytes;
+            int oldBase = base;
+            use(pool.acquire(Math.max(capacity * 2, size + n), false));
+            System.arraycopy(oldBytes, oldBase, bytes, base, size);
+            if (follow != null && follow.bytes == oldBytes) {
+                follow.moveTo(bytes, base - oldBase);
+            }
+            old.release();
+        }
+
+        /** {@return the buffer, its bytes {@code [0, size)} ready to write; the caller releases it} */
+        RetainableByteBuffer finish() {
+            ByteBuffer bb = buffer.getByteBuffer();
+            bb.clear();
+            bb.limit(size);
+            return buffer;
+        }
+
+        void release() {
+            buffer.release();
         }
     }
 }
