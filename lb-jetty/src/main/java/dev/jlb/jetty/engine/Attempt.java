@@ -241,8 +241,8 @@ final class Attempt implements Deadlines.Entry, Promise<Connection> {
     }
 
     /** Writes a response part to the client. */
-    void forward(BackendConnection c, ByteBuffer head, ByteBuffer body, boolean last, Callback callback) {
-        exchange.forward(head, body, callback);
+    void forward(BackendConnection c, ByteBuffer[] parts, int bodyBytes, boolean last, Callback callback) {
+        exchange.forward(parts, bodyBytes, callback);
     }
 
     void responseComplete(BackendConnection c, boolean reusable) {

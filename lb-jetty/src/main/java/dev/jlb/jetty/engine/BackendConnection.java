@@ -51,6 +51,13 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
     private boolean pendingLast;
     /** The client response head in the pending client write, released when that write completed or failed. */
     private RetainableByteBuffer pendingHead;
+    /**
+     * The body part and the arrays of the client write, reused (one client write is outstanding at a
+     * time, and the end point keeps neither once it completed).
+     */
+    private final ByteBuffer view;
+    private final ByteBuffer[] one = new ByteBuffer[1];
+    private final ByteBuffer[] two = new ByteBuffer[2];
     /** Whether a client write is being started, pending, or completed in place. */
     private final AtomicInteger write = new AtomicInteger();
     private static final int NONE = 0;
@@ -66,6 +73,7 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
         this.retained = engine.buffers.acquire(Math.max(16384, attempt.maxResponseHeaderSize() + 1024), false);
         this.buf = retained.getByteBuffer();
         BufferUtil.clear(buf);
+        this.view = buf.duplicate();
     }
 
     @Override
@@ -195,7 +203,8 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
                     keepAlive = false;
                     pendingConsumed = 0;
                     pendingLast = true;
-                    a.forward(this, null, BufferUtil.EMPTY_BUFFER, true, this);
+                    one[0] = BufferUtil.EMPTY_BUFFER;
+                    a.forward(this, one, 0, true, this);
                 } else {
                     a.backendFailed(this, null);
                 }
@@ -249,12 +258,21 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
             fillInterested();
             return false;
         }
-        ByteBuffer body = buf.slice(buf.position(), n);
+        ByteBuffer body = view.limit(buf.position() + n).position(buf.position());
+        ByteBuffer[] parts;
+        if (clientHead == null) {
+            parts = one;
+            parts[0] = body;
+        } else {
+            parts = two;
+            parts[0] = clientHead.getByteBuffer();
+            parts[1] = body;
+        }
         pendingConsumed = n;
         pendingLast = last;
         pendingHead = clientHead;
         write.set(WRITING);
-        a.forward(this, clientHead == null ? null : clientHead.getByteBuffer(), body, last, this);
+        a.forward(this, parts, n, last, this);
         if (write.compareAndSet(WRITING, PENDING)) {
             return false; // the callback goes on
         }

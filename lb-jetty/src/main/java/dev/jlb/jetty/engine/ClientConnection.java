@@ -55,6 +55,8 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
      */
     private final RequestHead head = new RequestHead();
     private volatile Exchange exchange;
+    /** The peer's address, once known (it does not change; a race computes it twice, alike). */
+    private String peer;
     private boolean released;
     /** Turns of {@link #work} asked for and not yet taken (0: nobody at work). */
     private final java.util.concurrent.atomic.AtomicInteger wip = new java.util.concurrent.atomic.AtomicInteger();
@@ -445,8 +447,13 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
 
     @Override
     public String peerAddress() {
-        java.net.SocketAddress a = getEndPoint().getRemoteSocketAddress();
-        return a instanceof java.net.InetSocketAddress i ? i.getAddress().getHostAddress() : null;
+        String p = peer;
+        if (p == null) {
+            java.net.SocketAddress a = getEndPoint().getRemoteSocketAddress();
+            p = a instanceof java.net.InetSocketAddress i ? i.getAddress().getHostAddress() : null;
+            peer = p;
+        }
+        return p;
     }
 
     @Override

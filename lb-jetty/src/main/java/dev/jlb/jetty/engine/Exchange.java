@@ -194,14 +194,10 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
         return responseHead(head, answered, close);
     }
 
-    /** Writes a response part (after the client head, when not null) to the client. */
-    void forward(ByteBuffer clientHead, ByteBuffer body, Callback callback) {
-        responseBytes += body.remaining();
-        if (clientHead != null) {
-            client.write(callback, clientHead, body);
-        } else {
-            client.write(callback, body);
-        }
+    /** Writes a response part ({@code parts}: the client head first, when it goes too) of {@code bodyBytes} body bytes to the client. */
+    void forward(ByteBuffer[] parts, int bodyBytes, Callback callback) {
+        responseBytes += bodyBytes;
+        client.write(callback, parts);
     }
 
     /**
