@@ -46,6 +46,12 @@ abstract class RequestWriter {
     private int lineTo;
     private int restFrom;
     private int restTo;
+    /**
+     * Whether the head's buffer went back to the pool: a strategy may still read this request's
+     * context on another thread after the exchange ended (a selection waiting in an overload queue
+     * when the client went away, which is then closed unused); it sees no headers then.
+     */
+    private volatile boolean headReleased;
     private StickyTokens.Entry stickyHeld;
 
     private long bodyLeft;
@@ -99,6 +105,7 @@ abstract class RequestWriter {
         Out o = own;
         if (o != null) {
             own = null;
+            headReleased = true;
             o.release();
         }
     }
@@ -118,7 +125,7 @@ abstract class RequestWriter {
     }
 
     public String header(String name) {
-        return head.header(name);
+        return headReleased ? null : head.header(name);
     }
 
     public String clientAddress() {
