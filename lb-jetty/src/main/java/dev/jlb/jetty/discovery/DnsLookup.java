@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
- * One DNS query, asynchronous: the seam between {@link DnsDiscovery}'s logic (TTLs, back-off,
- * emptying) and the wire ({@link DnsJavaLookup}). Implementations are thread-safe.
+ * One DNS query, asynchronous: the seam between the discovery logic ({@link DnsResolution} turns
+ * answers and their TTLs into backends, {@link DnsDiscovery} decides when to ask again, with back-off)
+ * and the wire ({@link DnsJavaLookup}). Implementations are thread-safe.
  */
 interface DnsLookup {
 
