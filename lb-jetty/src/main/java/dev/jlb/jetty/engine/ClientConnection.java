@@ -47,6 +47,10 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
 
     private final HttpEngine engine;
     private final Connector connector;
+    /** Where requests the engine does not take go; null: the connector's {@code HTTP/1.1} factory. */
+    private final ConnectionFactory fallback;
+    /** Whether the connection is TLS, told once by its end point. */
+    private final boolean secure;
     private final RetainableByteBuffer.Mutable retained;
     private final ByteBuffer buf;
     /**
@@ -71,10 +75,12 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
     /** When the head being read was first seen incomplete ({@code Long.MAX_VALUE}: it came whole, or none is read). */
     private volatile long headStarted = Long.MAX_VALUE;
 
-    ClientConnection(HttpEngine engine, Connector connector, EndPoint endPoint) {
+    ClientConnection(HttpEngine engine, Connector connector, EndPoint endPoint, ConnectionFactory fallback) {
         super(endPoint, connector.getExecutor());
         this.engine = engine;
         this.connector = connector;
+        this.fallback = fallback;
+        this.secure = false;
         this.retained = engine.buffers.acquire(Math.max(16384, engine.maxHeaderSize() + 1024), false);
         this.buf = retained.getByteBuffer();
         BufferUtil.clear(buf);
@@ -385,7 +391,8 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
 
     /** Hands the connection to the Jetty-model path, with what was read. */
     private void fallback() {
-        ConnectionFactory http = connector.getConnectionFactory(HttpVersion.HTTP_1_1.asString());
+        ConnectionFactory http = fallback != null ? fallback
+                : connector.getConnectionFactory(HttpVersion.HTTP_1_1.asString());
         if (http == null) {
             reject(HttpStatus.NOT_IMPLEMENTED_501, null, Long.MAX_VALUE);
             return;
@@ -505,6 +512,11 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
     @Override
     public EndPoint clientEndPoint() {
         return getEndPoint();
+    }
+
+    @Override
+    public boolean secure() {
+        return secure;
     }
 
     /** The upgrade's handshake was answered: the connection reads again (or was handed to the splice). */

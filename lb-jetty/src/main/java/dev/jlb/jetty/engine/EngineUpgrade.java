@@ -105,7 +105,8 @@ final class EngineUpgrade implements UpgradeExchange.Client, UpgradeExchange.Ope
             ProxyOptions options = route.options;
             String target = ProxyHeaders.targetPath(path, path, route.prefix, options.stripPrefix(), query);
             new UpgradeExchange(route.loadBalancer, options, route.sticky, options.upgrades().isEmpty() ? null : u,
-                    UpgradedConnections.of(route.loadBalancer), u, target, route.prefix, "http").start(upgrade);
+                    UpgradedConnections.of(route.loadBalancer), u, target, route.prefix,
+                    client.secure() ? "https" : "http").start(upgrade);
         } catch (Throwable x) {
             LOG.warn("jlb: could not start the upgrade of {}", path, x);
             if (u != null && !u.finished.compareAndSet(false, true)) {

@@ -66,6 +66,9 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
 
         /** The client connection's end point, next to which backend connections open (or null). */
         EndPoint clientEndPoint();
+
+        /** Whether the client connection is TLS (the request's scheme is {@code https}). */
+        boolean secure();
     }
 
     /** {@return the client connection's end point, or null} */
@@ -88,7 +91,7 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
 
     Exchange(HttpEngine engine, EngineRoute route, ClientSide client, RequestHead head, String path, String query,
             long startNanos) {
-        super(engine, route, head, path, query, client.peerAddress());
+        super(engine, route, head, path, query, client.peerAddress(), client.secure());
         this.client = client;
         this.retries = new Retries(route.retries, startNanos, LOG, this);
     }

@@ -291,10 +291,18 @@ public final class HttpEngine extends ContainerLifeCycle implements ConnectionFa
 
     @Override
     public Connection newConnection(Connector connector, EndPoint endPoint) {
+        return newConnection(connector, endPoint, null);
+    }
+
+    /**
+     * A client connection on {@code endPoint} whose requests the engine does not take go to
+     * {@code fallback}, or when null to the connector's {@code HTTP/1.1} factory.
+     */
+    Connection newConnection(Connector connector, EndPoint endPoint, ConnectionFactory fallback) {
         if (sharedConnector == null && connector instanceof EngineConnector shared) {
             sharedConnector = shared;
         }
-        return new ClientConnection(this, connector, endPoint);
+        return new ClientConnection(this, connector, endPoint, fallback);
     }
 
     void opened(ClientConnection c) {

@@ -38,6 +38,8 @@ abstract class RequestWriter {
     private final String path;
     private final String query;
     private final String peer;
+    /** Whether the client connection is TLS: {@code X-Forwarded-Proto: https}, {@code Secure} sticky cookies. */
+    private final boolean secure;
     /** The client behind the trusted proxies; the peer when none is configured. */
     private String clientAddress;
     /** The head's bytes, then the backend request line ({@code [lineFrom, lineTo)}) and headers ({@code [restFrom, restTo)}). */
@@ -66,7 +68,7 @@ abstract class RequestWriter {
      * of this writer's, moves the head's offsets onto it, and makes the backend request.
      */
     RequestWriter(HttpEngine engine, EngineRoute route, RequestHead head, String path, String query,
-            String peer) {
+            String peer, boolean secure) {
         this.engine = engine;
         this.route = route;
         this.head = head;
@@ -74,6 +76,7 @@ abstract class RequestWriter {
         this.path = path;
         this.query = query;
         this.peer = peer;
+        this.secure = secure;
         this.clientAddress = peer;
         switch (head.framing) {
             case Head.LENGTH:
@@ -236,7 +239,7 @@ abstract class RequestWriter {
         if (options.xForwardedHeaders()) {
             boolean trusted = ProxyHeaders.trustsPeer(options, peer);
             header(out, "X-Forwarded-For", ProxyHeaders.forwardedFor(trusted, forwardedFor, peer));
-            header(out, "X-Forwarded-Proto", ProxyHeaders.forwarded(trusted, forwardedProto, "http"));
+            header(out, "X-Forwarded-Proto", ProxyHeaders.forwarded(trusted, forwardedProto, secure ? "https" : "http"));
             header(out, "X-Forwarded-Host", ProxyHeaders.forwarded(trusted, forwardedHost, host));
         } else {
             header(out, "X-Forwarded-For", forwardedFor);
@@ -391,7 +394,7 @@ abstract class RequestWriter {
         out.put(date, 0, date.length);
         StickyTokens sticky = route.sticky;
         if (sticky != null) {
-            String cookie = sticky.setCookie(answered, stickyHeld, false, route.prefix);
+            String cookie = sticky.setCookie(answered, stickyHeld, secure, route.prefix);
             if (cookie != null) {
                 out.put("Set-Cookie: ").put(cookie).put(CRLF, 0, 2);
             }
