@@ -20,15 +20,17 @@ import org.eclipse.jetty.util.Promise;
  * Idle backend connections kept alive, per backend (by identity) and per selector, most recently
  * used first, at most {@code max_connections_per_backend} idle per backend over all its selectors.
  * An idle connection that the backend closes (or that sends anything) leaves the pool. New
- * connections are opened on the selectors of the {@link EngineConnector} the engine serves, or else
- * on the engine's own client connector.
+ * connections are opened on the selectors of the client's {@link EngineConnector} (or of the first
+ * one the engine served, for a client on a plain connector), or else on the engine's own client
+ * connector.
  *
  * <p>Selectors: on an {@code EngineConnector} a backend connection lives on one of the connector's
  * selectors for good, and a request runs on one thread only when its client connection and the
  * backend connection share that selector. So each backend keeps one idle list per selector of the
- * engine's {@code EngineConnector} (indexed by {@link EngineConnector.Tracked#selectorId}, plus one
- * list, slot 0, for the connections on any other selector: the engine's client connector, another
- * connector), and {@link #acquire} takes first from the list of the client's selector. When that
+ * engine's {@code EngineConnector}s (slots from 1, see {@link HttpEngine#slotOf}; a TLS client counts
+ * by the encrypted end point under its decrypted one), plus one list, slot 0, for the connections on
+ * any other selector (the engine's client connector), and {@link #acquire} takes first from the
+ * list of the client's selector. When that
  * list is empty and another holds a connection, it takes that one rather than opening a connection
  * (stealing, as HAProxy does when a thread's idle list is empty): a connect costs a round trip and
  * a socket to the backend, more than one request served across two threads. It steals from the
@@ -54,7 +56,7 @@ final class BackendPool {
      * its resolved address. The lists and {@code size} are guarded by the instance's lock.
      */
     private static final class Idle {
-        /** Slot 0: connections not on the shared connector's selectors; slot i + 1: on its selector i. */
+        /** Slot 0: connections not on an engine connector's selectors; the others: see {@link HttpEngine#slotOf}. */
         private ArrayDeque<BackendConnection>[] slots = newSlots(1);
         /** Idle connections in all slots. */
         private int size;
@@ -126,12 +128,11 @@ final class BackendPool {
     }
 
     /**
-     * The idle list of connections on {@code endPoint}'s selector: {@code selectorId + 1} for an end
-     * point of the engine's {@link EngineConnector}, else 0.
+     * The idle list of connections on {@code endPoint}'s selector (see {@link HttpEngine#slotOf}); a
+     * TLS client's decrypted end point counts as the encrypted one under it.
      */
     private int slotOf(EndPoint endPoint) {
-        return endPoint instanceof EngineConnector.Tracked t && t.connector == engine.sharedConnector
-                ? t.selectorId + 1 : 0;
+        return engine.slotOf(endPoint);
     }
 
     /**
@@ -194,10 +195,10 @@ final class BackendPool {
             address = new InetSocketAddress(backend.host(), backend.port());
             i.address = address;
         }
-        EngineConnector shared = engine.sharedConnector;
-        if (shared != null && shared.isRunning()) {
-            connectShared(shared, i, address, new Pending(engine, backend, attempt, promise),
-                    attempt.exchange.clientEndPoint());
+        EndPoint client = attempt.exchange.clientEndPoint();
+        EngineConnector shared = engine.connectorFor(client);
+        if (shared != null) {
+            connectShared(shared, i, address, new Pending(engine, backend, attempt, promise), client);
             return;
         }
         Map<String, Object> context = new HashMap<>(8);

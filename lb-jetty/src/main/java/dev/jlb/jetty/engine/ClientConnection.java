@@ -11,6 +11,7 @@ import org.eclipse.jetty.io.AbstractEndPoint;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.util.BufferUtil;
@@ -22,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * One client connection on the engine: reads request heads, hands each to an {@link Exchange} (one
  * at a time; a pipelined request waits in the buffer), feeds it the request body, and takes the
  * next request once the response ended. A request the engine does not take goes, with the
- * connection and every byte read so far, to the connector's {@code HTTP/1.1} factory.
+ * connection and every byte read so far, to its fallback factory (given by an
+ * {@link EngineConnectionFactory}), else to the connector's {@code HTTP/1.1} factory. Its end point
+ * is decrypted when the connection is TLS, which makes its requests secure.
  *
  * <p>Threading: its read callbacks are non-blocking and run on the server's selector thread; the
  * next request may start on the backend's thread that completed a response. Reads of the request
@@ -80,7 +83,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
         this.engine = engine;
         this.connector = connector;
         this.fallback = fallback;
-        this.secure = false;
+        this.secure = endPoint instanceof SslConnection.SslEndPoint;
         this.retained = engine.buffers.acquire(Math.max(16384, engine.maxHeaderSize() + 1024), false);
         this.buf = retained.getByteBuffer();
         BufferUtil.clear(buf);

@@ -10,6 +10,7 @@ import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
+import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -23,6 +24,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * handled by the same thread, without a wake-up of another thread per request; a kept-alive backend
  * connection is reused first by the clients of its own selector (see {@code BackendPool}). On a plain
  * {@code ServerConnector} the engine works the same and keeps its own selector for the backends.
+ * Behind TLS the same holds: the selector of a client connection is that of the encrypted end point
+ * under the decrypted one the engine reads.
  *
  * <p>Thread-safe as a {@code ServerConnector} is; the backend connections it opens are the engine's:
  * they do not go through the connector's connection factories.
@@ -60,12 +63,14 @@ public class EngineConnector extends ServerConnector {
 
     /**
      * Connects {@code channel} (open, non-blocking, connect started or done) for {@code opening}, on
-     * the selector of {@code client} when it is one of this connector's end points (so that with
-     * several selectors too the backend connection runs on its client's thread), else on the next one.
+     * the selector of {@code client} when it is one of this connector's end points, or the decrypted
+     * end point of one (so that with several selectors too the backend connection runs on its
+     * client's thread), else on the next one.
      */
     void connect(SelectableChannel channel, boolean connected, Opening opening, EndPoint client) {
         SelectorManager manager = getSelectorManager();
-        CHOSEN.set(client instanceof Tracked t ? t.selector : null);
+        Tracked t = tracked(client);
+        CHOSEN.set(t != null && t.connector == this ? t.selector : null);
         try {
             if (connected) {
                 manager.accept(channel, opening);
@@ -75,6 +80,21 @@ public class EngineConnector extends ServerConnector {
         } finally {
             CHOSEN.remove();
         }
+    }
+
+    /**
+     * The {@link Tracked} end point under {@code endPoint}: itself, or for the decrypted end point of
+     * a TLS connection ({@link SslConnection.SslEndPoint}) the encrypted one it reads from; null when
+     * there is none (an end point of another connector, or null).
+     */
+    static Tracked tracked(EndPoint endPoint) {
+        if (endPoint instanceof Tracked t) {
+            return t;
+        }
+        if (endPoint instanceof SslConnection.SslEndPoint ssl && ssl.getSslConnection().getEndPoint() instanceof Tracked t) {
+            return t;
+        }
+        return null;
     }
 
     @Override

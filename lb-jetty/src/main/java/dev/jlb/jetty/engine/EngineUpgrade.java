@@ -225,8 +225,8 @@ final class EngineUpgrade implements UpgradeExchange.Client, UpgradeExchange.Ope
         InetSocketAddress address = new InetSocketAddress(backend.host(), backend.port());
         dial.timer = engine.scheduler.schedule(dial::timedOut, route.options.connectTimeout().toMillis(),
                 TimeUnit.MILLISECONDS);
-        EngineConnector shared = engine.sharedConnector;
-        if (shared != null && shared.isRunning()) {
+        EngineConnector shared = engine.connectorFor(client.getEndPoint());
+        if (shared != null) {
             SocketChannel channel = null;
             try {
                 channel = SocketChannel.open();

@@ -47,6 +47,14 @@ import org.slf4j.LoggerFactory;
  * a plain origin-form path (absolute-form, {@code %}-encoded, dot segments, {@code ;} parameters),
  * and HTTP/2 with prior knowledge.
  *
+ * <p>Behind TLS (Jetty's {@code SslConnectionFactory} terminating it, the engine reading the
+ * decrypted end point) requests are secure: {@code X-Forwarded-Proto: https}, {@code Secure} sticky
+ * cookies, the {@code https} scheme for upgrades. There the engine goes in the place of the
+ * {@code HTTP/1.1} factory, wrapped in an {@link EngineConnectionFactory} that holds the factory it
+ * hands over to (ALPN and TLS look the next factory up by that name); a connector whose TLS names
+ * {@link #PROTOCOL} next takes the engine itself, handing over to the connector's {@code HTTP/1.1}
+ * factory as on cleartext.
+ *
  * <p>Threading: a client connection's callbacks and its backend connection's callbacks are
  * non-blocking and run in place on their selector threads (the server connector's and this
  * engine's client connector's); nothing on the path blocks. Thread-safe.
@@ -69,9 +77,15 @@ public final class HttpEngine extends ContainerLifeCycle implements ConnectionFa
     final ClientConnector clientConnector = new ClientConnector();
     /**
      * The first {@link EngineConnector} the engine served a connection on: its selectors carry the
-     * backend connections too. Null until then, or when the engine sits on plain connectors only.
+     * backend connections of clients on other connectors. Null until then, or when the engine sits
+     * on plain connectors only.
      */
     volatile EngineConnector sharedConnector;
+    /**
+     * The {@link EngineConnector}s the engine served a connection on, in that order, each with the
+     * first {@link BackendPool} slot of its selectors; copied on write (under this engine's lock).
+     */
+    private volatile Served[] served = new Served[0];
     final BackendPool pool;
     private Deadlines deadlines;
     private Ticker ticker = Ticker.systemTicker();
@@ -299,10 +313,69 @@ public final class HttpEngine extends ContainerLifeCycle implements ConnectionFa
      * {@code fallback}, or when null to the connector's {@code HTTP/1.1} factory.
      */
     Connection newConnection(Connector connector, EndPoint endPoint, ConnectionFactory fallback) {
-        if (sharedConnector == null && connector instanceof EngineConnector shared) {
-            sharedConnector = shared;
+        if (connector instanceof EngineConnector engineConnector) {
+            serve(engineConnector);
         }
         return new ClientConnection(this, connector, endPoint, fallback);
+    }
+
+    /** An {@link EngineConnector} and the pool slot of its first selector. */
+    private record Served(EngineConnector connector, int firstSlot) {
+    }
+
+    /** Remembers {@code connector} among those served (once), the first as {@link #sharedConnector}. */
+    private void serve(EngineConnector connector) {
+        for (Served s : served) {
+            if (s.connector == connector) {
+                return;
+            }
+        }
+        synchronized (this) {
+            Served[] current = served;
+            for (Served s : current) {
+                if (s.connector == connector) {
+                    return;
+                }
+            }
+            Served last = current.length == 0 ? null : current[current.length - 1];
+            int first = last == null ? 1 : last.firstSlot + last.connector.getSelectorManager().getSelectorCount();
+            Served[] next = Arrays.copyOf(current, current.length + 1);
+            next[current.length] = new Served(connector, first);
+            served = next;
+            if (sharedConnector == null) {
+                sharedConnector = connector;
+            }
+        }
+    }
+
+    /**
+     * The {@link BackendPool} slot of the selector {@code endPoint} runs on (unwrapped from TLS): from
+     * 1 for the selectors of the {@link EngineConnector}s served, in order; 0 for any other end point.
+     */
+    int slotOf(EndPoint endPoint) {
+        EngineConnector.Tracked t = EngineConnector.tracked(endPoint);
+        if (t != null) {
+            for (Served s : served) {
+                if (s.connector == t.connector) {
+                    return s.firstSlot + t.selectorId;
+                }
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * The running {@link EngineConnector} on whose selectors a backend connection for {@code client}
+     * opens: the client's own (unwrapped from TLS), else the {@link #sharedConnector}; null for the
+     * engine's own client connector.
+     */
+    EngineConnector connectorFor(EndPoint client) {
+        EngineConnector.Tracked t = EngineConnector.tracked(client);
+        if (t != null && t.connector.isRunning()) {
+            return t.connector;
+        }
+        EngineConnector shared = sharedConnector;
+        return shared != null && shared.isRunning() ? shared : null;
     }
 
     void opened(ClientConnection c) {
