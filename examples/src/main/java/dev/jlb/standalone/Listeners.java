@@ -10,6 +10,7 @@ import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import dev.jlb.jetty.engine.EngineConnectionFactory;
 import dev.jlb.jetty.engine.EngineConnector;
 import dev.jlb.jetty.engine.HttpEngine;
 import org.eclipse.jetty.server.ConnectionFactory;
@@ -23,7 +24,9 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 /**
  * The balancer's connectors, and the one place that knows which protocols a listener speaks:
  * {@link #http} is cleartext HTTP/1.1 (and h2c); {@link #https} is TLS with ALPN choosing h2 or
- * HTTP/1.1 inside ({@link #tlsFactories}). Both time request headers
+ * HTTP/1.1 inside ({@link #tlsFactories}). On both the {@link HttpEngine} serves HTTP/1.1 first
+ * (not on a port that only redirects to HTTPS), on an {@link EngineConnector}, and hands what it does
+ * not take to Jetty's HTTP/1.1. Both time request headers
  * ({@link HeaderTimeoutConnectionFactory}) and take the server section's accept queue and idle
  * timeout. Without {@code server.tls}, {@code server.port} is HTTP; with it, {@code server.port}
  * is HTTPS, or with {@code server.tls.port} HTTP beside HTTPS on that port (optionally
@@ -38,7 +41,10 @@ final class Listeners {
     /** The HTTPS connector ({@code main} itself without a tls port of its own), or null without TLS. */
     private final ServerConnector secure;
     private final ServerTlsContext tls;
-    /** The lean data path, first on every cleartext connector (null: none); TLS connectors go straight to HTTP/1.1. */
+    /**
+     * The lean data path (null: none), first for HTTP/1.1 on every connector but a redirect-only one:
+     * on cleartext before HTTP/1.1 and h2c, behind TLS as the protocol HTTP/1.1 negotiates to.
+     */
     private final HttpEngine engine;
 
     /**
@@ -58,12 +64,13 @@ final class Listeners {
         } else {
             tls = ServerTlsContext.create(t);
             if (t.port() == ServerTls.SAME_PORT) {
-                main = https(server, s, s.port(), selectors, http, timeouts, tls.sslContextFactory(), t.alpn());
+                main = https(server, s, s.port(), selectors, http, timeouts, tls.sslContextFactory(), t.alpn(), engine);
                 secure = main;
             } else {
                 // A port that only redirects to HTTPS proxies nothing: the engine has no work there.
                 main = http(server, s, s.port(), selectors, http, timeouts, t.redirectHttp() ? null : engine);
-                secure = https(server, s, t.port(), selectors, http, timeouts, tls.sslContextFactory(), t.alpn());
+                secure = https(server, s, t.port(), selectors, http, timeouts, tls.sslContextFactory(), t.alpn(),
+                        engine);
             }
         }
         server.addConnector(main);
@@ -176,17 +183,22 @@ final class Listeners {
     /**
      * A TLS connector on {@code port}: requests are secure ({@code https} scheme, so
      * {@code X-Forwarded-Proto: https} and {@code Secure} sticky cookies), client certificates
-     * reach the request's attributes; ALPN offers {@code alpn} ({@code h2}, {@code http/1.1}).
+     * reach the request's attributes (on the Jetty path); ALPN offers {@code alpn} ({@code h2},
+     * {@code http/1.1}). With {@code engine}, an {@link EngineConnector} whose HTTP/1.1 is the
+     * engine first (see {@link #tlsFactories}).
      */
     static ServerConnector https(Server server, ServerConfig s, int port, int selectors, HttpConfiguration http,
-            HeaderTimeouts timeouts, SslContextFactory.Server ssl, List<String> alpn) {
+            HeaderTimeouts timeouts, SslContextFactory.Server ssl, List<String> alpn, HttpEngine engine) {
         HttpConfiguration secure = new HttpConfiguration(http);
         // A client may send SNI for one name and Host for another it shares the certificate with (or
         // none): the certificate was the client's to verify; refusing here would only break it.
         SecureRequestCustomizer customizer = new SecureRequestCustomizer(false);
         secure.addCustomizer(customizer);
         secure.setSecureScheme("https");
-        return tune(new ServerConnector(server, 1, selectors, tlsFactories(ssl, secure, timeouts, alpn)), s, port);
+        ConnectionFactory[] factories = tlsFactories(ssl, secure, timeouts, alpn, engine);
+        // With the engine, its backend connections share this connector's selectors.
+        return tune(engine != null ? new EngineConnector(server, selectors, factories)
+                : new ServerConnector(server, 1, selectors, factories), s, port);
     }
 
     /**
@@ -194,10 +206,16 @@ final class Listeners {
      * that order of preference (HTTP/1.1 for a client without ALPN), then each protocol. With h2,
      * cipher suites that RFC 9113 forbids are sorted last, so that a client that offers both gets
      * one HTTP/2 accepts (Jetty's HTTP/2 refuses a connection on a forbidden suite).
+     *
+     * <p>With {@code engine}, HTTP/1.1 (what ALPN's {@code http/1.1} negotiates to, or what TLS
+     * names next without ALPN) is the engine, which hands what it does not take (routes with
+     * {@code data_path: jetty}, requests it leaves to Jetty) to the timed HTTP/1.1 factory: an
+     * {@link EngineConnectionFactory} under that factory's name. h2 stays Jetty's.
      */
     static ConnectionFactory[] tlsFactories(SslContextFactory.Server ssl, HttpConfiguration secure,
-            HeaderTimeouts timeouts, List<String> alpn) {
-        HeaderTimeoutConnectionFactory http1 = new HeaderTimeoutConnectionFactory(secure, timeouts);
+            HeaderTimeouts timeouts, List<String> alpn, HttpEngine engine) {
+        HeaderTimeoutConnectionFactory timed = new HeaderTimeoutConnectionFactory(secure, timeouts);
+        ConnectionFactory http1 = engine != null ? new EngineConnectionFactory(engine, timed) : timed;
         if (!alpn.contains("h2")) {
             return new ConnectionFactory[] {new SslConnectionFactory(ssl, HttpVersion.HTTP_1_1.asString()), http1};
         }

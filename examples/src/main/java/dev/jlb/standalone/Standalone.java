@@ -56,7 +56,7 @@ final class Standalone implements AutoCloseable {
     private final Server server;
     private final QueuedThreadPool threads;
     private final Listeners listeners;
-    /** The lean data path, first on the cleartext connectors; routes with {@code data_path: jetty} fall through it. */
+    /** The lean data path, first for HTTP/1.1 on the listeners (cleartext and TLS); routes with {@code data_path: jetty} fall through it. */
     private final HttpEngine engine;
     private final Router router;
     /** Builds the routes' handlers and retires replaced ones. */

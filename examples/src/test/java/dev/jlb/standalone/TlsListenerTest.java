@@ -217,6 +217,70 @@ class TlsListenerTest {
                 + "/app/x?echo=X-Forwarded-Proto")).containsExactly("0", "https");
     }
 
+    /**
+     * HTTP/1.1 over TLS is the engine's: a malformed head gets the engine's own 400 reason (Jetty's
+     * parser, which a Jetty-path connection would use, answers otherwise), whether ALPN negotiated
+     * {@code http/1.1}, the client sent no ALPN, or the listener offers no ALPN at all.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "alpn offered {0}, client asks {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"'[h2, http/1.1]', http/1.1", "'[h2, http/1.1]', none",
+            "'[http/1.1]', none"})
+    void http11OverTlsIsServedByTheEngine(String offered, String asked) throws Exception {
+        start(pem(site.cert(), site.key()) + "    alpn: " + offered + "\n", "");
+        try (SSLSocket s = socket(balancer.port(), "localhost", asked.equals("none") ? null : asked)) {
+            OutputStream out = s.getOutputStream();
+            out.write("GET /app/x HTTP/1.1\r\nHost: localhost\r\nNo colon here\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(answer).startsWith("HTTP/1.1 400 Bad Request\r\n");
+            assertThat(answer.substring(answer.indexOf("\r\n\r\n") + 4)).isEqualTo("bad request: malformed request head\n");
+        }
+    }
+
+    /**
+     * On one kept-alive TLS connection the engine serves an engine route, then hands a route with
+     * {@code data_path: jetty} to Jetty's HTTP/1.1, where the request is secure too.
+     */
+    @Test
+    void aJettyRouteOverTlsIsHandedToTheJettyPath() throws Exception {
+        String yaml = "server:\n  address: 127.0.0.1\n  port: 0\n  shutdown_grace_period: 1s\n  tls:\n"
+                + pem(site.cert(), site.key())
+                + "routes:\n  - path: /app\n    backends: [\"" + backend.uri() + "\"]\n"
+                + "  - path: /legacy\n    data_path: jetty\n    backends: [\"" + backend.uri() + "\"]\n";
+        balancer = standalone.start(ConfigLoader.parse(yaml, "test.yaml", ConfigFormat.YAML));
+        try (SSLSocket s = socket(balancer.port(), "localhost")) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            assertThat(body(s, in, "/app/x?echo=X-Forwarded-Proto")).isEqualTo("https");
+            assertThat(body(s, in, "/legacy/x?echo=X-Forwarded-Proto")).isEqualTo("https");
+            assertThat(body(s, in, "/legacy/y")).isEqualTo("b1");
+        }
+        assertThat(backend.requests).hasSize(3);
+    }
+
+    /** One keep-alive GET of {@code target} on an open socket, read with {@code in}; its body (status 200). */
+    private static String body(SSLSocket s, BufferedReader in, String target) throws Exception {
+        OutputStream out = s.getOutputStream();
+        out.write(("GET " + target + " HTTP/1.1\r\nHost: localhost\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        String status = in.readLine();
+        assertThat(status).startsWith("HTTP/1.1 200 ");
+        int length = -1;
+        for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).strip());
+            }
+        }
+        assertThat(length).as("a Content-Length").isNotNegative();
+        char[] body = new char[length];
+        for (int n = 0; n < length; ) {
+            int r = in.read(body, n, length - n);
+            assertThat(r).isPositive();
+            n += r;
+        }
+        return new String(body);
+    }
+
     // ---- clients -------------------------------------------------------------------------------
 
     private HttpClient jettyClient(Object unusedArgument) throws Exception {
@@ -263,6 +327,11 @@ class TlsListenerTest {
 
     /** A TLS socket that accepts any certificate, sending {@code sni} (none when null). */
     static SSLSocket socket(int port, String sni) throws Exception {
+        return socket(port, sni, null);
+    }
+
+    /** A TLS socket that accepts any certificate, sending {@code sni} and ALPN {@code alpn} (none when null). */
+    static SSLSocket socket(int port, String sni, String alpn) throws Exception {
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, new TrustManager[] {new X509TrustManager() {
             @Override
@@ -282,8 +351,14 @@ class TlsListenerTest {
         s.setSoTimeout(10_000);
         SSLParameters p = s.getSSLParameters();
         p.setServerNames(sni == null ? List.of() : List.of(new SNIHostName(sni)));
+        if (alpn != null) {
+            p.setApplicationProtocols(new String[] {alpn});
+        }
         s.setSSLParameters(p);
         s.startHandshake();
+        if (alpn != null) {
+            assertThat(s.getApplicationProtocol()).isEqualTo(alpn);
+        }
         return s;
     }
 
