@@ -141,8 +141,9 @@ class PoolPerSelectorTest {
     /** The connector's end point whose remote (a client) or local (a backend connection) port is {@code port}. */
     private EngineConnector.Tracked endPoint(boolean remote, int port) {
         for (EndPoint e : connector.getConnectedEndPoints()) {
-            InetSocketAddress a = (InetSocketAddress) (remote ? e.getRemoteSocketAddress() : e.getLocalSocketAddress());
-            if (a.getPort() == port) {
+            // A closing end point has no addresses any more: it is none of these.
+            if ((remote ? e.getRemoteSocketAddress() : e.getLocalSocketAddress()) instanceof InetSocketAddress a
+                    && a.getPort() == port) {
                 return (EngineConnector.Tracked) e;
             }
         }
@@ -295,7 +296,7 @@ class PoolPerSelectorTest {
     private int backendEndPoints() {
         int n = 0;
         for (EndPoint e : connector.getConnectedEndPoints()) {
-            if (((InetSocketAddress) e.getRemoteSocketAddress()).getPort() == backend.port()) {
+            if (e.getRemoteSocketAddress() instanceof InetSocketAddress a && a.getPort() == backend.port()) {
                 n++;
             }
         }

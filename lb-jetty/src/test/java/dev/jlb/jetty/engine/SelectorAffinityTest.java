@@ -77,8 +77,12 @@ class SelectorAffinityTest {
                     Map<Integer, EngineConnector.Tracked> byLocalPort = new HashMap<>();
                     for (EndPoint e : connector.getConnectedEndPoints()) {
                         EngineConnector.Tracked t = (EngineConnector.Tracked) e;
-                        byRemotePort.put(((InetSocketAddress) t.getRemoteSocketAddress()).getPort(), t);
-                        byLocalPort.put(((InetSocketAddress) t.getLocalSocketAddress()).getPort(), t);
+                        // A closing end point has no addresses any more: it serves none of the held requests.
+                        if (t.getRemoteSocketAddress() instanceof InetSocketAddress remote
+                                && t.getLocalSocketAddress() instanceof InetSocketAddress local) {
+                            byRemotePort.put(remote.getPort(), t);
+                            byLocalPort.put(local.getPort(), t);
+                        }
                     }
                     java.util.Set<Object> selectorsUsed = new java.util.HashSet<>();
                     for (Socket s : sockets) {
