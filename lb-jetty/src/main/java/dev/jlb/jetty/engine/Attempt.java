@@ -120,7 +120,7 @@ final class Attempt implements Deadlines.Entry, Promise<Connection> {
         c.received = false;
         c.idleTimeout(exchange.route.idleTimeoutMillis);
         bodyWriting = true;
-        RetainableByteBuffer h = exchange.requestHead(selection.backend());
+        RetainableByteBuffer h = exchange.requestHead(selection.backend(), c.requestHeads);
         requestHead = h;
         ByteBuffer replay = exchange.replayBuffer();
         if (replay == null) {
@@ -236,7 +236,7 @@ final class Attempt implements Deadlines.Entry, Promise<Connection> {
                 exchange.send(next, headersNanos);
                 return null;
             }
-            return exchange.commit(head, selection.backend());
+            return exchange.commit(head, selection.backend(), c.responseHeads);
         }
     }
 

@@ -35,6 +35,9 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
     private final AtomicInteger state = new AtomicInteger(OPEN);
     volatile Attempt attempt;
     private final RetainableByteBuffer.Mutable retained;
+    /** The buffers the request head this connection sends and the client head of its response are built in, one request at a time. */
+    final Spare requestHeads;
+    final Spare responseHeads;
     private final ByteBuffer buf;
     private final ResponseHead head = new ResponseHead();
     private final ChunkScanner chunks = new ChunkScanner();
@@ -71,6 +74,8 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
         this.backend = backend;
         this.attempt = attempt;
         this.retained = engine.buffers.acquire(Math.max(16384, attempt.maxResponseHeaderSize() + 1024), false);
+        this.requestHeads = new Spare(engine.buffers);
+        this.responseHeads = new Spare(engine.buffers);
         this.buf = retained.getByteBuffer();
         BufferUtil.clear(buf);
         this.view = buf.duplicate();
@@ -351,6 +356,8 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
         if (a != null && was == BUSY) {
             a.backendClosed(this, cause);
         }
+        requestHeads.close();
+        responseHeads.close();
         retained.release();
     }
 

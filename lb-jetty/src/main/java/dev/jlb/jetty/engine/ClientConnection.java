@@ -9,6 +9,7 @@ import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.AbstractConnection;
 import org.eclipse.jetty.io.AbstractEndPoint;
 import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.io.ssl.SslConnection;
@@ -55,6 +56,8 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
     /** Whether the connection is TLS, told once by its end point. */
     private final boolean secure;
     private final RetainableByteBuffer.Mutable retained;
+    /** The buffer the exchanges of this connection build their request heads in, one exchange at a time. */
+    private final Spare heads;
     private final ByteBuffer buf;
     /**
      * The head being parsed, reused for each request: an exchange reads it (moved onto its own
@@ -85,6 +88,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
         this.fallback = fallback;
         this.secure = endPoint instanceof SslConnection.SslEndPoint;
         this.retained = engine.buffers.acquire(Math.max(16384, engine.maxHeaderSize() + 1024), false);
+        this.heads = new Spare(engine.buffers);
         this.buf = retained.getByteBuffer();
         BufferUtil.clear(buf);
     }
@@ -111,6 +115,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
                 retained.release();
             }
         }
+        heads.close();
     }
 
     @Override
@@ -510,6 +515,11 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
     @Override
     public ByteBuffer input() {
         return buf;
+    }
+
+    @Override
+    public ByteBufferPool headBuffers() {
+        return heads;
     }
 
     @Override

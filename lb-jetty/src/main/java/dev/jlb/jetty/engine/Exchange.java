@@ -12,6 +12,7 @@ import dev.jlb.jetty.internal.Listeners;
 import dev.jlb.jetty.internal.Retries;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.util.Callback;
@@ -64,6 +65,9 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
         /** The request body bytes available in the client buffer: {@code [position, limit)}, consumed by advancing. */
         ByteBuffer input();
 
+        /** Where the exchange takes the buffer of its request head (the connection keeps one for its requests). */
+        ByteBufferPool headBuffers();
+
         /** The client connection's end point, next to which backend connections open (or null). */
         EndPoint clientEndPoint();
 
@@ -91,7 +95,7 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
 
     Exchange(HttpEngine engine, EngineRoute route, ClientSide client, RequestHead head, String path, String query,
             long startNanos) {
-        super(engine, route, head, path, query, client.peerAddress(), client.secure());
+        super(engine, route, head, path, query, client.peerAddress(), client.secure(), client.headBuffers());
         this.client = client;
         this.retries = new Retries(route.retries, startNanos, LOG, this);
     }
@@ -189,12 +193,12 @@ final class Exchange extends RequestWriter implements RequestContext, ProxyRecor
      * The response {@code head} of {@code answered} goes to the client: its bytes, in a pooled
      * buffer the caller releases once their write completed or failed. Under this lock.
      */
-    RetainableByteBuffer commit(ResponseHead head, Backend answered) {
+    RetainableByteBuffer commit(ResponseHead head, Backend answered, ByteBufferPool heads) {
         committed = true;
         clientStatus = head.status;
         boolean close = !clientKeepAlive() || engine.isShutdown() || head.framing == Head.UNTIL_CLOSE;
         responseClose = close;
-        return responseHead(head, answered, close);
+        return responseHead(head, answered, close, heads);
     }
 
     /** Writes a response part ({@code parts}: the client head first, when it goes too) of {@code bodyBytes} body bytes to the client. */

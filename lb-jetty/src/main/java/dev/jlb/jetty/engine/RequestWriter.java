@@ -68,7 +68,7 @@ abstract class RequestWriter {
      * of this writer's, moves the head's offsets onto it, and makes the backend request.
      */
     RequestWriter(HttpEngine engine, EngineRoute route, RequestHead head, String path, String query,
-            String peer, boolean secure) {
+            String peer, boolean secure, ByteBufferPool heads) {
         this.engine = engine;
         this.route = route;
         this.head = head;
@@ -91,7 +91,7 @@ abstract class RequestWriter {
                 bodyComplete = true;
                 break;
         }
-        Out out = new Out(engine.buffers, 2 * (head.end - head.start) + 512, head);
+        Out out = new Out(heads, 2 * (head.end - head.start) + 512, head);
         try {
             out.putHead(head.start, head.end);
             head.moveTo(out.bytes, out.base - head.start);
@@ -272,7 +272,7 @@ abstract class RequestWriter {
      * The request head for an attempt on {@code backend} (with its {@code Host} line unless the
      * client's is kept), in a pooled buffer the caller releases once its write completed or failed.
      */
-    RetainableByteBuffer requestHead(Backend backend) {
+    RetainableByteBuffer requestHead(Backend backend, ByteBufferPool heads) {
         Out o = own;
         if (o == null) {
             throw new IllegalStateException("the exchange ended: no request to send");
@@ -281,7 +281,7 @@ abstract class RequestWriter {
         String host = backend.host();
         int port = backend.port();
         int n = (lineTo - lineFrom) + (restTo - restFrom) + (hostLine ? host.length() + 16 : 0);
-        Out out = new Out(engine.buffers, n, null);
+        Out out = new Out(heads, n, null);
         out.put(o.bytes, o.base + lineFrom, o.base + lineTo);
         if (hostLine) {
             out.put("Host: ").put(host);
@@ -358,8 +358,8 @@ abstract class RequestWriter {
      * The client's response head for a backend response head, in a pooled buffer the caller
      * releases once its write completed or failed.
      */
-    RetainableByteBuffer responseHead(ResponseHead h, Backend answered, boolean close) {
-        Out out = new Out(engine.buffers, h.end - h.start + 256, null);
+    RetainableByteBuffer responseHead(ResponseHead h, Backend answered, boolean close, ByteBufferPool heads) {
+        Out out = new Out(heads, h.end - h.start + 256, null);
         try {
             responseHead(out, h, answered, close);
         } catch (Throwable x) {
