@@ -5,6 +5,7 @@ import dev.jlb.jetty.internal.Retries;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.io.AbstractConnection;
+import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.util.BufferUtil;
@@ -35,9 +36,9 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
     private final AtomicInteger state = new AtomicInteger(OPEN);
     volatile Attempt attempt;
     private final RetainableByteBuffer.Mutable retained;
-    /** The buffers the request head this connection sends and the client head of its response are built in, one request at a time. */
-    final Spare requestHeads;
-    final Spare responseHeads;
+    /** Where the request head this connection sends and the client head of its response are built (see {@link HttpEngine#heads}). */
+    final ByteBufferPool requestHeads;
+    final ByteBufferPool responseHeads;
     private final ByteBuffer buf;
     private final ResponseHead head = new ResponseHead();
     private final ChunkScanner chunks = new ChunkScanner();
@@ -74,8 +75,8 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
         this.backend = backend;
         this.attempt = attempt;
         this.retained = engine.buffers.acquire(Math.max(16384, attempt.maxResponseHeaderSize() + 1024), false);
-        this.requestHeads = new Spare(engine.buffers);
-        this.responseHeads = new Spare(engine.buffers);
+        this.requestHeads = engine.heads;
+        this.responseHeads = engine.heads;
         this.buf = retained.getByteBuffer();
         BufferUtil.clear(buf);
         this.view = buf.duplicate();
@@ -356,8 +357,6 @@ final class BackendConnection extends AbstractConnection.NonBlocking implements 
         if (a != null && was == BUSY) {
             a.backendClosed(this, cause);
         }
-        requestHeads.close();
-        responseHeads.close();
         retained.release();
     }
 

@@ -56,8 +56,8 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
     /** Whether the connection is TLS, told once by its end point. */
     private final boolean secure;
     private final RetainableByteBuffer.Mutable retained;
-    /** The buffer the exchanges of this connection build their request heads in, one exchange at a time. */
-    private final Spare heads;
+    /** Where the exchanges of this connection build their request heads (see {@link HttpEngine#heads}). */
+    private final ByteBufferPool heads;
     private final ByteBuffer buf;
     /**
      * The head being parsed, reused for each request: an exchange reads it (moved onto its own
@@ -88,7 +88,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
         this.fallback = fallback;
         this.secure = endPoint instanceof SslConnection.SslEndPoint;
         this.retained = engine.buffers.acquire(Math.max(16384, engine.maxHeaderSize() + 1024), false);
-        this.heads = new Spare(engine.buffers);
+        this.heads = engine.heads;
         this.buf = retained.getByteBuffer();
         BufferUtil.clear(buf);
     }
@@ -115,7 +115,6 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements C
                 retained.release();
             }
         }
-        heads.close();
     }
 
     @Override

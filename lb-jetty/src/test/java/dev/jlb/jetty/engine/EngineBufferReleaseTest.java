@@ -26,9 +26,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every buffer the engine takes from its pool goes back exactly once: the connections' input
- * buffers, the request heads the exchanges keep, each attempt's request head and each client
- * response head, through plain and pipelined requests, retries (a reset and a 503), a backend that
+ * Every buffer the engine takes from its pools goes back exactly once: the connections' input
+ * buffers, and (given the same tracking pool for them) the request heads the exchanges keep, each
+ * attempt's request head and each client response head, through plain and pipelined requests, retries (a reset and a 503), a backend that
  * fails in the middle of a response, an invalid chunked response, and clients that close in the
  * middle of a request or while the backend is silent. Jetty's tracking pool lists a buffer still
  * retained, and one released once too often (it puts it back on that list), as a leak.
@@ -145,7 +145,7 @@ class EngineBufferReleaseTest {
     private void start(EngineRoute... routes) throws Exception {
         QueuedThreadPool pool = new QueuedThreadPool(16, 2);
         server = new Server(pool);
-        engine = new HttpEngine(pool, server.getScheduler(), buffers);
+        engine = new HttpEngine(pool, server.getScheduler(), buffers).headBuffers(buffers);
         engine.setRoutes(List.of(routes));
         connector = new EngineConnector(server, 1, engine);
         connector.setHost("127.0.0.1");
